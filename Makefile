@@ -9,3 +9,9 @@ test: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
 test-slow: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -m slow
+package:
+	packaging/build_linux.sh
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py

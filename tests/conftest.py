@@ -1,4 +1,6 @@
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("WORKBENCH_CONFIG_DIR", os.path.join(os.path.dirname(__file__), "..", ".pytest-config"))
+# Tests never read or write the user's real settings / recent-projects list.
+os.environ.setdefault("WORKBENCH_CONFIG_DIR", tempfile.mkdtemp(prefix="workbench-test-config-"))

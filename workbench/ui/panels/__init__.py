@@ -1,0 +1,104 @@
+"""Panel registry of the main window.
+
+How to add a panel
+------------------
+1. Write ``workbench/ui/panels/<name>.py`` with a subclass of
+   ``workbench.ui.panels.base.Panel``::
+
+       from workbench.ui.panels.base import Panel
+
+       class MyPanel(Panel):
+           title = "My panel"
+           def __init__(self, ctx, parent=None):
+               super().__init__(ctx, parent)
+               ...                         # build widgets; import torch/cv2 lazily in methods
+           def shutdown(self): ...         # stop threads (TaskController.stop_and_wait), release devices
+           def state(self): return {...}   # JSON-able, saved in the project
+           def restore(self, state): ...   # tolerate missing keys
+
+       if __name__ == "__main__":          # python -m workbench.ui.panels.<name>
+           from workbench.ui.panels.base import run_panel_standalone
+           raise SystemExit(run_panel_standalone(MyPanel))
+
+2. Add ONE line to ``PANEL_SPECS`` below: ``("My panel", "workbench.ui.panels.<name>:MyPanel")``.
+
+That is all: the window imports the module the first time the panel is shown (so it costs
+nothing at start-up), gives it Ctrl+<n> and a navigation entry, calls ``shutdown()`` on close and
+saves/restores ``state()`` with the project. If the module is missing or raises on import, the
+page shows the error instead of crashing the app. Long jobs: ``workbench.ui.workers``
+(``TaskController``); training: ``workbench.ui.training_bridge``; shared data/model state:
+``ctx`` (``workbench.ui.context.AppContext``).
+"""
+from __future__ import annotations
+
+import importlib
+import traceback
+
+PANEL_SPECS: list[tuple[str, str]] = [
+    ("Data", "workbench.ui.panels.data:DataPanel"),
+    ("Model", "workbench.ui.panels.model:ModelPanel"),
+    ("Train", "workbench.ui.panels.training:TrainingPanel"),
+    ("Day & Night", "workbench.ui.panels.daynight:DayNightPanel"),
+    ("Faces", "workbench.ui.panels.faces:FacesPanel"),
+    ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
+    ("Style transfer", "workbench.ui.panels.style_transfer:StyleTransferPanel"),
+    ("Experiments", "workbench.ui.panels.experiments:ExperimentsPanel"),
+]
+
+
+def load_panel_class(target: str):
+    """Import ``"package.module:ClassName"`` and return the class (raises on failure)."""
+    module_name, _, cls_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, cls_name)
+
+
+def create_panel(title: str, target: str, ctx, parent=None):
+    """Build the panel, or a ``PlaceholderPanel`` that shows why it could not be built."""
+    try:
+        cls = load_panel_class(target)
+        panel = cls(ctx, parent)
+        if not isinstance(panel, Panel):
+            raise TypeError(f"{target} is not a workbench.ui.panels.base.Panel")
+        return panel
+    except Exception as e:
+        return PlaceholderPanel(ctx, title, target, e, traceback.format_exc(), parent)
+
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout  # noqa: E402
+
+from workbench.ui.panels.base import Panel  # noqa: E402
+
+
+class PlaceholderPanel(Panel):
+    """Shown instead of a panel whose module is missing or failed to import."""
+
+    def __init__(self, ctx, title, target, error, tb="", parent=None):
+        super().__init__(ctx, parent)
+        self.title = title
+        self.target = target
+        self.error = error
+        self._saved_state: dict = {}
+        lay = QVBoxLayout(self)
+        missing = isinstance(error, ModuleNotFoundError) and getattr(error, "name", None) == target.split(":")[0]
+        head = QLabel(
+            f"<h3>{title}</h3><p>This panel is not available"
+            + (" yet (its module is not installed)." if missing else " because it failed to load:")
+            + f"</p><p><b>{type(error).__name__}:</b> {error}</p>")
+        head.setWordWrap(True)
+        head.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(head)
+        if tb and not missing:
+            details = QPlainTextEdit(tb)
+            details.setReadOnly(True)
+            lay.addWidget(details, 1)
+        else:
+            lay.addStretch(1)
+
+    def state(self) -> dict:
+        # Keep what the project held for this panel so saving does not lose it.
+        return dict(self._saved_state)
+
+    def restore(self, state: dict) -> None:
+        self._saved_state = dict(state or {})

@@ -1,0 +1,219 @@
+"""Seconds per iteration of our style transfer vs a plain reference Gatys implementation, on CPU.
+
+The reference follows the well-known PyTorch tutorial structure ("Neural Transfer Using PyTorch"):
+a Sequential built from the backbone's children with ContentLoss/StyleLoss modules inserted after
+the chosen layers (targets taken while building it), trimmed after the last loss module, an L-BFGS
+optimizer whose closure clamps the image, runs the whole model and sums the loss modules' ``.loss``.
+Same backbone weights, same layers, same loss definitions and weights (plus the same TV term),
+same optimizer settings, same start image. The two are alternated in one process, in rounds, so
+machine load affects both alike.
+
+    python benchmarks/style_transfer.py [--sizes 256 512] [--steps 20] [--rounds 3] [--backbone mobilenet_v2]
+
+Goal (issue 6): ours <= 0.8x the reference time per iteration, with equal or lower final loss.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from workbench.core.studies.style_transfer import (  # noqa: E402
+    StyleSettings,
+    StyleTransfer,
+    generate_style,
+    get_backbone,
+    sample_photo,
+)
+from workbench.core.studies.style_transfer.transfer import _to_tensor, resize, working_size  # noqa: E402
+
+
+# ------------------------------------------------------------------ reference (tutorial structure)
+class ContentLoss(nn.Module):
+    def __init__(self, target):
+        super().__init__()
+        self.target = target.detach()
+
+    def forward(self, input):
+        self.loss = F.mse_loss(input, self.target)
+        return input
+
+
+def ref_gram_matrix(input):
+    a, b, c, d = input.size()
+    features = input.view(a * b, c * d)
+    G = torch.mm(features, features.t())
+    return G.div(a * b * c * d)
+
+
+class StyleLoss(nn.Module):
+    def __init__(self, target_feature):
+        super().__init__()
+        self.target = ref_gram_matrix(target_feature).detach()
+
+    def forward(self, input):
+        G = ref_gram_matrix(input)
+        self.loss = F.mse_loss(G, self.target)
+        return input
+
+
+class Normalization(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.mean = torch.tensor(mean).view(-1, 1, 1)
+        self.std = torch.tensor(std).view(-1, 1, 1)
+
+    def forward(self, img):
+        return (img - self.mean) / self.std
+
+
+def get_style_model_and_losses(info, style_img, content_img, content_layers, style_layers):
+    normalization = Normalization(info.mean, info.std)
+    content_losses, style_losses = [], []
+    model = nn.Sequential(normalization)
+    for name, layer in info.stages:
+        layer = copy.deepcopy(layer)
+        model.add_module(name, layer)
+        if name in content_layers:
+            target = model(content_img).detach()
+            content_loss = ContentLoss(target)
+            model.add_module(f"content_loss_{name}", content_loss)
+            content_losses.append(content_loss)
+        if name in style_layers:
+            target_feature = model(style_img).detach()
+            style_loss = StyleLoss(target_feature)
+            model.add_module(f"style_loss_{name}", style_loss)
+            style_losses.append(style_loss)
+    for i in range(len(model) - 1, -1, -1):
+        if isinstance(model[i], (ContentLoss, StyleLoss)):
+            break
+    model = model[: (i + 1)]
+    return model, style_losses, content_losses
+
+
+def tv(img):
+    return (img[..., 1:, :] - img[..., :-1, :]).pow(2).mean() + (img[..., :, 1:] - img[..., :, :-1]).pow(2).mean()
+
+
+class ReferenceGatys:
+    def __init__(self, info, content_img, style_img, s: StyleSettings, content_layer, style_layers, max_iter=20):
+        self.model, self.style_losses, self.content_losses = get_style_model_and_losses(
+            info, style_img, content_img, [content_layer], style_layers)
+        self.input_img = content_img.clone().requires_grad_(True)
+        self.model.eval()
+        self.model.requires_grad_(False)
+        self.optimizer = torch.optim.LBFGS([self.input_img], max_iter=max_iter)  # tutorial: defaults (20)
+        self.s = s
+        self.run = [0]
+        self.last = float("nan")
+
+    def closure(self):
+        with torch.no_grad():
+            self.input_img.clamp_(0, 1)
+        self.optimizer.zero_grad()
+        self.model(self.input_img)
+        style_score = sum(sl.loss for sl in self.style_losses) * self.s.style_weight
+        content_score = sum(cl.loss for cl in self.content_losses) * self.s.content_weight
+        loss = style_score + content_score + self.s.tv_weight * tv(self.input_img)
+        loss.backward()
+        self.run[0] += 1
+        self.last = float(loss)
+        return loss
+
+    def steps(self, n):
+        # the tutorial's loop; LBFGS's default max_iter=20 means one step() runs up to 20 closures,
+        # so n is taken as a multiple of 20 by the caller
+        while self.run[0] < n:
+            self.optimizer.step(self.closure)
+
+    def final_loss(self):
+        with torch.no_grad():
+            self.input_img.clamp_(0, 1)
+            self.model(self.input_img)
+            return float(sum(sl.loss for sl in self.style_losses) * self.s.style_weight
+                         + sum(cl.loss for cl in self.content_losses) * self.s.content_weight
+                         + self.s.tv_weight * tv(self.input_img))
+
+
+def ours_final_loss(st: StyleTransfer) -> float:
+    with torch.no_grad():
+        return float(st.losses(st.x.clamp(0, 1))["total"])
+
+
+def bench(size: int, steps: int, rounds: int, backbone: str, channels_last: bool) -> dict:
+    content = sample_photo("chelsea")
+    style = generate_style("swirls", 512, 1)
+    s = StyleSettings(backbone=backbone, size=size, channels_last=channels_last)
+    info = get_backbone(backbone)
+    c = resize(_to_tensor(content), working_size(*content.shape[:2], size))
+    # the tutorial needs style and content of the same size; give both implementations that
+    st_img = resize(_to_tensor(style), tuple(c.shape[-2:]))
+    style_u8 = (st_img[0].permute(1, 2, 0) * 255 + 0.5).to(torch.uint8).numpy()
+    content_u8 = (c[0].permute(1, 2, 0) * 255 + 0.5).to(torch.uint8).numpy()
+    cl, sl = s.content_layer or info.default_content, s.style_layers or info.default_style
+
+    def run_ours(n):
+        run = StyleTransfer(content_u8, style_u8, s)
+        t = time.perf_counter()
+        done = run.step(n)
+        return (time.perf_counter() - t) / done, ours_final_loss(run)
+
+    def run_ref(n, max_iter=20):
+        ref = ReferenceGatys(info, _to_tensor(content_u8), _to_tensor(style_u8), s, cl, sl, max_iter)
+        t = time.perf_counter()
+        ref.steps(n)
+        return (time.perf_counter() - t) / ref.run[0], ref.final_loss()
+
+    # one untimed warm-up each (allocator, oneDNN primitive caches)
+    run_ours(2)
+    run_ref(2, max_iter=2)
+    times = {"ours": [], "reference": []}
+    losses = {"ours": [], "reference": []}
+    for r in range(rounds):
+        order = ("ours", "reference") if r % 2 == 0 else ("reference", "ours")
+        for who in order:
+            sec, loss = run_ours(steps) if who == "ours" else run_ref(steps)
+            times[who].append(sec)
+            losses[who].append(loss)
+    o, rf = statistics.median(times["ours"]), statistics.median(times["reference"])
+    return {"size": size, "ours_s_per_it": o, "ref_s_per_it": rf, "ratio": o / rf,
+            "ours_loss": statistics.median(losses["ours"]), "ref_loss": statistics.median(losses["reference"]),
+            "shape": tuple(c.shape[-2:])}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--backbone", default="mobilenet_v2")
+    ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args(argv)
+    a.steps = max(20, -(-a.steps // 20) * 20)  # whole tutorial L-BFGS steps (20 iterations each)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, backbone {a.backbone}, "
+          f"{a.steps} iterations x {a.rounds} alternated rounds, channels_last={a.channels_last}")
+    ok = True
+    for size in a.sizes:
+        r = bench(size, a.steps, a.rounds, a.backbone, a.channels_last)
+        good = r["ratio"] <= 0.8 and r["ours_loss"] <= r["ref_loss"] * 1.0 + 1e-12
+        ok &= good
+        print(f"{size:4d} px {r['shape']}: ours {r['ours_s_per_it']:.3f} s/it, reference {r['ref_s_per_it']:.3f} s/it, "
+              f"ratio {r['ratio']:.2f}; final loss ours {r['ours_loss']:.4f} vs reference {r['ref_loss']:.4f} "
+              f"-> {'PASS' if good else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

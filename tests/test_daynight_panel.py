@@ -1,0 +1,112 @@
+"""Day & Night panel smoke test: generate, train, results, live (synthetic + missing camera), classify, export."""
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from workbench.ui.testing import no_thread_leak  # noqa: F401,E402  (autouse fixture)
+
+
+@pytest.fixture
+def one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # shared CI cores: one thread is faster than two fighting
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels.daynight import DayNightPanel
+
+    ctx = AppContext(project_dir=tmp_path / "project")
+    p = DayNightPanel(ctx)
+    qtbot.addWidget(p)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+def wait_idle(qtbot, panel, timeout=60_000):
+    qtbot.waitUntil(lambda: panel._job is None, timeout=timeout)
+
+
+def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
+    import cv2
+
+    panel.on_shown()
+    assert "Conv" in panel.arch_text.toPlainText()  # the architecture page lists the preset's layers
+    panel.n_spin.setValue(160)
+    panel.size_combo.setCurrentText("32")
+    panel.hard_spin.setValue(0.25)
+    # training before there is data says what to do
+    panel.train()
+    assert panel.banner.isVisible() and "generate" in panel.banner.text().lower()
+    panel.generate()
+    wait_idle(qtbot, panel)
+    assert panel.dataset is not None and len(panel.dataset) == 160
+    assert panel.samples.count() > 0 and "Groups" in panel.data_info.text()
+    assert "160 images" in panel.split_info.text()
+
+    panel.epochs_spin.setValue(2)
+    panel.batch_spin.setValue(32)
+    with qtbot.waitSignal(panel.ctx.run_finished, timeout=120_000) as run:
+        panel.train()
+    wait_idle(qtbot, panel)
+    assert panel.outcome is not None and panel.model is not None
+    assert run.args[0]["task"] == "binary" and len(run.args[0]["history"]) >= 1
+    assert run.args[0].get("run_id")  # stored in the project's run history
+    assert panel.runs_table.rowCount() == 1
+    assert panel.groups_table.rowCount() >= 2  # per-subgroup table with the "all" row
+    xs, _ = panel._loss_curve.getData()
+    assert xs is not None and len(xs) == len(panel.outcome.fit.history)  # the live chart holds each epoch
+
+    # live: a synthetic camera feeds the gauge
+    panel.start_live("synthetic:day")
+    qtbot.waitUntil(lambda: panel.last_reading is not None, timeout=30_000)
+    assert 0.0 <= panel.last_reading["p_day"] <= 1.0
+    assert panel.frame_view.pixmap() is not None and not panel.frame_view.pixmap().isNull()
+    panel.stop_live()
+    qtbot.waitUntil(lambda: panel._live_handle is None, timeout=10_000)
+
+    # no camera: the panel says so and offers a file
+    panel.start_live("camera:63")
+    qtbot.waitUntil(lambda: panel._live_handle is None, timeout=10_000)
+    assert "No camera" in panel.banner.text() and "video file" in panel.banner.text()
+
+    # drop a folder of images on the Use page: classified
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"{i}.png"), panel.dataset.X[i][:, :, ::-1])
+    panel.go("use")
+    panel.handle_drop([str(folder)])
+    wait_idle(qtbot, panel)
+    assert panel.classify_table.rowCount() == 3
+
+    panel.export(str(tmp_path / "export"))
+    wait_idle(qtbot, panel)
+    assert (tmp_path / "export" / "daynight.json").is_file()
+    assert "TorchScript" in panel.export_info.toPlainText()
+
+    state = panel.state()
+    assert state["size"] == 32 and state["epochs"] == 2
+
+
+def test_panel_restore_tolerates_old_state(qtbot, panel):
+    panel.restore({"n": 500, "size": 128, "tint": "warm", "groups": ["dusk"], "unknown": 1, "lr": "bad"})
+    assert panel.n_spin.value() == 500 and panel.size_combo.currentText() == "128"
+    assert panel.tint_combo.currentText() == "warm"
+    assert panel._only_groups() == ["dusk"]
+    panel.restore({})
+
+
+def test_cancel_generation(qtbot, panel):
+    panel.n_spin.setValue(50_000)
+    panel.size_combo.setCurrentText("32")
+    panel.generate()
+    panel.cancel_job()
+    wait_idle(qtbot, panel)
+    assert panel.dataset is None

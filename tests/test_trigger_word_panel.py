@@ -1,0 +1,104 @@
+"""Smoke test of the trigger-word panel: material -> clips -> clip view -> model -> detection from a
+WAV file -> evaluation, plus the missing-microphone path. Offscreen, tiny sizes."""
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from workbench.core.capture import audio  # noqa: E402
+from workbench.core.capture.audio import make_noise, write_wav  # noqa: E402
+from workbench.core.studies import trigger_word as tw  # noqa: E402
+
+SR = 16000
+
+
+@pytest.fixture
+def panel(qtbot):
+    import torch
+
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels.trigger_word import TriggerWordPanel
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    p = TriggerWordPanel(AppContext())
+    qtbot.addWidget(p)
+    yield p
+    p.shutdown()
+    torch.set_num_threads(n)
+
+
+def _wait_job(qtbot, panel, timeout=30000):
+    qtbot.waitUntil(lambda: panel._job is None, timeout=timeout)
+
+
+def test_panel_flow_material_clips_detect_evaluate(qtbot, panel, tmp_path, monkeypatch):
+    panel.load_synthetic()
+    _wait_job(qtbot, panel)
+    assert panel.material.counts()["positives"] > 0
+    assert panel.kind_lists["positives"].count() == panel.material.counts()["positives"]
+
+    panel.n_clips.setValue(10)
+    panel.n_val.setValue(4)
+    panel.clip_seconds.setValue(4.0)
+    panel.generate()
+    _wait_job(qtbot, panel)
+    assert panel.clips is not None and len(panel.clips["train"]) == 10
+    clip = panel.show_clip(3)
+    assert clip is not None
+    assert panel.spec_img.image.shape == (panel.clips["train"].config.input_steps, 40)
+    assert len(panel._segment_items) == len(clip.segments)
+
+    assert panel.load_model(str(tw.test_model_dir()))
+    # the clip view now overlays the model's prediction on the labels
+    panel.show_clip(3)
+    assert panel.pred_curve.getData()[0] is not None
+
+    # detection from a WAV file with two rising chirps (the test model's trigger)
+    rng = np.random.default_rng(1)
+    x = make_noise("pink", 8.0, SR, level=0.01, rng=rng)
+    for t in (1.5, 5.0):
+        w = tw.synthetic_word("up", SR, rng=rng)
+        x[int(t * SR):int(t * SR) + w.size] += w
+    wav = write_wav(tmp_path / "two.wav", x, SR)
+    monkeypatch.setattr(audio, "_sounddevice", _no_portaudio)  # beep -> visible signal only
+    assert panel.start_detection(str(wav), realtime=False)
+    qtbot.waitUntil(lambda: panel._det_handle is None, timeout=30000)
+    t, p = panel.trace()
+    assert t.size > 100 and p.max() > 0.5
+    assert len(panel.events) == 2
+    assert "TRIGGER" in panel.trigger_label.text()
+
+    panel.eval_clips.setValue(10)
+    panel.eval_hours.setValue(0.01)
+    panel.evaluate()
+    _wait_job(qtbot, panel)
+    assert panel.report is not None and "false rejects" in panel.eval_text.toPlainText()
+    panel.use_recommended_threshold()
+
+    st = panel.state()
+    panel.restore({**st, "threshold": 0.7, "bogus": 1})
+    assert panel.threshold.value() == pytest.approx(0.7)
+
+
+def _no_portaudio():
+    from workbench.core.errors import DeviceUnavailable
+
+    raise DeviceUnavailable("The PortAudio library is not installed (test).")
+
+
+def test_panel_without_microphone_shows_message(qtbot, panel, monkeypatch):
+    monkeypatch.setattr(audio, "_sounddevice", _no_portaudio)
+    panel.start_recording("positives", 2.0)
+    qtbot.waitUntil(lambda: panel._rec_handle is None, timeout=10000)
+    assert panel.banner.level == "error" and "PortAudio" in panel.banner.text()
+    assert not panel.play(np.zeros(100, np.float32), SR)
+    assert "PortAudio" in panel.banner.text()
+    # detection needs a model first: a message, not a crash
+    assert not panel.start_detection("microphone")
+    assert "model" in panel.banner.text()
+
+
+def test_panel_generate_without_material_warns(qtbot, panel):
+    panel.generate()
+    assert panel._job is None and "trigger word" in panel.banner.text()

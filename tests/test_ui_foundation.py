@@ -1,0 +1,168 @@
+"""Workers, training bridge, panel registry, settings and the main window shell."""
+import json
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytestmark = pytest.mark.gui
+
+from workbench.ui.testing import config_dir, no_thread_leak  # noqa: E402,F401  (fixtures)
+
+
+def _slow_sum(n, progress, should_cancel, gate=None):
+    total = 0
+    for i in range(n):
+        if gate is not None:
+            gate.wait(5)
+        if should_cancel():
+            return None
+        total += i
+        progress(i + 1, n, "adding")
+    return np.arange(3) + total
+
+
+def test_function_worker_reports_progress_and_result(qtbot):
+    from workbench.ui.workers import TaskController
+
+    tc = TaskController()
+    seen = []
+    worker = tc.start(_slow_sum, 5)
+    worker.progress.connect(lambda d, t, s: seen.append((d, t)))
+    with qtbot.waitSignal(worker.result, timeout=5000) as res:
+        pass
+    qtbot.waitUntil(lambda: not tc.busy, timeout=5000)
+    assert res.args[0].tolist() == [10, 11, 12]
+    assert seen[-1] == (5, 5)
+
+
+def test_worker_errors_become_messages(qtbot):
+    from workbench.core.errors import DataError
+    from workbench.ui.workers import TaskController
+
+    def bad():
+        raise DataError("The folder is empty; pick a folder with one subfolder per class.")
+
+    tc = TaskController()
+    w = tc.start(bad)
+    with qtbot.waitSignal(w.error, timeout=5000) as err:
+        pass
+    assert err.args[0].startswith("The folder is empty")
+    qtbot.waitUntil(lambda: not tc.busy, timeout=5000)
+
+
+def test_stop_and_wait_cancels_a_running_job(qtbot):
+    from workbench.ui.workers import TaskController, running_threads
+
+    gate = threading.Event()
+    tc = TaskController()
+    w = tc.start(_slow_sum, 10_000_000, gate=gate)
+    cancelled = []
+    w.cancelled.connect(lambda: cancelled.append(True))
+    assert tc.busy
+    gate.set()
+    assert tc.stop_and_wait(10000)
+    assert not running_threads()
+    tc.stop_and_wait()  # twice is fine
+    qtbot.waitUntil(lambda: bool(cancelled), timeout=5000)
+
+
+class _FakeTrainer:
+    class config:
+        epochs = 3
+
+
+def test_bridge_coalesces_batches_and_copies_epoch_logs(qtbot):
+    from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+
+    bridge = TrainingBridge()
+    buf = TrainingBuffer()
+    buf.connect_bridge(bridge)
+    cb = bridge.callback(min_interval_s=10.0)  # never flush on time: only at epoch ends
+    batches = []
+    bridge.batches_ready.connect(lambda items: batches.append(len(items)))
+
+    def run():  # the Trainer calls callbacks from its own thread
+        cb.on_fit_start(_FakeTrainer())
+        for epoch in (1, 2, 3):
+            for b in range(50):
+                cb.on_batch_end(_FakeTrainer(), {"epoch": epoch, "batch": b, "n_batches": 50,
+                                                 "samples_seen": (epoch - 1) * 500 + (b + 1) * 10,
+                                                 "loss": 1.0 / (epoch + b)})
+            cb.on_epoch_end(_FakeTrainer(), epoch, {"epoch": epoch, "loss": np.float32(1 / epoch),
+                                                    "val_loss": 1.5 / epoch, "history": [1, 2]})
+
+    t = threading.Thread(target=run)
+    with qtbot.waitSignal(bridge.epoch_ended, timeout=5000, check_params_cb=lambda d: d["epoch"] == 3):
+        t.start()
+    t.join()
+    assert len(buf.epochs) == 3
+    assert buf.series("loss")[0] == [1.0, 2.0, 3.0]
+    assert "history" not in buf.epochs[0] and isinstance(buf.epochs[0]["loss"], float)
+    # 150 batches arrive in 3 coalesced emissions (one per epoch end), not 150
+    assert batches == [50, 50, 50]
+    assert len(buf.batch_smooth) == 150
+    assert buf.progress()["fraction"] == pytest.approx(1.0)
+
+
+def test_missing_panel_module_shows_placeholder(qtbot):
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels import PlaceholderPanel, create_panel
+
+    ctx = AppContext()
+    p = create_panel("Nope", "workbench.ui.panels.does_not_exist:NopePanel", ctx)
+    qtbot.addWidget(p)
+    assert isinstance(p, PlaceholderPanel)
+    p.restore({"keep": 1})
+    assert p.state() == {"keep": 1}
+
+
+def test_settings_roundtrip_migration_and_damage(tmp_path):
+    from workbench.ui.settings import SCHEMA_VERSION, Settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema_version": 1, "splitter": "AAAA", "current_panel": "Model"}))
+    s = Settings(path).load()
+    assert s["splitters"] == {"main": "AAAA"} and s["current_panel"] == "Model" and not s.problem
+    s.add_recent(tmp_path)
+    s.save()
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
+    path.write_text("{broken")
+    s = Settings(path).load()
+    assert s.problem and s["current_panel"] == "Data"
+    path.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1}))
+    s = Settings(path).load()
+    assert "newer" in s.problem
+    s.save()  # leaves a newer file untouched
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION + 1
+
+
+def test_main_window_shell(qtbot, config_dir, tmp_path):
+    from workbench.ui.main_window import MainWindow, library_versions
+
+    specs = [("One", "workbench.ui.panels.nothing_here:A"), ("Two", "workbench.ui.panels.nothing_either:B")]
+    w = MainWindow(specs=specs)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    assert w.current_title() == "One"
+    w.panel_actions[1].trigger()  # Ctrl+2
+    assert w.stack.currentIndex() == 1
+    with qtbot.waitSignal(w.ctx.device_changed, timeout=60000):
+        pass
+    assert "CPU" in w.device_label.text() or "GPU" in w.device_label.text() or "cuda" in w.device_label.text()
+    box = w.show_about()
+    assert "numpy" in box.text() and "torch" in box.text()
+    assert set(library_versions()) >= {"Python", "Qt", "PySide6", "torch", "numpy", "scikit-learn", "OpenCV"}
+    box.close()
+    # a damaged project folder gives a message, not a crash
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "ui_state.json").write_text("{not json")
+    assert not w.open_project(bad)
+    assert "damaged" in w.last_message_box.text()
+    w.last_message_box.close()
+    w.close()
+    saved = json.loads((config_dir / "settings.json").read_text())
+    assert saved["current_panel"] == "Two" and saved["geometry"]

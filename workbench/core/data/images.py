@@ -1,0 +1,259 @@
+"""Import an image folder: one subfolder per class, every image resized to one resolution.
+
+Memory stays bounded: the result array (N, H, W, C) uint8 is allocated once up front and each
+worker decodes one file straight into its row, so at most ``workers`` encoded files are in memory
+at any time. OpenCV releases the GIL while decoding and resizing, so a thread pool scales.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from workbench.core.data.dataset import Dataset
+from workbench.core.errors import DataError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+class ImportCancelled(DataError):
+    """The user cancelled an import (``should_cancel()`` returned True). Nothing was returned."""
+
+
+def _is_hidden(p: Path) -> bool:
+    return p.name.startswith(".") or p.name in {"Thumbs.db", "desktop.ini"}
+
+
+def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Path, int]], list[tuple[str, str]]]:
+    """(class names, [(file, class index)], skipped) for a folder with one subfolder per class.
+
+    Raises DataError for a missing path, a folder without class subfolders or images, or fewer
+    than two classes with images.
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise DataError(f"The folder {str(root)!r} does not exist; choose a folder with one subfolder per class.")
+    if not root.is_dir():
+        raise DataError(f"{str(root)!r} is a file, not a folder; choose a folder with one subfolder per class.")
+    skipped: list[tuple[str, str]] = []
+    class_dirs = sorted((p for p in root.iterdir() if p.is_dir() and not _is_hidden(p)), key=lambda p: p.name)
+    loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+    if not class_dirs:
+        if loose:
+            raise DataError(
+                f"The folder {str(root)!r} holds images but no class subfolders; put each class's "
+                "images in its own subfolder (e.g. cats/ and dogs/)."
+            )
+        raise DataError(f"The folder {str(root)!r} is empty; add one subfolder of images per class.")
+    for p in loose:
+        skipped.append((str(p), "image outside the class subfolders"))
+    class_names: list[str] = []
+    files: list[tuple[Path, int]] = []
+    for d in class_dirs:
+        mine: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+            for fn in sorted(filenames):
+                f = Path(dirpath) / fn
+                if _is_hidden(f):
+                    continue
+                if f.suffix.lower() in IMAGE_EXTENSIONS:
+                    mine.append(f)
+                else:
+                    skipped.append((str(f), f"not an image file ({f.suffix or 'no extension'})"))
+        if not mine:
+            skipped.append((str(d), "class folder has no images"))
+            continue
+        idx = len(class_names)
+        class_names.append(d.name)
+        files.extend((f, idx) for f in mine)
+    if not files:
+        raise DataError(
+            f"No images were found in {str(root)!r}; put png, jpg, jpeg, bmp or webp images in one "
+            "subfolder per class."
+        )
+    if len(class_names) < 2:
+        raise DataError(
+            f"Only one class ({class_names[0]!r}) has images in {str(root)!r}; a classifier needs at "
+            "least two, so add a second subfolder of images."
+        )
+    return class_names, files, skipped
+
+
+def decode_image(path: str | os.PathLike, image_size: tuple[int, int], channels: int = 3) -> np.ndarray:
+    """Decode one file to (H, W, channels) uint8 RGB/grey at ``image_size`` = (height, width).
+
+    Raises ValueError when the file cannot be decoded.
+    """
+    import cv2
+
+    # np.fromfile + imdecode instead of imread: imread cannot open non-ASCII paths on Windows
+    data = np.fromfile(str(path), dtype=np.uint8)
+    if data.size == 0:
+        raise ValueError("empty file")
+    flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
+    img = cv2.imdecode(data, flag)
+    del data
+    if img is None:
+        raise ValueError("not a readable image (corrupt or unsupported format)")
+    return _fit(img, image_size, channels)
+
+
+def _fit(img: np.ndarray, image_size: tuple[int, int], channels: int) -> np.ndarray:
+    import cv2
+
+    h, w = image_size
+    if img.shape[0] != h or img.shape[1] != w:
+        shrinking = img.shape[0] * img.shape[1] > h * w
+        img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    if channels == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    else:
+        img = img[..., None]
+    return img
+
+
+@contextlib.contextmanager
+def _quiet_opencv():
+    """Corrupt files are expected and reported in ``ds.skipped``; keep OpenCV's own messages
+    about them off the terminal while importing."""
+    import cv2
+
+    try:
+        logging = cv2.utils.logging
+        previous = logging.getLogLevel()
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    except AttributeError:  # pragma: no cover - builds without the logging API
+        yield
+        return
+    try:
+        yield
+    finally:
+        logging.setLogLevel(previous)
+
+
+def load_image_folder(
+    path: str | os.PathLike,
+    image_size: tuple[int, int] = (64, 64),
+    *,
+    grayscale: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    workers: int | None = None,
+    name: str | None = None,
+) -> Dataset:
+    """Load ``path/<class>/<image>`` into an image Dataset of (N, H, W, 3 or 1) uint8 RGB.
+
+    ``image_size`` is (height, width). Files that are not images or cannot be decoded are skipped
+    and listed in ``ds.skipped`` as (path, reason). ``progress(done, total)`` is called from the
+    calling thread about 100 times during the import; when ``should_cancel()`` returns True the
+    import stops within a few files and raises ImportCancelled (a DataError).
+    """
+    h, w = int(image_size[0]), int(image_size[1])
+    if h < 1 or w < 1:
+        raise DataError(f"The image size must be at least 1x1 pixels, not {h}x{w}.")
+    channels = 1 if grayscale else 3
+    class_names, files, skipped = scan_image_folder(path)
+    total = len(files)
+    out = np.empty((total, h, w, channels), dtype=np.uint8)
+    ok = np.zeros(total, dtype=bool)
+    reasons: dict[int, str] = {}
+    cancelled = threading.Event()
+
+    def work(lo: int, hi: int) -> int:
+        # a chunk of files per task: per-future overhead would otherwise rival decoding a
+        # small image; the cancel flag is checked per file so a cancel lands quickly
+        for i in range(lo, hi):
+            if cancelled.is_set():
+                return i - lo
+            try:
+                out[i] = decode_image(files[i][0], (h, w), channels)
+                ok[i] = True
+            except (ValueError, OSError) as e:
+                reasons[i] = str(e) or type(e).__name__
+            except Exception as e:  # cv2.error and friends: a bad file must not stop the import
+                reasons[i] = f"could not decode: {type(e).__name__}: {e}".strip()
+        return hi - lo
+
+    n_workers = max(1, workers or min(8, os.cpu_count() or 1))
+    chunk = max(1, min(32, total // (n_workers * 8)))
+    report_every = max(1, total // 100)
+    done = 0
+    last_reported = -1
+    if progress:
+        progress(0, total)
+    # A bounded window of in-flight chunks: cancellation takes effect quickly and the executor's
+    # queue never holds thousands of pending futures.
+    window = n_workers * 3
+    with _quiet_opencv(), ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="image-import") as pool:
+        pending: set = set()
+        next_i = 0
+        while next_i < total or pending:
+            while next_i < total and len(pending) < window and not cancelled.is_set():
+                pending.add(pool.submit(work, next_i, min(total, next_i + chunk)))
+                next_i += chunk
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done += fut.result()
+            if should_cancel is not None and not cancelled.is_set() and should_cancel():
+                cancelled.set()
+            if progress and not cancelled.is_set() and (done - last_reported >= report_every or done == total):
+                progress(done, total)
+                last_reported = done
+    if cancelled.is_set():
+        raise ImportCancelled(f"Import of {str(path)!r} was cancelled after {done} of {total} images.")
+
+    for i, reason in sorted(reasons.items()):
+        skipped.append((str(files[i][0]), reason))
+    labels = np.fromiter((c for _, c in files), dtype=np.int64, count=total)
+    paths = np.array([str(f) for f, _ in files], dtype=object)
+    if not ok.all():
+        keep = np.flatnonzero(ok)
+        # compact in place rather than fancy-index, which would briefly double the memory
+        for dst, src in enumerate(keep):
+            if dst != src:
+                out[dst] = out[src]
+        out = out[: len(keep)]
+        labels, paths = labels[keep], paths[keep]
+    present = np.unique(labels)
+    if len(present) == 0:
+        raise DataError(f"None of the {total} images in {str(path)!r} could be read; check the files.")
+    if len(present) < 2:
+        raise DataError(
+            f"Only class {class_names[present[0]]!r} has readable images in {str(path)!r}; a classifier "
+            "needs at least two, so add images of another class."
+        )
+    if len(present) < len(class_names):
+        # a class whose files all failed: renumber so every class has samples
+        remap = np.full(len(class_names), -1, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        for c in range(len(class_names)):
+            if c not in set(present.tolist()):
+                skipped.append((str(Path(path) / class_names[c]), "no readable images in this class folder"))
+        class_names = [class_names[c] for c in present]
+        labels = remap[labels]
+    root = Path(path).expanduser()
+    ds_name = name or root.resolve().name or "images"
+    return Dataset(
+        name=ds_name,
+        kind="image",
+        X=out,
+        y=labels,
+        class_names=class_names,
+        description=(
+            f"{len(labels):,} images in {len(class_names)} classes from {str(root)}, "
+            f"resized to {h}x{w}{' grey' if grayscale else ''}"
+        ),
+        source={"type": "image_folder", "path": str(root.resolve()), "image_size": [h, w],
+                "grayscale": grayscale},
+        target_name="class",
+        skipped=skipped,
+        paths=paths,
+    )

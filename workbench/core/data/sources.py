@@ -1,0 +1,70 @@
+"""One entry point for every data source: ``load_data("builtin:digits" | folder | "x.csv" | ds.source)``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from workbench.core.data.builtins import load_builtin
+from workbench.core.data.dataset import Dataset
+from workbench.core.data.images import load_image_folder
+from workbench.core.data.tables import load_csv, load_text_csv
+from workbench.core.errors import DataError
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def load_data(
+    source: str | os.PathLike | dict,
+    target: str | int | None = None,
+    time_column: str | int | None = None,
+    text_column: str | int | None = None,
+    *,
+    label_column: str | int | None = None,
+    task: str = "auto",
+    image_size: tuple[int, int] = (64, 64),
+    grayscale: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Dataset:
+    """Load a data set.
+
+    ``source`` is "builtin:NAME", an image folder (one subfolder per class), a CSV table, a text
+    CSV (pass ``text_column``), or a ``Dataset.source`` dict saved in a run file (it reloads the
+    same data the same way). Raises DataError with a sentence that says what to fix.
+    """
+    if isinstance(source, dict):
+        return _load_from_dict(source, progress=progress, should_cancel=should_cancel)
+    text = os.fspath(source)
+    if text.startswith("builtin:"):
+        return load_builtin(text[len("builtin:"):])
+    path = Path(text).expanduser()
+    if not path.exists():
+        hint = " (built-in sets are written builtin:NAME)" if "/" not in text and "\\" not in text and "." not in text else ""
+        raise DataError(f"The path {text!r} does not exist{hint}; check the spelling.")
+    if path.is_dir():
+        return load_image_folder(path, image_size, grayscale=grayscale, progress=progress,
+                                 should_cancel=should_cancel)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise DataError(
+            f"{path.name} is not a data source Workbench can read; choose a CSV file, a folder with "
+            "one subfolder of images per class, or builtin:NAME."
+        )
+    if text_column is not None:
+        return load_text_csv(path, text_column, label_column if label_column is not None else target)
+    return load_csv(path, target, time_column, task=task)
+
+
+def _load_from_dict(src: dict, **callbacks) -> Dataset:
+    kind = src.get("type")
+    if kind == "builtin":
+        return load_builtin(src["name"])
+    if kind == "image_folder":
+        return load_image_folder(src["path"], tuple(src.get("image_size", (64, 64))),
+                                 grayscale=bool(src.get("grayscale", False)), **callbacks)
+    if kind == "csv":
+        return load_csv(src["path"], src.get("target"), src.get("time_column"),
+                        task=src.get("task", "auto"), drop_columns=src.get("drop_columns") or None)
+    if kind == "text_csv":
+        return load_text_csv(src["path"], src.get("text_column", "text"), src.get("label_column"))
+    raise DataError(f"This run's data source {src!r} cannot be reloaded; load the data again by hand.")

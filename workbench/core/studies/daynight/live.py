@@ -1,0 +1,120 @@
+"""Live classification of camera frames: the newest frame wins.
+
+A ``LatestFrameGrabber`` reads the source on its own thread; ``LiveClassifier.step()`` takes the
+newest frame, classifies it and returns a ``LiveReading``. Frames that arrived while the model
+was busy are dropped (counted), so the reading never lags behind the camera.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.core.capture.camera import FrameSource, LatestFrameGrabber
+
+
+@dataclass(frozen=True)
+class LiveReading:
+    """One classified frame. ``frame`` is the frame itself (owned, safe to hand to another thread)."""
+
+    frame_no: int
+    p_day: float
+    label: str
+    latency_ms: float  # time to classify this frame
+    fps: float  # classified frames per second so far
+    dropped: int  # frames the camera gave that were never classified
+    frame: np.ndarray | None = None
+
+
+class LiveClassifier:
+    """Classifies frames from a FrameSource with any model that has ``p_day(images)`` and ``size``
+    (a ``DayNightModel`` or an exported model). ``smoothing`` in [0, 1) averages P(day) over time
+    (exponential) so the gauge does not flicker."""
+
+    def __init__(self, model, source: FrameSource, *, pace: bool = False, smoothing: float = 0.0,
+                 keep_frames: bool = True):
+        self.model = model
+        self.source = source
+        self.grabber = LatestFrameGrabber(source, pace=pace)
+        self.smoothing = float(smoothing)
+        self.keep_frames = keep_frames
+        self._last_no = -1
+        self._smoothed: float | None = None
+        self._n = 0
+        self._t0: float | None = None
+
+    def classify_frame(self, frame: np.ndarray) -> float:
+        return float(self.model.p_day(frame[None])[0])
+
+    def start(self) -> "LiveClassifier":
+        self.grabber.start()
+        self._t0 = time.perf_counter()
+        return self
+
+    def stop(self) -> None:
+        self.grabber.stop()
+
+    def __enter__(self) -> "LiveClassifier":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def finished(self) -> bool:
+        """True when the source has ended and its last frame was classified."""
+        g = self.grabber
+        return g.finished and g._frame_no <= self._last_no
+
+    def step(self, timeout: float | None = 1.0) -> LiveReading | None:
+        """Classify the newest frame not yet seen; None at timeout or when the source ended."""
+        if self.grabber.error is not None:
+            raise self.grabber.error
+        got = self.grabber.wait_newer(self._last_no, timeout)
+        if got is None:
+            if self.grabber.error is not None:
+                raise self.grabber.error
+            return None
+        no, frame = got
+        self._last_no = no
+        t = time.perf_counter()
+        p = self.classify_frame(frame)
+        latency = (time.perf_counter() - t) * 1000.0
+        if self.smoothing > 0 and self._smoothed is not None:
+            p = self.smoothing * self._smoothed + (1 - self.smoothing) * p
+        self._smoothed = p
+        self._n += 1
+        elapsed = time.perf_counter() - (self._t0 or t)
+        return LiveReading(no, p, "day" if p >= 0.5 else "night", latency,
+                           self._n / elapsed if elapsed > 0 else 0.0, self.grabber.dropped,
+                           frame if self.keep_frames else None)
+
+    def run(self, on_reading: Callable[[LiveReading], None] | None = None, max_frames: int | None = None,
+            should_stop: Callable[[], bool] | None = None, timeout: float = 5.0) -> list[LiveReading]:
+        """Classify until the source ends, ``max_frames`` readings, or ``should_stop()``.
+
+        Returns the readings (without frames, to keep memory flat) when no callback is given.
+        """
+        out: list[LiveReading] = []
+        started = self.grabber.running or self.grabber.finished
+        if not started:
+            self.start()
+        try:
+            while max_frames is None or self._n < max_frames:
+                if should_stop is not None and should_stop():
+                    break
+                r = self.step(timeout)
+                if r is None:
+                    if self.grabber.finished:
+                        break
+                    continue
+                if on_reading is not None:
+                    on_reading(r)
+                else:
+                    out.append(LiveReading(r.frame_no, r.p_day, r.label, r.latency_ms, r.fps, r.dropped))
+        finally:
+            if not started:
+                self.stop()
+        return out

@@ -1,0 +1,246 @@
+"""Face encoders: a small CNN trained with the triplet loss, and the common encoder interface.
+
+Every encoder turns RGB uint8 face crops into L2-normalized embeddings (N, D) float32; distances
+between embeddings are Euclidean (not squared) everywhere a threshold is involved, so the dlib
+encoder's published threshold (0.6) and ours are on the same kind of scale.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from workbench.core.errors import DataError, ProjectError, TrainingError
+from workbench.core.studies.faces.detect import normalize_faces
+from workbench.core.studies.faces.triplet import MINING
+from workbench.core.training.callbacks import Callback
+
+
+class FaceEncoder(Protocol):
+    name: str               # "own" or "dlib"
+    key: str                # identifies the exact weights: embeddings from different keys don't mix
+    embedding_dim: int
+    default_threshold: float
+
+    def embed(self, crops: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+@dataclass
+class EncoderConfig:
+    """Settings of the own encoder and its triplet training."""
+
+    embedding_dim: int = 64
+    image_size: int = 64
+    width: int = 16            # channels of the first conv block (doubles twice)
+    margin: float = 0.2
+    mining: str = "semi-hard"
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 2e-3
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.mining not in MINING:
+            raise TrainingError(f"Unknown mining {self.mining!r}; choose one of {', '.join(MINING)}.")
+        if int(self.embedding_dim) < 2:
+            raise TrainingError("The embedding size must be at least 2.")
+        if int(self.image_size) < 32 or int(self.image_size) % 16:
+            raise TrainingError("The face image size must be a multiple of 16, at least 32 (e.g. 64).")
+        if float(self.margin) < 0:
+            raise TrainingError("The triplet margin must be >= 0 (e.g. 0.2).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "EncoderConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def build_encoder_net(cfg: EncoderConfig):
+    """Four conv blocks, then a linear map of the 4x4 feature map to the embedding, L2-normalized.
+
+    Flattening the final 4x4 map (rather than global pooling) keeps where things are in the face
+    (eye spacing, mouth height), which is much of what tells two people apart.
+    """
+    import torch
+    from torch import nn
+
+    w = int(cfg.width)
+
+    def block(cin, cout):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                             nn.ReLU(inplace=True), nn.MaxPool2d(2))
+
+    class FaceEncoderNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(block(3, w), block(w, 2 * w), block(2 * w, 4 * w), block(4 * w, 4 * w))
+            side = cfg.image_size // 16
+            self.pool = nn.AdaptiveAvgPool2d(4) if side != 4 else nn.Identity()
+            self.fc = nn.Linear(4 * w * 16, cfg.embedding_dim)
+
+        def forward(self, x):
+            z = self.pool(self.features(x)).flatten(1)
+            return nn.functional.normalize(self.fc(z), dim=1)
+
+        def penalty(self):
+            return torch.zeros(())
+
+    return FaceEncoderNet()
+
+
+class OwnEncoder:
+    """The triplet-trained CNN behind the common encoder interface."""
+
+    name = "own"
+
+    def __init__(self, net, config: EncoderConfig, threshold: float | None = None, info: dict | None = None):
+        self.net = net.eval()
+        self.config = config
+        self.embedding_dim = int(config.embedding_dim)
+        # with margin m on squared distances, sqrt(m)-ish separations are what training aims for;
+        # the evaluated threshold replaces this guess as soon as there is one
+        self.default_threshold = float(threshold) if threshold is not None else 0.8
+        self.info = dict(info or {})
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha1()
+        for k, v in sorted(self.net.state_dict().items()):
+            h.update(k.encode())
+            h.update(v.detach().cpu().numpy().tobytes()[:4096])
+        return f"own:{h.hexdigest()[:12]}"
+
+    def embed(self, crops: Sequence[np.ndarray], batch_size: int = 128) -> np.ndarray:
+        import torch
+
+        if len(crops) == 0:
+            return np.zeros((0, self.embedding_dim), np.float32)
+        x = normalize_faces(crops, self.config.image_size)
+        outs = []
+        self.net.eval()
+        with torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                outs.append(self.net(torch.from_numpy(x[i:i + batch_size])).float().numpy())
+        return np.concatenate(outs).astype(np.float32)
+
+    def save(self, folder: str | Path) -> None:
+        from workbench.core.jsonio import atomic_write_json, save_weights
+
+        folder = Path(folder)
+        save_weights(folder / "encoder.pt", self.net.state_dict())
+        atomic_write_json(folder / "encoder.json", {"schema_version": 1, "kind": "own",
+                                                     "config": self.config.to_dict(),
+                                                     "threshold": self.default_threshold, "info": self.info})
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "OwnEncoder":
+        from workbench.core.jsonio import load_weights, read_json
+
+        folder = Path(folder)
+        meta = read_json(folder / "encoder.json", kind="face encoder file", max_version=1)
+        cfg = EncoderConfig.from_dict(meta.get("config", {}))
+        net = build_encoder_net(cfg)
+        try:
+            net.load_state_dict(load_weights(folder / "encoder.pt"))
+        except RuntimeError as e:
+            raise ProjectError(f"The face encoder in {folder} does not match its settings file ({e}).") from None
+        return cls(net, cfg, meta.get("threshold"), meta.get("info"))
+
+    def set_threshold(self, t: float) -> None:
+        self.default_threshold = float(t)
+
+
+class VerificationMetrics(Callback):
+    """A Trainer callback that adds verification scores on the validation people to each epoch's logs.
+
+    Keys added: "val_auc" (ROC AUC of same/different pairs) and "val_eer" (equal error rate).
+    Put it before the GUI bridge in the callback list so the bridge sees them.
+    """
+
+    def __init__(self, X_val: np.ndarray, y_val: np.ndarray, max_pairs: int = 20000):
+        self.X = X_val
+        self.y = np.asarray(y_val)
+        self.max_pairs = max_pairs
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        import torch
+
+        from workbench.core.studies.faces.evaluate import evaluate_embeddings
+
+        model = trainer.model
+        was = model.training
+        model.eval()
+        with torch.no_grad():
+            emb = torch.cat([model(torch.as_tensor(self.X[i:i + 256]).to(trainer.device)).float().cpu()
+                             for i in range(0, len(self.X), 256)]).numpy()
+        if was:
+            model.train()
+        rep = evaluate_embeddings(emb, self.y, max_pairs=self.max_pairs)
+        if rep is not None:
+            logs["val_auc"] = rep.auc
+            logs["val_eer"] = rep.eer
+
+
+def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = None,
+                  val: tuple[np.ndarray, np.ndarray] | None = None, callbacks: Sequence = (),
+                  trainer=None, device: str = "cpu"):
+    """Train the own encoder on RGB uint8 face crops ``X`` (N,H,W,3) of people ``y`` through ``Trainer``.
+
+    ``val`` (crops, labels) should be other people than the training ones; its pairs give the
+    per-epoch "val_auc"/"val_eer" and the val loss. Returns (OwnEncoder, FitResult). Pass your own
+    ``trainer`` to be able to stop or pause it from another thread (its callbacks are extended).
+    """
+    import torch
+
+    from workbench.core.studies.faces.triplet import TripletHead
+    from workbench.core.training import TrainConfig, Trainer
+
+    cfg = config or EncoderConfig()
+    y = np.asarray(y).astype(np.int64)
+    if len(X) != len(y):
+        raise DataError(f"{len(X)} face images but {len(y)} labels.")
+    people, counts = np.unique(y, return_counts=True)
+    if len(people) < 2:
+        raise DataError("Training a face encoder needs at least 2 people (one folder per person).")
+    if (counts >= 2).sum() < 2:
+        raise DataError("Training a face encoder needs at least 2 photos of each of at least 2 people.")
+    torch.manual_seed(cfg.seed)
+    net = build_encoder_net(cfg)
+    head = TripletHead(cfg.margin, cfg.mining, seed=cfg.seed)
+    Xn = normalize_faces(X, cfg.image_size)
+    cbs = []
+    val_data = None
+    if val is not None and len(val[0]):
+        Xv = normalize_faces(val[0], cfg.image_size)
+        yv = np.asarray(val[1]).astype(np.int64)
+        val_data = (Xv, yv)
+        cbs.append(VerificationMetrics(Xv, yv))
+    trainer = trainer or Trainer(device=device)
+    trainer.callbacks = cbs + list(callbacks) + [c for c in trainer.callbacks if c not in callbacks]
+    tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="adam", seed=cfg.seed,
+                     restore_best=True, monitor="val_loss" if val_data else "loss")
+    result = trainer.fit(net, head, train=(Xn, y), val=val_data, config=tc)
+    net.cpu().eval()
+    info = {"people": int(len(people)), "images": int(len(X)), "epochs_run": result.epochs_run,
+            "best_epoch": result.best_epoch, "stop_reason": result.stop_reason}
+    return OwnEncoder(net, cfg, info=info), result
+
+
+def encoder_factory(kind: str, folder: str | Path | None = None) -> Callable[[], FaceEncoder]:
+    """A zero-argument loader for "own" (from ``folder``) or "dlib"; raises a clear error when absent."""
+    if kind == "dlib":
+        from workbench.core.studies.faces.dlib_encoder import DlibEncoder
+
+        return DlibEncoder
+    if kind == "own":
+        if folder is None or not (Path(folder) / "encoder.json").exists():
+            raise ProjectError("No trained face encoder yet: train one first (Faces panel -> Train, or "
+                               "`workbench faces train-encoder`).")
+        return lambda: OwnEncoder.load(folder)
+    raise ValueError(f"unknown encoder {kind!r} (own or dlib)")

@@ -1,0 +1,110 @@
+"""Training configuration and result types (plain dataclasses, JSON-friendly)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
+STOP_REASONS = ("completed", "early_stopping", "nan", "stopped")
+
+
+@dataclass
+class TrainConfig:
+    """How to train. Defaults are the book's IMDB settings except the batch size.
+
+    early_stopping   patience in epochs (None: train all epochs).
+    restore_best     after fitting, load the weights of the best epoch (lowest val_loss, or
+                     training loss without validation data).
+    checkpoint_path  save the best weights there (atomically) whenever they improve.
+    train_metrics    "fast": accuracy / MAE on the training batches seen during the epoch (no
+                     extra pass); "full": also precision, recall, F1, AUC on them.
+    """
+
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    seed: int = 0
+    early_stopping: int | None = None
+    restore_best: bool = True
+    checkpoint_path: str | None = None
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    monitor: str = "val_loss"
+    amp: bool = True
+    train_metrics: str = "fast"
+    eval_batch_size: int | None = None
+
+    def __post_init__(self):
+        from workbench.core.errors import TrainingError
+
+        self.optimizer = str(self.optimizer).lower()
+        if self.optimizer not in OPTIMIZERS:
+            raise TrainingError(
+                f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
+            )
+        if int(self.epochs) < 1:
+            raise TrainingError(f"The number of epochs must be at least 1 (got {self.epochs}).")
+        if int(self.batch_size) < 1:
+            raise TrainingError(f"The batch size must be at least 1 (got {self.batch_size}).")
+        if not (float(self.lr) > 0):
+            raise TrainingError(f"The learning rate must be a positive number (got {self.lr}).")
+        if self.early_stopping is not None and int(self.early_stopping) < 1:
+            raise TrainingError(f"Early-stopping patience must be at least 1 epoch (got {self.early_stopping}).")
+        self.epochs, self.batch_size, self.lr = int(self.epochs), int(self.batch_size), float(self.lr)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class FitResult:
+    """What ``Trainer.fit`` returns.
+
+    history      one dict per finished epoch (keys in the module docstring of trainer.py).
+    best_epoch   1-based epoch with the best monitored value (0 if no epoch finished).
+    stop_reason  "completed" | "early_stopping" | "nan" | "stopped".
+    message      a sentence for the user about how training ended.
+    best_state   CPU copy of the best weights (not serialized; RunStore saves it as weights.pt).
+    """
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int = 0
+    stop_reason: str = "completed"
+    message: str = ""
+    best_state: dict | None = field(default=None, repr=False)
+    monitor: str = "val_loss"
+    device: str = "cpu"
+    time: float = 0.0
+    restored_best: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history)
+
+    @property
+    def final_logs(self) -> dict[str, Any]:
+        return self.history[-1] if self.history else {}
+
+    @property
+    def best_logs(self) -> dict[str, Any]:
+        if not self.best_epoch:
+            return {}
+        return self.history[self.best_epoch - 1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "history": self.history,
+            "best_epoch": self.best_epoch,
+            "stop_reason": self.stop_reason,
+            "message": self.message,
+            "monitor": self.monitor,
+            "device": self.device,
+            "time": self.time,
+            "restored_best": self.restored_best,
+        }

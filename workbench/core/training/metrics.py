@@ -1,0 +1,181 @@
+"""Per-epoch metrics and the dumb baseline, computed with scikit-learn from numpy arrays.
+
+``compute_metrics`` takes *activated* outputs (probabilities or values), never raw logits, so the
+same function scores a model, a baseline and a saved prediction file.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel", "sequence_binary")
+REGRESSION_TASKS = ("regression", "regression01", "regression_01", "bounded_regression")
+
+
+def is_classification(task: str) -> bool:
+    return task in CLASSIFICATION_TASKS
+
+
+def is_regression(task: str) -> bool:
+    return task in REGRESSION_TASKS or str(task).startswith("regression")
+
+
+def _finite_or_none(v) -> float | None:
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str, Any]:
+    """Metrics for one set of predictions.
+
+    task      "binary" | "multiclass" | "multilabel" | "regression*" (others give {}).
+    y_true    class indices (binary/multiclass), 0/1 matrix (multilabel), values (regression);
+              per-time-step targets (N, T) are flattened with their predictions.
+    y_prob    probabilities from head.activate: (N,) or (N, 1) for binary, (N, K) for multiclass
+              (or (N, T, K) per time step), (N, K) for multilabel, values for regression.
+    full      False computes only accuracy / MAE (cheap enough for every training epoch).
+
+    Returns keys accuracy, precision, recall, f1, auc (classification; macro averages for more than
+    two classes, AUC one-vs-rest when every class is present, else None) or mae (regression).
+    """
+    y_true = np.asarray(y_true)
+    y_prob = np.asarray(y_prob, dtype=np.float64)
+    if is_regression(task):
+        yt = y_true.astype(np.float64).reshape(len(y_true), -1)
+        yp = y_prob.reshape(len(y_prob), -1)
+        if yt.shape != yp.shape:
+            yp = yp.reshape(yt.shape)
+        return {"mae": _finite_or_none(np.mean(np.abs(yt - yp)))}
+    if not is_classification(task):
+        return {}
+    skm = _sklearn_metrics()
+
+    out: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        # undefined precision for a class never predicted is a fact of early epochs, not an error
+        warnings.simplefilter("ignore")
+        if task in ("binary", "sequence_binary"):
+            yt = y_true.reshape(-1).astype(np.int64)
+            if y_prob.ndim >= 2 and y_prob.shape[-1] == 2 and y_prob.size == 2 * yt.size:
+                y_prob = y_prob[..., 1]  # softmax over two outputs: the second is P(class 1)
+            p = y_prob.reshape(-1)
+            pred = (p >= 0.5).astype(np.int64)
+            out["accuracy"] = float(np.mean(pred == yt))
+            if not full:
+                return out
+            pr, rc, f1, _ = skm.precision_recall_fscore_support(yt, pred, average="binary", zero_division=0)
+            out.update(precision=float(pr), recall=float(rc), f1=float(f1))
+            out["auc"] = _safe(lambda: skm.roc_auc_score(yt, p)) if len(np.unique(yt)) == 2 else None
+            return out
+        if task == "multiclass":
+            k = y_prob.shape[-1]
+            P = y_prob.reshape(-1, k)
+            yt = y_true.reshape(-1).astype(np.int64)
+            pred = P.argmax(axis=1)
+            out["accuracy"] = float(np.mean(pred == yt))
+            if not full:
+                return out
+            labels = np.arange(k)
+            pr, rc, f1, _ = skm.precision_recall_fscore_support(
+                yt, pred, labels=labels, average="macro", zero_division=0
+            )
+            out.update(precision=float(pr), recall=float(rc), f1=float(f1))
+            out["auc"] = None
+            present = np.unique(yt)
+            if len(present) == k and k > 1:
+                # roc_auc_score insists that the rows sum to 1 (softmax does, up to rounding)
+                Pn = P / np.clip(P.sum(axis=1, keepdims=True), 1e-12, None)
+                if k == 2:
+                    out["auc"] = _safe(lambda: skm.roc_auc_score(yt, Pn[:, 1]))
+                else:
+                    out["auc"] = _safe(lambda: skm.roc_auc_score(yt, Pn, multi_class="ovr", average="macro", labels=labels))
+            return out
+        # multilabel: accuracy is the per-label hit rate (Keras' binary accuracy), the rest macro
+        Y = y_true.reshape(len(y_true), -1).astype(np.int64)
+        P = y_prob.reshape(Y.shape)
+        pred = (P >= 0.5).astype(np.int64)
+        out["accuracy"] = float(np.mean(pred == Y))
+        if not full:
+            return out
+        pr, rc, f1, _ = skm.precision_recall_fscore_support(Y, pred, average="macro", zero_division=0)
+        out.update(precision=float(pr), recall=float(rc), f1=float(f1))
+        out["auc"] = _safe(lambda: skm.roc_auc_score(Y, P, average="macro"))
+        return out
+
+
+_SKM = None
+
+
+def _sklearn_metrics():
+    # `from sklearn import metrics` goes through sklearn's lazy module __getattr__ (~7 ms a call)
+    global _SKM
+    if _SKM is None:
+        import sklearn.metrics
+
+        _SKM = sklearn.metrics
+    return _SKM
+
+
+def _safe(fn) -> float | None:
+    try:
+        return _finite_or_none(fn())
+    except ValueError:  # a class missing from this split
+        return None
+
+
+def primary_metric(task: str) -> tuple[str, bool]:
+    """(name, higher_is_better) of the number we rank models and folds by."""
+    return ("mae", False) if is_regression(task) else ("accuracy", True)
+
+
+def baseline_scores(task: str, y_train, y_eval, *, strategy: str | None = None) -> dict[str, Any]:
+    """Score the dumb baseline on ``y_eval``, fitted on ``y_train`` only.
+
+    Classification: always predict the training majority class, with the training class
+    frequencies as probabilities (so AUC is 0.5). Multilabel: each label's training rate.
+    Regression: the training mean ("mean", default) or median ("median").
+    Returns the same metric keys as ``compute_metrics`` plus "strategy" and "prediction".
+    """
+    y_train = np.asarray(y_train)
+    y_eval = np.asarray(y_eval)
+    n = len(y_eval)
+    if is_regression(task):
+        strategy = strategy or "mean"
+        yt = y_train.astype(np.float64).reshape(len(y_train), -1)
+        c = np.median(yt, axis=0) if strategy == "median" else yt.mean(axis=0)
+        pred = np.broadcast_to(c, (n, yt.shape[1])).reshape((n,) + y_eval.shape[1:])
+        m = compute_metrics(task, y_eval, pred)
+        ye = y_eval.astype(np.float64).reshape(n, -1)
+        m["mse"] = float(np.mean((ye - c) ** 2)) if n else None
+        m.update(strategy=strategy, prediction=[float(v) for v in np.ravel(c)])
+        return m
+    if task == "multilabel":
+        rate = y_train.reshape(len(y_train), -1).astype(np.float64).mean(axis=0)
+        # predicting each label's majority value; the rates are the probabilities
+        P = np.broadcast_to(rate, (n, rate.shape[0]))
+        P = np.where(P >= 0.5, np.maximum(P, 0.5), np.minimum(P, 0.4999))
+        m = compute_metrics(task, y_eval, P)
+        m.update(strategy="majority per label", prediction=[int(r >= 0.5) for r in rate])
+        return m
+    yt = y_train.reshape(-1).astype(np.int64)
+    ye = y_eval.reshape(-1).astype(np.int64)
+    k = int(max(yt.max(initial=0), ye.max(initial=0))) + 1
+    if task in ("binary", "sequence_binary"):
+        k = 2
+    counts = np.bincount(yt, minlength=k).astype(np.float64)
+    majority = int(counts.argmax())
+    freq = counts / max(counts.sum(), 1.0)
+    # the majority class gets the top probability, so thresholds and argmax both pick it
+    if task in ("binary", "sequence_binary"):
+        p1 = freq[1]
+        p = np.full(len(ye), p1 if majority == 1 else min(p1, 0.4999))
+        if majority == 1:
+            p = np.maximum(p, 0.5)
+        m = compute_metrics("binary", ye, p)
+    else:
+        P = np.broadcast_to(freq, (len(ye), k)).copy()
+        m = compute_metrics("multiclass", ye, P)
+    m.update(strategy="majority class", prediction=majority)
+    return m

@@ -1,0 +1,223 @@
+"""``workbench trigger``: demo set, clip generation, training, detection and evaluation.
+
+    workbench trigger make-demo [--out FOLDER]                  (needs espeak-ng)
+    workbench trigger generate OUT.npz [--n 2000] [--material demo|synthetic|FOLDER] [--seed 0]
+    workbench trigger train --out MODEL [--clips CLIPS.npz | --n 1000] [--val-n 200] [--epochs 10]
+                            [--preset trigger-word|tiny] [--material demo] [--minutes M]
+    workbench trigger detect MODEL FILE.wav|mic [--threshold 0.5 --min-duration 0.08 --refractory 2]
+    workbench trigger evaluate MODEL [--material demo] [--n 200] [--hours 1] [--json]
+
+MATERIAL is ``demo`` (the bundled set), ``synthetic`` (chirps and noise, no files needed) or a
+folder with positives/, negatives/ and backgrounds/ subfolders of WAV files.
+``register(subparsers)`` adds the subcommand to the main CLI; ``run(args)`` returns the exit
+status (2 with the message on a user error).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from workbench.core.errors import WorkbenchError
+
+NAME = "trigger"
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(NAME, help="Case study trigger word: make demo set, generate clips, train, detect, "
+                                         "evaluate.", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="trigger_cmd", metavar="{make-demo,generate,train,detect,evaluate}")
+    sub.required = True
+
+    def common(q):
+        q.add_argument("--material", default="demo", help="demo | synthetic | FOLDER (default demo)")
+        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+        q.add_argument("--device", default="auto")
+
+    d = sub.add_parser("make-demo", help="(re)make the bundled demo set with espeak-ng")
+    d.add_argument("--out", default=None, help="folder (default resources/trigger_word)")
+
+    g = sub.add_parser("generate", help="generate training clips (features + labels) into an .npz file")
+    g.add_argument("out")
+    g.add_argument("--n", type=int, default=2000)
+    g.add_argument("--clip-seconds", type=float, default=10.0)
+    common(g)
+
+    t = sub.add_parser("train", help="train the trigger-word model")
+    t.add_argument("--out", required=True, help="model folder to write")
+    t.add_argument("--clips", default=None, help="training clips .npz (default: generate --n clips)")
+    t.add_argument("--n", type=int, default=1000)
+    t.add_argument("--val-n", type=int, default=200)
+    t.add_argument("--clip-seconds", type=float, default=10.0)
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--preset", default="trigger-word", help="trigger-word | trigger-word-course | tiny")
+    t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes of training")
+    common(t)
+
+    x = sub.add_parser("detect", help="stream a WAV file (or the microphone: 'mic') through the detector")
+    x.add_argument("model")
+    x.add_argument("source", help="FILE.wav or mic")
+    x.add_argument("--threshold", type=float, default=0.5)
+    x.add_argument("--min-duration", type=float, default=0.08)
+    x.add_argument("--refractory", type=float, default=2.0)
+    x.add_argument("--seconds", type=float, default=None, help="stop after this much audio (mic)")
+    x.add_argument("--realtime", action="store_true", help="pace a file like a live device")
+    x.add_argument("--threads", type=int, default=None)
+    x.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("evaluate", help="false rejects on held-out clips, false accepts per hour on a negative stream")
+    e.add_argument("model")
+    e.add_argument("--n", type=int, default=200, help="held-out clips")
+    e.add_argument("--hours", type=float, default=1.0, help="length of the negative-only stream")
+    e.add_argument("--min-duration", type=float, default=0.08)
+    e.add_argument("--refractory", type=float, default=2.0)
+    e.add_argument("--json", action="store_true")
+    common(e)
+    e.set_defaults(seed=1000)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    try:
+        return _run(args)
+    except WorkbenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def load_material(spec: str, sample_rate: int = 16000):
+    from workbench.core.studies import trigger_word as tw
+
+    if spec == "demo":
+        return tw.load_demo(sample_rate)
+    if spec == "synthetic":
+        return tw.synthetic_material(sample_rate)
+    return tw.Material.from_folder(spec, sample_rate)
+
+
+def _progress(done, total, text=""):
+    print(f"\r  {text or f'{done}/{total}'}   ", end="", file=sys.stderr, flush=True)
+    if done >= total:
+        print(file=sys.stderr)
+
+
+def _threads(args) -> None:
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(int(args.threads))
+
+
+def _run(args) -> int:
+    from workbench.core.studies import trigger_word as tw
+
+    cmd = args.trigger_cmd
+    _threads(args)
+    if cmd == "make-demo":
+        print(tw.make_demo_set(args.out))
+        return 0
+    if cmd == "generate":
+        m = load_material(args.material)
+        cfg = tw.TriggerConfig(sample_rate=m.sample_rate, clip_seconds=args.clip_seconds)
+        cs = tw.generate_clips(m, args.n, cfg, seed=args.seed, device=args.device, progress=_progress)
+        cs.save(args.out)
+        print(f"{len(cs)} clips ({cs.stats['positives']} positives) -> {args.out} "
+              f"({cs.stats['clips_per_s']:.0f} clips/s)")
+        return 0
+    if cmd == "train":
+        return _train(args, tw)
+    if cmd == "detect":
+        return _detect(args, tw)
+    if cmd == "evaluate":
+        model = tw.TriggerModel.load(args.model)
+        m = load_material(args.material, model.config.sample_rate)
+        held = tw.generate_clips(m, args.n, model.config, seed=args.seed, progress=_progress)
+        rep = tw.evaluate(model, held, m, hours=args.hours, min_duration=args.min_duration,
+                          refractory=args.refractory, progress=_progress)
+        if args.json:
+            print(json.dumps({**rep.to_dict(), "recommended_threshold": rep.recommended_threshold()}))
+        else:
+            print(rep.to_text())
+        return 0
+    raise AssertionError(cmd)  # pragma: no cover
+
+
+def _train(args, tw) -> int:
+    from workbench.core.training import Callback, Trainer
+
+    if args.clips:
+        train = tw.ClipSet.load(args.clips)
+        m = load_material(args.material, train.config.sample_rate)
+    else:
+        m = load_material(args.material)
+        cfg = tw.TriggerConfig(sample_rate=m.sample_rate, clip_seconds=args.clip_seconds)
+        print(f"material: {m.summary()}", file=sys.stderr)
+        train = tw.generate_clips(m, args.n, cfg, seed=args.seed, device=args.device, progress=_progress)
+    val = tw.generate_clips(m, args.val_n, train.config, seed=args.seed + 1, device=args.device, progress=_progress)
+    spec = tw.tiny_spec() if args.preset == "tiny" else tw.default_spec(args.preset)
+    deadline = None if args.minutes is None else time.monotonic() + 60 * args.minutes
+
+    class Report(Callback):
+        def on_batch_end(self, trainer, info):
+            if deadline is not None and time.monotonic() > deadline:
+                trainer.stop("stopped", f"Stopped after the {args.minutes} minute budget.")
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            print(f"epoch {logs.get('epoch')}: loss {logs.get('loss', float('nan')):.4f} "
+                  f"val_loss {logs.get('val_loss', float('nan')):.4f} ({logs.get('time', 0):.0f} s)", flush=True)
+
+    trainer = Trainer(callbacks=[Report()], device=args.device)
+    model, res = tw.train_model(train, val_clips=val, spec=spec, epochs=args.epochs, batch_size=args.batch_size,
+                                lr=args.lr, seed=args.seed, trainer=trainer)
+    model.metrics["material"] = m.source
+    model.save(args.out)
+    print(f"{res.message or res.stop_reason}; best epoch {res.best_epoch}; model saved to {args.out}")
+    return 0
+
+
+def _detect(args, tw) -> int:
+    from workbench.core.capture.audio import WavFileSource, open_microphone
+
+    model = tw.TriggerModel.load(args.model)
+    sr = model.config.sample_rate
+    if args.source == "mic":
+        src = open_microphone(sample_rate=sr, start=False)
+    else:
+        src = WavFileSource(args.source, sample_rate=sr, realtime=args.realtime)
+    det = tw.StreamingDetector(model, threshold=args.threshold, min_duration=args.min_duration,
+                               refractory=args.refractory)
+
+    def show(d, new):
+        for ev in new:
+            print(f"TRIGGER at {ev.time:7.2f} s (p = {ev.probability:.2f})", flush=True)
+
+    res = det.run(src, max_seconds=args.seconds, on_block=None if args.json else show)
+    if args.json:
+        print(json.dumps({"events": [[e.time, e.probability] for e in res.events], "audio_seconds": res.audio_seconds,
+                          "real_time_factor": res.real_time_factor}))
+    else:
+        print(f"{len(res.events)} trigger(s) in {res.audio_seconds:.1f} s of audio; real-time factor "
+              f"{res.real_time_factor:.3f}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Run this subcommand on its own: ``python -m workbench.studies_cli.trigger_word train ...``."""
+    parser = argparse.ArgumentParser(prog="workbench")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args([NAME, *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

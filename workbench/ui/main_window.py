@@ -1,0 +1,459 @@
+"""The main window: navigation list + stacked panels, menus, status bar, settings, projects."""
+from __future__ import annotations
+
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget,
+)
+
+from workbench.ui.context import AppContext
+from workbench.ui.panels import PANEL_SPECS, create_panel
+from workbench.ui.panels.base import Panel
+from workbench.ui.settings import Settings, b64, unb64
+
+
+class PanelSlot(QWidget):
+    """A page of the stack that builds its panel the first time it is needed."""
+
+    def __init__(self, title: str, target: str, ctx: AppContext, parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.target = target
+        self.ctx = ctx
+        self.panel: Panel | None = None
+        self.pending_state: dict | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+    def ensure(self) -> Panel:
+        if self.panel is None:
+            self.panel = create_panel(self.title, self.target, self.ctx, self)
+            self.layout().addWidget(self.panel)
+            if self.pending_state is not None:
+                state, self.pending_state = self.pending_state, None
+                self._restore(state)
+        return self.panel
+
+    def _restore(self, state: dict) -> None:
+        try:
+            self.panel.restore(state or {})
+        except Exception as e:  # a panel bug must not stop a project from opening
+            self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
+
+    def restore(self, state: dict) -> None:
+        if self.panel is None:
+            self.pending_state = dict(state or {})
+        else:
+            self._restore(state)
+
+    def state(self) -> dict:
+        if self.panel is None:
+            return dict(self.pending_state or {})
+        return self.panel.state()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions for the About box, read from package metadata (no heavy imports)."""
+    out = {"Python": platform.python_version()}
+    try:
+        from PySide6 import QtCore
+
+        out["Qt"] = QtCore.qVersion()
+    except Exception:
+        pass
+    for label, dist in [("PySide6", "PySide6-Essentials"), ("pyqtgraph", "pyqtgraph"), ("torch", "torch"),
+                        ("numpy", "numpy"), ("scikit-learn", "scikit-learn"),
+                        ("OpenCV", "opencv-python-headless")]:
+        try:
+            out[label] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            alt = {"PySide6-Essentials": "PySide6", "opencv-python-headless": "opencv-python"}.get(dist)
+            try:
+                out[label] = metadata.version(alt) if alt else "not installed"
+            except metadata.PackageNotFoundError:
+                out[label] = "not installed"
+    try:
+        import workbench
+
+        out["Workbench"] = workbench.__version__
+    except Exception:
+        pass
+    return out
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, ctx: AppContext | None = None,
+                 ask_before_close: bool = False, specs: list[tuple[str, str]] | None = None):
+        super().__init__()
+        self.settings = settings if settings is not None else Settings().load()
+        self.ctx = ctx or AppContext(self)
+        self.ask_before_close = ask_before_close
+        self.last_message_box: QMessageBox | None = None
+        self._closed = False
+        self.setWindowTitle("Workbench")
+        self.resize(1280, 820)
+        self.setMinimumSize(QSize(800, 560))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(220)
+        self.nav.setIconSize(QSize(18, 18))
+        self.stack = QStackedWidget()
+        self.slots: list[PanelSlot] = []
+        for title, target in (specs if specs is not None else PANEL_SPECS):
+            slot = PanelSlot(title, target, self.ctx)
+            self.slots.append(slot)
+            self.stack.addWidget(slot)
+            QListWidgetItem(title, self.nav)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1100])
+        self.setCentralWidget(self.splitter)
+        self.nav.currentRowChanged.connect(self._on_nav_changed)
+
+        self.device_label = QLabel("Compute device: probing…")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.ctx.status_message.connect(self._show_status)
+        self.ctx.device_changed.connect(self._on_device)
+        self.ctx.dirty_changed.connect(self._update_title)
+        self.ctx.project_changed.connect(self._update_title)
+        self.ctx.run_finished.connect(self._autosave_after_run)
+
+        self._build_menus()
+        self._restore_settings()
+        if self.settings.problem:
+            QTimer.singleShot(0, lambda: self._show_status(self.settings.problem))
+        self._update_title()
+
+    # -- menus ---------------------------------------------------------------------------------
+    def _action(self, text, slot, shortcut=None, icon=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            act.setIcon(self.style().standardIcon(icon))
+        act.triggered.connect(slot)
+        return act
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        SP = QStyle.StandardPixmap
+        self.act_new = self._action("&New project", self.new_project, QKeySequence.StandardKey.New, SP.SP_FileIcon)
+        self.act_open = self._action("&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open,
+                                     SP.SP_DirOpenIcon)
+        self.act_save = self._action("&Save project", self.save_project, QKeySequence.StandardKey.Save,
+                                     SP.SP_DialogSaveButton)
+        self.act_save_as = self._action("Save project &as…", self.save_project_as, "Ctrl+Shift+S")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
+        for a in (self.act_new, self.act_open):
+            fm.addAction(a)
+        self.recent_menu = fm.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        fm.addSeparator()
+        fm.addAction(self.act_save)
+        fm.addAction(self.act_save_as)
+        fm.addSeparator()
+        fm.addAction(self.act_quit)
+
+        vm = mb.addMenu("&View")
+        self.panel_actions: list[QAction] = []
+        for i, slot in enumerate(self.slots):
+            sc = f"Ctrl+{i + 1}" if i < 9 else None
+            act = QAction(slot.title, self)
+            if sc:
+                act.setShortcut(QKeySequence(sc))
+            act.setData(i)
+            act.triggered.connect(self._on_panel_action)
+            vm.addAction(act)
+            self.panel_actions.append(act)
+
+        hm = mb.addMenu("&Help")
+        hm.addAction(self._action("&About Workbench", self.show_about))
+        self._fill_recent_menu()
+
+    @Slot()
+    def _on_panel_action(self) -> None:
+        act = self.sender()
+        if isinstance(act, QAction):
+            self.show_panel(int(act.data()))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.get("recent_projects", []) or []
+        for p in recent:
+            act = QAction(p, self)
+            act.setData(p)
+            act.triggered.connect(self._on_recent)
+            self.recent_menu.addAction(act)
+        if not recent:
+            a = self.recent_menu.addAction("(none)")
+            a.setEnabled(False)
+
+    @Slot()
+    def _on_recent(self) -> None:
+        act = self.sender()
+        if isinstance(act, QAction):
+            self.open_project(act.data())
+
+    # -- panels --------------------------------------------------------------------------------
+    def panel_titles(self) -> list[str]:
+        return [s.title for s in self.slots]
+
+    def index_of(self, title: str) -> int:
+        for i, s in enumerate(self.slots):
+            if s.title == title:
+                return i
+        raise KeyError(title)
+
+    def panel(self, title: str) -> Panel:
+        """The panel with this title (built now if it was not yet)."""
+        return self.slots[self.index_of(title)].ensure()
+
+    def show_panel(self, index_or_title) -> Panel:
+        i = index_or_title if isinstance(index_or_title, int) else self.index_of(index_or_title)
+        self.nav.setCurrentRow(i)
+        return self.slots[i].ensure()
+
+    @Slot(int)
+    def _on_nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        slot = self.slots[row]
+        panel = slot.ensure()
+        self.stack.setCurrentIndex(row)
+        try:
+            panel.on_shown()
+        except Exception as e:
+            self._show_status(f"{slot.title}: {type(e).__name__}: {e}")
+
+    # -- status / messages -----------------------------------------------------------------------
+    @Slot(str)
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(object)
+    def _on_device(self, info) -> None:
+        label = info.label() if hasattr(info, "label") else str(info)
+        self.device_label.setText(f"Compute device: {label}")
+        self.device_label.setToolTip(label)
+
+    def message(self, title: str, text: str, icon=QMessageBox.Icon.Warning) -> QMessageBox:
+        """Show a message box without blocking (tests read ``last_message_box``)."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.last_message_box = box
+        box.open()
+        return box
+
+    def show_about(self) -> QMessageBox:
+        vers = library_versions()
+        rows = "".join(f"<tr><td>{k}</td><td>&nbsp;{v}</td></tr>" for k, v in vers.items())
+        text = ("<h3>Workbench</h3><p>Train, check and demo deep-learning models offline.</p>"
+                f"<table>{rows}</table><p>{platform.platform()}</p>")
+        return self.message("About Workbench", text, QMessageBox.Icon.Information)
+
+    def _update_title(self, *_):
+        name = self.ctx.project_dir.name if self.ctx.project_dir else "untitled"
+        self.setWindowTitle(f"Workbench — {name}{' *' if self.ctx.dirty else ''}")
+
+    # -- projects --------------------------------------------------------------------------------
+    def panel_states(self) -> dict[str, dict]:
+        out = {}
+        for s in self.slots:
+            try:
+                out[s.title] = s.state()
+            except Exception as e:
+                self._show_status(f"{s.title}: could not save its state ({e})")
+        return out
+
+    def new_project(self) -> None:
+        if self.ctx.busy_changed and any(getattr(s.panel, "busy", False) for s in self.slots if s.panel):
+            self.message("Busy", "Stop the running job before starting a new project.")
+            return
+        for s in self.slots:
+            if s.panel is not None:
+                s.panel.shutdown()
+                s.layout().removeWidget(s.panel)
+                s.panel.deleteLater()
+                s.panel = None
+            s.pending_state = None
+        self.ctx.project = None
+        self.ctx.project_dir = None
+        self.ctx.runs = []
+        self.ctx.set_dataset(None, {})
+        self.ctx.set_model_spec(None)
+        self.ctx.mark_dirty(False)
+        self.ctx.project_changed.emit()
+        self._on_nav_changed(self.nav.currentRow())
+        self._show_status("New project")
+
+    def save_project(self) -> bool:
+        if self.ctx.project_dir is None:
+            return self.save_project_as()
+        return self.save_project_to(self.ctx.project_dir)
+
+    def save_project_as(self) -> bool:
+        start = self.settings.get("last_dir") or str(Path.home())
+        d = QFileDialog.getExistingDirectory(self, "Save project in folder", start)
+        if not d:
+            return False
+        return self.save_project_to(d)
+
+    def save_project_to(self, path: str | Path) -> bool:
+        from workbench.core.errors import WorkbenchError
+        from workbench.ui import project_io
+
+        path = Path(path)
+        try:
+            self.ctx.project_saving.emit(str(path))
+            self.ctx.project = project_io.save_project(path, self.ctx.project, self.panel_states(),
+                                                       {"current_panel": self.current_title()})
+        except (WorkbenchError, OSError) as e:
+            self.message("Could not save the project", str(e))
+            return False
+        self.ctx.project_dir = path
+        self.settings.add_recent(path)
+        self.settings["last_dir"] = str(path.parent)
+        self._save_settings_quietly()
+        self.ctx.mark_dirty(False)
+        self.ctx.project_changed.emit()
+        self._show_status(f"Project saved to {path}")
+        return True
+
+    def open_project_dialog(self) -> None:
+        start = self.settings.get("last_dir") or str(Path.home())
+        d = QFileDialog.getExistingDirectory(self, "Open project folder", start)
+        if d:
+            self.open_project(d)
+
+    def open_project(self, path: str | Path) -> bool:
+        from workbench.core.errors import WorkbenchError
+        from workbench.ui import project_io
+
+        path = Path(path)
+        try:
+            project, ui = project_io.open_project(path)
+        except (WorkbenchError, OSError) as e:
+            self.message("Could not open the project", str(e))
+            if not Path(path).exists():
+                self.settings.remove_recent(path)
+            return False
+        except Exception as e:  # anything else in a damaged file: say so, keep running
+            self.message("Could not open the project", f"{path} could not be read ({type(e).__name__}: {e}).")
+            return False
+        for s in self.slots:  # stop what runs before replacing the state under it
+            if s.panel is not None:
+                s.panel.shutdown()
+        self.ctx.project = project
+        self.ctx.project_dir = path
+        self.ctx.runs = []
+        states = ui.get("panels", {})
+        # Data, Model, Train first: later panels read what they put into the context.
+        for s in self.slots:
+            if s.title in states:
+                s.restore(states[s.title])
+                if s.panel is None and s.title in ("Data", "Model", "Train"):
+                    s.ensure()
+        self.settings.add_recent(path)
+        self.settings["last_dir"] = str(path.parent)
+        self._save_settings_quietly()
+        self.ctx.mark_dirty(False)
+        self.ctx.project_changed.emit()
+        cur = ui.get("current_panel")
+        if cur in self.panel_titles():
+            self.show_panel(cur)
+        self._show_status(f"Opened project {path}")
+        return True
+
+    @Slot(dict)
+    def _autosave_after_run(self, run: dict) -> None:
+        if self.ctx.project_dir is not None:
+            self.save_project_to(self.ctx.project_dir)
+
+    # -- settings --------------------------------------------------------------------------------
+    def current_title(self) -> str:
+        row = self.nav.currentRow()
+        return self.slots[row].title if 0 <= row < len(self.slots) else ""
+
+    def _restore_settings(self) -> None:
+        geo = unb64(self.settings.get("geometry"))
+        if geo is not None:
+            self.restoreGeometry(geo)
+        st = unb64(self.settings.get("window_state"))
+        if st is not None:
+            self.restoreState(st)
+        sp = unb64((self.settings.get("splitters") or {}).get("main"))
+        if sp is not None:
+            self.splitter.restoreState(sp)
+        self._initial_panel = self.settings.get("current_panel") or "Data"
+
+    def start(self) -> None:
+        """Call after show(): select the remembered panel and probe the device in the background."""
+        title = getattr(self, "_initial_panel", "Data")
+        idx = self.index_of(title) if title in self.panel_titles() else 0
+        self.nav.setCurrentRow(idx)
+        self.ctx.probe_device_async()
+
+    def save_settings(self) -> None:
+        self.settings["geometry"] = b64(self.saveGeometry())
+        self.settings["window_state"] = b64(self.saveState())
+        sp = dict(self.settings.get("splitters") or {})
+        sp["main"] = b64(self.splitter.saveState())
+        for s in self.slots:  # panels may expose their own splitters to remember
+            if s.panel is not None and hasattr(s.panel, "splitter_states"):
+                try:
+                    for k, v in s.panel.splitter_states().items():
+                        sp[f"{s.title}/{k}"] = v
+                except Exception:
+                    pass
+        self.settings["splitters"] = sp
+        if self.current_title():
+            self.settings["current_panel"] = self.current_title()
+        self.settings.save()
+
+    def _save_settings_quietly(self) -> None:
+        try:
+            self.save_settings()
+        except OSError as e:
+            self._show_status(f"Could not save settings: {e}")
+
+    # -- closing -------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every panel's background work (idempotent)."""
+        for s in self.slots:
+            if s.panel is not None:
+                try:
+                    s.panel.shutdown()
+                except Exception as e:  # keep closing the others
+                    print(f"workbench: {s.title}.shutdown failed: {e}", file=sys.stderr)
+        self.ctx.wait_device_probe(5.0)
+
+    def closeEvent(self, event) -> None:
+        if self.ask_before_close and self.ctx.dirty and not self._closed:
+            ans = QMessageBox.question(
+                self, "Unsaved changes", "Save the project before quitting?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if ans == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if ans == QMessageBox.StandardButton.Save and not self.save_project():
+                event.ignore()
+                return
+        self._closed = True
+        self._save_settings_quietly()
+        self.shutdown()
+        event.accept()
+        super().closeEvent(event)

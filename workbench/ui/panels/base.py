@@ -1,0 +1,67 @@
+"""Base class of every panel in the main window."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from workbench.ui.context import AppContext
+
+
+class Panel(QWidget):
+    """A page of the main window.
+
+    Subclasses set ``title`` (navigation text) and optionally ``icon_name`` (a Qt standard icon
+    name such as "SP_DirOpenIcon", or a theme icon name), build widgets in ``__init__`` and keep
+    heavy imports (torch, sklearn, cv2) inside methods so the window shows fast.
+
+    Contract with the window:
+    - ``shutdown()`` stops threads and releases camera/microphone; called when the window closes
+      (and may be called twice: make it idempotent).
+    - ``state()`` returns a JSON-able dict saved in the project; ``restore(state)`` applies it
+      (unknown/missing keys must be tolerated: old project files).
+    - ``on_shown()`` runs each time the panel becomes the visible page.
+    """
+
+    title: str = "Panel"
+    icon_name: str = ""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName(type(self).__name__)
+
+    def shutdown(self) -> None:
+        """Stop background work and release devices. Safe to call more than once."""
+
+    def state(self) -> dict:
+        return {}
+
+    def restore(self, state: dict) -> None:
+        """Apply a dict from ``state()``; must tolerate missing or unknown keys."""
+
+    def on_shown(self) -> None:
+        """Called when the panel becomes the current page."""
+
+
+def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -> int:
+    """Open one panel in its own window (``python -m workbench.ui.panels.<name>``).
+
+    ``setup(ctx, panel)`` may load demo data before the event loop starts."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    ctx = AppContext()
+    panel = panel_cls(ctx)
+    panel.setWindowTitle(f"Workbench — {panel.title}")
+    panel.resize(1100, 750)
+    if setup is not None:
+        setup(ctx, panel)
+    panel.show()
+    panel.on_shown()
+    app.aboutToQuit.connect(panel.shutdown)
+    rc = app.exec()
+    panel.shutdown()
+    panel.close()
+    panel.deleteLater()
+    return rc

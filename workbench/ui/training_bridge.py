@@ -1,0 +1,230 @@
+"""Trainer -> GUI bridge.
+
+``TrainingBridge`` is a QObject living in the GUI thread. ``bridge.callback()`` returns a
+``BridgeCallback`` (a core ``Callback``) that the Trainer calls in the worker thread; it only
+copies small values and emits the bridge's signals (queued to the GUI thread):
+
+- per-batch losses are coalesced: at most one ``batches_ready`` every 0.1 s (<= 10 Hz);
+- each epoch's log dict is copied (floats only) and sent with ``epoch_ended``.
+
+``TrainingBuffer`` is the GUI-side store the charts read on a QTimer (<= 30 Hz); it never
+plots by itself, so a fast trainer cannot flood the event loop with redraws.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+try:  # the core lands concurrently; the duck-typed base keeps the bridge importable meanwhile
+    from workbench.core.training import Callback as _CallbackBase  # type: ignore
+except Exception:  # pragma: no cover - only while the core is incomplete
+    class _CallbackBase:  # type: ignore[no-redef]
+        def on_fit_start(self, trainer): ...
+        def on_epoch_start(self, trainer, epoch): ...
+        def on_batch_end(self, trainer, info): ...
+        def on_epoch_end(self, trainer, epoch, logs): ...
+        def on_fit_end(self, trainer, result): ...
+
+
+def _scalar(v: Any):
+    """A plain float/int/str copy of a log value, or None if it is not a scalar."""
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, (int, str)):
+        return v
+    try:
+        f = float(v)  # numpy scalars, 0-d tensors
+    except (TypeError, ValueError):
+        return None
+    return f
+
+
+def _copy_logs(logs: dict | None) -> dict:
+    out = {}
+    for k, v in (logs or {}).items():
+        s = _scalar(v)
+        if s is not None:
+            out[str(k)] = s
+    return out
+
+
+def _get(info: Any, key: str, default=None):
+    if isinstance(info, dict):
+        return info.get(key, default)
+    return getattr(info, key, default)
+
+
+class TrainingBridge(QObject):
+    """GUI-side end of the bridge.
+
+    Signals:
+        fit_started(dict)        {"epochs": int|None, "n_train": int|None}
+        batches_ready(list)      [(global_step: float epochs, loss: float, samples_seen: int,
+                                   samples_per_s: float, epoch: int, batch: int, n_batches: int)]
+        epoch_ended(dict)        the epoch's log dict (plain floats), "epoch" 1-based
+        fit_ended(dict)          {"best_epoch", "stop_reason"} (the FitResult arrives via the worker)
+    """
+
+    fit_started = Signal(dict)
+    batches_ready = Signal(list)
+    epoch_ended = Signal(dict)
+    fit_ended = Signal(dict)
+
+    def callback(self, min_interval_s: float = 0.1) -> "BridgeCallback":
+        return BridgeCallback(self, min_interval_s)
+
+
+class BridgeCallback(_CallbackBase):
+    """Runs in the worker thread. Holds no Qt objects except the bridge it emits through."""
+
+    def __init__(self, bridge: TrainingBridge, min_interval_s: float = 0.1):
+        try:
+            super().__init__()
+        except TypeError:
+            pass
+        self._bridge = bridge
+        self._min = float(min_interval_s)
+        self._lock = threading.Lock()
+        self._pending: list[tuple] = []
+        self._last_emit = 0.0
+        self._t0 = 0.0
+        self._seen0 = 0
+        self._epochs = None
+
+    def on_fit_start(self, trainer):
+        cfg = getattr(trainer, "config", None)
+        self._epochs = getattr(cfg, "epochs", None)
+        self._t0 = time.perf_counter()
+        self._last_emit = self._t0  # first batch waits too: at most one emit per interval
+        self._bridge.fit_started.emit({"epochs": self._epochs})
+
+    def on_epoch_start(self, trainer, epoch):
+        pass
+
+    def on_batch_end(self, trainer, info):
+        loss = _scalar(_get(info, "loss"))
+        if loss is None:
+            return
+        epoch = int(_get(info, "epoch", 0) or 0)
+        batch = int(_get(info, "batch", 0) or 0)
+        n_batches = int(_get(info, "n_batches", 1) or 1)
+        seen = int(_get(info, "samples_seen", 0) or 0)
+        elapsed = max(time.perf_counter() - self._t0, 1e-9)
+        # Epoch numbers in logs are 1-based; batch index 0-based: place the batch inside its epoch.
+        e0 = epoch - 1 if epoch >= 1 else epoch
+        step = e0 + (batch + 1) / n_batches
+        self._pending.append((float(step), float(loss), seen, seen / elapsed, epoch, batch, n_batches))
+        now = time.perf_counter()
+        if now - self._last_emit >= self._min:
+            self._flush(now)
+
+    def _flush(self, now: float | None = None):
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        self._last_emit = now if now is not None else time.perf_counter()
+        self._bridge.batches_ready.emit(batch)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self._flush()
+        d = _copy_logs(logs)
+        d.setdefault("epoch", int(epoch))
+        self._bridge.epoch_ended.emit(d)
+
+    def on_fit_end(self, trainer, result):
+        self._flush()
+        self._bridge.fit_ended.emit(
+            {"best_epoch": _scalar(getattr(result, "best_epoch", None)),
+             "stop_reason": str(getattr(result, "stop_reason", "") or "")}
+        )
+
+
+class TrainingBuffer(QObject):
+    """GUI-thread store of what the charts show. Connect the bridge to it; read it on a timer.
+
+    ``version`` increases on each change so a chart redraws only when something is new.
+    Signals:
+        epoch_added(dict)  after an epoch's log has been stored (for text/progress updates)
+    """
+
+    epoch_added = Signal(dict)
+
+    def __init__(self, parent: QObject | None = None, smoothing: float = 0.9):
+        super().__init__(parent)
+        self.smoothing = smoothing
+        self.clear()
+
+    def clear(self) -> None:
+        self.epochs: list[dict] = []
+        self.batch_x: list[float] = []
+        self.batch_loss: list[float] = []
+        self.batch_smooth: list[float] = []
+        self.samples_per_s: float = 0.0
+        self.last_batch: tuple | None = None
+        self.total_epochs: int | None = None
+        self.t_start = time.perf_counter()
+        self.version = 0
+
+    def connect_bridge(self, bridge: TrainingBridge) -> None:
+        bridge.fit_started.connect(self.on_fit_started)
+        bridge.batches_ready.connect(self.on_batches)
+        bridge.epoch_ended.connect(self.on_epoch)
+
+    @Slot(dict)
+    def on_fit_started(self, info: dict) -> None:
+        self.total_epochs = info.get("epochs")
+        self.t_start = time.perf_counter()
+        self.version += 1
+
+    @Slot(list)
+    def on_batches(self, items: list) -> None:
+        a = self.smoothing
+        for it in items:
+            step, loss = it[0], it[1]
+            if not math.isfinite(loss):
+                continue
+            prev = self.batch_smooth[-1] if self.batch_smooth else loss
+            self.batch_x.append(step)
+            self.batch_loss.append(loss)
+            self.batch_smooth.append(a * prev + (1 - a) * loss)
+            self.samples_per_s = it[3]
+            self.last_batch = it
+        self.version += 1
+
+    @Slot(dict)
+    def on_epoch(self, logs: dict) -> None:
+        self.epochs.append(dict(logs))
+        self.version += 1
+        self.epoch_added.emit(dict(logs))
+
+    # -- reading ---------------------------------------------------------------------------------
+    def series(self, key: str) -> tuple[list[float], list[float]]:
+        """(epochs, values) for a log key, skipping epochs that lack it or hold NaN/None."""
+        xs, ys = [], []
+        for i, e in enumerate(self.epochs):
+            v = e.get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+                xs.append(float(e.get("epoch", i + 1)))
+                ys.append(float(v))
+        return xs, ys
+
+    def progress(self) -> dict:
+        """Fraction done, ETA seconds and samples/s for the progress bar."""
+        total = self.total_epochs or 0
+        done = 0.0
+        if self.last_batch is not None:
+            step = self.last_batch[0]
+            done = step
+        elif self.epochs:
+            done = float(len(self.epochs))
+        if self.epochs:
+            done = max(done, float(self.epochs[-1].get("epoch", len(self.epochs))))
+        elapsed = time.perf_counter() - self.t_start
+        frac = min(done / total, 1.0) if total else 0.0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else None
+        return {"fraction": frac, "epochs_done": done, "total_epochs": total, "eta_s": eta,
+                "samples_per_s": self.samples_per_s, "elapsed_s": elapsed}
