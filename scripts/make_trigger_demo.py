@@ -3,6 +3,7 @@
 
     python scripts/make_trigger_demo.py                 # demo set: WAVs of "activate", other words, noise
     python scripts/make_trigger_demo.py --test-model    # tiny detector for rising chirps (used by tests)
+    python scripts/make_trigger_demo.py --demo-model    # the "trigger-word" preset trained on the demo set
 
 Demo set (16 kHz mono 16-bit WAV, < 3 MB): positives/ = espeak-ng saying "activate" at several
 speeds, pitches and voices; negatives/ = other words (some close to the trigger, e.g.
@@ -12,6 +13,10 @@ present; backgrounds/ = generated white, pink, brown, hum and babble noise.
 Test model: trigger_word.synthetic_material (rising chirps are the trigger) -> 4 s clips ->
 the same layer stack as the preset but small (Conv1D 16, GRU 16 x 2); saved as
 test_model/trigger_model.json + weights.pt (loaded with weights_only=True).
+
+Demo model: exactly ``workbench trigger train --n 1500 --val-n 200 --epochs 30 --minutes 12
+--threads 1`` on the demo set (a 12-minute budget on one CPU thread, so the number of epochs
+depends on the machine); saved to demo_model/ so the panel can detect "activate" at once.
 """
 from __future__ import annotations
 
@@ -60,10 +65,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--test-model", action="store_true", help="train the tiny test model instead of the demo set")
+    ap.add_argument("--demo-model", action="store_true", help="train the demo model on the demo set")
+    ap.add_argument("--minutes", type=float, default=12.0, help="training budget of the demo model")
     ap.add_argument("--clips", type=int, default=512)
     ap.add_argument("--epochs", type=int, default=20)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.demo_model:
+        from workbench.studies_cli import trigger_word as cli
+
+        return cli.main(["train", "--out", str(args.out / "demo_model"), "--n", "1500", "--val-n", "200",
+                         "--epochs", "30", "--minutes", str(args.minutes), "--threads", "1", "--device", "cpu"])
     if args.test_model:
         make_test_model(args.out, clips=args.clips, epochs=args.epochs)
     else:

@@ -190,3 +190,12 @@ def test_grabber_reports_source_errors():
     assert g.join(timeout=5)
     assert isinstance(g.error, RuntimeError) and g.frames_read == 2
     g.stop()
+
+
+def test_synthetic_source_from_a_scene_kind():
+    src = SyntheticCameraSource("cycle", size=(40, 30), n_frames=4, fps=2)
+    frames = list(src)
+    assert src.name == "synthetic:cycle" and len(frames) == 4
+    assert frames[0].mean() > frames[2].mean() + 30  # day for a second, then night
+    with pytest.raises(DataError):
+        SyntheticCameraSource("twilight-zone")

@@ -174,3 +174,16 @@ def test_resolution_sweep_and_run_history(tmp_path):
     runs = store.list()
     assert len(runs) == 2 and {r["task"] for r in runs} == {"binary"}
     assert all(r["test"] is not None for r in runs)
+
+
+def test_dataset_at_redraws_generated_sets_and_resizes_others():
+    from workbench.core.studies.daynight.model import dataset_at
+
+    ds = generate_dataset(12, 32, seed=6, hard_share=0.5)
+    small = dataset_at(ds, 16)
+    assert np.array_equal(small.X, generate_dataset(12, 16, seed=6, hard_share=0.5).X)  # the same scenes, redrawn
+    assert np.array_equal(small.groups, ds.groups) and np.array_equal(small.y, ds.y)
+    assert dataset_at(ds, 32) is ds
+    ds.source = {"type": "image_folder"}
+    resized = dataset_at(ds, 16)
+    assert resized.X.shape == (12, 16, 16, 3) and np.array_equal(resized.y, ds.y)

@@ -52,16 +52,29 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
 
     panel.epochs_spin.setValue(2)
     panel.batch_spin.setValue(32)
-    with qtbot.waitSignal(panel.ctx.run_finished, timeout=120_000) as run:
-        panel.train()
-    wait_idle(qtbot, panel)
+    runs = []
+    panel.ctx.run_finished.connect(runs.append)
+    panel.train()
+    wait_idle(qtbot, panel, timeout=120_000)
+    assert panel.banner.level != "error", panel.banner.text()
+    assert len(runs) == 1
     assert panel.outcome is not None and panel.model is not None
-    assert run.args[0]["task"] == "binary" and len(run.args[0]["history"]) >= 1
-    assert run.args[0].get("run_id")  # stored in the project's run history
+    assert runs[0]["task"] == "binary" and len(runs[0]["history"]) >= 1
+    assert runs[0].get("run_id")  # stored in the project's run history
     assert panel.runs_table.rowCount() == 1
     assert panel.groups_table.rowCount() >= 2  # per-subgroup table with the "all" row
     xs, _ = panel._loss_curve.getData()
     assert xs is not None and len(xs) == len(panel.outcome.fit.history)  # the live chart holds each epoch
+
+    # resolution sweep: the same CNN at two sizes, charted
+    panel.sweep_checks["128"].setChecked(False)
+    panel.epochs_spin.setValue(1)
+    panel.run_sweep()
+    wait_idle(qtbot, panel, timeout=120_000)
+    assert panel.banner.level != "error", panel.banner.text()
+    assert [r["size"] for r in panel.sweep_rows] == [32, 64]
+    xs, ys = panel._sweep_acc_curve.getData()
+    assert list(xs) == [32, 64] and panel.sweep_table.rowCount() == 2
 
     # live: a synthetic camera feeds the gauge
     panel.start_live("synthetic:day")

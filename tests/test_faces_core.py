@@ -374,3 +374,20 @@ def test_dlib_encoder_same_face_close_different_far(detector):
     e = enc.embed([crop, np.ascontiguousarray(crop[:, ::-1]), other])
     assert e.shape == (3, 128)
     assert np.linalg.norm(e[0] - e[1]) < 0.4 < np.linalg.norm(e[0] - e[2])
+
+
+def test_run_live_hands_over_the_newest_frame_and_reports_a_missing_camera(tmp_path, detector):
+    from workbench.core.studies.faces.live import LiveState, open_live_source, run_live
+
+    path = tmp_path / "clip.avi"
+    write_video(path, face_video_frames([lfw_faces()[30]], 8, (320, 240), face_px=120), fps=200)
+    state = LiveState(FacePipeline(None, detector=detector))  # detection only: no encoder yet
+    from workbench.core.capture.camera import VideoFileSource
+
+    info = run_live(VideoFileSource(path), state, lambda: False)
+    assert 1 <= info["frames"] <= 8 and info["frames"] + info["dropped"] == 8
+    no, frame, faces, fps = state.take()
+    assert frame.shape == (240, 320, 3) and faces is not None and faces.faces[0].name == ""
+    assert state.take() is None  # nothing newer
+    with pytest.raises(DeviceUnavailable, match="camera"):
+        run_live(open_live_source("camera:9"), LiveState(), lambda: False)

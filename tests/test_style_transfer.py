@@ -159,7 +159,7 @@ def test_weighted_terms_add_up():
         raw_s = style_loss([gram_matrix(feats[n]) for n in st.style_layers], st.style_targets)
     assert float(t["content"]) == pytest.approx(2.0 * float(raw_c), rel=1e-5)
     assert float(t["style"]) == pytest.approx(3.0 * float(raw_s), rel=1e-5)
-    assert float(t["tv"]) == pytest.approx(5.0 * float(tv_loss(st.x)), rel=1e-5)
+    assert float(t["tv"]) == pytest.approx(5.0 * float(tv_loss(st.x.detach())), rel=1e-5)
     assert float(t["total"]) == pytest.approx(float(t["content"] + t["style"] + t["tv"]), rel=1e-6)
 
 
@@ -293,6 +293,7 @@ def test_save_png_and_settings(tmp_path, small_pair):
     np.testing.assert_array_equal(img, st.image())
     meta = json.loads(js.read_text())
     assert meta["iterations"] == 2 and meta["content_source"] == "sample:chelsea"
+    assert meta["layers_used"] == {"content": st.content_layer, "style": st.style_layers}
     assert StyleSettings.from_dict(meta) == StyleSettings.from_dict(s.to_dict()) == s
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
@@ -328,6 +329,7 @@ class _Evil:
         return (exec, ("import builtins; builtins._style_pwned = True",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_bad_weight_files_are_refused(tmp_path):
     rnd = tmp_path / "random.pth"
     rnd.write_bytes(np.random.default_rng(0).bytes(4096))

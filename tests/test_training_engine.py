@@ -295,3 +295,13 @@ def test_bad_config_raises_training_error():
         TrainConfig(optimizer="lbfgs")
     with pytest.raises(TrainingError, match="epochs"):
         TrainConfig(epochs=0)
+
+
+def test_a_stop_is_consumed_by_one_fit_and_the_trainer_can_be_reused():
+    X, y = blobs()
+    trainer = Trainer(device="cpu")
+    trainer.request_stop()  # e.g. between two cross-validation folds: the next fit ends at once
+    res = trainer.fit(mlp(), SoftmaxHead(), (X, y), None, TrainConfig(epochs=2))
+    assert res.stop_reason == "stopped" and res.epochs_run == 0
+    res = trainer.fit(mlp(), SoftmaxHead(), (X, y), None, TrainConfig(epochs=2))
+    assert res.stop_reason == "completed" and res.epochs_run == 2

@@ -50,3 +50,10 @@ def test_cli_detect_file_and_errors(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["detect", str(tmp_path), str(wav)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_registered_in_main_cli(tmp_path, capsys):
+    from workbench.cli import main
+
+    assert main(["trigger", "detect", str(tw.test_model_dir()), str(tmp_path / "missing.wav")]) == 2
+    assert "does not exist" in capsys.readouterr().err

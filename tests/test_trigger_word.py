@@ -57,7 +57,7 @@ def test_clip_has_no_overlaps_and_exact_labels(material, seed):
     assert np.max(np.abs(clip.audio)) <= 0.99 + 1e-6
     segs = clip.segments
     assert sum(s.kind == "positive" for s in segs) <= c.max_positives
-    assert sum(s.kind == "negative" for s in segs) <= c.max_negatives
+    assert sum(s.kind in ("negative", "fragment") for s in segs) <= c.max_negatives
     for i, a in enumerate(segs):
         assert 0 <= a.start < a.end <= c.clip_samples
         for b in segs[i + 1:]:
@@ -151,8 +151,14 @@ def test_training_uses_common_trainer_and_saves(material, tmp_path, torch1):
     c = TriggerConfig(clip_seconds=2.0, max_positives=1)
     tr = generate_clips(material, 16, c, seed=1)
     va = generate_clips(material, 8, c, seed=2)
-    tm, res = tw.train_model(tr, val_clips=va, spec=tw.tiny_spec(4, 4), epochs=2, batch_size=8, device="cpu")
+    from workbench.core.training import RunStore
+
+    store = RunStore(tmp_path / "project")
+    tm, res = tw.train_model(tr, val_clips=va, spec=tw.tiny_spec(4, 4), epochs=2, batch_size=8, device="cpu",
+                             run_store=store)
     assert len(res.history) == 2 and np.isfinite(res.history[-1]["val_loss"])
+    run = store.load(tm.metrics["run"]["run_id"])
+    assert run["task"] == "sequence_binary" and len(run["history"]) == 2
     tm.save(tmp_path / "m")
     back = TriggerModel.load(tmp_path / "m")
     assert np.allclose(back.predict(va.features), tm.predict(va.features), atol=1e-6)
@@ -304,3 +310,41 @@ def test_tts_espeak_and_missing_engine(monkeypatch):
     assert tw.tts_engine() is None
     with pytest.raises(DeviceUnavailable, match="espeak-ng"):
         tw.speak_variants("activate", count=2)
+
+
+def test_match_events_merges_words_within_refractory():
+    evs = [TriggerEvent(1.1, 0.9, 0)]
+    # two words 1 s apart: a detector with a 2 s refractory period can fire once for both
+    assert match_events(evs, [1.0, 2.0], max_latency=2.0, merge_within=2.0)[:2] == (2, 0)
+    assert match_events(evs, [1.0, 2.0], max_latency=2.0, merge_within=0.0)[:2] == (1, 0)
+    assert match_events([], [1.0], max_latency=2.0) == (0, 0, [])
+
+
+def test_fragments_and_speed_augmentation_are_negatives(material):
+    c = TriggerConfig(clip_seconds=4.0, fragment_share=1.0, speed_range=(0.8, 0.8), max_negatives=2)
+    lengths = {len(p) for p in material.positives} | {len(p) for p in material.negatives}
+    seen_fragment = False
+    for i in range(10):
+        clip = synthesize_clip(material, c, (3, i), n_positives=0, n_negatives=2)
+        assert clip.labels.sum() == 0  # pieces of the trigger word are labelled 0
+        for s in clip.segments:
+            seen_fragment |= s.kind == "fragment"
+            assert s.kind == "fragment" and (s.end - s.start) not in lengths
+    assert seen_fragment
+    slow = synthesize_clip(material, TriggerConfig(clip_seconds=4.0, speed_range=(0.8, 0.8)), (3, 0), n_positives=1)
+    p = slow.positives[0]
+    assert p.end - p.start == pytest.approx(len(material.positives[p.index]) / 0.8, abs=2)
+    with pytest.raises(DataError, match="speed_range"):
+        TriggerConfig(speed_range=(1.2, 1.0))
+
+
+def test_material_rejects_sentences_and_demo_stream(material):
+    m = Material(sample_rate=SR)
+    m.add("positives", [np.ones(4 * SR, np.float32) * 0.1], trim=False)
+    with pytest.raises(DataError, match="longer than 3 s"):
+        m.check()
+    from workbench.core.studies.trigger_word.synthesis import demo_stream
+
+    audio, ends, negs = demo_stream(material, TriggerConfig(), 20.0, seed=1)
+    assert audio.shape == (20 * SR,) and len(ends) >= 2 and len(negs) >= 1
+    assert all(0 < e < 20 for e in ends)

@@ -49,6 +49,16 @@ def test_panel_flow_material_clips_detect_evaluate(qtbot, panel, tmp_path, monke
     assert panel.spec_img.image.shape == (panel.clips["train"].config.input_steps, 40)
     assert len(panel._segment_items) == len(clip.segments)
 
+    # training through the common Trainer with the live chart (tiny model, 1 epoch)
+    panel.preset_combo.setCurrentText("tiny")
+    panel.epochs.setValue(1)
+    panel.batch.setValue(5)
+    panel.train()
+    assert panel._trainer is not None
+    _wait_job(qtbot, panel)
+    assert panel.model is not None and panel.model.spec.name == "trigger-word-tiny"
+    assert len(panel._val_curve.getData()[0]) == 1
+
     assert panel.load_model(str(tw.test_model_dir()))
     # the clip view now overlays the model's prediction on the labels
     panel.show_clip(3)

@@ -71,7 +71,7 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
         xs, ys = curve.getData()
         assert list(xs) == [1.0, 2.0] and len(ys) == 2
     assert len(train.batch_curve.getData()[0]) >= 2
-    assert rec["test_metrics"]["accuracy"] is not None and rec["baseline"]["accuracy"] < 0.2
+    assert rec["test_metrics"]["accuracy"] is not None and rec["baseline"]["test"]["accuracy"] < 0.2
     assert train.confusion.rowCount() == 10
     assert train.metrics_model.rowCount() >= 2
     assert train.diagnosis.toPlainText()
@@ -94,8 +94,11 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
 
     proj = tmp_path / "project"
     assert w.save_project_to(proj)
-    ui = json.loads((proj / "ui_state.json").read_text())
-    assert ui["panels"]["Model"]["train"]["epochs"] == 40
+    saved = json.loads((proj / "project.json").read_text())
+    assert saved["ui"]["panels"]["Model"]["train"]["epochs"] == 40
+    # the core fields are filled too, so the command line reads the same project
+    assert saved["data"]["source"] == "builtin:digits" and saved["train"]["epochs"] == 40
+    assert saved["model"]["name"] == "digits-cnn" and saved["split"]["val"] == pytest.approx(0.25)
     assert len(list((proj / "runs").glob("*/run.json"))) == 2
     assert len(list((proj / "runs").glob("*/weights.pt"))) == 2
     spec_before = model.spec.to_dict()
@@ -156,7 +159,7 @@ def test_error_paths_show_messages(qtbot, window, tmp_path):
     # A project written by a newer version: a message, no crash.
     newer = tmp_path / "newer"
     newer.mkdir()
-    (newer / "ui_state.json").write_text(json.dumps({"schema_version": 99, "panels": {}}))
+    (newer / "project.json").write_text(json.dumps({"schema_version": 99, "name": "x"}))
     assert not w.open_project(newer)
     assert "newer version" in w.last_message_box.text()
     w.last_message_box.close()

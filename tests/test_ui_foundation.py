@@ -159,7 +159,7 @@ def test_main_window_shell(qtbot, config_dir, tmp_path):
     # a damaged project folder gives a message, not a crash
     bad = tmp_path / "bad"
     bad.mkdir()
-    (bad / "ui_state.json").write_text("{not json")
+    (bad / "project.json").write_text("{not json")
     assert not w.open_project(bad)
     assert "damaged" in w.last_message_box.text()
     w.last_message_box.close()

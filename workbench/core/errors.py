@@ -34,3 +34,8 @@ class DeviceUnavailable(WorkbenchError):
 
 class ProjectError(WorkbenchError):
     """A damaged, unreadable or newer-version project / run file."""
+
+
+class Cancelled(WorkbenchError):
+    """The user stopped a long job (import, generation, experiment). Not a failure: GUIs show
+    "stopped", the CLI exits quietly. Subclass it together with a more specific error if useful."""

@@ -250,11 +250,6 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
         if len(splits.test_idx):
             prep.test = (pre.transform(ds, splits.test_idx), y[splits.test_idx])
     prep.warnings = list(summary.warnings) + list(splits.warnings) + list(pre.warnings) + list(head_warnings)
-    if splits.leaks:
-        prep.warnings.append(
-            f"{len(splits.leaks)} group(s) of identical samples appear in more than one split; "
-            "use drop-duplicates to remove them from the non-test side."
-        )
     return prep
 
 
@@ -362,14 +357,16 @@ def finish_run(cfg: RunConfig, prep: Prepared, built: Built, baseline: dict, out
         test_metrics = evaluate(outcome.model, prep.head, prep.test)
     history = []
     if cv is not None and cv.folds:
-        history = cv.folds[0]["history"]  # the curves a teacher reads; every fold's are in the record
+        # per-epoch averages over the folds (as in the book's K-fold curves); each fold's own
+        # history stays in record["cross_validation"]["folds"]
+        history = mean_history([f["history"] for f in cv.folds])
     elif fit is not None:
         history = fit.history
     diag = diagnose(history, baseline.get("test") if test_metrics else baseline.get("val"), task=prep.task,
                     scores=test_metrics)
     if cv is not None:
         diag.text = (f"Cross-validation: {cv.summary('mae' if 'mae' in cv.mean else 'accuracy')}. "
-                     + diag.text + (" (Curves of the first fold.)" if history else ""))
+                     + diag.text + (f" (Curves averaged over the {len(cv.folds)} folds.)" if history else ""))
     ds = prep.dataset
     record: dict[str, Any] = {
         "config": cfg.to_dict(),
@@ -412,6 +409,25 @@ def finish_run(cfg: RunConfig, prep: Prepared, built: Built, baseline: dict, out
         _remember_run(cfg.project, run_id)
     return RunResult(run_id=run_id, record=record, prepared=prep, built=built, outcome=outcome,
                      baseline=baseline, diagnosis=diag, test_metrics=test_metrics)
+
+
+def mean_history(histories: list[list[dict]]) -> list[dict]:
+    """Per-epoch means over several histories, for the epochs they all reached."""
+    histories = [h for h in histories if h]
+    if not histories:
+        return []
+    n = min(len(h) for h in histories)
+    out = []
+    for e in range(n):
+        row: dict[str, Any] = {"epoch": e + 1}
+        for k in histories[0][e]:
+            if k == "epoch":
+                continue
+            vals = [h[e].get(k) for h in histories]
+            if all(isinstance(v, (int, float)) and v == v for v in vals):
+                row[k] = float(np.mean(vals))
+        out.append(row)
+    return out
 
 
 def _remember_run(project_dir: str, run_id: str) -> None:

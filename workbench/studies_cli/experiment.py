@@ -27,6 +27,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
     p.add_argument("--report", default=None, help="also write a self-contained HTML report there")
     p.add_argument("--project", default=None, help="project folder (for 'guide')")
+    p.set_defaults(func=run)
     return p
 
 

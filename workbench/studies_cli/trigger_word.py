@@ -7,8 +7,10 @@
     workbench trigger detect MODEL FILE.wav|mic [--threshold 0.5 --min-duration 0.08 --refractory 2]
     workbench trigger evaluate MODEL [--material demo] [--n 200] [--hours 1] [--json]
 
-MATERIAL is ``demo`` (the bundled set), ``synthetic`` (chirps and noise, no files needed) or a
-folder with positives/, negatives/ and backgrounds/ subfolders of WAV files.
+MATERIAL is ``demo`` (the bundled set), ``synthetic`` (chirps and noise, no files needed),
+``heldout-tts`` (new espeak-ng renditions, other negative words and new noise: evaluate on
+recordings the model never saw) or a folder with positives/, negatives/ and backgrounds/
+subfolders of WAV files.
 ``register(subparsers)`` adds the subcommand to the main CLI; ``run(args)`` returns the exit
 status (2 with the message on a user error).
 """
@@ -32,7 +34,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     sub.required = True
 
     def common(q):
-        q.add_argument("--material", default="demo", help="demo | synthetic | FOLDER (default demo)")
+        q.add_argument("--material", default="demo", help="demo | synthetic | heldout-tts | FOLDER (default demo)")
         q.add_argument("--seed", type=int, default=0)
         q.add_argument("--threads", type=int, default=None, help="torch CPU threads")
         q.add_argument("--device", default="auto")
@@ -101,6 +103,10 @@ def load_material(spec: str, sample_rate: int = 16000):
         return tw.load_demo(sample_rate)
     if spec == "synthetic":
         return tw.synthetic_material(sample_rate)
+    if spec == "heldout-tts":
+        from workbench.core.studies.trigger_word.material import heldout_tts_material
+
+        return heldout_tts_material(sample_rate)
     return tw.Material.from_folder(spec, sample_rate)
 
 
@@ -180,7 +186,7 @@ def _train(args, tw) -> int:
                                 lr=args.lr, seed=args.seed, trainer=trainer)
     model.metrics["material"] = m.source
     model.save(args.out)
-    print(f"{res.message or res.stop_reason}; best epoch {res.best_epoch}; model saved to {args.out}")
+    print(f"{(res.message or res.stop_reason).rstrip('.')}; best epoch {res.best_epoch}; model saved to {args.out}")
     return 0
 
 

@@ -20,7 +20,7 @@ def run_app(argv: list[str] | None = None) -> int:
 
     win = MainWindow(ask_before_close=True)
     win.show()
-    win.start()
+    win.start_later()  # builds the first panel and imports torch in the background after the first paint
     # A project folder given on the command line opens once the window is up.
     from pathlib import Path
 

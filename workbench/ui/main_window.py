@@ -29,6 +29,7 @@ class PanelSlot(QWidget):
         self.ctx = ctx
         self.panel: Panel | None = None
         self.pending_state: dict | None = None
+        self.splitter_states: dict = {}  # "<title>/<name>" -> base64 state from the settings
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
 
@@ -36,6 +37,11 @@ class PanelSlot(QWidget):
         if self.panel is None:
             self.panel = create_panel(self.title, self.target, self.ctx, self)
             self.layout().addWidget(self.panel)
+            if self.splitter_states:
+                for k, splitter in (getattr(self.panel, "remembered_splitters", None) or {}).items():
+                    st = unb64(self.splitter_states.get(f"{self.title}/{k}"))
+                    if st is not None:
+                        splitter.restoreState(st)
             if self.pending_state is not None:
                 state, self.pending_state = self.pending_state, None
                 self._restore(state)
@@ -97,14 +103,18 @@ class MainWindow(QMainWindow):
         self.ask_before_close = ask_before_close
         self.last_message_box: QMessageBox | None = None
         self._closed = False
+        self._started = False
         self.setWindowTitle("Workbench")
         self.resize(1280, 820)
         self.setMinimumSize(QSize(800, 560))
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(150)
+        self.nav.setMaximumWidth(240)
         self.nav.setIconSize(QSize(18, 18))
+        self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
+                               "QListWidget#navigation::item { padding: 7px 10px; }")
         self.stack = QStackedWidget()
         self.slots: list[PanelSlot] = []
         for title, target in (specs if specs is not None else PANEL_SPECS):
@@ -112,13 +122,17 @@ class MainWindow(QMainWindow):
             self.slots.append(slot)
             self.stack.addWidget(slot)
             QListWidgetItem(title, self.nav)
+        self.nav.setCurrentRow(-1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main")
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([170, 1100])
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([160, 1120])
         self.setCentralWidget(self.splitter)
+        # Connected after the items exist: adding the first item makes it current, and building a
+        # panel before the window is shown would delay the first paint.
         self.nav.currentRowChanged.connect(self._on_nav_changed)
 
         self.device_label = QLabel("Compute device: probing…")
@@ -222,12 +236,16 @@ class MainWindow(QMainWindow):
 
     def show_panel(self, index_or_title) -> Panel:
         i = index_or_title if isinstance(index_or_title, int) else self.index_of(index_or_title)
-        self.nav.setCurrentRow(i)
+        self._started = True
+        if self.nav.currentRow() == i:
+            self._on_nav_changed(i)
+        else:
+            self.nav.setCurrentRow(i)
         return self.slots[i].ensure()
 
     @Slot(int)
     def _on_nav_changed(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or not self._started:  # focus-in makes a row current before start(): not yet
             return
         slot = self.slots[row]
         panel = slot.ensure()
@@ -318,7 +336,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             self.ctx.project_saving.emit(str(path))
-            self.ctx.project = project_io.save_project(path, self.ctx.project, self.panel_states(),
+            self.ctx.project = project_io.save_project(path, self.ctx, self.panel_states(),
                                                        {"current_panel": self.current_title()})
         except (WorkbenchError, OSError) as e:
             self.message("Could not save the project", str(e))
@@ -397,26 +415,35 @@ class MainWindow(QMainWindow):
         sp = unb64((self.settings.get("splitters") or {}).get("main"))
         if sp is not None:
             self.splitter.restoreState(sp)
+        for s in self.slots:
+            s.splitter_states = dict(self.settings.get("splitters") or {})
         self._initial_panel = self.settings.get("current_panel") or "Data"
 
     def start(self) -> None:
         """Call after show(): select the remembered panel and probe the device in the background."""
         title = getattr(self, "_initial_panel", "Data")
         idx = self.index_of(title) if title in self.panel_titles() else 0
-        self.nav.setCurrentRow(idx)
+        self._started = True
+        if self.nav.currentRow() == idx:
+            self._on_nav_changed(idx)
+        else:
+            self.nav.setCurrentRow(idx)
         self.ctx.probe_device_async()
+
+    def start_later(self) -> None:
+        """Like ``start`` but after the first paint (used by the app for a fast first window)."""
+        QTimer.singleShot(0, self.start)
 
     def save_settings(self) -> None:
         self.settings["geometry"] = b64(self.saveGeometry())
         self.settings["window_state"] = b64(self.saveState())
         sp = dict(self.settings.get("splitters") or {})
         sp["main"] = b64(self.splitter.saveState())
-        for s in self.slots:  # panels may expose their own splitters to remember
-            if s.panel is not None and hasattr(s.panel, "splitter_states"):
+        for s in self.slots:  # the splitters panels asked the window to remember
+            for k, splitter in (getattr(s.panel, "remembered_splitters", None) or {}).items():
                 try:
-                    for k, v in s.panel.splitter_states().items():
-                        sp[f"{s.title}/{k}"] = v
-                except Exception:
+                    sp[f"{s.title}/{k}"] = b64(splitter.saveState())
+                except RuntimeError:  # deleted with its panel
                     pass
         self.settings["splitters"] = sp
         if self.current_title():

@@ -1,9 +1,9 @@
-"""Save/open a project folder from the GUI.
+"""Save/open a project folder from the GUI, through the core's ``workbench.core.project.Project``.
 
-The core's ``workbench.core.project`` owns the project files (data source, preprocessing, split,
-model spec, settings, runs, weights). The GUI adds one file, ``ui_state.json``, with each panel's
-``state()`` (versioned, atomic). Damaged or newer files raise ``ProjectError`` with a message the
-window shows in a box.
+The core owns ``project.json`` (data source, preprocessing, split, model spec, head, training
+settings, recent runs) and ``runs/``; the GUI fills those fields from the shared context (so the
+CLI reads the same project) and keeps each panel's ``state()`` in the project's ``ui`` dict
+(versioned by ``UI_STATE_VERSION``). Damaged or newer files raise ``ProjectError``.
 """
 from __future__ import annotations
 
@@ -11,77 +11,77 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import ProjectError
-from workbench.core.jsonio import atomic_write_json, read_json
 
-UI_STATE_FILE = "ui_state.json"
 UI_STATE_VERSION = 1
 
 
-def _core_project_module():
-    try:
-        from workbench.core import project as core_project  # noqa: F401
-    except ImportError:
-        return None
-    return core_project
-
-
 def is_project_dir(path: str | Path) -> bool:
-    p = Path(path)
-    return p.is_dir() and ((p / UI_STATE_FILE).exists() or (p / "project.json").exists())
+    from workbench.core.project import PROJECT_FILE
+
+    return (Path(path) / PROJECT_FILE).is_file()
 
 
-def new_project(path: str | Path | None):
-    """A fresh core Project (not yet written when ``path`` is None)."""
-    mod = _core_project_module()
-    if mod is None or not hasattr(mod, "Project"):
-        return None
-    P = mod.Project
-    if path is not None and hasattr(P, "create"):
-        return P.create(Path(path))
-    try:
-        return P(Path(path)) if path is not None else None
-    except TypeError:
-        return None
+def _fill_from_context(project, ctx) -> None:
+    """Copy what the panels chose into the core project fields (readable by the CLI too)."""
+    src = dict(getattr(ctx, "dataset_source", {}) or {})
+    if src:
+        project.data = src
+    project.preprocessing = dict(ctx.preprocessing or {})
+    if ctx.split_options:
+        project.split = dict(ctx.split_options)
+    spec = ctx.model_spec
+    if spec is not None and hasattr(spec, "to_dict"):
+        project.model = spec.to_dict()
+    head = ctx.head
+    if head is not None and hasattr(head, "to_dict"):
+        project.head = head.to_dict()
+    if ctx.train_settings:
+        project.train = dict(ctx.train_settings)
+    ids = [r.get("run_id") for r in getattr(ctx, "runs", []) if isinstance(r, dict) and r.get("run_id")]
+    for rid in ids:
+        project.add_run(rid)
 
 
-def save_project(path: str | Path, project: Any, panel_states: dict[str, dict], extra: dict | None = None) -> Any:
-    """Write the project (core files via the core Project, then ui_state.json). Returns the
-    project object now bound to ``path``."""
+def save_project(path: str | Path, ctx, panel_states: dict[str, dict], extra: dict | None = None) -> Any:
+    """Write ``project.json`` in ``path`` (creating the folder); returns the core Project."""
+    from workbench.core.project import PROJECT_FILE, Project
+
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    if project is None:
-        project = new_project(path)
-    if project is not None:
-        if hasattr(project, "save_as") and Path(getattr(project, "root", path)) != path:
-            project = project.save_as(path) or project
-        elif hasattr(project, "save"):
-            project.save()
-    atomic_write_json(path / UI_STATE_FILE, {
-        "schema_version": UI_STATE_VERSION,
-        "panels": panel_states,
-        **(extra or {}),
-    })
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ProjectError(f"Cannot create the project folder {path} ({e.strerror or e}); choose another folder.") from None
+    project = ctx.project
+    if project is None or Path(project.path).resolve() != path.resolve():
+        if (path / PROJECT_FILE).exists():
+            try:
+                project = Project.open(path)  # keep what the CLI may have written there
+            except ProjectError:
+                project = Project(path=path)  # a damaged file is replaced by the good state
+        else:
+            project = Project(path=path)
+    _fill_from_context(project, ctx)
+    project.ui = {"schema_version": UI_STATE_VERSION, "panels": panel_states, **(extra or {})}
+    project.save()
     return project
 
 
 def open_project(path: str | Path) -> tuple[Any, dict]:
-    """Read a project folder -> (core Project or None, ui state dict with "panels")."""
+    """Read a project folder -> (core Project, ui dict with "panels")."""
+    from workbench.core.project import Project
+
     path = Path(path)
     if not path.is_dir():
-        raise ProjectError(f"{path} is not a project folder; choose the folder that holds {UI_STATE_FILE}.")
-    has_ui = (path / UI_STATE_FILE).exists()
-    mod = _core_project_module()
-    project = None
-    if mod is not None and hasattr(mod, "Project") and (path / "project.json").exists():
-        P = mod.Project
-        opener = getattr(P, "open", None) or getattr(P, "load", None)
-        project = opener(path) if opener else P(path)
-    if not has_ui and project is None:
-        raise ProjectError(f"{path} is not a Workbench project (no {UI_STATE_FILE} or project.json in it).")
-    ui: dict = {"panels": {}}
-    if has_ui:
-        ui = read_json(path / UI_STATE_FILE, kind="project file", max_version=UI_STATE_VERSION)
-        if not isinstance(ui, dict) or not isinstance(ui.get("panels", {}), dict):
-            raise ProjectError(f"The project file {path / UI_STATE_FILE} is damaged (no panel states in it).")
-        ui.setdefault("panels", {})
+        raise ProjectError(f"{path} is not a project folder; choose the folder that holds project.json.")
+    project = Project.open(path)
+    ui = project.ui if isinstance(project.ui, dict) else {}
+    v = ui.get("schema_version", 1)
+    if not isinstance(v, int) or v > UI_STATE_VERSION:
+        raise ProjectError(f"The window layout in {path} was written by a newer version of Workbench "
+                           f"(format {v}); please update Workbench.")
+    panels = ui.get("panels", {})
+    if not isinstance(panels, dict):
+        raise ProjectError(f"The project file in {path} is damaged (its panel states are not readable).")
+    ui = dict(ui)
+    ui["panels"] = panels
     return project, ui

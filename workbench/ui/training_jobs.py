@@ -1,13 +1,14 @@
 """The work the Train panel runs in its worker thread (no Qt here).
 
-Every step is a core call (preprocessing, build, Trainer.fit, cross_validate, search, metrics,
-diagnosis, RunStore); this module only strings them together for one "Start" press and returns
-plain, owned data for the GUI.
+Every step is a ``workbench.core.workflow`` step (the same the CLI runs): prepare_data ->
+build_model_for -> compute_baseline -> train_model -> finish_run. This module only adds what the
+GUI shows beyond the CLI (confusion matrix, per-class scores, misclassified samples), the
+hyperparameter search, and stores the run (also a stopped one: its curves are worth keeping).
 """
 from __future__ import annotations
 
 import math
-import time
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,36 +22,43 @@ class TrainRequest:
     """Everything a run needs, captured on the GUI thread when Start is pressed."""
 
     dataset: Any
-    splits: Any
-    preprocessing: dict
-    spec: Any
-    head: Any
-    config: dict
-    mode: str = "holdout"  # holdout | cv | search
+    source: dict            # the Data panel's load request: {"source", "target", "text_column", ...}
+    split_plan: dict        # SplitPlan.to_dict()
+    preprocessing: dict     # Preprocessor kwargs
+    spec: Any               # ModelSpec
+    head: Any               # Head
+    train: dict             # TrainConfig fields
+    mode: str = "train"     # train (hold-out or CV, from the split) | search
     project_dir: str | None = None
-    source: dict = field(default_factory=dict)
-    split_plan: dict = field(default_factory=dict)
     name: str = ""
     search_space: dict = field(default_factory=dict)
     search_mode: str = "grid"
     search_iter: int = 6
 
+    def run_config(self):
+        from workbench.core.workflow import RunConfig
 
-def _prepare(req: TrainRequest, train_idx, eval_idx):
-    from workbench.core.data import Preprocessor
+        src = self.source or {}
+        size = src.get("image_size") or (64, 64)
+        head = {"activation": self.head.activation, "loss": self.head.loss_name}
+        return RunConfig(
+            data=str(src.get("source") or ""), target=src.get("target"), time_column=src.get("time_column"),
+            text_column=src.get("text_column"), image_size=tuple(size), split=dict(self.split_plan),
+            drop_duplicates=bool(self.split_plan.get("drop_duplicates", False)),
+            scale=self.preprocessing.get("scale", "none"), missing=self.preprocessing.get("missing", "zero"),
+            vocab_size=int(self.preprocessing.get("vocab_size", 10000)), task=self.head.task,
+            model=self.spec.to_dict(), head=head, train=dict(self.train),
+            seed=int(self.train.get("seed", 0) or 0), project=self.project_dir)
 
-    pre = Preprocessor(**req.preprocessing).fit(req.dataset, train_idx)
-    Xtr = pre.transform(req.dataset, train_idx)
-    Xev = pre.transform(req.dataset, eval_idx) if eval_idx is not None and len(eval_idx) else None
-    return pre, Xtr, Xev
 
-
-def _targets(ds, idx):
-    return np.asarray(ds.y)[np.asarray(idx, dtype=np.int64)]
-
-
-def _n_classes(ds):
-    return len(ds.class_names) if ds.class_names else None
+def training_threads() -> int:
+    """Intra-op threads for training in the app: all cores but one, which stays free for the GUI
+    (with every core busy, OpenMP workers that lose their core stall each batch; on a loaded
+    2-core machine that made training 10x slower). ``WORKBENCH_TORCH_THREADS`` overrides."""
+    env = os.environ.get("WORKBENCH_TORCH_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def evaluation_details(ds, head, probs: np.ndarray, y_true: np.ndarray, idx: np.ndarray) -> dict:
@@ -60,19 +68,19 @@ def evaluation_details(ds, head, probs: np.ndarray, y_true: np.ndarray, idx: np.
         return {}
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    p = np.asarray(probs)
-    if task == "binary":
-        p1 = p.reshape(len(p), -1)
-        pred = (p1[:, -1] >= 0.5).astype(np.int64) if p1.shape[1] == 1 else p1.argmax(1)
+    p = np.asarray(probs).reshape(len(probs), -1)
+    if p.shape[1] == 1:
+        pred = (p[:, 0] >= 0.5).astype(np.int64)
+        conf = np.where(pred == 1, p[:, 0], 1 - p[:, 0])
     else:
-        pred = p.reshape(len(p), -1).argmax(1)
+        pred = p.argmax(1)
+        conf = p.max(1)
     y = np.asarray(y_true).reshape(-1).astype(np.int64)
     labels = list(range(len(ds.class_names)))
     cm = confusion_matrix(y, pred, labels=labels)
     pr, rc, f1, sup = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
     wrong = np.flatnonzero(pred != y)
-    conf = p.reshape(len(p), -1).max(1) if p.ndim > 1 and p.reshape(len(p), -1).shape[1] > 1 else np.abs(p.reshape(-1) - 0.5) + 0.5
-    order = wrong[np.argsort(-conf[wrong])][:MAX_MISCLASSIFIED]  # most confident mistakes first
+    order = wrong[np.argsort(-conf[wrong], kind="stable")][:MAX_MISCLASSIFIED]  # most confident mistakes first
     return {
         "class_names": list(ds.class_names),
         "confusion": cm.tolist(),
@@ -84,226 +92,127 @@ def evaluation_details(ds, head, probs: np.ndarray, y_true: np.ndarray, idx: np.
     }
 
 
-def _baseline(task, y_train, y_eval):
-    from workbench.core.training import baseline_scores
-
-    try:
-        b = baseline_scores(task, y_train, y_eval)
-    except Exception:  # a task without a baseline (custom heads)
-        return {}
-    return {k: v for k, v in b.items() if isinstance(v, (int, float, str)) or v is None}
-
-
-def _record(req: TrainRequest, pre, cfg, extra: dict) -> dict:
-    from workbench.core.training import library_versions
-
-    from datetime import datetime
-
-    rec = {
-        # milliseconds: runs made within one second still list in the order they were made
-        "created": datetime.now().astimezone().isoformat(timespec="milliseconds"),
-        "name": req.name,
-        "mode": req.mode,
-        "data": {"spec": req.source.get("source") if isinstance(req.source, dict) else str(req.source),
-                 "name": req.dataset.name, "source": req.dataset.source, "request": req.source},
-        "preprocessing": pre.to_dict() if pre is not None else req.preprocessing,
-        "preprocessing_settings": dict(req.preprocessing),
-        "split": dict(req.split_plan),
-        "model": {"name": req.spec.name or "custom", "spec": req.spec.to_dict()},
-        "head": req.head.to_dict(),
-        "task": req.head.task,
-        "config": cfg.to_dict(),
-        "settings": {"optimizer": cfg.optimizer, "lr": cfg.lr, "batch_size": cfg.batch_size,
-                     "epochs": cfg.epochs, "early_stopping": cfg.early_stopping, "seed": cfg.seed},
-        "versions": library_versions(),
-    }
-    rec.update(extra)
-    return rec
-
-
-def training_threads() -> int:
-    """Intra-op threads for training in the app: all cores but one, which stays free for the GUI
-    (with every core busy, OpenMP workers that lose their core stall each batch; on a loaded
-    2-core machine that made training 10x slower). ``WORKBENCH_TORCH_THREADS`` overrides."""
-    import os
-
-    env = os.environ.get("WORKBENCH_TORCH_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
 def run_training(req: TrainRequest, trainer, progress=None, should_cancel=None) -> dict:
-    """Hold-out training, cross-validation or a hyperparameter search, then evaluation and the
-    run record (stored in the project when there is one). Returns {"record", "weights", ...}."""
+    """One Start press: training (hold-out or K-fold, as the split says) or a search.
+    Returns {"record": run record (plain JSON-able), "weights": state dict or None}."""
     import torch
 
+    from workbench.core import workflow as wf
+
     torch.set_num_threads(training_threads())
-    if req.mode == "cv":
-        return _run_cv(req, trainer, progress)
+    cfg = req.run_config()
+    say = (lambda msg: progress(0, 0, msg)) if progress else None
+    prep = wf.prepare_data(cfg, req.dataset, on_status=say)
+    built = wf.build_model_for(cfg, prep, on_status=say)
     if req.mode == "search":
-        return _run_search(req, trainer, progress)
-    return _run_holdout(req, trainer, progress)
-
-
-def _config(req: TrainRequest):
-    from workbench.core.training import TrainConfig
-
-    return TrainConfig.from_dict(dict(req.config))
-
-
-def _run_holdout(req: TrainRequest, trainer, progress=None) -> dict:
-    from workbench.core.models import build_model, summarize_model
-    from workbench.core.training import diagnose, evaluate, predict
-
-    ds, sp, head = req.dataset, req.splits, req.head
-    fold = sp.folds[0]
-    tr, va, te = np.asarray(fold.train_idx), np.asarray(fold.val_idx), np.asarray(sp.test_idx)
-    if progress:
-        progress(0, 0, "preparing data")
-    pre, Xtr, Xva = _prepare(req, tr, va)
-    ytr, yva = _targets(ds, tr), _targets(ds, va)
-    out_shape = head.output_shape(ds.y, _n_classes(ds))
-    model = build_model(req.spec, pre.output_shape, out_shape, head)
-    n_params = summarize_model(req.spec, pre.output_shape, out_shape, head).total_params
-    cfg = _config(req)
-    if progress:
-        progress(0, 0, "training")
-    t0 = time.perf_counter()
-    fit = trainer.fit(model, head, (Xtr, ytr), (Xva, yva) if len(va) else None, cfg)
-    elapsed = time.perf_counter() - t0
-    baseline = _baseline(head.task, ytr, _targets(ds, te) if len(te) else yva)
-    test_metrics, details = None, {}
-    if len(te) and fit.history and fit.stop_reason != "stopped":
-        # The test set is scored once, after training, never used to choose anything.
-        Xte = pre.transform(ds, te)
-        yte = _targets(ds, te)
-        test_metrics = {k: v for k, v in evaluate(model, head, (Xte, yte)).items()
-                        if isinstance(v, (int, float)) or v is None}
-        probs = predict(model, head, Xte)
-        details = evaluation_details(ds, head, probs, yte, te)
-    elif fit.history and len(va):
-        probs = predict(model, head, Xva)
-        details = evaluation_details(ds, head, probs, yva, va)
-        details["on"] = "validation"
-    diag = diagnose(fit.history, baseline or None, task=head.task, scores=test_metrics)
-    rec = _record(req, pre, cfg, {
-        "history": fit.history, "best_epoch": fit.best_epoch, "stop_reason": fit.stop_reason,
-        "message": fit.message, "baseline": baseline, "test_metrics": test_metrics,
-        "diagnosis": diag.to_dict(), "evaluation": details, "n_params": n_params,
-        "time_s": elapsed, "device": fit.device,
-    })
-    return _finish(req, rec, fit.best_state or _state(model))
-
-
-def _state(model) -> dict:
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-
-
-def _data_fn(req: TrainRequest):
-    ds = req.dataset
-
-    def data(train_idx, eval_idx):
-        _, Xtr, Xev = _prepare(req, train_idx, eval_idx)
-        ev = (Xev, _targets(ds, eval_idx)) if Xev is not None else (Xtr[:0], _targets(ds, train_idx)[:0])
-        return (Xtr, _targets(ds, train_idx)), ev
-
-    return data
-
-
-def _run_cv(req: TrainRequest, trainer, progress=None) -> dict:
-    from workbench.core.models import build_model
-    from workbench.core.training import cross_validate, diagnose
-
-    ds, sp, head = req.dataset, req.splits, req.head
-    cfg = _config(req)
-    pre = _prepare(req, sp.rest_idx, None)[0]
-    in_shape = pre.output_shape
-    out_shape = head.output_shape(ds.y, _n_classes(ds))
-
-    def make_model():
-        return build_model(req.spec, in_shape, out_shape, head)
+        return _search(req, cfg, prep, built, trainer, progress)
 
     def on_fold(i, n, row):
         if progress:
             progress(i + 1, n, "folds")
 
-    cv = cross_validate(make_model, head, _data_fn(req), sp.folds, cfg, test_idx=sp.test_idx,
-                        trainer=trainer, on_fold=on_fold)
-    baseline = _baseline(head.task, _targets(ds, sp.rest_idx),
-                         _targets(ds, sp.test_idx) if len(sp.test_idx) else _targets(ds, sp.rest_idx))
-    folds = [{k: v for k, v in f.items()} for f in cv.folds]
-    hist = cv.folds[0]["history"] if cv.folds else []
-    diag = diagnose(hist, baseline or None, task=head.task, scores=cv.test_metrics)
-    details = {}
-    if cv.final_model is not None and len(sp.test_idx) and not cv.stopped:
-        from workbench.core.training import predict
-
-        Xte = pre.transform(ds, sp.test_idx)  # fitted on the non-test rows, like the final model
-        details = evaluation_details(ds, head, predict(cv.final_model, head, Xte), _targets(ds, sp.test_idx),
-                                     np.asarray(sp.test_idx))
-    rec = _record(req, pre, cfg, {
-        "history": hist, "best_epoch": cv.folds[0]["best_epoch"] if cv.folds else 0,
-        "stop_reason": "stopped" if cv.stopped else "completed",
-        "cross_validation": {"folds": folds, "mean": cv.mean, "std": cv.std, "final_epochs": cv.final_epochs},
-        "baseline": baseline, "test_metrics": cv.test_metrics, "diagnosis": diag.to_dict(),
-        "evaluation": details,
-    })
-    weights = _state(cv.final_model) if cv.final_model is not None else None
+    baseline = wf.compute_baseline(prep)
+    outcome = wf.train_model(cfg, prep, built, trainer=trainer, on_status=say, on_fold=on_fold)
+    result = wf.finish_run(cfg, prep, built, baseline, outcome, save=False, on_status=say)
+    rec = dict(result.record)
+    rec.update(name=req.name, mode="cv" if prep.cross_validation else "holdout",
+               evaluation=_evaluation(prep, outcome, result.test_metrics is not None))
+    fit = outcome.fit
+    rec["fit_time"] = float(fit.time) if fit is not None else None
+    weights = None
+    if fit is not None and fit.best_state is not None and fit.restored_best:
+        weights = fit.best_state
+    elif outcome.model is not None:
+        weights = {k: v.detach().cpu().clone() for k, v in outcome.model.state_dict().items()}
     return _finish(req, rec, weights)
 
 
-def _run_search(req: TrainRequest, trainer, progress=None) -> dict:
-    from workbench.core.models import build_model
+def _evaluation(prep, outcome, on_test: bool) -> dict:
+    """Confusion matrix etc. on the test set when it was scored, else on the validation set."""
+    from workbench.core.training import predict
+
+    model = outcome.model
+    if model is None or (outcome.fit is not None and not outcome.fit.history):
+        return {}
+    s, ds = prep.splits, prep.dataset
+    if on_test and len(s.test_idx):
+        idx = np.asarray(s.test_idx)
+        X = prep.test[0] if prep.test is not None else prep.preprocessor.transform(ds, idx)
+        where = "test"
+    elif prep.val is not None and len(s.val_idx):
+        idx, X, where = np.asarray(s.val_idx), prep.val[0], "validation"
+    else:
+        return {}
+    d = evaluation_details(ds, prep.head, predict(model, prep.head, X), np.asarray(ds.y)[idx], idx)
+    if d:
+        d["on"] = where
+    return d
+
+
+def _search(req, cfg, prep, built, trainer, progress) -> dict:
     from workbench.core.training import search
+    from workbench.core.workflow import resolve_train_config
 
-    ds, sp, head = req.dataset, req.splits, req.head
-    cfg = _config(req)
-    pre = _prepare(req, sp.rest_idx, None)[0]
-    in_shape = pre.output_shape
-    out_shape = head.output_shape(ds.y, _n_classes(ds))
-
-    def make_model(params):
-        return build_model(req.spec, in_shape, out_shape, head)
+    tc = resolve_train_config(cfg, built.name)
+    if prep.cross_validation:
+        folds, data = prep.splits.folds, prep.fold_data(cfg)
+    else:  # hold-out: one "fold" of the prepared arrays; the test rows are never touched
+        X = np.concatenate([prep.train[0], prep.val[0]]) if prep.val is not None else prep.train[0]
+        y = np.concatenate([prep.train[1], prep.val[1]]) if prep.val is not None else prep.train[1]
+        n_tr = len(prep.train[0])
+        folds = [(np.arange(n_tr), np.arange(n_tr, len(X)))]
+        data = (X, y)
 
     def on_trial(i, n, trial):
         if progress:
             progress(i + 1, n, "trials")
 
-    metric = "mae" if head.task.startswith("regression") else "accuracy"
-    res = search(make_model, head, _data_fn(req), req.search_space, cfg, folds=sp.folds, mode=req.search_mode,
-                 n_iter=req.search_iter, metric=metric, trainer=trainer, on_trial=on_trial)
-    rec = _record(req, pre, cfg, {
-        "history": [], "best_epoch": 0, "stop_reason": "completed",
+    metric = "mae" if prep.task.startswith("regression") else "accuracy"
+    counter = iter(range(10**9))
+    res = search(lambda params: built.make(cfg.seed + next(counter)), prep.head, data, req.search_space, tc,
+                 folds=folds, mode=req.search_mode, n_iter=req.search_iter, metric=metric, trainer=trainer,
+                 on_trial=on_trial)
+    rec = {
+        "name": req.name, "mode": "search", "task": prep.task, "history": [], "best_epoch": None,
+        "stop_reason": "completed", "model": {"name": built.name, "spec": built.spec.to_dict()},
+        "train_config": tc.to_dict(), "data": {"spec": cfg.data, "name": prep.dataset.name},
         "search": {"trials": [{"params": t["params"], "score": t["score"], "std": t["std"],
                                "best_epochs": t["best_epochs"]} for t in res.trials],
                    "best_params": res.best_params, "best_score": res.best_score, "metric": res.metric,
                    "higher_is_better": res.higher_is_better},
-    })
+    }
     return _finish(req, rec, None, store=False)
 
 
 def _finish(req: TrainRequest, rec: dict, weights, store: bool = True) -> dict:
+    from datetime import datetime
+
+    # milliseconds: runs made within one second still list in the order they were made
+    rec.setdefault("created", datetime.now().astimezone().isoformat(timespec="milliseconds"))
     rec = _clean(rec)
-    if req.project_dir and store:
+    if req.project_dir and store and rec.get("history"):
         from workbench.core.training import RunStore
 
         rec["run_id"] = RunStore(req.project_dir).save(rec, weights)
+        if weights is not None:
+            rec["weights"] = "weights.pt"
     return {"record": rec, "weights": weights}
 
 
 def _clean(o):
-    """Plain JSON-able Python values (numpy scalars -> float, NaN kept as float)."""
+    """Plain JSON-able Python values (numpy scalars and arrays become floats / lists)."""
     if isinstance(o, dict):
         return {str(k): _clean(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
         return [_clean(v) for v in o]
     if isinstance(o, np.ndarray):
         return _clean(o.tolist())
-    if isinstance(o, (np.floating,)):
+    if isinstance(o, np.floating):
         return float(o)
-    if isinstance(o, (np.integer,)):
+    if isinstance(o, np.integer):
         return int(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
     if isinstance(o, float) and not math.isfinite(o):
-        return o
+        return None
     return o

@@ -25,6 +25,8 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from workbench.core.errors import Cancelled
+
 
 def _own(payload: Any) -> Any:
     """Return a copy the GUI may keep: numpy arrays are copied, containers walked shallowly."""
@@ -118,6 +120,8 @@ class FunctionWorker(QObject):
         try:
             out = self._fn(*self._args, **self._call_kwargs())
         except CancelledError:
+            self.cancelled.emit()
+        except Cancelled:  # the core's own "user stopped it" errors (import, generation, experiment)
             self.cancelled.emit()
         except Exception as e:  # reported to the GUI, never raised in the thread
             from workbench.core.errors import WorkbenchError

@@ -319,10 +319,13 @@ class SyntheticCameraSource(FrameSource):
     as they are asked for; ``realtime=True`` paces them at ``fps`` like a real camera.
     """
 
-    def __init__(self, fn: Callable[[int], np.ndarray] | None = None, size: tuple[int, int] = (320, 240),
+    def __init__(self, fn: Callable[[int], np.ndarray] | str | None = None, size: tuple[int, int] = (320, 240),
                  n_frames: int | None = 100, fps: float = 30.0, name: str = "synthetic",
-                 realtime: bool = False):
+                 realtime: bool = False, seed: int = 0):
         super().__init__()
+        if isinstance(fn, str):  # a scene kind: "day", "night", "dusk", "cycle", ...
+            name = f"synthetic:{fn.lower()}" if name == "synthetic" else name
+            fn = _scene_frames(fn, size, fps, seed)
         self.fn = fn or _test_pattern(size)
         self.size = (int(size[0]), int(size[1]))
         self.n_frames = n_frames
@@ -377,14 +380,8 @@ def _test_pattern(size: tuple[int, int]) -> Callable[[int], np.ndarray]:
     return draw
 
 
-def synthetic_scene_source(kind: str = "day", size: tuple[int, int] = (320, 240), n_frames: int | None = 300,
-                           fps: float = 30.0, seed: int = 0) -> SyntheticCameraSource:
-    """A synthetic camera showing generated Day'n'Night scenes of one kind.
-
-    ``kind``: "day", "night", a subgroup such as "dusk" or "city_night", or "cycle" (alternates
-    day and night every second). Each scene is held for ``fps`` frames with a little sensor noise.
-    """
-    from workbench.core.studies.daynight.scenes import GROUPS, render_scene  # lazy: heavy-ish
+def _scene_frames(kind: str, size: tuple[int, int], fps: float, seed: int) -> Callable[[int], np.ndarray]:
+    from workbench.core.studies.daynight.scenes import GROUPS, render_scene  # lazy: only for scenes
 
     w, h = int(size[0]), int(size[1])
     kind = kind.lower()
@@ -416,7 +413,17 @@ def synthetic_scene_source(kind: str = "day", size: tuple[int, int] = (320, 240)
         noise = np.random.default_rng((seed, i, 7)).normal(0, 2.0, (h, w, 1))
         return np.clip(cache[k].astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
-    return SyntheticCameraSource(frame, size=(w, h), n_frames=n_frames, fps=fps, name=f"synthetic:{kind}")
+    return frame
+
+
+def synthetic_scene_source(kind: str = "day", size: tuple[int, int] = (320, 240), n_frames: int | None = 300,
+                           fps: float = 30.0, seed: int = 0) -> SyntheticCameraSource:
+    """A synthetic camera showing generated Day'n'Night scenes of one kind.
+
+    ``kind``: "day", "night", a subgroup such as "dusk" or "city_night", or "cycle" (alternates
+    day and night every second). Each scene is held for ``fps`` frames with a little sensor noise.
+    """
+    return SyntheticCameraSource(kind, size=size, n_frames=n_frames, fps=fps, seed=seed)
 
 
 def open_camera(spec: str | int | os.PathLike, **kwargs) -> FrameSource:

@@ -16,12 +16,12 @@ from typing import Callable
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
-from workbench.core.errors import DataError
+from workbench.core.errors import Cancelled, DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 
-class ImportCancelled(DataError):
+class ImportCancelled(DataError, Cancelled):
     """The user cancelled an import (``should_cancel()`` returned True). Nothing was returned."""
 
 

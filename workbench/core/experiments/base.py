@@ -5,7 +5,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import Cancelled, WorkbenchError
 
 
 @dataclass
@@ -58,7 +58,7 @@ class ExperimentResult:
                 "seconds": round(self.seconds, 2)}
 
 
-class ExperimentCancelled(WorkbenchError):
+class ExperimentCancelled(Cancelled):
     """The user stopped the experiment."""
 
 

@@ -69,7 +69,8 @@ def _min_val_loss(run: dict) -> float | None:
 
 
 def _regularized(run: dict) -> bool:
-    spec = run.get("spec") or run.get("model_spec") or {}
+    spec = (run.get("model") or {}).get("spec") if isinstance(run.get("model"), dict) else None
+    spec = spec or run.get("spec") or run.get("model_spec") or {}
     for layer in (spec.get("layers") or []) if isinstance(spec, dict) else []:
         if (layer.get("type") or "").lower() == "dropout" or float(layer.get("l1") or 0) or float(layer.get("l2") or 0):
             return True
@@ -200,19 +201,85 @@ def state_from_context(ctx) -> dict[str, Any]:
 
 
 def state_from_project(project_dir) -> dict[str, Any]:
-    """Guide state from a project folder (for the CLI): its settings and stored runs."""
+    """Guide state from a project folder (for the CLI): its stored runs and the latest run's settings."""
     from workbench.core.training import RunStore
 
-    runs = RunStore(project_dir).list()
-    full = []
     store = RunStore(project_dir)
-    for r in runs:
-        rid = r.get("run_id") or r.get("id")
+    full = []
+    for rid in store.ids():
         try:
             full.append(store.load(rid))
-        except Exception:
+        except Exception:  # a damaged run is reported by 'workbench runs', not here
             continue
     last = full[-1] if full else {}
-    return {"dataset_summary": last.get("data_summary") or {}, "n_samples": (last.get("data_summary") or {}).get("n_samples", 0),
-            "task": (last.get("head") or {}).get("task"), "split": last.get("split") or "",
-            "preprocessing": last.get("preprocessing") or {}, "runs": full, "answers": {}, "metric": None}
+    data = last.get("data") or {}
+    split = last.get("split") or {}
+    cfg = last.get("config") or {}
+    return {"dataset_summary": {"n_samples": data.get("n_samples", 0), "warnings": last.get("warnings") or []},
+            "n_samples": data.get("n_samples", 0), "task": last.get("task"),
+            "split": split.get("text") if isinstance(split, dict) else split,
+            "has_time_column": bool(cfg.get("time_column")), "leaks": split.get("leaks", 0) if isinstance(split, dict) else 0,
+            "preprocessing": {"scale": cfg.get("scale", "none"), "missing": cfg.get("missing", "zero")},
+            "runs": full, "answers": {}, "metric": None}
+
+
+def grow_spec(spec_dict: dict, factor: int = 2) -> dict:
+    """A bigger version of a spec: hidden Dense units and conv filters times ``factor`` (the output layer,
+    when the spec ends with one, keeps its size), and one more hidden Dense layer when there is none."""
+    import copy
+
+    spec = copy.deepcopy(spec_dict)
+    layers = spec.get("layers") or []
+    dense_idx = [i for i, l in enumerate(layers) if str(l.get("type", "")).lower() in ("dense", "timedense")]
+    last_out = dense_idx[-1] if dense_idx and int(layers[dense_idx[-1]].get("params", {}).get("units", 0)) <= 1 else None
+    for i, l in enumerate(layers):
+        t = str(l.get("type", "")).lower()
+        p = l.setdefault("params", {})
+        if t in ("dense", "timedense") and i != last_out and "units" in p:
+            p["units"] = int(p["units"]) * factor
+        elif t in ("conv2d", "conv1d") and "filters" in p:
+            p["filters"] = int(p["filters"]) * factor
+        elif t in ("gru", "lstm") and "units" in p:
+            p["units"] = int(p["units"]) * factor
+    if not [i for i in dense_idx if i != last_out] and not any(str(l.get("type", "")).lower().startswith("conv") for l in layers):
+        layers.insert(0, {"type": "Dense", "params": {"units": 16 * factor}, "activation": "relu", "l1": 0.0, "l2": 0.0})
+    spec["layers"] = layers
+    spec["name"] = f"{spec.get('name') or 'model'}-x{factor}"
+    return spec
+
+
+def scale_up_until_overfit(cfg, max_rounds: int = 4, callbacks=(), on_status=None, should_cancel=None,
+                           dataset=None) -> list[dict]:
+    """Step 6 in one click: train, and while no overfitting is diagnosed, grow the network (x2) and
+    train longer (x1.5), up to ``max_rounds`` runs. Each run goes through the common workflow and is
+    stored in the project like any other. Returns one row per round."""
+    from dataclasses import replace
+
+    from workbench.core.errors import Cancelled
+    from workbench.core.workflow import prepare_data, resolve_spec, resolve_train_config, run_training
+
+    prep = prepare_data(cfg, dataset)
+    spec, name = resolve_spec(cfg, prep)
+    spec_d = spec.to_dict()
+    train = dict(cfg.train or {})
+    train.setdefault("epochs", resolve_train_config(cfg, name).epochs)
+    rows = []
+    for r in range(1, max_rounds + 1):
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("Scaling up was stopped.")
+        this = replace(cfg, model=spec_d, train=dict(train))
+        res = run_training(this, callbacks=callbacks, on_status=on_status, dataset=prep.dataset)
+        d = res.diagnosis
+        params = res.record["model"]["parameters"]
+        rows.append({"round": r, "model": spec_d.get("name"), "parameters": params, "epochs": train["epochs"],
+                     "overfit_epoch": d.overfit_epoch, "run_id": res.run_id,
+                     "min_val_loss": min((h["val_loss"] for h in res.record["history"] if h.get("val_loss") is not None), default=None),
+                     "record": res.record})
+        if on_status:
+            on_status(f"Round {r}: {params:,} parameters, "
+                      + (f"overfitting starts at epoch {d.overfit_epoch}." if d.overfit_epoch else "no overfitting yet."))
+        if d.overfit_epoch:
+            break
+        spec_d = grow_spec(spec_d)
+        train["epochs"] = int(round(train["epochs"] * 1.5))
+    return rows

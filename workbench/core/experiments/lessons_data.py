@@ -220,7 +220,8 @@ def clock(ctx):
                                                   minutes_from_unit_vector)
 
     sizes = (50, 200, 800, 3200) if ctx.full else (60, 240, 960)
-    epochs = 60 if ctx.full else 40
+    epochs = 60 if ctx.full else 30
+    steps = 1500 if ctx.full else 600
     size = 24
     rng = np.random.default_rng(ctx.seed)
     n_test = 500
@@ -228,7 +229,8 @@ def clock(ctx):
     imgs = draw_clocks(minutes, size=size, seed=ctx.seed).reshape(len(minutes), -1)
     tips = hand_tips(minutes, size=size) / size
     th, tm = hand_angles(minutes)
-    angles = np.stack([th / (2 * np.pi), tm / (2 * np.pi)], 1)
+    # each hand's angle, written as its direction (sin, cos) so that 11:59 and 12:00 are neighbours
+    angles = np.stack([np.sin(th), np.cos(th), np.sin(tm), np.cos(tm)], 1)
     # target: the hour hand as a unit vector (sin, cos), which encodes the time without a wrap-around jump
     target = np.stack([np.sin(th), np.cos(th)], 1).astype(np.float32)
     feats = {"raw pixels": imgs, "hand coordinates": tips, "hand angles": angles}
@@ -238,7 +240,9 @@ def clock(ctx):
     rows = []
     for n in sizes:
         for name, F in feats.items():
-            f = fit(ctx, F[:n], target[:n], None, None, task="regression", epochs=epochs,
+            # the same number of optimizer steps at every size, so small sets are not also under-trained
+            batches = -(-n // 32)
+            f = fit(ctx, F[:n], target[:n], None, None, task="regression", epochs=max(epochs, -(-steps // batches)),
                     batch_size=min(32, n), lr=3e-3, hidden=(64, 64))
             pred = minutes_from_unit_vector(f.predict(F[test]).reshape(-1, 2))
             e = float(np.median(circular_minutes_error(pred, minutes[test])))
@@ -252,10 +256,10 @@ def clock(ctx):
     agrees = err["hand angles"][small] < err["raw pixels"][small] and err["hand coordinates"][small] < err["raw pixels"][small]
     # how many clocks the pixel model needs to match the angle model's small-data error
     match = next((n for n, e in zip(sizes, err["raw pixels"]) if e <= err["hand angles"][small]), None)
-    conclusion = (f"With {sizes[small]} training clocks the median error was {err['raw pixels'][small]:.0f} min from pixels, "
-                  f"{err['hand coordinates'][small]:.0f} min from hand coordinates and {err['hand angles'][small]:.0f} min "
-                  f"from hand angles. With {sizes[-1]} clocks: {err['raw pixels'][-1]:.0f}, "
-                  f"{err['hand coordinates'][-1]:.0f} and {err['hand angles'][-1]:.0f} min. ")
+    conclusion = (f"With {sizes[small]} training clocks the median error was {err['raw pixels'][small]:.1f} min from pixels, "
+                  f"{err['hand coordinates'][small]:.1f} min from hand coordinates and {err['hand angles'][small]:.1f} min "
+                  f"from hand angles. With {sizes[-1]} clocks: {err['raw pixels'][-1]:.1f}, "
+                  f"{err['hand coordinates'][-1]:.1f} and {err['hand angles'][-1]:.1f} min. ")
     conclusion += (f"The pixel model needed {match} clocks to do as well as the angle model with {sizes[small]}."
                    if match else f"Even with {sizes[-1]} clocks the pixel model did not reach the angle model's "
                                  f"error at {sizes[small]} clocks.")

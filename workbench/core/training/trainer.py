@@ -158,10 +158,14 @@ class Trainer:
         self._user_stop = False
         self._stop_reason: str | None = None
         self._stop_message = ""
+        self.callbacks_all: list[Callback] = list(self.callbacks)
+        self._val = None
+        self.optimizer = None
 
     # ---- control (any thread) -------------------------------------------------------------
     def request_stop(self) -> None:
-        """Stop at the next batch boundary (also while paused). Sticky until ``reset_stop``."""
+        """Stop at the next batch boundary (also while paused). Requested between two fits (e.g.
+        between cross-validation folds) it ends the next fit at once; each fit consumes it."""
         with self._lock:
             self._user_stop = True
         self.stop("stopped", "Training was stopped by the user; the best weights so far were kept.")
@@ -450,6 +454,11 @@ class Trainer:
             if result.best_epoch != len(result.history):
                 result.message += f" The weights of the best epoch ({result.best_epoch}, by {monitor}) were restored."
         result.time = time.perf_counter() - t_fit
+        with self._lock:
+            # a stop ends this fit (and, for a stop requested between fits, the next one): it is
+            # consumed here so a reused trainer trains normally afterwards
+            self._user_stop = self._stop_flag = False
+            self._stop_reason, self._stop_message = None, ""
         for cb in self.callbacks_all:
             cb.on_fit_end(self, result)
         return result

@@ -28,6 +28,11 @@ class Panel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName(type(self).__name__)
+        self.remembered_splitters: dict = {}  # name -> QSplitter whose sizes the window remembers
+
+    def remember_splitter(self, name: str, splitter) -> None:
+        """Have the main window save this splitter's sizes in the settings and restore them."""
+        self.remembered_splitters[name] = splitter
 
     def shutdown(self) -> None:
         """Stop background work and release devices. Safe to call more than once."""
@@ -60,6 +65,13 @@ def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -
     panel.show()
     panel.on_shown()
     app.aboutToQuit.connect(panel.shutdown)
+    import os
+
+    quit_after = os.environ.get("WORKBENCH_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():  # smoke tests: open, paint, quit
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(quit_after), app.quit)
     rc = app.exec()
     panel.shutdown()
     panel.close()

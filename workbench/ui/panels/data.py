@@ -217,7 +217,10 @@ class DataPanel(Panel):
         self.preview_view = QTableView()
         self.preview_view.setModel(self.preview_model)
         self.preview_view.verticalHeader().hide()
-        self.preview_view.horizontalHeader().setStretchLastSection(True)
+        self.preview_view.setWordWrap(False)
+        ph = self.preview_view.horizontalHeader()
+        ph.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        ph.setStretchLastSection(True)
         self.preview_images = ImageGridWidget(72)
         self.preview_images.setMaximumHeight(130)
         pv.addWidget(QLabel("Before / after on the first samples (statistics fitted on the training split only):"))
@@ -275,6 +278,8 @@ class DataPanel(Panel):
         self.tabs.addTab(spl, "Split")
         self._split_kind_changed()
         self._set_busy(False)
+        self.remember_splitter("summary", self.summary_splitter)
+        self.remember_splitter("split", self.split_splitter)
 
     # -- loading -------------------------------------------------------------------------------
     @Slot()
@@ -708,10 +713,6 @@ class DataPanel(Panel):
             self._restoring = True  # reloading what the project holds is not an unsaved change
             self.load(req)
 
-    def splitter_states(self) -> dict:
-        from workbench.ui.settings import b64
-
-        return {"summary": b64(self.summary_splitter.saveState()), "split": b64(self.split_splitter.saveState())}
 
     def shutdown(self) -> None:
         self.tasks.stop_and_wait()

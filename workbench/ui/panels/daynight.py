@@ -157,6 +157,15 @@ class LiveWorker(QObject):
             self.finished.emit()
 
 
+def _train_at(ds, size: int, *, trainer, epochs, batch_size, lr, seed, split, early_stopping, run_store):
+    """Worker job: the data at ``size`` (generated sets are redrawn sharp), then train. Explicit
+    keywords: the worker passes progress/should_cancel to functions that take ``**kwargs``."""
+    from workbench.core.studies.daynight.model import dataset_at, train_daynight
+
+    return train_daynight(dataset_at(ds, size), size, trainer=trainer, epochs=epochs, batch_size=batch_size, lr=lr,
+                          seed=seed, split=split, early_stopping=early_stopping, run_store=run_store)
+
+
 class _Same:
     """trainer_factory for the sweep: one Trainer (and its GUI bridge) for every size."""
 
@@ -736,10 +745,8 @@ class DayNightPanel(Panel):
             if self._busy():
                 self.banner.show_message("Another job is still running; wait for it or cancel it.", "warning")
             return
-        from workbench.core.studies.daynight.model import train_daynight
-
         trainer = self._make_trainer()
-        job = self._start_job(train_daynight, self.dataset, self._size(), trainer=trainer,
+        job = self._start_job(_train_at, self.dataset, self._size(), trainer=trainer,
                               on_result=self._on_trained, label=f"Training at {self._size()} px…",
                               **self._train_kwargs())
         if job is not None:

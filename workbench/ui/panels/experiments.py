@@ -39,6 +39,13 @@ def _run_experiment_job(name: str, full: bool, seed: int, trainer_callbacks, rel
                           on_chart=relay.emit_chart, trainer_callbacks=trainer_callbacks).to_dict()
 
 
+def _scale_up_job(cfg, dataset, callbacks, progress=None, should_cancel=None):
+    from workbench.core.experiments.guide import scale_up_until_overfit
+
+    say = (lambda msg: progress(0, 0, msg)) if progress else None
+    return scale_up_until_overfit(cfg, callbacks=callbacks, on_status=say, should_cancel=should_cancel, dataset=dataset)
+
+
 def draw_chart(plot: pg.PlotWidget, chart: dict) -> None:
     """Draw a Chart dict (lines, dashed lines, points) on a pyqtgraph plot."""
     plot.clear()
@@ -196,12 +203,23 @@ class GuideView(QWidget):
                        "the data you loaded, your split, your runs. Click a step's button to go to the panel that does it.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
+        brow = QHBoxLayout()
         self.refresh_btn = QPushButton("Check my project again")
-        lay.addWidget(self.refresh_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        self.scale_btn = QPushButton("Scale up until it overfits")
+        self.scale_btn.setToolTip("Train the current model; while no overfitting is seen, double its size and train "
+                                  "longer (up to 4 runs). Every run lands in the run history.")
+        brow.addWidget(self.refresh_btn)
+        brow.addWidget(self.scale_btn)
+        brow.addStretch(1)
+        lay.addLayout(brow)
+        self.scale_status = QLabel("")
+        self.scale_status.setWordWrap(True)
+        lay.addWidget(self.scale_status)
         self.steps_box = QVBoxLayout()
         lay.addLayout(self.steps_box)
         lay.addStretch(1)
         self.refresh_btn.clicked.connect(self.refresh)
+        self.scale_btn.clicked.connect(panel.scale_up)
         self._rows: list[QWidget] = []
 
     def refresh(self) -> None:
@@ -344,7 +362,7 @@ class ExperimentsPanel(Panel):
         self._job = job
         self.timer.start()
         self._update_buttons()
-        self.ctx.set_busy(True) if hasattr(self.ctx, "set_busy") else None
+        self.ctx.busy_changed.emit(True)
         return job
 
     def stop(self) -> None:
@@ -374,7 +392,7 @@ class ExperimentsPanel(Panel):
     @Slot(object)
     def _on_result(self, result: dict) -> None:
         self.results[result["name"]] = result
-        self.ctx.mark_dirty() if hasattr(self.ctx, "mark_dirty") else None
+        self.ctx.mark_dirty()
         if result["name"] == self.current_name():
             self.view.set_result(result)
             self.view.status.setText(f"done in {result.get('seconds', 0):.0f} s")
@@ -397,7 +415,7 @@ class ExperimentsPanel(Panel):
         self.timer.stop()
         self._redraw_live()
         self._update_buttons()
-        self.ctx.set_busy(False) if hasattr(self.ctx, "set_busy") else None
+        self.ctx.busy_changed.emit(False)
 
     @Slot()
     def _redraw_live(self) -> None:
@@ -412,6 +430,56 @@ class ExperimentsPanel(Panel):
     def live_train_set(self, tx, ty, vx, vy) -> None:
         self.view.live_train.setData(tx, ty)
         self.view.live_val.setData(vx, vy)
+
+    # -- workflow guide: one-click "scale up until it overfits" ----------------------------------------
+    def scale_up(self):
+        """Runs the guide's step 6 on the current data/model (the Train panel's settings)."""
+        from workbench.core.errors import WorkbenchError
+
+        if self._running:
+            return None
+        win = self.window()
+        train = win.panel("Train") if hasattr(win, "panel") else None
+        if train is None:
+            self.guide.scale_status.setText("Open the main window's Train panel to use this.")
+            return None
+        try:
+            req = train._request()  # the same capture of data/split/model/settings as the Start button
+        except WorkbenchError as e:
+            self.guide.scale_status.setText(str(e))
+            return None
+        self._running = GUIDE_KEY
+        self.guide.scale_btn.setEnabled(False)
+        self.guide.scale_status.setText("Training round 1 …")
+        job = self.tasks.start(_scale_up_job, req.run_config(), req.dataset, (self.bridge.callback(),))
+        job.progress.connect(self._on_scale_progress)
+        job.result.connect(self._on_scaled)
+        job.error.connect(self.guide.scale_status.setText)
+        job.finished.connect(self._on_scale_finished)
+        return job
+
+    @Slot(int, int, str)
+    def _on_scale_progress(self, _done: int, _total: int, text: str) -> None:
+        self.guide.scale_status.setText(text)
+
+    @Slot(object)
+    def _on_scaled(self, rows: list) -> None:
+        for r in rows:
+            rec = dict(r["record"])
+            rec.setdefault("name", f"scale-up round {r['round']} ({r['parameters']:,} parameters)")
+            self.ctx.add_run(rec)
+        last = rows[-1]
+        self.guide.scale_status.setText(
+            " → ".join(f"{r['parameters']:,} params: " + (f"overfits from epoch {r['overfit_epoch']}" if r["overfit_epoch"]
+                                                          else "no overfitting") for r in rows)
+            + (". Found a model that overfits." if last["overfit_epoch"] else ". Still no overfitting: try more epochs."))
+        self.guide.refresh()
+
+    @Slot()
+    def _on_scale_finished(self) -> None:
+        self._running = None
+        self.guide.scale_btn.setEnabled(True)
+        self._update_buttons()
 
     # -- reports ---------------------------------------------------------------------------------
     def export_report(self, path: str, names: list[str] | None = None) -> str:

@@ -191,7 +191,7 @@ class FacesPanel(Panel):
         self.trainer = None
         self.report = None
         self._live_job = None
-        self._gallery_job = None
+        self._nbusy = 0  # jobs running (buttons are disabled meanwhile)
         self._burst: list[np.ndarray] = []
         self._burst_nos: set[int] = set()
         self._countdown = 0
@@ -664,6 +664,9 @@ class FacesPanel(Panel):
 
     # ---- jobs plumbing -------------------------------------------------------------------------
     def _busy(self, on: bool, text: str = "") -> None:
+        """Count running jobs; the action buttons come back when the last one ends."""
+        self._nbusy = max(0, self._nbusy + (1 if on else -1))
+        on = self._nbusy > 0
         for b in (self.use_encoder_btn, self.reembed_btn, self.add_folder_btn, self.import_btn, self.rename_btn,
                   self.delete_btn, self.eval_btn, self.cluster_btn, self.enroll_btn, self.verify_cam_btn,
                   self.verify_img_btn, self.identify_btn):

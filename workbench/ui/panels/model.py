@@ -136,7 +136,11 @@ class ModelPanel(Panel):
         self.summary_view = QTableView()
         self.summary_view.setModel(self.summary_model)
         self.summary_view.verticalHeader().hide()
-        self.summary_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hh = self.summary_view.horizontalHeader()
+        for c in range(4):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == 1 else QHeaderView.ResizeMode.ResizeToContents)
+        self.summary_view.verticalHeader().setDefaultSectionSize(22)
+        self.summary_view.setWordWrap(False)
         mv.addWidget(self.summary_view, 1)
         self.total_label = QLabel("")
         mv.addWidget(self.total_label)
@@ -231,8 +235,9 @@ class ModelPanel(Panel):
         rv.addWidget(db)
         rv.addStretch(1)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([360, 420, 330])
+        self.splitter.setSizes([330, 470, 330])
         self._rebuild_list()
+        self.remember_splitter("main", self.splitter)
 
     # -- stack editing -------------------------------------------------------------------------
     def set_spec(self, spec) -> None:
@@ -666,11 +671,6 @@ class ModelPanel(Panel):
         self.ctx.set_model_spec(self.spec.copy())
         self._on_head_edited()
         self.refresh_summary()
-
-    def splitter_states(self) -> dict:
-        from workbench.ui.settings import b64
-
-        return {"main": b64(self.splitter.saveState())}
 
 
 def _reg_spin() -> QDoubleSpinBox:

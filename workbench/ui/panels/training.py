@@ -22,7 +22,8 @@ from workbench.ui.workers import TaskController
 
 REDRAW_MS = 33  # <= 30 Hz
 METRICS = ["accuracy", "f1", "precision", "recall", "auc", "mae"]
-MODES = [("holdout", "Train (hold-out)"), ("cv", "Cross-validate (K folds)"), ("search", "Hyperparameter search")]
+MODES = [("train", "Train (hold-out, or K-fold CV when the split has folds)"),
+         ("search", "Hyperparameter search (validation / CV only)")]
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 VAL_PEN = pg.mkPen("#ff7f0e", width=2)
 BATCH_PEN = pg.mkPen(QColor(31, 119, 180, 90), width=1)
@@ -43,6 +44,14 @@ def _eta(s) -> str:
         return "—"
     s = int(round(s))
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def _baseline_of(rec: dict, part: str) -> dict:
+    """The baseline scores of a run record ({"val": ..., "test": ...} or one flat dict)."""
+    b = rec.get("baseline") or {}
+    if "val" in b or "test" in b:
+        return b.get(part) or b.get("val") or b.get("test") or {}
+    return b
 
 
 def parse_space(text: str) -> dict:
@@ -306,6 +315,10 @@ class TrainingPanel(Panel):
         self.eval_splitter.addWidget(gbox)
         evl.addWidget(self.eval_splitter, 1)
         self.tabs.addTab(ev, "Evaluation")
+        self.remember_splitter("live", self.live_splitter)
+        self.remember_splitter("runs", self.runs_splitter)
+        self.remember_splitter("cv", self.cv_splitter)
+        self.remember_splitter("evaluation", self.eval_splitter)
 
     # -- starting ------------------------------------------------------------------------------
     @property
@@ -333,9 +346,6 @@ class TrainingPanel(Panel):
             raise SpecError("Choose a model in the Model panel first (a preset or your own layers).")
         head = ctx.head or default_head(infer_task(ds.y, ds.class_names))
         mode = self.mode_combo.currentData()
-        if mode == "cv" and len(ctx.splits.folds) < 2:
-            raise TrainingError("Cross-validation needs a K-fold split: choose “K-fold” or “Iterated K-fold” "
-                                "in the Data panel's Split tab.")
         # Shapes are checked now so an impossible model is reported before any thread starts.
         shape = ctx.extra.get("input_shape")
         if shape:
@@ -348,11 +358,11 @@ class TrainingPanel(Panel):
             space = parse_space(self.space_edit.text())
             smode = self.search_mode.currentText()
         name = self.name_edit.text().strip() or f"{spec.name or 'model'} #{len(self.runs) + 1}"
-        return TrainRequest(dataset=ds, splits=ctx.splits, preprocessing=dict(ctx.preprocessing), spec=spec.copy(),
-                            head=head, config=settings, mode=mode,
-                            project_dir=str(ctx.project_dir) if ctx.project_dir else None,
-                            source=dict(ctx.dataset_source or {}), split_plan=dict(ctx.split_options or {}),
-                            name=name, search_space=space, search_mode=smode, search_iter=self.search_iter.value())
+        plan = dict(ctx.split_options or {}) or ctx.splits.plan.to_dict()
+        return TrainRequest(dataset=ds, source=dict(ctx.dataset_source or {}), split_plan=plan,
+                            preprocessing=dict(ctx.preprocessing), spec=spec.copy(), head=head, train=settings,
+                            mode=mode, project_dir=str(ctx.project_dir) if ctx.project_dir else None, name=name,
+                            search_space=space, search_mode=smode, search_iter=self.search_iter.value())
 
     @Slot()
     def start(self) -> bool:
@@ -374,9 +384,9 @@ class TrainingPanel(Panel):
         from workbench.ui.training_jobs import run_training
 
         self.banner.clear_message()
-        self._mode = req.mode
+        self._mode = "cv" if req.mode == "train" and len(self.ctx.splits.folds) > 1 else req.mode
         self.buffer.clear()
-        self.buffer.total_epochs = int(req.config.get("epochs", 10))
+        self.buffer.total_epochs = int(req.train.get("epochs", 10))
         self.cv_histories = []
         self._redraw_cv()
         self.last_diagnosis = None
@@ -524,6 +534,8 @@ class TrainingPanel(Panel):
             self.progress.setFormat("Paused")
             return
         total = p["total_epochs"] or 0
+        if self._mode in ("cv", "search"):  # the bar tracks the current fold's fit
+            total = self.buffer.total_epochs or total
         if total:
             self.progress.setValue(int(1000 * p["fraction"]))
         self.progress.setFormat(f"Epoch {p['epochs_done']:.1f} / {total} · ETA {_eta(p['eta_s'])} · "
@@ -630,8 +642,8 @@ class TrainingPanel(Panel):
 
     def _show_evaluation(self, rec: dict) -> None:
         test = rec.get("test_metrics") or {}
-        base = rec.get("baseline") or {}
         details = rec.get("evaluation") or {}
+        base = _baseline_of(rec, "test" if test else "val")
         keys = [k for k in ("accuracy", "precision", "recall", "f1", "auc", "mae", "loss") if k in test or k in base]
         self.metrics_model.set_rows([{"metric": k, "model": test.get(k), "baseline": base.get(k)} for k in keys])
         on = "validation set" if details.get("on") == "validation" else "test set (used once)"
@@ -691,7 +703,7 @@ class TrainingPanel(Panel):
         bl = hist[best - 1] if best and best <= len(hist) else {}
         task = rec.get("task") or ""
         mk = "mae" if task.startswith("regression") else "accuracy"
-        s = rec.get("settings") or {}
+        s = rec.get("train_config") or rec.get("settings") or {}
         layers = ((rec.get("model") or {}).get("spec") or {}).get("layers") or []
         l1 = max([float(l.get("l1") or 0) for l in layers] or [0])
         l2 = max([float(l.get("l2") or 0) for l in layers] or [0])
@@ -703,10 +715,12 @@ class TrainingPanel(Panel):
             val_metric = cv["mean"].get(mk)
         return {"name": rec.get("name") or rec.get("run_id"), "model": (rec.get("model") or {}).get("name"),
                 "mode": rec.get("mode", "holdout"), "optimizer": s.get("optimizer"), "lr": s.get("lr"),
-                "batch_size": s.get("batch_size"), "reg": f"{l1:g}/{l2:g}/{drop:g}", "params": rec.get("n_params"),
+                "batch_size": s.get("batch_size"), "reg": f"{l1:g}/{l2:g}/{drop:g}",
+                "params": (rec.get("model") or {}).get("parameters") or rec.get("n_params"),
                 "epochs": len(hist), "best_epoch": best or None, "val_loss": bl.get("val_loss"),
                 "val_metric": val_metric, "test_metric": (rec.get("test_metrics") or {}).get(mk),
-                "baseline": (rec.get("baseline") or {}).get(mk), "stop": rec.get("stop_reason")}
+                "baseline": _baseline_of(rec, "test" if rec.get("test_metrics") else "val").get(mk),
+                "stop": rec.get("stop_reason")}
 
     def _refresh_runs_table(self) -> None:
         checked = set(self.runs_model.checked)
@@ -799,7 +813,7 @@ class TrainingPanel(Panel):
 
     def restore(self, state: dict) -> None:
         state = state or {}
-        self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(state.get("mode", "holdout")), 0))
+        self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(state.get("mode", "train")), 0))
         self.metric_combo.setCurrentIndex(max(self.metric_combo.findData(state.get("metric", "accuracy")), 0))
         self.name_edit.setText(str(state.get("name", "")))
         s = state.get("search") or {}
@@ -814,10 +828,6 @@ class TrainingPanel(Panel):
             self.show_run(self.runs[-1])
         self.tabs.setCurrentIndex(int(state.get("tab", 0) or 0))
 
-    def splitter_states(self) -> dict:
-        from workbench.ui.settings import b64
-
-        return {"live": b64(self.live_splitter.saveState()), "runs": b64(self.runs_splitter.saveState())}
 
     def shutdown(self) -> None:
         """Stop a running fit (cooperatively, between batches) and wait for its thread."""

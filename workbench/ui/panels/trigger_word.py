@@ -195,11 +195,13 @@ def _generate_sets(material, n_train, n_val, config, seed, progress=None, should
     return {"train": train, "val": val}
 
 
-def _train_job(train, val, spec, epochs, batch_size, lr, seed, trainer):
+def _train_job(train, val, spec, epochs, batch_size, lr, seed, trainer, project_dir=None):
     from workbench.core.studies.trigger_word import train_model
+    from workbench.core.training import RunStore
 
     model, fit = train_model(train, val_clips=val, spec=spec, epochs=epochs, batch_size=batch_size, lr=lr,
-                             seed=seed, trainer=trainer)
+                             seed=seed, trainer=trainer,
+                             run_store=RunStore(project_dir) if project_dir is not None else None)
     model.module.to("cpu")
     return {"model": model, "message": fit.message or fit.stop_reason, "best_epoch": fit.best_epoch}
 
@@ -424,7 +426,10 @@ class TriggerWordPanel(Panel):
         save.clicked.connect(self._ask_save_model)
         load = QPushButton("Load model…")
         load.clicked.connect(self._ask_load_model)
-        for w in (self.train_btn, self.stop_btn, save, load):
+        demo = QPushButton("Load demo model")
+        demo.setToolTip("The preset trained for a few minutes on the demo set (trigger word \"activate\").")
+        demo.clicked.connect(self.load_demo_model)
+        for w in (self.train_btn, self.stop_btn, save, load, demo):
             row.addWidget(w)
         lay.addLayout(row)
         self.model_info = QLabel("No model yet.")
@@ -554,6 +559,12 @@ class TriggerWordPanel(Panel):
         if m.trigger_word:
             self.word_edit.setText(m.trigger_word)
         self._refresh_material()
+        if m.source == "demo set" and self.model is None:
+            from workbench.core.studies.trigger_word.material import demo_dir
+
+            if (demo_dir() / "demo_model" / "weights.pt").exists():
+                # so "4. Detect" works at once on the demo stream; training replaces it
+                self.load_demo_model()
 
     def _refresh_material(self) -> None:
         sr = self.material.sample_rate
@@ -774,6 +785,9 @@ class TriggerWordPanel(Panel):
                                       else pg.mkBrush(214, 39, 40, 50))
             self.wave_plot.addItem(reg)
             self._segment_items.append(reg)
+        self.wave_plot.setXRange(0, c.clip_seconds, padding=0.01)
+        self.wave_plot.enableAutoRange(axis="y")
+        self.spec_plot.setYRange(0, c.n_mels, padding=0)
         self._shown_clip = clip
         return clip
 
@@ -809,7 +823,8 @@ class TriggerWordPanel(Panel):
         trainer = Trainer(callbacks=[self._bridge.callback()])
         job = self._start_job(_train_job, self.clips["train"], self.clips["val"], self._spec(), self.epochs.value(),
                               self.batch.value(), self.lr.value(), self.train_seed.value(), trainer,
-                              on_result=self._on_trained, label="Training…")
+                              getattr(self.ctx, "project_dir", None), on_result=self._on_trained,
+                              label="Training…")
         if job is not None:
             self._trainer = trainer
             self.train_btn.setEnabled(False)
@@ -840,6 +855,9 @@ class TriggerWordPanel(Panel):
     def _on_trained(self, out) -> None:
         self.set_model(out["model"])
         self.banner.show_message(f"{out['message']} Best epoch {out['best_epoch']}.", "ok")
+        run = out["model"].metrics.get("run")
+        if run is not None:
+            self.ctx.add_run(run)
         self.ctx.status("Trigger word: model trained")
 
     def set_model(self, model) -> None:
@@ -864,6 +882,16 @@ class TriggerWordPanel(Panel):
         d = QFileDialog.getExistingDirectory(self, "Folder of a saved trigger-word model")
         if d:
             self.load_model(d)
+
+    def load_demo_model(self) -> bool:
+        from workbench.core.studies.trigger_word.material import demo_dir
+
+        folder = demo_dir() / "demo_model"
+        if not (folder / "weights.pt").exists():
+            self.banner.show_message("The demo model is not installed; make it with "
+                                     "'python scripts/make_trigger_demo.py --demo-model' or train one here.", "warning")
+            return False
+        return self.load_model(str(folder))
 
     def load_model(self, folder: str) -> bool:
         from workbench.core.errors import WorkbenchError

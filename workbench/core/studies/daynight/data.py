@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
-from workbench.core.errors import DataError
+from workbench.core.errors import Cancelled, DataError
 from workbench.core.studies.daynight.scenes import EASY_GROUPS, GROUPS, HARD_GROUPS, parse_tint, render_scene
 
 CLASS_NAMES = ["day", "night"]  # alphabetical, as an image-folder import of day/ and night/ gives
@@ -33,7 +33,7 @@ SHIFTS: dict[str, dict] = {
 }
 
 
-class GenerationCancelled(DataError):
+class GenerationCancelled(DataError, Cancelled):
     """The user cancelled the generation."""
 
 

@@ -361,19 +361,21 @@ def dataset_at(ds: Dataset, size: int) -> Dataset:
 def resolution_sweep(ds: Dataset, sizes: Sequence[int] = (32, 64, 128), *,
                      on_result: Callable[[dict], None] | None = None,
                      should_stop: Callable[[], bool] | None = None, trainer_factory=None,
-                     progress: Callable[[int, int], None] | None = None, **train_kwargs) -> list[dict]:
+                     progress: Callable[[int, int], None] | None = None,
+                     should_cancel: Callable[[], bool] | None = None, **train_kwargs) -> list[dict]:
     """Train the same shallow CNN at each resolution on the same scenes and the same split;
     returns one row per size: size, test_accuracy, train_time, time_per_epoch, params, epochs, ...
 
     ``on_result(row)`` is called after each size (for a live chart); ``should_stop()`` ends the
-    sweep between sizes. ``trainer_factory()`` makes the Trainer for each size (GUI bridge).
+    sweep between sizes (as does ``should_cancel()``, the GUI worker's name for it).
+    ``trainer_factory()`` makes the Trainer for each size (GUI bridge).
     """
     rows = []
     sizes = [int(s) for s in sizes]
     if progress:
         progress(0, len(sizes))
     for i, s in enumerate(sizes):
-        if should_stop is not None and should_stop():
+        if (should_stop is not None and should_stop()) or (should_cancel is not None and should_cancel()):
             break
         trainer = trainer_factory() if trainer_factory else None
         out = train_daynight(dataset_at(ds, s), s, trainer=trainer, **train_kwargs)

@@ -161,12 +161,22 @@ class VerificationMetrics(Callback):
 
     Keys added: "val_auc" (ROC AUC of same/different pairs) and "val_eer" (equal error rate).
     Put it before the GUI bridge in the callback list so the bridge sees them.
+
+    With ``restore_best`` the weights of the epoch with the lowest held-out EER are put back at the
+    end (train with the Trainer's own ``restore_best=False``): the mined triplet loss of the
+    held-out people is a noisy guide, the error rate is what the verifier will have.
     """
 
-    def __init__(self, X_val: np.ndarray, y_val: np.ndarray, max_pairs: int = 20000):
+    def __init__(self, X_val: np.ndarray, y_val: np.ndarray, max_pairs: int = 20000, restore_best: bool = True):
         self.X = X_val
         self.y = np.asarray(y_val)
         self.max_pairs = max_pairs
+        self.restore_best = restore_best
+        self.best: tuple[float, float, int] | None = None  # (eer, -auc, epoch)
+        self.best_state: dict | None = None
+
+    def on_fit_start(self, trainer):
+        self.best, self.best_state = None, None
 
     def on_epoch_end(self, trainer, epoch, logs):
         import torch
@@ -185,6 +195,22 @@ class VerificationMetrics(Callback):
         if rep is not None:
             logs["val_auc"] = rep.auc
             logs["val_eer"] = rep.eer
+            key = (rep.eer, -rep.auc, epoch)
+            if self.best is None or key[:2] < self.best[:2]:
+                self.best = key
+                self.best_state = trainer.copy_state() if self.restore_best else None
+
+    def on_fit_end(self, trainer, result):
+        if not self.restore_best or self.best_state is None or result.stop_reason == "nan":
+            return
+        trainer.model.load_state_dict(self.best_state)
+        result.best_epoch = self.best[2]
+        result.best_state = self.best_state
+        result.monitor = "val_eer"
+        result.restored_best = True
+        if self.best[2] != len(result.history):
+            result.message += (f" The weights of epoch {self.best[2]} (lowest held-out equal error rate, "
+                               f"{self.best[0]:.3f}) were restored.")
 
 
 def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = None,
@@ -223,8 +249,9 @@ def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = N
         cbs.append(VerificationMetrics(Xv, yv))
     trainer = trainer or Trainer(device=device)
     trainer.callbacks = cbs + list(callbacks) + [c for c in trainer.callbacks if c not in callbacks]
+    # with held-out people, VerificationMetrics keeps the epoch with the lowest EER instead
     tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="adam", seed=cfg.seed,
-                     restore_best=True, monitor="val_loss" if val_data else "loss")
+                     restore_best=val_data is None, monitor="val_loss" if val_data else "loss")
     result = trainer.fit(net, head, train=(Xn, y), val=val_data, config=tc)
     net.cpu().eval()
     info = {"people": int(len(people)), "images": int(len(X)), "epochs_run": result.epochs_run,

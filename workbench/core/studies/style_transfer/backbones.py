@@ -118,8 +118,8 @@ class MBConvLite(nn.Module):
     def forward(self, x):
         y = x
         if self.has_expand:
-            y = F.relu6(self._bn0(self._expand_conv(y)))
-        y = F.relu6(self._bn1(self._depthwise_conv(y)))
+            y = F.relu6(self._bn0(self._expand_conv(y)), inplace=True)
+        y = F.relu6(self._bn1(self._depthwise_conv(y)), inplace=True)
         y = self._bn2(self._project_conv(y))
         return x + y if self.use_res else y
 
@@ -162,7 +162,7 @@ class _StemLite(nn.Module):
         self.conv, self.bn = net._conv_stem, net._bn0
 
     def forward(self, x):
-        return F.relu6(self.bn(self.conv(x)))
+        return F.relu6(self.bn(self.conv(x)), inplace=True)
 
 
 # ---------------------------------------------------------------------------- VGG-19
@@ -337,4 +337,16 @@ def build_backbone(name: str, weights_path: str | os.PathLike | None = None) -> 
             start = idx + 1
         return BackboneInfo(name, stages, default_content="relu4_2",
                             default_style=["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], classifier=None)
+    raise WorkbenchError(f"Unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}.")
+
+
+def backbone_layers(name: str) -> tuple[list[str], str, list[str]]:
+    """(layer names, default content layer, default style layers) without loading any weights."""
+    if name == "mobilenet_v2":
+        return (["conv0"] + [f"block{i}" for i in range(1, 18)] + ["conv18"], "block10",
+                ["conv0", "block3", "block6", "block10", "block13"])
+    if name == "efficientnet_lite0":
+        return (["stem"] + [f"block{i}" for i in range(16)], "block8", ["stem", "block2", "block4", "block8", "block11"])
+    if name == "vgg19":
+        return ([n for n, _ in _vgg_layer_names()], "relu4_2", ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
     raise WorkbenchError(f"Unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}.")

@@ -294,16 +294,21 @@ class StyleTransfer:
 
     def save(self, png_path, extra: dict | None = None):
         """Save the image as PNG and the settings (plus losses) as JSON next to it, both atomically."""
-        from pathlib import Path
+        meta = {"layers_used": {"content": self.content_layer, "style": self.style_layers},
+                "iterations": self.iteration, "losses": self.last_losses, **(extra or {})}
+        return save_result(png_path, self.image(), self.settings, meta)
 
-        from workbench.core.jsonio import atomic_write_json
-        from workbench.core.studies.style_transfer.images import save_png
 
-        p = save_png(png_path, self.image())
-        meta = {**self.settings.to_dict(), "content_layer": self.content_layer, "style_layers": self.style_layers,
-                "iterations": self.iteration, "losses": self.last_losses,
-                "height": int(self.content_img.shape[-2]), "width": int(self.content_img.shape[-1]),
-                **(extra or {})}
-        js = Path(p).with_suffix(".json")
-        atomic_write_json(js, meta)
-        return p, js
+def save_result(png_path, image: np.ndarray, settings: StyleSettings, extra: dict | None = None):
+    """Write the image as PNG and ``<name>.json`` with the settings (+ extra) beside it, atomically.
+    Returns (png path, json path)."""
+    from pathlib import Path
+
+    from workbench.core.jsonio import atomic_write_json
+    from workbench.core.studies.style_transfer.images import save_png
+
+    p = save_png(png_path, image)
+    meta = {**settings.to_dict(), "height": int(image.shape[0]), "width": int(image.shape[1]), **(extra or {})}
+    js = Path(p).with_suffix(".json")
+    atomic_write_json(js, meta)
+    return p, js

@@ -147,10 +147,12 @@ class TriggerModel:
 
 def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_size: int = 32, lr: float = 3e-3,
                 seed: int = 0, early_stopping: int | None = 5, callbacks: Sequence = (), trainer=None,
-                device: str = "auto", checkpoint_path: str | None = None):
+                device: str = "auto", checkpoint_path: str | None = None, run_store=None):
     """Train on a ClipSet (and validate on ``val_clips``); returns (TriggerModel, FitResult).
 
-    Pass ``trainer`` to keep a handle for stop/pause from another thread (the panel does)."""
+    Pass ``trainer`` to keep a handle for stop/pause from another thread (the panel does), and a
+    ``RunStore`` to add the run (record + best weights) to the project's run history; the record
+    is then in ``model.metrics["run"]``."""
     from workbench.core.training import TrainConfig, Trainer
 
     tm = TriggerModel.build(clips.config, spec)
@@ -171,4 +173,29 @@ def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_siz
     tm.module.eval()
     tm.metrics = {"history": result.history, "best_epoch": result.best_epoch, "stop_reason": result.stop_reason,
                   "train_clips": len(clips), "val_clips": 0 if val_clips is None else len(val_clips)}
+    if run_store is not None:
+        record = run_record(tm, result, clips, val_clips, cfg)
+        record["run_id"] = run_store.save(record, weights=tm.module.state_dict())
+        tm.metrics["run"] = record
     return tm, result
+
+
+def run_record(model: TriggerModel, result, clips, val_clips, cfg) -> dict:
+    """A run record in the layout of the Train panel's run history."""
+    from workbench.core.jsonio import to_json
+    import json
+
+    c = model.config
+    rec = {
+        "name": f"Trigger word ({model.spec.name or 'custom'})", "study": "trigger_word", "mode": "holdout",
+        "task": "sequence_binary",
+        "data": {"name": "generated trigger-word clips", "spec": "trigger_word:generated", "n": len(clips),
+                 "n_val": 0 if val_clips is None else len(val_clips), "seed": clips.seed, "features": c.to_dict()},
+        "model": {"name": model.spec.name, "preset": model.spec.name, "spec": model.spec.to_dict()},
+        "head": model.head.to_dict(), "config": cfg.to_dict(),
+        "settings": {"optimizer": cfg.optimizer, "lr": cfg.lr, "batch_size": cfg.batch_size, "epochs": cfg.epochs,
+                     "early_stopping": cfg.early_stopping, "seed": cfg.seed},
+        "history": result.history, "best_epoch": result.best_epoch, "stop_reason": result.stop_reason,
+        "message": result.message,
+    }
+    return json.loads(to_json(rec))

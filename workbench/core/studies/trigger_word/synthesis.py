@@ -20,7 +20,7 @@ from workbench.core.studies.trigger_word.material import Material
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # "positive" | "negative"
+    kind: str  # "positive" | "negative" | "fragment" (a piece of a positive, labelled 0)
     start: int  # sample index in the clip
     end: int  # exclusive
     index: int  # which recording of its kind
@@ -61,6 +61,15 @@ def _place(length: int, total: int, placed: list[Segment], rng: np.random.Genera
     return None
 
 
+def _change_speed(x: np.ndarray, factor: float) -> np.ndarray:
+    """Play ``factor`` times faster (tempo and pitch together, like a tape); linear interpolation
+    is enough for this augmentation and costs ~nothing."""
+    if abs(factor - 1.0) < 1e-3:
+        return x
+    n = max(2, int(round(x.shape[0] / factor)))
+    return np.interp(np.linspace(0, x.shape[0] - 1, n), np.arange(x.shape[0]), x).astype(np.float32)
+
+
 def make_labels(segments: list[Segment], config: TriggerConfig, n_steps: int | None = None) -> np.ndarray:
     """1 for the ``label_steps`` output steps right after each positive ends (clipped at the end)."""
     n = config.output_steps if n_steps is None else n_steps
@@ -75,7 +84,9 @@ def make_labels(segments: list[Segment], config: TriggerConfig, n_steps: int | N
 def synthesize_clip(material: Material, config: TriggerConfig, rng: np.random.Generator | int | tuple = 0,
                     *, n_positives: int | None = None, n_negatives: int | None = None) -> Clip:
     """One clip: a random background segment at a random level, then 0..max_positives positives and
-    0..max_negatives negatives at random non-overlapping times with random gains."""
+    0..max_negatives negatives at random non-overlapping times with random gains (each word
+    played at a random speed in ``speed_range``; a ``fragment_share`` of the negatives are pieces
+    of the trigger word)."""
     seed = rng if isinstance(rng, tuple) else (int(rng) if not isinstance(rng, np.random.Generator) else -1, 0)
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(list(rng) if isinstance(rng, tuple) else rng)
@@ -97,12 +108,28 @@ def synthesize_clip(material: Material, config: TriggerConfig, rng: np.random.Ge
     segments: list[Segment] = []
     kp = int(rng.integers(0, config.max_positives + 1)) if n_positives is None else int(n_positives)
     kn = int(rng.integers(0, config.max_negatives + 1)) if n_negatives is None else int(n_negatives)
-    plan = [("positive", material.positives)] * kp + [("negative", material.negatives)] * kn
-    for kind, pool in plan:
-        if not pool:
+    plan = ["positive"] * kp + ["negative"] * kn
+    for kind in plan:
+        if kind == "negative" and material.positives and (not material.negatives
+                                                          or rng.random() < config.fragment_share):
+            # a piece of the trigger word (its first or last 35-65%) is a negative: the model must
+            # hear the whole word, not "acti-" in "activity" or "-vate" in "motivate"
+            kind = "fragment"
+            wi = int(rng.integers(len(material.positives)))
+            whole = material.positives[wi]
+            cut = int(whole.shape[0] * rng.uniform(0.35, 0.65))
+            word = whole[:cut] if rng.random() < 0.5 else whole[cut:]
+        else:
+            pool = material.positives if kind == "positive" else material.negatives
+            if not pool:
+                continue
+            wi = int(rng.integers(len(pool)))
+            word = pool[wi]
+        lo_s, hi_s = config.speed_range
+        if hi_s > lo_s or lo_s != 1.0:
+            word = _change_speed(word, float(rng.uniform(lo_s, hi_s)))
+        if word.shape[0] < 2:
             continue
-        wi = int(rng.integers(len(pool)))
-        word = pool[wi]
         start = _place(word.shape[0], n, segments, rng)
         if start is None:
             continue
