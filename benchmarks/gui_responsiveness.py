@@ -1,12 +1,13 @@
 """How responsive the app stays while a CNN trains on the CPU (offscreen).
 
 While the Train panel trains the digits CNN through the real window, a 10 ms GUI timer records how
-late it fires (and every 250 ms the window is resized and the panels are switched, as a user
-would). Prints p50 / p99 / max lateness, and the training time (Trainer.fit) in the app against the
-same training without any GUI (same worker-thread setup), alternated, median of the repeats.
+late it fires (with --interact, every 250 ms the window is also resized and the panels switched,
+as a user would). Prints p50 / p99 / max lateness, the same for the idle window just before
+training (the machine's own noise floor), and the training time (Trainer.fit) in the app against
+the same training without any GUI (same worker-thread setup), alternated, median of the repeats.
 Targets: p99 <= 30 ms and ratio <= 1.10.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_responsiveness.py [--epochs 3] [--repeats 2]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_responsiveness.py [--epochs 5] [--repeats 3] [--interact]
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _percentile(xs, q):
     return xs[k]
 
 
-def gui_run(app, epochs: int, batch: int):
+def gui_run(app, epochs: int, batch: int, interact: bool = False, idle_ms: int = 2000, panel: str = "Train"):
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from workbench.ui.main_window import MainWindow
@@ -77,6 +78,17 @@ def gui_run(app, epochs: int, batch: int):
         w.show_panel(["Train", "Model", "Data", "Train"][n[0] % 4])
 
     user.timeout.connect(act)
+    # The idle window first: how late the timer is with nothing to do (machine noise).
+    clock.start()
+    tick.start()
+    idle_loop = QEventLoop()
+    QTimer.singleShot(idle_ms, idle_loop.quit)
+    idle_loop.exec()
+    tick.stop()
+    idle = list(late)
+    late.clear()
+    last[0] = 0
+
     result = {}
     done = QEventLoop()
 
@@ -85,11 +97,16 @@ def gui_run(app, epochs: int, batch: int):
         done.quit()
 
     train.run_done.connect(finished)
+    # Lateness is measured while the model trains (up to the end of Trainer.fit); building the
+    # evaluation views afterwards is one-off work, not training interference.
+    train.bridge.fit_ended.connect(tick.stop)
     train.run_failed.connect(lambda m: (result.update(error=m), done.quit()))
-    clock.start()
     tick.start()
-    user.start()
+    if interact:
+        user.start()
     train.start()
+    if panel != "Train":
+        w.show_panel(panel)
     done.exec()
     tick.stop()
     user.stop()
@@ -99,7 +116,7 @@ def gui_run(app, epochs: int, batch: int):
     w.deleteLater()
     if "error" in result:
         raise SystemExit(f"training failed: {result['error']}")
-    return late, float(result["fit_time"])
+    return late, idle, float(result["fit_time"])
 
 
 def plain_run(epochs: int, batch: int) -> float:
@@ -129,18 +146,21 @@ def plain_run(epochs: int, batch: int) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--interact", action="store_true", help="resize and switch panels every 250 ms meanwhile")
+    ap.add_argument("--panel", default="Train", help="the panel shown while training (default: Train, live charts)")
     args = ap.parse_args(argv)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["bench"])
-    lates, gui_t, plain_t = [], [], []
+    lates, idles, gui_t, plain_t = [], [], [], []
     plain_run(1, args.batch_size)  # warm-up: imports, first-call allocations
     for r in range(args.repeats):
-        late, t = gui_run(app, args.epochs, args.batch_size)
+        late, idle, t = gui_run(app, args.epochs, args.batch_size, args.interact, panel=args.panel)
         lates += late
+        idles += idle
         gui_t.append(t)
         plain_t.append(plain_run(args.epochs, args.batch_size))
         print(f"repeat {r + 1}: fit in app {gui_t[-1]:.2f} s, without GUI {plain_t[-1]:.2f} s, "
@@ -149,6 +169,13 @@ def main(argv=None) -> int:
     p50, p99, mx = _percentile(lates, 50), _percentile(lates, 99), max(lates) if lates else float("nan")
     print(f"10 ms GUI timer lateness while training: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {mx:.1f} ms "
           f"({len(lates)} ticks)")
+    if idles:
+        print(f"  same timer, idle window before training: p50 {_percentile(idles, 50):.1f} ms, "
+              f"p99 {_percentile(idles, 99):.1f} ms, max {max(idles):.1f} ms ({len(idles)} ticks)")
+    try:
+        print(f"  machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    except OSError:
+        pass
     print(f"training time ratio (app / no GUI, median of {args.repeats}): {ratio:.3f}")
     ok = p99 <= 30.0 and ratio <= 1.10
     print("targets (p99 <= 30 ms, ratio <= 1.10):", "met" if ok else "NOT met")

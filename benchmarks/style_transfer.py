@@ -8,14 +8,16 @@ Same backbone weights, same layers, same loss definitions and weights (plus the 
 same optimizer settings, same start image. The two are alternated in one process, in rounds, so
 machine load affects both alike.
 
-    python benchmarks/style_transfer.py [--sizes 256 512] [--steps 20] [--rounds 3] [--backbone mobilenet_v2]
+    python benchmarks/style_transfer.py [--sizes 256 512] [--steps 20] [--rounds 4] [--backbone mobilenet_v2]
 
-Goal (issue 6): ours <= 0.8x the reference time per iteration, with equal or lower final loss.
+Goal (issue 6): ours <= 0.8x the reference time per iteration, with equal or lower final loss
+(geometric mean over the problems of ours/reference after the same number of iterations).
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import math
 import statistics
 import sys
 import time
@@ -149,58 +151,73 @@ def ours_final_loss(st: StyleTransfer) -> float:
         return float(st.losses(st.x.clamp(0, 1))["total"])
 
 
-def bench(size: int, steps: int, rounds: int, backbone: str, channels_last: bool) -> dict:
-    content = sample_photo("chelsea")
-    style = generate_style("swirls", 512, 1)
-    s = StyleSettings(backbone=backbone, size=size, channels_last=channels_last)
-    info = get_backbone(backbone)
+PROBLEMS = [("chelsea", "swirls"), ("astronaut", "mosaic"), ("coffee", "brush"), ("rocket", "stripes"),
+            ("china", "dots"), ("flower", "swirls")]
+
+
+def _problem(size: int, photo: str, texture: str):
+    content = sample_photo(photo)
     c = resize(_to_tensor(content), working_size(*content.shape[:2], size))
     # the tutorial needs style and content of the same size; give both implementations that
-    st_img = resize(_to_tensor(style), tuple(c.shape[-2:]))
-    style_u8 = (st_img[0].permute(1, 2, 0) * 255 + 0.5).to(torch.uint8).numpy()
-    content_u8 = (c[0].permute(1, 2, 0) * 255 + 0.5).to(torch.uint8).numpy()
+    st_img = resize(_to_tensor(generate_style(texture, 512, 1)), tuple(c.shape[-2:]))
+    u8 = lambda t: (t[0].permute(1, 2, 0) * 255 + 0.5).to(torch.uint8).numpy()  # noqa: E731
+    return u8(c), u8(st_img)
+
+
+def bench(size: int, steps: int, rounds: int, backbone: str, channels_last: bool) -> dict:
+    """Each round is a different content/style pair, run by both implementations (order alternates).
+
+    Why several problems: L-BFGS on this loss is chaotic, so float rounding differences (BN folded
+    into the convs, channels_last summation order) move the loss after N iterations by a few
+    percent either way; the loss comparison is only meaningful over several problems."""
+    s = StyleSettings(backbone=backbone, size=size, channels_last=channels_last)
+    info = get_backbone(backbone)
     cl, sl = s.content_layer or info.default_content, s.style_layers or info.default_style
 
-    def run_ours(n):
+    def run_ours(n, content_u8, style_u8):
         run = StyleTransfer(content_u8, style_u8, s)
         t, c0 = time.perf_counter(), time.process_time()
         done = run.step(n)
         return (time.perf_counter() - t) / done, (time.process_time() - c0) / done, ours_final_loss(run)
 
-    def run_ref(n, max_iter=20):
+    def run_ref(n, content_u8, style_u8, max_iter=20):
         ref = ReferenceGatys(info, _to_tensor(content_u8), _to_tensor(style_u8), s, cl, sl, max_iter)
         t, c0 = time.perf_counter(), time.process_time()
         ref.steps(n)
         return (time.perf_counter() - t) / ref.run[0], (time.process_time() - c0) / ref.run[0], ref.final_loss()
 
     # one untimed warm-up each (allocator, oneDNN primitive caches)
-    run_ours(2)
-    run_ref(2, max_iter=2)
-    times = {"ours": [], "reference": []}
-    cpu = {"ours": [], "reference": []}
-    losses = {"ours": [], "reference": []}
+    cu, su = _problem(size, *PROBLEMS[0])
+    run_ours(2, cu, su)
+    run_ref(2, cu, su, max_iter=2)
+    rows = []
     for r in range(rounds):
-        order = ("ours", "reference") if r % 2 == 0 else ("reference", "ours")
-        for who in order:
-            sec, csec, loss = run_ours(steps) if who == "ours" else run_ref(steps)
-            times[who].append(sec)
-            cpu[who].append(csec)
-            print(f"  round {r + 1} {who:9s}: {sec:.3f} s/it wall, {csec:.3f} s/it CPU, final loss {loss:.4f}", flush=True)
-            losses[who].append(loss)
-    o, rf = statistics.median(times["ours"]), statistics.median(times["reference"])
-    return {"size": size, "ours_s_per_it": o, "ref_s_per_it": rf, "ratio": o / rf,
-            "ours_min": min(times["ours"]), "ref_min": min(times["reference"]),
-            "min_ratio": min(times["ours"]) / min(times["reference"]),
-            "cpu_ratio": statistics.median(cpu["ours"]) / statistics.median(cpu["reference"]),
-            "ours_loss": statistics.median(losses["ours"]), "ref_loss": statistics.median(losses["reference"]),
-            "shape": tuple(c.shape[-2:])}
+        photo, texture = PROBLEMS[r % len(PROBLEMS)]
+        cu, su = _problem(size, photo, texture)
+        res = {}
+        for who in (("ours", "reference") if r % 2 == 0 else ("reference", "ours")):
+            res[who] = run_ours(steps, cu, su) if who == "ours" else run_ref(steps, cu, su)
+        (o, oc, ol), (f, fc, fl) = res["ours"], res["reference"]
+        rows.append({"problem": f"{photo}+{texture}", "ours": o, "ref": f, "ours_cpu": oc, "ref_cpu": fc,
+                     "ours_loss": ol, "ref_loss": fl})
+        print(f"  round {r + 1} {photo}+{texture} {tuple(cu.shape[:2])}: ours {o:.3f} s/it ({oc:.3f} CPU), "
+              f"reference {f:.3f} s/it ({fc:.3f} CPU), ratio {o / f:.2f}; final loss ours {ol:.4f} vs "
+              f"reference {fl:.4f} ({ol / fl:.3f}x)", flush=True)
+    ratio = statistics.median(r["ours"] / r["ref"] for r in rows)
+    loss_ratio = math.exp(statistics.fmean(math.log(r["ours_loss"] / r["ref_loss"]) for r in rows))
+    return {"size": size, "rows": rows, "ratio": ratio,
+            "ours_s_per_it": statistics.median(r["ours"] for r in rows),
+            "ref_s_per_it": statistics.median(r["ref"] for r in rows),
+            "cpu_ratio": statistics.median(r["ours_cpu"] / r["ref_cpu"] for r in rows),
+            "loss_ratio": loss_ratio,
+            "ours_better_loss": sum(r["ours_loss"] <= r["ref_loss"] for r in rows)}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=4, help="problems (content/style pairs), order alternating")
     ap.add_argument("--backbone", default="mobilenet_v2")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                     help="run ours in NCHW instead of channels_last (to see what channels_last brings)")
@@ -214,12 +231,12 @@ def main(argv=None) -> int:
     ok = True
     for size in a.sizes:
         r = bench(size, a.steps, a.rounds, a.backbone, a.channels_last)
-        good = r["ratio"] <= 0.8 and r["ours_loss"] <= r["ref_loss"] * 1.0 + 1e-12
+        good = r["ratio"] <= 0.8 and r["loss_ratio"] <= 1.0
         ok &= good
-        print(f"{size:4d} px {r['shape']}: ours {r['ours_s_per_it']:.3f} s/it, reference {r['ref_s_per_it']:.3f} s/it, "
-              f"ratio {r['ratio']:.2f} (median of rounds; best-round ratio {r['min_ratio']:.2f}, "
-              f"CPU-time ratio {r['cpu_ratio']:.2f}); final loss ours {r['ours_loss']:.4f} vs reference {r['ref_loss']:.4f} "
-              f"-> {'PASS' if good else 'FAIL'}")
+        print(f"{size:4d} px: ours {r['ours_s_per_it']:.3f} s/it, reference {r['ref_s_per_it']:.3f} s/it (medians); "
+              f"per-round time ratio median {r['ratio']:.2f}, CPU-time ratio {r['cpu_ratio']:.2f}; final loss "
+              f"ours/reference geometric mean {r['loss_ratio']:.3f} (ours lower in {r['ours_better_loss']}/"
+              f"{len(r['rows'])} problems) -> {'PASS' if good else 'FAIL'}", flush=True)
     return 0 if ok else 1
 
 

@@ -24,6 +24,7 @@ from workbench.core.training import TrainConfig, Trainer
 
 class SoftmaxHead:
     task = "multiclass"
+    activation = "softmax"
 
     def activate(self, out):
         return torch.softmax(out, dim=-1)
@@ -106,8 +107,8 @@ def bench(name, make, X, y, epochs, batch_size, repeats, clock):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=9)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=21)
+    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: then CPU time of this thread is measured, which other "

@@ -83,16 +83,26 @@ def main(argv=None) -> int:
     shot("model")
 
     train = w.show_panel("Train")
-    for name, lr in (("digits-cnn lr 0.001", 0.001), ("digits-cnn lr 0.01", 0.01)):
-        model.lr_spin.setValue(lr)
+
+    def run(name):
         train.name_edit.setText(name)
         w.show_panel("Train")
         train.start()
         wait_for(train.run_done)
         while train.busy:
             app.processEvents()
+
+    model.lr_spin.setValue(0.001)
+    run("digits-cnn, 60% training data")
+    # Little training data and many epochs: the textbook overfitting picture.
+    data.set_plan("holdout:0.7,0.1")
+    data.make_split()
+    wait_for(data.split_made)
+    model.epochs_spin.setValue(args.epochs * 3)
+    model.lr_spin.setValue(0.003)
+    run("digits-cnn, 20% training data")
     train.set_overlay([0, 1])
-    train.show_run(train.runs[0])
+    train.show_run(train.runs[-1])
     for i, tab in enumerate(("live", "runs", "cross-validation", "evaluation")):
         if tab == "cross-validation":
             continue

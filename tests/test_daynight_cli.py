@@ -41,3 +41,11 @@ def test_cli_user_errors_exit_2(tmp_path, capsys):
     assert "error:" in capsys.readouterr().err
     assert main(["generate", str(tmp_path / "d"), "--n", "4", "--balance", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_registered_in_the_main_cli(tmp_path, capsys):
+    from workbench.cli import main as workbench_main
+
+    assert workbench_main(["daynight", "generate", str(tmp_path / "d"), "--n", "6", "--size", "16"]) == 0
+    assert "wrote 6 images" in capsys.readouterr().out
+    assert workbench_main(["daynight", "live", str(tmp_path / "missing-model")]) == 2

@@ -84,6 +84,19 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
     panel.stop_live()
     qtbot.waitUntil(lambda: panel._live_handle is None, timeout=10_000)
 
+    # a dropped video file stands in for the camera
+    video = tmp_path / "clip.avi"
+    vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (32, 32))
+    for img in panel.dataset.X[:5]:
+        vw.write(img[:, :, ::-1].copy())
+    vw.release()
+    panel.last_reading = None
+    panel.handle_drop([str(video)])
+    assert panel.source_combo.currentText() == str(video)
+    qtbot.waitUntil(lambda: panel.last_reading is not None, timeout=30_000)
+    panel.stop_live()
+    qtbot.waitUntil(lambda: panel._live_handle is None, timeout=10_000)
+
     # no camera: the panel says so and offers a file
     panel.start_live("camera:63")
     qtbot.waitUntil(lambda: panel._live_handle is None, timeout=10_000)
@@ -105,7 +118,7 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
     assert "TorchScript" in panel.export_info.toPlainText()
 
     state = panel.state()
-    assert state["size"] == 32 and state["epochs"] == 2
+    assert state["size"] == 32 and state["epochs"] == 1 and len(state["sweep"]) == 2
 
 
 def test_panel_restore_tolerates_old_state(qtbot, panel):

@@ -83,6 +83,10 @@ def test_paint_and_clear_mask(panel, qtbot):
     h, w = panel.content_img.shape[:2]
     assert m is not None and m.shape == (h, w)
     assert m[h // 2, w // 2] > 0.9 and m[0, 0] == 0 and 0 < m.mean() < 0.2
+    # the stroke joins press and move positions (no gap between two dabs)
+    r = c._target()
+    mid_x = int((centre.x() + 15 - r.x()) / r.width() * w)
+    assert m[h // 2, mid_x] > 0.9
     # the run gets the mask: outside it the result is the content image
     panel.steps_spin.setValue(2)
     panel.start()

@@ -112,3 +112,14 @@ def test_panel_without_microphone_shows_message(qtbot, panel, monkeypatch):
 def test_panel_generate_without_material_warns(qtbot, panel):
     panel.generate()
     assert panel._job is None and "trigger word" in panel.banner.text()
+
+
+def test_panel_shutdown_stops_live_detection(qtbot, panel, tmp_path, monkeypatch):
+    monkeypatch.setattr(audio, "_sounddevice", _no_portaudio)
+    wav = write_wav(tmp_path / "long.wav", make_noise("pink", 30.0, SR, level=0.01, rng=0), SR)
+    assert panel.load_model(str(tw.test_model_dir()))
+    assert panel.start_detection(str(wav), realtime=True)  # paced like a microphone: 30 s
+    qtbot.waitUntil(lambda: panel.trace()[0].size > 0, timeout=15000)
+    panel.shutdown()  # closing the window mid-stream: the worker stops, the thread ends
+    assert not panel.tasks.busy
+    assert panel.trace()[0][-1] < 25.0

@@ -147,8 +147,11 @@ def test_main_window_shell(qtbot, config_dir, tmp_path):
     w.show()
     w.start()
     assert w.current_title() == "One"
-    w.panel_actions[1].trigger()  # Ctrl+2
-    assert w.stack.currentIndex() == 1
+    assert w.panel_actions[1].shortcut().toString() == "Ctrl+2"
+    w.panel_actions[1].trigger()
+    assert w.stack.currentIndex() == 1 and w.current_title() == "Two"
+    assert [a.shortcut().toString() for a in (w.act_save, w.act_open, w.act_new, w.act_quit)] == [
+        "Ctrl+S", "Ctrl+O", "Ctrl+N", "Ctrl+Q"]
     with qtbot.waitSignal(w.ctx.device_changed, timeout=60000):
         pass
     assert "CPU" in w.device_label.text() or "GPU" in w.device_label.text() or "cuda" in w.device_label.text()

@@ -98,3 +98,27 @@ def test_panel_runs_on_its_own(tmp_path):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr and "QThread" not in out.stderr
+
+
+def test_overfitting_is_shaded_and_explained(qtbot):
+    from workbench.core.training import diagnose
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels.training import TrainingPanel
+
+    ctx = AppContext()
+    p = TrainingPanel(ctx)
+    qtbot.addWidget(p)
+    p.show()
+    train = [0.9, 0.6, 0.45, 0.35, 0.27, 0.2, 0.15, 0.11]
+    val = [0.95, 0.7, 0.6, 0.62, 0.68, 0.75, 0.83, 0.9]
+    hist = [{"epoch": i + 1, "loss": t, "val_loss": v, "accuracy": 1 - t / 2, "val_accuracy": 1 - v / 2}
+            for i, (t, v) in enumerate(zip(train, val))]
+    rec = {"name": "overfits", "history": hist, "best_epoch": 3, "stop_reason": "completed",
+           "diagnosis": diagnose(hist).to_dict()}
+    p.show_run(rec)
+    assert p.overfit_region.isVisible()
+    assert p.overfit_region.getRegion() == (3.0, 8.0)
+    assert p.best_line.value() == 3.0
+    text = p.diagnosis.toPlainText()
+    assert "Overfitting starts at epoch 3" in text and "smaller network" in text
+    p.shutdown()

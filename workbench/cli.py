@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, str] = {
     "faces": "workbench.studies_cli.faces",
     "trigger": "workbench.studies_cli.trigger_word",
     "experiment": "workbench.studies_cli.experiment",
+    "daynight": "workbench.studies_cli.daynight",
 }
 
 EXIT_USER_ERROR = 2

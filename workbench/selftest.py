@@ -421,30 +421,54 @@ if __name__ == "__main__":
 
 
 def install_startup_probe(stream: TextIO | None = None) -> None:
-    """For ``benchmarks/startup.py`` (env ``WORKBENCH_STARTUP_PROBE=1``, set by ``workbench.cli.main``):
-    print ``workbench-window-shown <time.time()>`` once the main window is shown and
-    the event loop has turned once (its first paint is queued by then), then quit the app.
+    """For ``benchmarks/startup.py`` (env ``WORKBENCH_STARTUP_PROBE=1``, read by ``workbench.cli.main``).
 
-    It wraps ``MainWindow.start`` (called right after ``show()``) so the same probe works for the
-    source install and the frozen app without changing how the app starts.
+    Prints ``workbench-window-painted <time.time()>`` at the main window's first paint event and
+    ``workbench-window-ready <time.time()>`` one event-loop turn after ``MainWindow.start()`` (the
+    first panel is built by then), then quits the app. It wraps ``MainWindow.show``/``start`` so
+    the same probe works for the source install and the frozen app without changing how the app
+    starts.
     """
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
     from workbench.ui import main_window
 
-    original = main_window.MainWindow.start
+    def say(text: str) -> None:
+        s = stream if stream is not None else sys.stdout
+        s.write(f"{text} {time.time():.6f}\n")
+        s.flush()
+
+    class FirstPaint(QObject):
+        def __init__(self, window):
+            super().__init__(window)
+            self.window = window
+            self.done = False
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
+            if (not self.done and event.type() == QEvent.Type.Paint and obj.isWidgetType()
+                    and obj.window() is self.window):
+                self.done = True
+                say("workbench-window-painted")
+            return False
+
+    cls = main_window.MainWindow
+    original_show, original_start = cls.show, cls.start
+
+    def show(self, *a, **k):
+        self._startup_probe = FirstPaint(self)
+        QApplication.instance().installEventFilter(self._startup_probe)
+        return original_show(self, *a, **k)
 
     def start(self, *a, **k):
-        result = original(self, *a, **k)
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
+        result = original_start(self, *a, **k)
 
-        def shown():
-            s = stream if stream is not None else sys.stdout
-            s.write(f"workbench-window-shown {time.time():.6f}\n")
-            s.flush()
+        def ready():
+            say("workbench-window-ready")
+            QApplication.instance().removeEventFilter(self._startup_probe)
             QApplication.instance().quit()
 
-        QTimer.singleShot(0, shown)
+        QTimer.singleShot(0, ready)
         return result
 
-    main_window.MainWindow.start = start
-
+    cls.show, cls.start = show, start

@@ -36,7 +36,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--content-layer", default="", help="default: the backbone's (see `workbench style samples`)")
     r.add_argument("--style-layers", default="", help="comma-separated layer names")
     r.add_argument("--content-weight", type=float, default=1.0)
-    r.add_argument("--style-weight", type=float, default=1e5)
+    r.add_argument("--style-weight", type=float, default=None,
+                   help="default per backbone: 1e5 MobileNetV2, 10 EfficientNet-Lite0, 1e6 VGG-19")
     r.add_argument("--tv-weight", type=float, default=1.0)
     r.add_argument("--init", default="content", choices=["content", "noise", "style"])
     r.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"])
@@ -92,12 +93,13 @@ def _run(args) -> int:
     mask = None
     if args.mask:
         mask = stm.load_image(args.mask).astype(np.float32).mean(-1) / 255
-    settings = stm.StyleSettings(
-        backbone=args.backbone, weights_path=args.weights, content_layer=args.content_layer,
+    extra = {} if args.style_weight is None else {"style_weight": args.style_weight}
+    settings = stm.StyleSettings.for_backbone(
+        args.backbone, weights_path=args.weights, content_layer=args.content_layer,
         style_layers=[s for s in args.style_layers.split(",") if s], content_weight=args.content_weight,
-        style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init, optimizer=args.optimizer,
+        tv_weight=args.tv_weight, init=args.init, optimizer=args.optimizer,
         lr=args.lr, size=args.size, keep_colors=args.keep_colors, seed=args.seed,
-        report_every=max(1, args.report_every))
+        report_every=max(1, args.report_every), **extra)
     st = stm.StyleTransfer(content, style, settings, mask=mask)
 
     shown = set()

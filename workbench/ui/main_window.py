@@ -38,14 +38,23 @@ class PanelSlot(QWidget):
             self.panel = create_panel(self.title, self.target, self.ctx, self)
             self.layout().addWidget(self.panel)
             if self.splitter_states:
-                for k, splitter in (getattr(self.panel, "remembered_splitters", None) or {}).items():
-                    st = unb64(self.splitter_states.get(f"{self.title}/{k}"))
-                    if st is not None:
-                        splitter.restoreState(st)
+                # After the first layout pass: restored into an unsized panel the sizes get squeezed.
+                QTimer.singleShot(0, self, self._restore_splitters)  # dropped if this page is gone
             if self.pending_state is not None:
                 state, self.pending_state = self.pending_state, None
                 self._restore(state)
         return self.panel
+
+    def _restore_splitters(self) -> None:
+        if self.panel is None:
+            return
+        for k, splitter in (getattr(self.panel, "remembered_splitters", None) or {}).items():
+            st = unb64(self.splitter_states.get(f"{self.title}/{k}"))
+            if st is not None:
+                try:
+                    splitter.restoreState(st)
+                except RuntimeError:  # the panel was replaced (New project) meanwhile
+                    pass
 
     def _restore(self, state: dict) -> None:
         try:
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
         self.ctx.project = None
         self.ctx.project_dir = None
         self.ctx.runs = []
+        self.ctx.extra.pop("input_shape", None)
         self.ctx.set_dataset(None, {})
         self.ctx.set_model_spec(None)
         self.ctx.mark_dirty(False)

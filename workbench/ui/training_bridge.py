@@ -146,7 +146,8 @@ class BridgeCallback(_CallbackBase):
 class TrainingBuffer(QObject):
     """GUI-thread store of what the charts show. Connect the bridge to it; read it on a timer.
 
-    ``version`` increases on each change so a chart redraws only when something is new.
+    ``version`` increases on each change and ``epoch_version`` on epoch-level changes, so a chart
+    redraws only what is new (and may redraw the per-batch curve less often).
     Signals:
         epoch_added(dict)  after an epoch's log has been stored (for text/progress updates)
     """
@@ -167,7 +168,8 @@ class TrainingBuffer(QObject):
         self.last_batch: tuple | None = None
         self.total_epochs: int | None = None
         self.t_start = time.perf_counter()
-        self.version = 0
+        self.version = 0        # any change
+        self.epoch_version = 0  # epoch-level changes only (the per-batch curve changes more often)
 
     def connect_bridge(self, bridge: TrainingBridge) -> None:
         bridge.fit_started.connect(self.on_fit_started)
@@ -179,6 +181,7 @@ class TrainingBuffer(QObject):
         self.total_epochs = info.get("epochs")
         self.t_start = time.perf_counter()
         self.version += 1
+        self.epoch_version += 1
 
     @Slot(list)
     def on_batches(self, items: list) -> None:
@@ -199,6 +202,7 @@ class TrainingBuffer(QObject):
     def on_epoch(self, logs: dict) -> None:
         self.epochs.append(dict(logs))
         self.version += 1
+        self.epoch_version += 1
         self.epoch_added.emit(dict(logs))
 
     # -- reading ---------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ class FunctionWorker(QObject):
 
             self.exception = e
             self.traceback = traceback.format_exc()
-            if self._cancel.is_set() and not isinstance(e, WorkbenchError):
+            if self._cancel.is_set():  # e.g. the core's ImportCancelled: a cancel, not a failure
                 self.cancelled.emit()
             else:
                 msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"

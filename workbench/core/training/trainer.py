@@ -230,7 +230,7 @@ class Trainer:
         cfg = config or TrainConfig()
         self.config, self.model, self.head = cfg, model, head
         with self._lock:
-            if not self._user_stop:  # a user's stop outlives one fit (e.g. across folds)
+            if not self._user_stop:  # a stop the user asked for before this fit ends it at once
                 self._stop_flag, self._stop_reason, self._stop_message = False, None, ""
         task = _task_of(head)
         seed_everything(cfg.seed)
@@ -246,6 +246,8 @@ class Trainer:
         Xtr = _as_tensor(Xtr, target=False, task=task)
         ytr = _as_tensor(ytr, target=True, task=task)
         has_val = val is not None and len(val[0]) > 0
+        if val is not None and len(val[0]) != len(val[1]):
+            raise TrainingError(f"The validation data have {len(val[0])} inputs but {len(val[1])} targets.")
         if has_val:
             Xva = _as_tensor(val[0], target=False, task=task)
             yva = _as_tensor(val[1], target=True, task=task)
@@ -412,11 +414,11 @@ class Trainer:
                     out_all = torch.cat(outs).float()
                     y_seen = ytr[perm[:seen]] if on_device else ytr[perm[:seen].cpu()]
                     with torch.no_grad():
-                        probs = head.activate(out_all)
                         if cfg.train_metrics == "full":
+                            probs = head.activate(out_all)
                             logs.update(compute_metrics(task, _np(y_seen), _np(probs), full=True))
                         else:
-                            logs.update(_fast_metrics(task, y_seen, probs))
+                            logs.update(_fast_metrics(task, y_seen, out_all, head))
                     del outs, out_all
                 if has_val:
                     vl = self._evaluate_tensors(model, head, Xva, yva, task, autocast, on_device, cfg)
@@ -497,14 +499,24 @@ class Trainer:
         return predict(model, head, X, batch_size=batch_size, activate=activate)
 
 
-def _fast_metrics(task: str, y, probs) -> dict[str, float]:
-    """Accuracy / MAE in torch (same definitions as compute_metrics, without numpy/sklearn cost)."""
+def _fast_metrics(task: str, y, out, head) -> dict[str, float]:
+    """Accuracy / MAE in torch (same definitions as compute_metrics, without numpy/sklearn cost).
+
+    For the standard heads the raw outputs decide directly (argmax of logits = argmax of softmax;
+    sigmoid(z) >= 0.5 exactly when z >= 0), which skips the activation pass.
+    """
+    act = getattr(head, "activation", None)
     if is_regression(task):
+        probs = head.activate(out)
         return {"mae": float((probs.reshape(y.shape).float() - y.float()).abs().mean())}
-    k = probs.shape[-1] if probs.dim() > 1 else 1
-    if task == "multiclass" or (k > 1 and probs.numel() == k * y.numel()):
-        return {"accuracy": float((probs.reshape(-1, k).argmax(1) == y.reshape(-1)).float().mean())}
-    pred = (probs.reshape(y.shape) >= 0.5).long()
+    k = out.shape[-1] if out.dim() > 1 else 1
+    if task == "multiclass" or (k > 1 and out.numel() == k * y.numel()):
+        scores = out if act == "softmax" else head.activate(out)
+        return {"accuracy": float((scores.reshape(-1, k).argmax(1) == y.reshape(-1)).float().mean())}
+    if act == "sigmoid":
+        pred = (out.reshape(y.shape) >= 0).long()
+    else:
+        pred = (head.activate(out).reshape(y.shape) >= 0.5).long()
     return {"accuracy": float((pred == y.long()).float().mean())}
 
 

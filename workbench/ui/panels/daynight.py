@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QFontDatabase, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -241,6 +241,7 @@ class DayNightPanel(Panel):
             self.page_index[key] = self.pages.count()
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.size_combo.currentTextChanged.connect(self._show_architecture)
         self.nav.setCurrentRow(0)
         bottom = QHBoxLayout()
         self.progress = QProgressBar()
@@ -417,6 +418,7 @@ class DayNightPanel(Panel):
             "small dense layer, then one sigmoid unit. The same spec as the Model panel's preset."))
         self.arch_text = QPlainTextEdit()
         self.arch_text.setReadOnly(True)
+        self.arch_text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         lay.addWidget(self.arch_text, 1)
         row = QHBoxLayout()
         show = QPushButton("Show layers at this resolution")
@@ -735,10 +737,17 @@ class DayNightPanel(Panel):
         if self._bridge is None:
             self._bridge = TrainingBridge(self)
             self._buffer = TrainingBuffer(self)
+            # connected before the buffer: each fit (each size of a sweep) starts a fresh chart
+            self._bridge.fit_started.connect(self._on_fit_started)
             self._buffer.connect_bridge(self._bridge)
         self._buffer.clear()
         self._drawn_version = -1
         return Trainer(callbacks=[self._bridge.callback()])
+
+    @Slot(dict)
+    def _on_fit_started(self, info: dict) -> None:
+        self._buffer.clear()
+        self._drawn_version = -1
 
     def train(self) -> None:
         if not self._need_data() or self._busy():
@@ -1061,8 +1070,19 @@ class DayNightPanel(Panel):
 
     def handle_drop(self, paths: list[str]) -> None:
         """Data page (or no model yet) + a folder: import it; otherwise classify the files."""
+        from workbench.core.capture.camera import VIDEO_EXTENSIONS
+
         on_data = self.pages.currentIndex() in (self.page_index["data"], self.page_index["bias"])
-        if len(paths) == 1 and Path(paths[0]).is_dir() and (on_data or self.model is None):
+        if len(paths) == 1 and Path(paths[0]).suffix.lower() in VIDEO_EXTENSIONS:
+            self.source_combo.setEditText(paths[0])  # a video is a camera stand-in: play it live
+            self.go("use")
+            if self.model is not None:
+                self.stop_live()
+                if self._live_handle is None:
+                    self.start_live(paths[0])
+            else:
+                self.banner.show_message("Train or load a model first, then press Start live.", "info")
+        elif len(paths) == 1 and Path(paths[0]).is_dir() and (on_data or self.model is None):
             self.import_folder(paths[0])
         elif self.model is not None:
             self.classify(paths)

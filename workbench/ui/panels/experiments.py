@@ -159,8 +159,9 @@ class ExperimentView(QWidget):
     def set_result(self, result: dict | None) -> None:
         self.export.setEnabled(result is not None)
         if result is None:
-            self.conclusion.setText("")
-            self.conclusion.setStyleSheet("")
+            self.conclusion.setText("No result yet. Press Run: the networks train here, live, and the conclusion "
+                                    "is computed from what they actually did.")
+            self.conclusion.setStyleSheet("color:#555; padding:6px;")
             self.set_charts([])
             self.table.clear()
             self.table.setRowCount(0)

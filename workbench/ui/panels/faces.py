@@ -358,6 +358,10 @@ class FacesPanel(Panel):
         self.epochs_spin.setValue(15)
         self.mining_combo = QComboBox()
         self.mining_combo.addItems(["semi-hard", "hard", "random"])
+        self.mining_combo.setToolTip(
+            "Which negative each (anchor, positive) pair is trained against. semi-hard: the closest one still "
+            "farther than the positive (FaceNet's choice); hard: the closest of all (batch-hard; from scratch it "
+            "can collapse every face onto one point); random: any other person.")
         self.margin_spin = QDoubleSpinBox()
         self.margin_spin.setRange(0.0, 2.0)
         self.margin_spin.setSingleStep(0.05)

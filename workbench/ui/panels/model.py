@@ -252,6 +252,14 @@ class ModelPanel(Panel):
             self.banner.show_message(str(e), "error")
             return
         self.banner.clear_message()
+        try:  # the settings the preset was designed with (the book's for the IMDB family)
+            from workbench.core.workflow import PRESET_TRAIN_DEFAULTS
+
+            key = "imdb" if name.startswith("imdb") else name
+            if key in PRESET_TRAIN_DEFAULTS:
+                self.set_train_settings({**self.train_settings(), **PRESET_TRAIN_DEFAULTS[key]})
+        except ImportError:
+            pass
         self.ctx.status(f"Model preset {name}")
 
     @Slot()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -199,6 +199,7 @@ class CanvasWidget(QWidget):
         self.painting_enabled = False
         self.brush = 24
         self._stroke: int | None = None  # 255 paint, 0 erase, None: not painting
+        self._last_pt: QPointF | None = None
         self.show_mask = True
         self.paint_thread_ids: list[int] = []  # for tests: the thread each update ran in
 
@@ -271,23 +272,32 @@ class CanvasWidget(QWidget):
         return QPointF(x, y)
 
     def _dab(self, pos: QPointF) -> None:
+        """Paint from the previous mouse position to this one (a stroke, not separate dots)."""
         pt = self._to_mask(pos)
         if pt is None or self._stroke is None:
             return
         r = self._target()
-        radius = self.brush / 2 * self.mask.width() / max(1.0, r.width())  # brush size is in screen pixels
+        width = self.brush * self.mask.width() / max(1.0, r.width())  # brush size is in screen pixels
         p = QPainter(self.mask)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(self._stroke, self._stroke, self._stroke))
-        p.drawEllipse(pt, radius, radius)
+        c = QColor(self._stroke, self._stroke, self._stroke)
+        p.setPen(QPen(c, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        last = self._last_pt if self._last_pt is not None else pt
+        if last == pt:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(c)
+            p.drawEllipse(pt, width / 2, width / 2)
+        else:
+            p.drawLine(last, pt)
         p.end()
+        self._last_pt = pt
         self.update()
 
     def mousePressEvent(self, e):
         if not self.painting_enabled or self.mask is None:
             return super().mousePressEvent(e)
         self._stroke = 0 if e.button() == Qt.MouseButton.RightButton else 255
+        self._last_pt = None
         self._dab(e.position())
 
     def mouseMoveEvent(self, e):
@@ -297,6 +307,7 @@ class CanvasWidget(QWidget):
     def mouseReleaseEvent(self, e):
         if self._stroke is not None:
             self._stroke = None
+            self._last_pt = None
             self.mask_changed.emit()
 
 
@@ -440,7 +451,7 @@ class StyleTransferPanel(Panel):
         self.style_layers_list.setMaximumHeight(110)
         form.addRow("Style layers", self.style_layers_list)
         self.content_w = LogSlider(-2, 3, 1.0)
-        self.style_w = LogSlider(0, 8, 1e5)
+        self.style_w = LogSlider(-1, 8, 1e5)
         self.tv_w = LogSlider(-2, 4, 1.0)
         form.addRow("Content weight", self.content_w)
         form.addRow("Style weight", self.style_w)
@@ -650,6 +661,9 @@ class StyleTransferPanel(Panel):
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if n in style else Qt.CheckState.Unchecked)
             self.style_layers_list.addItem(it)
+        from workbench.core.studies.style_transfer.backbones import DEFAULT_STYLE_WEIGHT
+
+        self.style_w.set_value(DEFAULT_STYLE_WEIGHT.get(self.backbone(), 1e5))
         vgg = self.backbone() == "vgg19"
         self.weights_btn.setEnabled(vgg)
         self.weights_label.setText((Path(self.weights_path).name if self.weights_path else "not chosen") if vgg

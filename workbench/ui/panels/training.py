@@ -21,6 +21,8 @@ from workbench.ui.widgets import Banner, ImageGridWidget, color
 from workbench.ui.workers import TaskController
 
 REDRAW_MS = 33  # <= 30 Hz
+DIAGNOSIS_REFRESH_S = 5.0
+BATCH_REDRAW_S = 0.5  # the per-batch curve and the progress text: <= 2 Hz
 METRICS = ["accuracy", "f1", "precision", "recall", "auc", "mae"]
 MODES = [("train", "Train (hold-out, or K-fold CV when the split has folds)"),
          ("search", "Hyperparameter search (validation / CV only)")]
@@ -105,12 +107,17 @@ class TrainingPanel(Panel):
         self._job = None
         self._mode = "holdout"
         self._drawn_version = -1
+        self._drawn_epoch_version = -1
+        self._last_batch_draw = 0.0
+        self._last_progress = 0.0
         self._paused = False
         self._t_start = 0.0
         self.runs: list[dict] = []
         self._weights: dict[int, dict] = {}  # id(record) -> weights for runs not stored yet
         self.cv_histories: list[list[dict]] = []
         self.last_diagnosis = None
+        self._diag_key = None
+        self._diag_time = 0.0
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
@@ -166,10 +173,12 @@ class TrainingPanel(Panel):
         self.loss_plot = pg.PlotWidget(title="Loss per epoch")
         self.metric_plot = pg.PlotWidget(title="accuracy per epoch")
         for p, ylab in ((self.loss_plot, "loss"), (self.metric_plot, "metric")):
-            p.showGrid(x=True, y=True, alpha=0.25)
+            # No grid: pyqtgraph paints grid lines with the axes, and repainting them at every
+            # update was most of the GUI thread's work while training.
             p.setLabel("bottom", "epoch")
             p.setLabel("left", ylab)
-            p.addLegend(offset=(-10, 10))
+            # loss falls (legend top right), metrics rise (legend bottom right)
+            p.addLegend(offset=(-10, 10) if ylab == "loss" else (-10, -10))
             p.setMenuEnabled(False)
         # Curves are created once; the timer only calls setData.
         self.overfit_region = pg.LinearRegionItem(values=(0, 0), movable=False,
@@ -177,7 +186,8 @@ class TrainingPanel(Panel):
         self.overfit_region.setZValue(-10)
         self.overfit_region.hide()
         self.loss_plot.addItem(self.overfit_region)
-        self.batch_curve = self.loss_plot.plot([], [], pen=BATCH_PEN, name="batch loss (smoothed)")
+        self.batch_curve = self.loss_plot.plot([], [], pen=BATCH_PEN, name="batch loss (smoothed)",
+                                               antialias=False)  # many points: keep painting cheap
         self.train_curve = self.loss_plot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
                                                symbolBrush="#1f77b4", name="training loss")
         self.val_curve = self.loss_plot.plot([], [], pen=VAL_PEN, symbol="o", symbolSize=6,
@@ -387,6 +397,7 @@ class TrainingPanel(Panel):
         self._mode = "cv" if req.mode == "train" and len(self.ctx.splits.folds) > 1 else req.mode
         self.buffer.clear()
         self.buffer.total_epochs = int(req.train.get("epochs", 10))
+        self._fix_epoch_axis(self.buffer.total_epochs)
         self.cv_histories = []
         self._redraw_cv()
         self.last_diagnosis = None
@@ -450,7 +461,7 @@ class TrainingPanel(Panel):
 
     @Slot(dict)
     def _on_fit_ended(self, info: dict) -> None:
-        self.redraw()
+        self.redraw(force=True)
 
     @Slot(dict)
     def _on_epoch_added(self, logs: dict) -> None:
@@ -474,6 +485,14 @@ class TrainingPanel(Panel):
         self.last_diagnosis = d
         if not d:
             return
+        # While training, rewrite the text only when the verdict changes (or every few seconds):
+        # re-laying out rich text each epoch was the largest GUI cost during training.
+        key = (tuple(d.get("findings") or ()), d.get("overfit_epoch"), tuple(d.get("remedies") or ()))
+        now = time.perf_counter()
+        if (final is None and self.busy and key == self._diag_key
+                and now - self._diag_time < DIAGNOSIS_REFRESH_S):
+            return
+        self._diag_key, self._diag_time = key, now
         parts = [f"<p>{d.get('text', '')}</p>"]
         if d.get("remedies"):
             parts.append("<p><b>What to try, in order:</b></p><ol>" +
@@ -486,27 +505,46 @@ class TrainingPanel(Panel):
     @Slot()
     def _metric_changed(self) -> None:
         self.metric_plot.setTitle(f"{self._metric_key()} per epoch")
-        self._drawn_version = -1
-        self.redraw()
+        self.redraw(force=True)
 
     @Slot()
-    def redraw(self) -> None:
-        """Copy the buffer into the existing curves (timer-driven, <= 30 Hz)."""
+    def redraw(self, force: bool = False) -> None:
+        """Copy the buffer into the existing curves (timer-driven, <= 30 Hz).
+
+        Epoch points are drawn as soon as they arrive; the per-batch curve and the progress text at
+        most every BATCH_REDRAW_S; nothing is drawn while the panel is hidden (another panel is
+        shown), so training costs the GUI thread almost nothing then."""
         b = self.buffer
-        if self.busy:
+        now = time.perf_counter()
+        if not force and not self.isVisible():
+            return
+        if self.busy and (force or now - self._last_progress >= BATCH_REDRAW_S):
+            self._last_progress = now
             self._update_progress()
-        if b.version == self._drawn_version:
+        if b.version == self._drawn_version and not force:
+            return
+        epochs_new = force or b.epoch_version != self._drawn_epoch_version
+        if not epochs_new and now - self._last_batch_draw < BATCH_REDRAW_S:
             return
         self._drawn_version = b.version
-        self.train_curve.setData(*b.series("loss"))
-        self.val_curve.setData(*b.series("val_loss"))
+        self._last_batch_draw = now
         # Thin the per-batch curve: thousands of points per epoch are noise on screen.
         n = len(b.batch_x)
-        step = max(1, n // 2000)
+        step = max(1, n // 1000)
         self.batch_curve.setData(np.asarray(b.batch_x[::step]), np.asarray(b.batch_smooth[::step]))
+        if not epochs_new:
+            return
+        self._drawn_epoch_version = b.epoch_version
+        loss, vloss = b.series("loss"), b.series("val_loss")
+        self.train_curve.setData(*loss)
+        self.val_curve.setData(*vloss)
         mk = self._metric_key()
-        self.train_metric_curve.setData(*b.series(mk))
-        self.val_metric_curve.setData(*b.series(f"val_{mk}"))
+        m, vm = b.series(mk), b.series(f"val_{mk}")
+        self.train_metric_curve.setData(*m)
+        self.val_metric_curve.setData(*vm)
+        if self.busy:
+            self._fit_y(self.loss_plot, loss[1] + vloss[1] + list(b.batch_smooth[-200:]))
+            self._fit_y(self.metric_plot, m[1] + vm[1])
         xs, vs = b.series("val_loss")
         if xs:
             i = int(np.argmin(vs))
@@ -527,6 +565,35 @@ class TrainingPanel(Panel):
         else:
             self.overfit_region.hide()
         self.epoch_shown.emit(len(b.epochs))
+
+    def on_shown(self) -> None:
+        self.redraw(force=True)
+
+    @staticmethod
+    def _fit_y(plot, values) -> None:
+        """Set the y range only when the data leave it or shrink to a small part of it: every range
+        change regenerates the axes, which was most of the cost of an epoch's repaint."""
+        vals = [v for v in values if v is not None and math.isfinite(v)]
+        if not vals:
+            return
+        lo, hi = min(vals), max(vals)
+        span = max(hi - lo, 1e-6)
+        (cur_lo, cur_hi) = plot.getViewBox().viewRange()[1]
+        inside = cur_lo <= lo and hi <= cur_hi
+        if inside and span >= 0.4 * (cur_hi - cur_lo) and plot.getViewBox().state["autoRange"][1] is False:
+            return
+        pad = 0.08 * span
+        plot.setYRange(lo - pad, hi + pad, padding=0)
+
+    def _fix_epoch_axis(self, epochs: int | None) -> None:
+        """A fixed epoch axis while training (the axes repaint only when their range changes);
+        automatic again for a finished run."""
+        for p in (self.loss_plot, self.metric_plot):
+            if epochs:
+                p.setXRange(0, max(int(epochs), 1) + 0.3, padding=0)
+            else:
+                p.enableAutoRange(axis="x")
+                p.enableAutoRange(axis="y")
 
     def _update_progress(self) -> None:
         p = self.buffer.progress()
@@ -568,7 +635,7 @@ class TrainingPanel(Panel):
         self._job = None
         self.timer.stop()
         self._paused = False
-        self.redraw()
+        self.redraw(force=True)
         self.progress.setValue(1000 if self.buffer.epochs else 0)
         self.progress.setFormat(f"Done: {len(self.buffer.epochs)} epochs in "
                                 f"{_eta(time.perf_counter() - self._t_start)}")
@@ -577,13 +644,13 @@ class TrainingPanel(Panel):
 
     def show_run(self, rec: dict, keep_live: bool = False) -> None:
         """Show a run's curves, diagnosis, CV and evaluation (after training or for an old run)."""
+        self._fix_epoch_axis(None)
         if not keep_live:
             self.buffer.clear()
             for h in rec.get("history") or []:
                 self.buffer.on_epoch(dict(h))
         self._update_diagnosis(rec.get("history") or [], final=rec.get("diagnosis"))
-        self._drawn_version = -1
-        self.redraw()
+        self.redraw(force=True)
         cv = rec.get("cross_validation")
         if cv:
             self.cv_histories = [f.get("history") or [] for f in cv.get("folds", [])]

@@ -248,7 +248,7 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
     if trainer is None:
         trainer = Trainer(callbacks=list(callbacks), device=device)
     else:
-        trainer.callbacks.extend(c for c in callbacks if c not in trainer.callbacks)
+        trainer.callbacks.extend([c for c in callbacks if c not in trainer.callbacks])
     cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
                       early_stopping=early_stopping, restore_best=True)
     # the first optimizer built in a process imports torch._dynamo (seconds): not training time

@@ -222,6 +222,10 @@ class BackboneInfo:
 
 
 BACKBONES = ("mobilenet_v2", "efficientnet_lite0", "vgg19")
+# Style weights that balance content and style at the default layers (Gram magnitudes differ by
+# orders of magnitude between networks: MobileNetV2's ReLU6 caps activations, Lite0's block
+# outputs are linear, VGG's ReLU outputs are large; VGG's value is the PyTorch tutorial's).
+DEFAULT_STYLE_WEIGHT = {"mobilenet_v2": 1e5, "efficientnet_lite0": 10.0, "vgg19": 1e6}
 
 
 def mobilenet_weights_path() -> Path:

@@ -68,6 +68,14 @@ class StyleSettings:
             raise WorkbenchError("report_every must be at least 1.")
         return self
 
+    @classmethod
+    def for_backbone(cls, backbone: str, **kw) -> "StyleSettings":
+        """Settings with the backbone's default style weight (unless given)."""
+        from workbench.core.studies.style_transfer.backbones import DEFAULT_STYLE_WEIGHT
+
+        kw.setdefault("style_weight", DEFAULT_STYLE_WEIGHT.get(backbone, 1e5))
+        return cls(backbone=backbone, **kw)
+
     def to_dict(self) -> dict:
         return {"schema_version": SETTINGS_VERSION, **asdict(self)}
 

@@ -21,7 +21,7 @@ from workbench.core.studies.trigger_word.detector import TriggerEvent, detect_ev
 from workbench.core.studies.trigger_word.material import Material
 from workbench.core.studies.trigger_word.synthesis import ClipSet, synthesize_clip
 
-DEFAULT_THRESHOLDS = tuple(np.round(np.arange(0.05, 0.96, 0.05), 2))
+DEFAULT_THRESHOLDS = tuple(np.round(np.arange(0.05, 0.96, 0.05), 2)) + (0.97, 0.98, 0.99)
 TARGET_FRR, TARGET_FA_PER_HOUR = 0.05, 0.5
 
 
@@ -115,8 +115,9 @@ def negative_stream_trace(model, material: Material, hours: float = 1.0, *, seed
     ctx = int(round(context_seconds * c.sample_rate / stride)) * stride
     n_clips = max(1, int(round(hours * 3600 / c.clip_seconds)))
     spec = LogMelSpectrogram(c, model.device)
-    neg = TriggerConfig.from_dict({**c.to_dict(), "max_negatives": c.max_negatives if max_negatives is None
-                                   else max_negatives})
+    # real negative words only: pieces of the trigger word are a training device, not speech
+    neg = TriggerConfig.from_dict({**c.to_dict(), "fragment_share": 0.0,
+                                   "max_negatives": c.max_negatives if max_negatives is None else max_negatives})
 
     def clip(i):
         return synthesize_clip(material, neg, (seed, i), n_positives=0).audio
