@@ -69,9 +69,18 @@ def main(argv=None) -> int:
     data = w.show_panel("Data")
     data.load({"source": "builtin:digits"})
     wait_for(data.preview_ready)
-    for i, tab in enumerate(("samples", "summary", "preprocessing", "split")):
+    for i, tab in enumerate(("samples", "summary", "preprocessing")):
         data.tabs.setCurrentIndex(i)
         shot(f"data-{tab}")
+    data.tabs.setCurrentIndex(3)
+    shot("data-split")
+    data.set_plan("kfold:5,0.2")  # the folds diagram
+    data.make_split()
+    wait_for(data.split_made)
+    shot("data-split-kfold")
+    data.set_plan("holdout:0.2,0.2")
+    data.make_split()
+    wait_for(data.split_made)
     data.tabs.setCurrentIndex(0)
 
     model = w.show_panel("Model")

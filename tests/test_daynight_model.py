@@ -187,3 +187,18 @@ def test_dataset_at_redraws_generated_sets_and_resizes_others():
     ds.source = {"type": "image_folder"}
     resized = dataset_at(ds, 16)
     assert resized.X.shape == (12, 16, 16, 3) and np.array_equal(resized.y, ds.y)
+
+
+def test_live_classifier_runs_on_one_torch_thread_and_restores_it(trained):
+    import torch
+
+    imgs = generate_dataset(3, 32, seed=2).X
+    seen = []
+    torch.set_num_threads(2)
+    try:
+        live = LiveClassifier(trained.model, SyntheticCameraSource(lambda i: imgs[i], size=(32, 32), n_frames=3))
+        live.run(lambda r: seen.append(torch.get_num_threads()), timeout=5)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)

@@ -66,6 +66,15 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
     xs, _ = panel._loss_curve.getData()
     assert xs is not None and len(xs) == len(panel.outcome.fit.history)  # the live chart holds each epoch
 
+    # bias: a shifted test set, scored per subgroup
+    panel.shift_combo.setCurrentText("dusk")
+    panel.evaluate_shift()
+    wait_idle(qtbot, panel)
+    groups = {panel.shift_table.item(i, 0).text() for i in range(panel.shift_table.rowCount())}
+    assert groups == {"dusk", "dawn", "all"} and "Shifted test set" in panel.banner.text()
+    panel._send_to_model_panel()
+    assert panel.ctx.model_spec is not None and panel.ctx.dataset is panel.dataset
+
     # resolution sweep: the same CNN at two sizes, charted
     panel.sweep_checks["128"].setChecked(False)
     panel.epochs_spin.setValue(1)
@@ -116,6 +125,12 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
     wait_idle(qtbot, panel)
     assert (tmp_path / "export" / "daynight.json").is_file()
     assert "TorchScript" in panel.export_info.toPlainText()
+
+    # a saved model loads back; an export folder loads too (and is not exported again)
+    panel.load_model(str(tmp_path / "export"))
+    assert panel.banner.level == "ok" and panel.model.size == 32
+    panel.export(str(tmp_path / "again"))
+    assert not (tmp_path / "again").exists()
 
     state = panel.state()
     assert state["size"] == 32 and state["epochs"] == 1 and len(state["sweep"]) == 2

@@ -170,6 +170,7 @@ def test_build_frozen_app_deb_and_run_their_self_tests(slow_selected, tmp_path):
     r = subprocess.run([str(PKG / "build_linux.sh")], cwd=str(ROOT), capture_output=True, text=True, timeout=3600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     assert "self-test passed" in r.stdout
+    print(r.stdout[r.stdout.rfind("built workbench"):])  # build time and sizes (shown with -rP)
     dist = ROOT / "dist"
     exe = dist / "workbench" / "workbench"
     assert not list((dist / "workbench").rglob("libcudnn*")) and not list((dist / "workbench").rglob("libcublas*"))

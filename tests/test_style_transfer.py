@@ -200,6 +200,18 @@ def test_adam_and_inits_run(small_pair):
     torch.testing.assert_close(a, b)
 
 
+def test_efficientnet_run_with_its_default_style_weight(small_pair):
+    content, style = small_pair
+    s = StyleSettings.for_backbone("efficientnet_lite0", size=48)
+    assert s.style_weight == 10.0 and StyleSettings.for_backbone("mobilenet_v2").style_weight == 1e5
+    st = StyleTransfer(content, style, s)
+    st.step(8)
+    h = st.history
+    assert h[-1]["total"] < 0.8 * h[0]["total"]
+    # content and style terms are within a few orders of magnitude of each other (balanced defaults)
+    assert 1e-3 < h[-1]["content"] / h[-1]["style"] < 1e3
+
+
 def test_bad_settings_are_clear_errors(small_pair):
     content, style = small_pair
     with pytest.raises(WorkbenchError, match="optimizer"):

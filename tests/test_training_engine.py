@@ -305,3 +305,16 @@ def test_a_stop_is_consumed_by_one_fit_and_the_trainer_can_be_reused():
     assert res.stop_reason == "stopped" and res.epochs_run == 0
     res = trainer.fit(mlp(), SoftmaxHead(), (X, y), None, TrainConfig(epochs=2))
     assert res.stop_reason == "completed" and res.epochs_run == 2
+
+
+def test_threads_setting_applies_to_the_fit_only():
+    X, y = blobs()
+    before = torch.get_num_threads()
+    seen = []
+
+    class Probe(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append(torch.get_num_threads())
+
+    Trainer([Probe()], device="cpu").fit(mlp(), SoftmaxHead(), (X, y), None, TrainConfig(epochs=1, threads=1))
+    assert seen == [1] and torch.get_num_threads() == before

@@ -122,6 +122,16 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     assert len(t2.train_curve.getData()[0]) == len(rec2["history"])  # the last run is shown again
     assert sorted(t2.runs_model.checked) == [0, 1]
     assert str(proj.resolve()) in w2.settings["recent_projects"]
+    # Autosave: a run in an opened project is stored and the project file updated at once.
+    m2.epochs_spin.setValue(1)
+    with qtbot.waitSignal(t2.run_done, timeout=TRAIN_TIMEOUT) as done:
+        w2.show_panel("Train").start_btn.click()
+    qtbot.waitUntil(lambda: not t2.busy, timeout=10_000)
+    rid = done.args[0]["run_id"]
+    assert (proj / "runs" / rid / "run.json").exists()
+    saved = json.loads((proj / "project.json").read_text())
+    assert saved["recent_runs"][0] == rid and saved["train"]["epochs"] == 1
+    assert not w2.ctx.dirty
     w2.close()
 
 

@@ -68,6 +68,20 @@ def test_stop_and_wait_cancels_a_running_job(qtbot):
     qtbot.waitUntil(lambda: bool(cancelled), timeout=5000)
 
 
+def test_the_thread_leak_check_fails_a_leaking_test(qtbot):
+    from workbench.ui.testing import check_no_thread_left
+    from workbench.ui.workers import TaskController
+
+    gate = threading.Event()
+    tc = TaskController()
+    job = tc.start(gate.wait, 10)
+    with pytest.raises(pytest.fail.Exception, match="still running"):
+        check_no_thread_left(wait_ms=50)
+    gate.set()
+    qtbot.waitUntil(lambda: not tc.busy, timeout=5000)
+    assert job is not None
+
+
 class _FakeTrainer:
     class config:
         epochs = 3

@@ -122,3 +122,24 @@ def test_overfitting_is_shaded_and_explained(qtbot):
     text = p.diagnosis.toPlainText()
     assert "Overfitting starts at epoch 3" in text and "smaller network" in text
     p.shutdown()
+
+
+def test_app_starts_fast_without_heavy_imports(tmp_path):
+    """The window shows before torch / scikit-learn / OpenCV are imported; `python -m workbench`
+    opens the window and quits cleanly."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", WORKBENCH_CONFIG_DIR=str(tmp_path))
+    code = ("import sys\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from workbench.ui.main_window import MainWindow\n"
+            "w = MainWindow(); w.show(); app.processEvents()\n"
+            "print(sorted(m for m in ('torch', 'sklearn', 'cv2') if m in sys.modules))\n"
+            "w.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    env.update(WORKBENCH_QUIT_AFTER_MS="200", WORKBENCH_PRINT_STARTUP="1")
+    out = subprocess.run([sys.executable, "-m", "workbench"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "window shown after" in out.stdout
+    assert "Traceback" not in out.stderr and "QThread" not in out.stderr

@@ -126,6 +126,8 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--threads", type=int, help="CPU threads for training (default: 1 when the machine is already "
+                                               "busy, else torch's choice)")
     p.add_argument("--project", help="project folder to store the run in (runs/<id>/run.json + weights.pt)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -138,7 +140,7 @@ def _config_from_args(args):
 
     train = {k: v for k, v in {
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "optimizer": args.optimizer,
-        "early_stopping": args.early_stopping, "seed": args.seed,
+        "early_stopping": args.early_stopping, "seed": args.seed, "threads": args.threads,
     }.items() if v is not None}
     head = None
     if args.activation or args.loss:
@@ -169,7 +171,8 @@ def cmd_train(args) -> int:
     p = res.prepared
     _out(f"Data: {p.dataset.name}, {len(p.dataset):,} samples, task {p.task}, head {p.head.describe()}")
     _out(f"Split: {p.plan.describe()}")
-    _out(f"Model: {res.built.name} ({rec['model']['parameters']:,} parameters), "
+    n_params = sum(p.numel() for p in res.built.model.parameters())
+    _out(f"Model: {res.built.name} ({n_params:,} parameters), "
          f"{rec['train_config']['optimizer']} lr {rec['train_config']['lr']:g}, batch {rec['train_config']['batch_size']}")
     base = res.baseline
     _out(f"Baseline ({(base.get('test') or base.get('val') or {}).get('strategy', 'n/a')}): "

@@ -284,10 +284,26 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None):
         key = "imdb"
     base.update(PRESET_TRAIN_DEFAULTS.get(key, {}))
     base.update({k: v for k, v in (cfg.train or {}).items() if v is not None})
-    base.setdefault("seed", cfg.seed)
     if "seed" not in (cfg.train or {}):
         base["seed"] = cfg.seed
+    if base.get("threads") is None:
+        base["threads"] = auto_threads()
     return TrainConfig.from_dict(base)
+
+
+def auto_threads() -> int | None:
+    """1 when the machine is already busy, else None (torch's own choice).
+
+    torch's OpenMP threads spin-wait at every operation; when other programs already use every
+    core, a small model trained with 2+ threads ran 7-15x slower here than with one thread.
+    """
+    import os
+
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # Windows has no load average
+        return None
+    return 1 if load >= (os.cpu_count() or 1) else None
 
 
 def build_model_for(cfg: RunConfig, prep: Prepared, on_status: Status | None = None) -> Built:

@@ -28,6 +28,14 @@ def run_app(argv: list[str] | None = None) -> int:
     if project:
         QTimer.singleShot(0, lambda: win.open_project(project))
     win.statusBar().showMessage(f"Ready ({time.perf_counter() - t0:.1f} s to start)", 5000)
+    import os
+
+    quit_after = os.environ.get("WORKBENCH_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():  # smoke tests and start-up timing: open, paint, quit
+        win.ask_before_close = False
+        QTimer.singleShot(int(quit_after), win.close)
+    if os.environ.get("WORKBENCH_PRINT_STARTUP"):
+        QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - t0:.2f} s", flush=True))
     rc = app.exec()
     win.shutdown()
     win.deleteLater()

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
     QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget,
 )
 

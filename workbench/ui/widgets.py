@@ -103,11 +103,10 @@ class BarChart(pg.PlotWidget):
             self.removeItem(it)
         self._items = []
         if self._legend is not None:
-            self._legend.scene() and self._legend.scene().removeItem(self._legend)
-            self._legend = None
+            self._legend.clear()  # one legend for the chart's life; its entries are redone
         n = max(len(series), 1)
         width = 0.8 / n
-        if any(k for k in series):
+        if any(k for k in series) and self._legend is None:
             self._legend = self.addLegend(offset=(-10, 10))
         for j, (label, vals) in enumerate(series.items()):
             xs = np.arange(len(vals)) - 0.4 + width * (j + 0.5)

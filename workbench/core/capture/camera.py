@@ -113,6 +113,7 @@ class CameraSource(FrameSource):
         self.name = f"camera:{self.index}"
         self._want = (width, height)
         self._cap = None
+        self._first: np.ndarray | None = None  # the probe frame read by open(), given out first
 
     def _missing(self, why: str) -> DeviceUnavailable:
         return DeviceUnavailable(

@@ -319,6 +319,10 @@ class Trainer:
         t_fit = time.perf_counter()
         nan_at: tuple[int, int] | None = None
 
+        threads_before = None
+        if cfg.threads and dev.type == "cpu":
+            threads_before = torch.get_num_threads()
+            torch.set_num_threads(int(cfg.threads))
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
         try:
@@ -351,11 +355,16 @@ class Trainer:
                     xb, yb = Xtr[idx], ytr[idx]
                     if not on_device:
                         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-                    with autocast():
+                    if use_amp:
+                        with autocast():
+                            out = model(xb)
+                            dl = head.loss(out, yb)
+                            pen = penalty_fn() if penalty_fn is not None else None
+                    else:  # no context manager in the CPU hot loop
                         out = model(xb)
                         dl = head.loss(out, yb)
                         pen = penalty_fn() if penalty_fn is not None else None
-                        loss = dl if pen is None else dl + pen
+                    loss = dl if pen is None else dl + pen
                     m = len(idx)
                     if check_each:
                         lv = loss.item()
@@ -442,6 +451,8 @@ class Trainer:
                     break
         finally:
             self._val = None
+            if threads_before is not None:
+                torch.set_num_threads(threads_before)
         model.eval()
         reason = self._stop_reason or "completed"
         result.stop_reason = reason

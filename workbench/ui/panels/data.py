@@ -385,6 +385,9 @@ class DataPanel(Panel):
             summary = summarize(ds)
         self.dataset, self.summary, self.splits = ds, summary, None
         self.request = dict(request or {"source": ds.source})
+        i = self.builtin_combo.findData(self.request.get("source"))
+        if i >= 0:
+            self.builtin_combo.setCurrentIndex(i)
         shape = "x".join(str(s) for s in ds.input_shape) or "text"
         self.info.setText(f"<b>{ds.name}</b> — {len(ds):,} samples, {ds.kind}, input {shape}, {summary.task}"
                           + (f"<br>{ds.description}" if ds.description else "")

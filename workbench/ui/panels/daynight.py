@@ -1020,7 +1020,11 @@ class DayNightPanel(Panel):
             self.banner.show_message("Train or load a model first.", "warning")
             return
         from workbench.core.studies.daynight.export import export_model
+        from workbench.core.studies.daynight.model import DayNightModel
 
+        if not isinstance(self.model, DayNightModel):
+            self.banner.show_message("This model was loaded from an export; it is already exported.", "info")
+            return
         self._start_job(export_model, self.model, folder, on_result=self._on_exported, label="Exporting…")
 
     @Slot(object)

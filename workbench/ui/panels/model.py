@@ -252,15 +252,18 @@ class ModelPanel(Panel):
             self.banner.show_message(str(e), "error")
             return
         self.banner.clear_message()
-        try:  # the settings the preset was designed with (the book's for the IMDB family)
-            from workbench.core.workflow import PRESET_TRAIN_DEFAULTS
-
-            key = "imdb" if name.startswith("imdb") else name
-            if key in PRESET_TRAIN_DEFAULTS:
-                self.set_train_settings({**self.train_settings(), **PRESET_TRAIN_DEFAULTS[key]})
-        except ImportError:
-            pass
+        self._apply_preset_training(name)
         self.ctx.status(f"Model preset {name}")
+
+    def _apply_preset_training(self, name: str) -> None:
+        """The training settings the preset was designed with (the book's for the IMDB family)."""
+        try:
+            from workbench.core.workflow import PRESET_TRAIN_DEFAULTS
+        except ImportError:
+            return
+        key = "imdb" if name.startswith("imdb") else name
+        if key in PRESET_TRAIN_DEFAULTS:
+            self.set_train_settings({**self.train_settings(), **PRESET_TRAIN_DEFAULTS[key]})
 
     @Slot()
     def _on_preset_action(self) -> None:
@@ -465,6 +468,8 @@ class ModelPanel(Panel):
                     spec.layers = spec.layers[:-1]
                 self.spec = spec
                 self._rebuild_list()
+                self._apply_preset_training(name)
+                self.ctx.set_model_spec(self.spec.copy())
         if self.task_combo.currentData() == "auto":
             self._apply_head(self.suggested_head())
         self._schedule()

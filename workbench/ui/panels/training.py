@@ -22,7 +22,8 @@ from workbench.ui.workers import TaskController
 
 REDRAW_MS = 33  # <= 30 Hz
 DIAGNOSIS_REFRESH_S = 5.0
-BATCH_REDRAW_S = 0.5  # the per-batch curve and the progress text: <= 2 Hz
+EPOCH_REDRAW_S = 0.5
+BATCH_REDRAW_S = 1.0  # the per-batch curve and the progress text: 1 Hz
 METRICS = ["accuracy", "f1", "precision", "recall", "auc", "mae"]
 MODES = [("train", "Train (hold-out, or K-fold CV when the split has folds)"),
          ("search", "Hyperparameter search (validation / CV only)")]
@@ -109,6 +110,7 @@ class TrainingPanel(Panel):
         self._drawn_version = -1
         self._drawn_epoch_version = -1
         self._last_batch_draw = 0.0
+        self._last_epoch_draw = 0.0
         self._last_progress = 0.0
         self._paused = False
         self._t_start = 0.0
@@ -323,6 +325,7 @@ class TrainingPanel(Panel):
         self.gallery = ImageGridWidget(64)
         gl.addWidget(self.gallery)
         self.eval_splitter.addWidget(gbox)
+        self.eval_splitter.setSizes([440, 200])
         evl.addWidget(self.eval_splitter, 1)
         self.tabs.addTab(ev, "Evaluation")
         self.remember_splitter("live", self.live_splitter)
@@ -511,9 +514,9 @@ class TrainingPanel(Panel):
     def redraw(self, force: bool = False) -> None:
         """Copy the buffer into the existing curves (timer-driven, <= 30 Hz).
 
-        Epoch points are drawn as soon as they arrive; the per-batch curve and the progress text at
-        most every BATCH_REDRAW_S; nothing is drawn while the panel is hidden (another panel is
-        shown), so training costs the GUI thread almost nothing then."""
+        Epoch points at most every EPOCH_REDRAW_S (short epochs), the per-batch curve and the
+        progress text at most every BATCH_REDRAW_S; nothing is drawn while the panel is hidden
+        (another panel is shown), so training costs the GUI thread almost nothing then."""
         b = self.buffer
         now = time.perf_counter()
         if not force and not self.isVisible():
@@ -524,6 +527,8 @@ class TrainingPanel(Panel):
         if b.version == self._drawn_version and not force:
             return
         epochs_new = force or b.epoch_version != self._drawn_epoch_version
+        if epochs_new and not force and now - self._last_epoch_draw < EPOCH_REDRAW_S:
+            epochs_new = False  # very short epochs: at most 2 chart updates a second
         if not epochs_new and now - self._last_batch_draw < BATCH_REDRAW_S:
             return
         self._drawn_version = b.version
@@ -533,8 +538,10 @@ class TrainingPanel(Panel):
         step = max(1, n // 1000)
         self.batch_curve.setData(np.asarray(b.batch_x[::step]), np.asarray(b.batch_smooth[::step]))
         if not epochs_new:
+            self._drawn_version = -1 if b.epoch_version != self._drawn_epoch_version else b.version
             return
         self._drawn_epoch_version = b.epoch_version
+        self._last_epoch_draw = now
         loss, vloss = b.series("loss"), b.series("val_loss")
         self.train_curve.setData(*loss)
         self.val_curve.setData(*vloss)

@@ -88,7 +88,10 @@ def _render_range(out, groups, start, stop, size, seed, tint):
 
 def _run_chunks(n: int, work: Callable[[int, int], None], progress, should_cancel, workers: int | None,
                 chunk: int = 64) -> None:
-    """Run ``work(start, stop)`` over chunks in a thread pool with progress and cancellation."""
+    """Run ``work(start, stop)`` over chunks in a thread pool with progress and cancellation.
+
+    Progress and cancellation are checked on the calling thread between chunks, so a GUI worker
+    can pass its callbacks straight through."""
     n_workers = workers or min(4, os.cpu_count() or 1)
     starts = list(range(0, n, chunk))
     done = 0
@@ -165,7 +168,8 @@ def write_folder(out_dir: str | os.PathLike, n: int = 10_000, size: int = 64, ba
                  should_cancel: Callable[[], bool] | None = None, workers: int | None = None) -> dict:
     """Write a class-per-folder data set (``out_dir/day/*.png``, ``out_dir/night/*.png``).
 
-    Images are rendered and encoded in parallel chunks (memory stays at one chunk per thread).
+    Images are rendered and encoded in chunks on a thread pool (memory stays at one chunk per
+    thread); encoding and file writes release the GIL, the numpy drawing mostly does not.
     File names carry the subgroup (``000123_dusk.png``) so it survives the round trip; a
     ``groups.csv`` lists them too. Returns a summary dict (counts per class and group).
     """
