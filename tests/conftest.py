@@ -21,3 +21,24 @@ def _torch_single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_thread_left():
+    """Fail a test that leaves a worker QThread running (they print "QThread destroyed" later).
+    Only UI tests start workers; the check costs nothing where workbench.ui.workers was never imported."""
+    import sys
+
+    yield
+    if "workbench.ui.workers" in sys.modules:
+        from workbench.ui.testing import check_no_thread_left
+
+        check_no_thread_left()
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    """A fresh settings folder (WORKBENCH_CONFIG_DIR) for the test."""
+    d = tmp_path / "config"
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(d))
+    return d

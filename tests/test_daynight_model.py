@@ -17,17 +17,6 @@ from workbench.core.studies.daynight.model import (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # the test machine's cores are shared: one thread is many times faster than two fighting
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data():
     return generate_dataset(400, 32, hard_share=0.2, seed=11)

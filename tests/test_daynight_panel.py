@@ -3,7 +3,6 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from workbench.ui.testing import no_thread_leak  # noqa: F401,E402  (autouse fixture)
 
 
 @pytest.fixture

@@ -55,3 +55,24 @@ def test_stop_cancels_the_running_experiment(panel, qtbot):
     assert "protocols" not in panel.results
     assert panel.view.status.text() == "stopped"
     assert panel.view.run_fast.isEnabled()
+
+
+def test_guide_records_answers_and_metric_in_the_project_state(panel, qtbot):
+    panel.list.setCurrentRow(0)
+    combo = panel.guide.findChildren(type(panel.view.chart_choice))[0]
+    combo.setCurrentText("ROC AUC")
+    qtbot.waitUntil(lambda: any("You measure success with ROC AUC" in l.text()
+                                for l in panel.guide.findChildren(type(panel.view.title))))
+    from PySide6.QtWidgets import QLineEdit
+
+    edit = [e for e in panel.guide.findChildren(QLineEdit) if e.property("step") == 1][0]
+    edit.setText("Predict the digit from an 8x8 image")
+    edit.editingFinished.emit()
+    st = panel.state()
+    assert st["guide"] == {"answers": {"1": "Predict the digit from an 8x8 image"}, "metric": "ROC AUC"}
+    p2 = ExperimentsPanel(AppContext())
+    qtbot.addWidget(p2)
+    p2.restore(st)
+    p2.list.setCurrentRow(0)
+    assert [e.text() for e in p2.guide.findChildren(QLineEdit) if e.property("step") == 1] == ["Predict the digit from an 8x8 image"]
+    p2.shutdown()

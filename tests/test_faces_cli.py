@@ -1,29 +1,15 @@
 """``workbench faces`` subcommands end to end on tiny generated data."""
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _run(*argv) -> int:
-    from workbench.studies_cli import faces
+    from workbench.cli import main
 
-    parser = argparse.ArgumentParser(prog="workbench")
-    faces.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["faces", *map(str, argv)])
-    return args.func(args)
+    return main(["faces", *map(str, argv)])
 
 
 def test_faces_cli_generate_train_enroll_identify_cluster(tmp_path, capsys):

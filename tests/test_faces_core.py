@@ -15,17 +15,6 @@ from workbench.core.studies.faces import dlib_encoder as dlib_mod
 from workbench.core.studies.faces.synth import (augment_photo, drawn_people, face_video_frames, lfw_faces,
                                                 photo_people, scene_with_face, write_video)
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one thread is as fast, and far faster when the machine's cores are busy."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 SMALL = dict(image_size=32, width=8, embedding_dim=32, batch_size=50, lr=3e-3)
 
 

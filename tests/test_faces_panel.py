@@ -7,18 +7,6 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from workbench.ui.testing import no_thread_leak  # noqa: E402,F401  (autouse fixture)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one thread is as fast, and far faster when the machine's cores are busy."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture

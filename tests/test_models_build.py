@@ -18,16 +18,6 @@ from workbench.core.models import (
 L = LayerSpec.make
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # tiny models: one thread is faster, and on a loaded 2-core machine OpenMP spin-waits with 2 threads
-    # made a 60-step loop take a minute instead of a second
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _spec(*layers):
     return ModelSpec(list(layers))
 

@@ -8,16 +8,6 @@ from workbench.core.errors import SpecError, TrainingError
 from workbench.core.models import TASKS, Head, check_head, default_head, infer_task
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # tiny models: one thread is faster, and on a loaded 2-core machine OpenMP spin-waits with 2 threads
-    # made a 60-step loop take a minute instead of a second
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.mark.parametrize("y, names, task", [
     (np.array([0, 1, 1, 0]), ["neg", "pos"], "binary"),
     (np.array([0, 1, 1, 0]), None, "binary"),

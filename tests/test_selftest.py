@@ -7,7 +7,6 @@ import pytest
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
-from workbench.ui.testing import config_dir, no_thread_leak  # noqa: E402,F401  (fixtures)
 
 
 def _missing_panel_modules() -> list[str]:

@@ -11,16 +11,6 @@ from workbench.studies_cli import trigger_word as cli
 SR = 16000
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_cli_generate_train_evaluate(tmp_path, capsys):
     clips = tmp_path / "c.npz"
     assert cli.main(["generate", str(clips), "--n", "6", "--material", "synthetic", "--clip-seconds", "2"]) == 0

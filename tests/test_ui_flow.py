@@ -6,7 +6,6 @@ import pytest
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
-from workbench.ui.testing import config_dir, no_thread_leak  # noqa: E402,F401  (fixtures)
 
 LOAD_TIMEOUT = 60_000
 TRAIN_TIMEOUT = 180_000

@@ -10,7 +10,6 @@ import pytest
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
-from workbench.ui.testing import config_dir, no_thread_leak  # noqa: E402,F401  (fixtures)
 
 CORE_PANELS = ("Data", "Model", "Train")
 

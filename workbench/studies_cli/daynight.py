@@ -17,7 +17,6 @@ import json
 import sys
 import time
 
-from workbench.core.errors import WorkbenchError
 
 NAME = "daynight"
 
@@ -71,7 +70,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     lv.add_argument("model")
     lv.add_argument("--source", default="camera:0")
     lv.add_argument("--frames", type=int, default=100, help="stop after this many readings (0: until the end)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p
 
 
@@ -109,18 +108,8 @@ def _load_any(path):
     return DayNightModel.load(p)
 
 
+
 def run(args) -> int:
-    try:
-        return _run(args)
-    except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-def _run(args) -> int:
     cmd = args.daynight_cmd
     if cmd == "generate":
         from workbench.core.studies.daynight.data import write_folder
@@ -246,11 +235,9 @@ def _train(args) -> int:
 
 def main(argv=None) -> int:
     """Run this subcommand on its own: ``python -m workbench.studies_cli.daynight train ...``."""
-    parser = argparse.ArgumentParser(prog="workbench")
-    sub = parser.add_subparsers(dest="command")
-    register(sub)
-    args = parser.parse_args([NAME, *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    from workbench.cli import main as cli_main
+
+    return cli_main([NAME, *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -43,42 +43,38 @@ def _progress(done: int, total: int, text: str) -> None:
 def run(args) -> int:
     from workbench.core.experiments import get_experiment, list_experiments, run_experiment
 
-    try:
-        if args.name == "list":
-            for e in list_experiments():
-                print(f"{e.number:>2}. {e.name:<22} {e.title}")
-            return 0
-        if args.name == "guide":
-            from workbench.core.experiments.guide import check_steps, state_from_project
-
-            if not args.project:
-                raise WorkbenchError("Give the project folder: workbench experiment guide --project DIR")
-            steps = check_steps(state_from_project(args.project))
-            if args.json:
-                print(json.dumps([s.to_dict() for s in steps]))
-            else:
-                for s in steps:
-                    print(f"[{'x' if s.done else ' '}] {s.number}. {s.title}: {s.message}")
-            return 0
-        exp = get_experiment(args.name)
-        result = run_experiment(exp.name, full=args.full, seed=args.seed,
-                                progress=None if args.json and not sys.stderr.isatty() else _progress)
-        if args.report:
-            from workbench.core.experiments.report import experiment_report_html, save_report
-
-            save_report(args.report, experiment_report_html([result], explanations={exp.name: exp.explanation}))
-        if args.json:
-            from workbench.core.jsonio import to_json
-
-            print(to_json(result.to_dict(), indent=None))
-        else:
-            print(f"{exp.number}. {exp.title} ({result.mode} mode, {result.seconds:.0f} s)\n")
-            for row in result.table:
-                print("  " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()))
-            print("\n" + ("Conclusion: " if result.agrees else "Contradicts the lesson: ") + result.conclusion)
-            if args.report:
-                print(f"Report written to {args.report}")
+    if args.name == "list":
+        for e in list_experiments():
+            print(f"{e.number:>2}. {e.name:<22} {e.title}")
         return 0
-    except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    if args.name == "guide":
+        from workbench.core.experiments.guide import check_steps, state_from_project
+
+        if not args.project:
+            raise WorkbenchError("Give the project folder: workbench experiment guide --project DIR")
+        steps = check_steps(state_from_project(args.project))
+        if args.json:
+            print(json.dumps([s.to_dict() for s in steps]))
+        else:
+            for s in steps:
+                print(f"[{'x' if s.done else ' '}] {s.number}. {s.title}: {s.message}")
+        return 0
+    exp = get_experiment(args.name)
+    result = run_experiment(exp.name, full=args.full, seed=args.seed,
+                            progress=None if args.json and not sys.stderr.isatty() else _progress)
+    if args.report:
+        from workbench.core.experiments.report import experiment_report_html, save_report
+
+        save_report(args.report, experiment_report_html([result], explanations={exp.name: exp.explanation}))
+    if args.json:
+        from workbench.core.jsonio import to_json
+
+        print(to_json(result.to_dict(), indent=None))
+    else:
+        print(f"{exp.number}. {exp.title} ({result.mode} mode, {result.seconds:.0f} s)\n")
+        for row in result.table:
+            print("  " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()))
+        print("\n" + ("Conclusion: " if result.agrees else "Contradicts the lesson: ") + result.conclusion)
+        if args.report:
+            print(f"Report written to {args.report}")
+    return 0

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.core.errors import DataError, WorkbenchError
+from workbench.core.errors import DataError
 
 NAME = "faces"
 COMMANDS = ("generate", "enroll", "train-encoder", "evaluate", "verify", "identify", "cluster")
@@ -110,19 +110,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     project(c)
     c.add_argument("--encoder", default="own", choices=["own", "dlib"])
     c.add_argument("--json", action="store_true")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p
 
-
-def run(args) -> int:
-    try:
-        return _run(args)
-    except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 def _load_encoder(kind: str, project: str):
@@ -165,7 +155,7 @@ def _progress(label):
     return cb
 
 
-def _run(args) -> int:
+def run(args) -> int:
     cmd = args.faces_cmd
     if cmd == "generate":
         return _generate(args)
@@ -386,3 +376,14 @@ def _cluster(args) -> int:
         for f, why in skipped:
             print(f"skipped {f}: {why}", file=sys.stderr)
     return 0
+
+
+def main(argv=None) -> int:
+    """Run this subcommand on its own: ``python -m workbench.studies_cli.faces ...``."""
+    from workbench.cli import main as cli_main
+
+    return cli_main([NAME, *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

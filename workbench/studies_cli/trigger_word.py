@@ -21,7 +21,6 @@ import json
 import sys
 import time
 
-from workbench.core.errors import WorkbenchError
 
 NAME = "trigger"
 
@@ -81,19 +80,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     common(e)
     e.set_defaults(seed=1000)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p
 
-
-def run(args) -> int:
-    try:
-        return _run(args)
-    except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 def load_material(spec: str, sample_rate: int = 16000):
@@ -123,7 +112,7 @@ def _threads(args) -> None:
         torch.set_num_threads(int(args.threads))
 
 
-def _run(args) -> int:
+def run(args) -> int:
     from workbench.core.studies import trigger_word as tw
 
     cmd = args.trigger_cmd
@@ -218,11 +207,9 @@ def _detect(args, tw) -> int:
 
 def main(argv=None) -> int:
     """Run this subcommand on its own: ``python -m workbench.studies_cli.trigger_word train ...``."""
-    parser = argparse.ArgumentParser(prog="workbench")
-    sub = parser.add_subparsers(dest="command")
-    register(sub)
-    args = parser.parse_args([NAME, *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    from workbench.cli import main as cli_main
+
+    return cli_main([NAME, *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -223,6 +223,8 @@ class GuideView(QWidget):
         self.scale_btn.clicked.connect(panel.scale_up)
         self._rows: list[QWidget] = []
 
+    METRICS = ["", "accuracy", "ROC AUC", "F1", "precision", "recall", "MAE", "MSE"]
+
     def refresh(self) -> None:
         from workbench.core.experiments.guide import check_steps
 
@@ -232,7 +234,9 @@ class GuideView(QWidget):
         self._rows = []
         for st in check_steps(self.panel.guide_state()):
             row = QWidget()
-            h = QHBoxLayout(row)
+            outer = QVBoxLayout(row)
+            outer.setContentsMargins(0, 4, 0, 4)
+            h = QHBoxLayout()
             mark = "✔" if st.done else "•"
             lbl = QLabel(f"<b>{mark} {st.number}. {st.title}</b><br>{st.message}")
             lbl.setWordWrap(True)
@@ -243,8 +247,36 @@ class GuideView(QWidget):
                 b.setProperty("panel_title", st.panel)
                 b.clicked.connect(self.panel._go_to_panel)
                 h.addWidget(b)
+            outer.addLayout(h)
+            # the user's own answer to the step's question, kept in the project
+            a = QHBoxLayout()
+            if st.number == 2:
+                combo = QComboBox()
+                combo.addItems(self.METRICS)
+                combo.setCurrentText(self.panel.guide_metric or "")
+                combo.setProperty("step", 2)
+                combo.currentTextChanged.connect(self.panel._on_metric_chosen)
+                a.addWidget(QLabel("My measure of success:"))
+                a.addWidget(combo)
+            edit = QLineEdit(self.panel.guide_answers.get(str(st.number), ""))
+            edit.setPlaceholderText(GUIDE_QUESTIONS.get(st.number, "Your notes for this step"))
+            edit.setProperty("step", st.number)
+            edit.editingFinished.connect(self.panel._on_answer_edited)
+            a.addWidget(edit, 1)
+            outer.addLayout(a)
             self.steps_box.addWidget(row)
             self._rows.append(row)
+
+
+GUIDE_QUESTIONS = {
+    1: "What will you predict, from what inputs? What data do you have?",
+    2: "Why this measure? (e.g. classes are balanced / rare positives matter)",
+    3: "Why this protocol? (amount of data, time order)",
+    4: "What did you do to the inputs? (scaling, missing values, vocabulary)",
+    5: "What does the dumb baseline score, and what does your model score?",
+    6: "Which model overfit, from which epoch?",
+    7: "What did you try against overfitting, and what worked?",
+}
 
 
 class ExperimentsPanel(Panel):
@@ -257,6 +289,8 @@ class ExperimentsPanel(Panel):
 
         self.experiments = list_experiments()
         self.results: dict[str, dict] = {}
+        self.guide_answers: dict[str, str] = {}
+        self.guide_metric: str = ""
         self.tasks = TaskController(self)
         self.bridge = TrainingBridge(self)
         self.buffer = TrainingBuffer(self)
@@ -335,7 +369,25 @@ class ExperimentsPanel(Panel):
     def guide_state(self) -> dict:
         from workbench.core.experiments.guide import state_from_context
 
-        return state_from_context(self.ctx)
+        st = state_from_context(self.ctx)
+        st["answers"] = dict(self.guide_answers)
+        st["metric"] = self.guide_metric or None
+        return st
+
+    @Slot(str)
+    def _on_metric_chosen(self, text: str) -> None:
+        self.guide_metric = text
+        self.ctx.mark_dirty()
+        QTimer.singleShot(0, self.guide.refresh)  # not while the combo that sent this is being deleted
+
+    @Slot()
+    def _on_answer_edited(self) -> None:
+        edit = self.sender()
+        step = str(edit.property("step"))
+        text = edit.text().strip()
+        if self.guide_answers.get(step, "") != text:
+            self.guide_answers[step] = text
+            self.ctx.mark_dirty()
 
     # -- running ---------------------------------------------------------------------------------
     def run_fast(self) -> None:
@@ -515,10 +567,14 @@ class ExperimentsPanel(Panel):
         self.tasks.stop_and_wait()
 
     def state(self) -> dict:
-        return {"selected": self.current_name(), "results": self.results}
+        return {"selected": self.current_name(), "results": self.results,
+                "guide": {"answers": self.guide_answers, "metric": self.guide_metric}}
 
     def restore(self, state: dict) -> None:
         self.results = dict((state or {}).get("results") or {})
+        guide = (state or {}).get("guide") or {}
+        self.guide_answers = {str(k): str(v) for k, v in (guide.get("answers") or {}).items()}
+        self.guide_metric = str(guide.get("metric") or "")
         sel = (state or {}).get("selected")
         if sel:
             self.select_experiment(sel)

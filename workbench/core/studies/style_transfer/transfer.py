@@ -103,7 +103,8 @@ def _to_tensor(img: np.ndarray) -> torch.Tensor:
     if img.ndim != 3 or img.shape[2] < 3:
         raise WorkbenchError(f"Expected an RGB image (H, W, 3), got shape {img.shape}.")
     # contiguous NCHW: L-BFGS flattens the gradient with view(), which needs standard strides
-    return (torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255).contiguous()
+    # np.array copies: sample photos can be read-only arrays, which torch.from_numpy warns about
+    return (torch.from_numpy(np.array(img[..., :3], dtype=np.uint8)).permute(2, 0, 1)[None].float() / 255).contiguous()
 
 
 def working_size(h: int, w: int, size: int) -> tuple[int, int]:
