@@ -374,7 +374,7 @@ class Trainer:
                         if pen is None:
                             sum_dl += lv * m
                         else:
-                            pv = float(pen)
+                            pv = float(pen.detach())
                             sum_dl += (lv - pv) * m
                             sum_pen += pv * m
                     else:
