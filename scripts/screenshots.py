@@ -4,7 +4,12 @@ Loads the digits, makes a split, picks the digits CNN, trains two runs (the seco
 learning rate) so the charts, run history and evaluation have something to show, then saves one
 PNG per panel (and per interesting tab) in docs/screenshots/.
 
+The case-study panels are shown at work too: Day & Night (a generated set, a trained model's results, the
+live P(day) gauge), Faces (generated people enrolled, the demo feed with names, the encoder evaluation),
+Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
+        [--only daynight,faces,trigger,style]   # just some of the case studies (quicker while iterating)
 """
 from __future__ import annotations
 
@@ -25,12 +30,167 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+CASE_STUDY_TITLES = ("Day & Night", "Faces", "Trigger word", "Style transfer")
+
+
+def case_studies(w, which, shot, wait_until, settle) -> None:
+    """Drive each case-study panel through its own public methods and shoot it at work."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, min(2, threads)))
+    work = Path(tempfile.mkdtemp(prefix="wb-shots-"))
+    if "daynight" in which:
+        _daynight(w, work, shot, wait_until, settle)
+    if "faces" in which:
+        _faces(w, work, shot, wait_until, settle)
+    if "trigger" in which:
+        _trigger(w, work, shot, wait_until, settle)
+    if "style" in which:
+        _style(w, work, shot, wait_until, settle)
+    torch.set_num_threads(threads)
+
+
+def _daynight(w, work, shot, wait_until, settle) -> None:
+    p = w.show_panel("Day & Night")
+    p.on_shown()
+    p.n_spin.setValue(1500)
+    p.size_combo.setCurrentText("32")
+    p.hard_spin.setValue(0.6)  # dusk, dawn, overcast, lit cities: a few mistakes for the Results page
+    p.generate()
+    wait_until(lambda: p._job is None, what="the day/night scenes")
+    p.go("data")
+    shot("day-night")
+    p.epochs_spin.setValue(2)
+    p.batch_spin.setValue(64)
+    p.train()
+    wait_until(lambda: p._job is None, what="day/night training")
+    p.go("results")
+    shot("day-night-results")
+    import cv2
+
+    files = work / "daynight-files"
+    files.mkdir()
+    paths = []
+    for i in range(6):  # a few scenes as files, classified like a user's photos
+        path = files / f"scene_{i + 1}.png"
+        cv2.imwrite(str(path), p.dataset.X[i][:, :, ::-1])
+        paths.append(str(path))
+    p.go("use")
+    p.classify(paths)
+    wait_until(lambda: p._job is None, what="classifying files")
+    p.source_combo.setCurrentText("synthetic:cycle")
+    p.toggle_live()
+    wait_until(lambda: p.last_reading is not None and p.last_reading.get("image") is not None,
+               what="the live P(day) gauge")
+    shot("day-night-live")
+    p.stop_live()
+    wait_until(lambda: p._live_handle is None, what="the live feed to stop")
+    p.go("data")
+
+
+def _faces(w, work, shot, wait_until, settle) -> None:
+    import cv2
+    import numpy as np
+
+    from workbench.core.studies.faces.synth import augment_photo, lfw_faces, scene_with_face
+
+    p = w.show_panel("Faces")
+    p.people_spin.setValue(16)
+    p.shots_spin.setValue(6)
+    p.epochs_spin.setValue(4)
+    p.size_combo.setCurrentText("32")
+    p.start_training()
+    wait_until(lambda: p.train_btn.isEnabled() and p.trainer is None, what="the face encoder")
+    # the three people of the demo feed, enrolled from a folder of photos each
+    people = work / "people"
+    rng = np.random.default_rng(0)
+    for name, idx in (("Ada", 30), ("Ben", 31), ("Cleo", 32)):
+        (people / name).mkdir(parents=True)
+        for i in range(3):
+            img = scene_with_face(augment_photo(lfw_faces()[idx], rng, 64, 0.2), face_px=170)
+            cv2.imwrite(str(people / name / f"{i}.png"), img[..., ::-1])
+    p._gallery_op("people", str(people))
+    wait_until(lambda: p.gallery is not None and len(p.gallery) == 3 and p.import_btn.isEnabled(),
+               what="the gallery import")
+    p.people_list.setCurrentRow(0)
+    p.tabs.setCurrentIndex(0)
+    p.source_combo.setCurrentText("demo")
+    p.start_live()
+
+    def named(n):
+        faces = p._last_faces.faces if p._last_faces is not None else []
+        return sum(f.name in ("Ada", "Ben", "Cleo") for f in faces) >= n
+
+    wait_until(lambda: p.live.frames >= 12 and named(2), what="the demo feed")
+    frames = p.live.frames
+    try:  # all three named is the nicer picture; the faces drift, so give it a few seconds of frames
+        wait_until(lambda: named(3), timeout_ms=15_000, what="three named faces")
+    except TimeoutError:
+        print(f"only two of three faces named after {p.live.frames - frames} more frames", flush=True)
+    shot("faces")
+    p.tabs.setCurrentIndex(1)
+    p.splitter.setSizes([480, 800])
+    scroll = p.tabs.currentWidget()
+    settle()
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())  # the ROC and histograms
+    scroll.ensureWidgetVisible(p.eval_label)
+    frames = p.live.frames
+    wait_until(lambda: p.live.frames >= frames + 3, what="frames scaled to the narrower video")
+    shot("faces-evaluation")
+    p.stop_live()
+    wait_until(lambda: p._live_job is None, what="the demo feed to stop")
+    p.splitter.setSizes([760, 520])
+    p.tabs.setCurrentIndex(0)
+
+
+def _trigger(w, work, shot, wait_until, settle) -> None:
+    from workbench.core.capture.audio import write_wav
+    from workbench.core.studies.trigger_word.synthesis import demo_stream
+
+    p = w.show_panel("Trigger word")
+    p.load_demo()
+    wait_until(lambda: p._job is None, what="the trigger-word demo set")
+    p.tabs.setCurrentIndex(0)
+    for kind in ("backgrounds", "negatives", "positives"):  # the chart shows the last one picked: the word
+        p.kind_lists[kind].setCurrentRow(0)
+    shot("trigger-word")
+    p.n_clips.setValue(40)
+    p.n_val.setValue(8)
+    p.generate()
+    wait_until(lambda: p._job is None, what="the training clips")
+    p.tabs.setCurrentIndex(1)
+    p.load_demo_model()  # the clip view overlays its prediction on the labels
+    p.show_clip(1)
+    shot("trigger-word-clip")
+    audio, _, _ = demo_stream(p.material, p.model.config, 12.0, seed=0)  # fits the 12 s trace
+    wav = write_wav(work / "demo-stream.wav", audio, p.model.config.sample_rate)
+    p.tabs.setCurrentIndex(3)
+    p.start_detection(str(wav), realtime=False)
+    wait_until(lambda: p._det_handle is None, what="detection on a WAV file")
+    shot("trigger-word-detect")
+    p.tabs.setCurrentIndex(0)
+
+
+def _style(w, work, shot, wait_until, settle) -> None:
+    p = w.show_panel("Style transfer")
+    p.size_spin.setValue(192)
+    p.steps_spin.setValue(60)
+    p.every_spin.setValue(5)
+    p.start()
+    wait_until(lambda: not p.busy, what="style transfer")
+    p._redraw_charts()
+    shot("style-transfer")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
+    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style")
     args = ap.parse_args(argv)
+    only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.lower().split("x"))
@@ -47,6 +207,24 @@ def main(argv=None) -> int:
         signal.connect(loop.quit)
         QTimer.singleShot(timeout_ms, loop.quit)
         loop.exec()
+
+    def wait_until(predicate, timeout_ms=300_000, what="a worker"):
+        """Run the event loop until ``predicate()`` holds (checked between events, no sleeping)."""
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setInterval(50)
+        timer.timeout.connect(lambda: predicate() and loop.quit())
+        give_up = QTimer()
+        give_up.setSingleShot(True)
+        give_up.timeout.connect(loop.quit)
+        timer.start()
+        give_up.start(timeout_ms)
+        if not predicate():
+            loop.exec()
+        timer.stop()
+        give_up.stop()
+        if not predicate():
+            raise TimeoutError(f"waited {timeout_ms / 1000:.0f} s for {what}")
 
     def settle():
         for _ in range(5):
@@ -66,6 +244,12 @@ def main(argv=None) -> int:
     w.show()
     w.start()
     w.ctx.wait_device_probe(120)  # the status bar shows the device, not "probing…"
+    if only:
+        case_studies(w, only, shot, wait_until, settle)
+        w.close()
+        app.processEvents()
+        print(f"{len(saved)} screenshots in {out}")
+        return 0
     data = w.show_panel("Data")
     data.load({"source": "builtin:digits"})
     wait_for(data.preview_ready)
@@ -119,7 +303,10 @@ def main(argv=None) -> int:
         shot(f"train-{tab}")
     train.tabs.setCurrentIndex(0)
 
+    case_studies(w, {"daynight", "faces", "trigger", "style"}, shot, wait_until, settle)
     for title in w.panel_titles()[3:]:
+        if title in CASE_STUDY_TITLES:
+            continue
         panel = w.show_panel(title)
         settle()
         if title == "Experiments":

@@ -311,9 +311,16 @@ def _devices(report: Report, win, app) -> None:
         state = "present" if info.kind != "cpu" else "absent"
         return f"{state}: {info.label()} (status bar agrees)"
 
+    def dlib() -> str:  # optional extra: bundled when installed at build time
+        from workbench.core.studies.faces.dlib_encoder import dlib_status
+
+        ok, msg = dlib_status()
+        return ("present: " if ok else "absent: ") + msg
+
     probe("camera", camera)
     probe("microphone", microphone)
     probe("GPU", gpu)
+    probe("face encoder", dlib)
 
 
 def _header() -> str:
@@ -436,8 +443,11 @@ def install_startup_probe(stream: TextIO | None = None) -> None:
 
     def say(text: str) -> None:
         s = stream if stream is not None else sys.stdout
-        s.write(f"{text} {time.time():.6f}\n")
-        s.flush()
+        try:
+            s.write(f"{text} {time.time():.6f}\n")
+            s.flush()
+        except (OSError, ValueError, AttributeError):  # reader gone / no console: still quit below
+            pass
 
     class FirstPaint(QObject):
         def __init__(self, window):

@@ -1,8 +1,9 @@
 """Background jobs for the GUI: a worker QObject moved to a QThread, owned by a controller.
 
 Rules (see DESIGN.md): the worker never touches widgets; payloads are small and owned (numpy
-arrays are copied before emit); the controller keeps references, wires finished -> quit ->
-deleteLater, and on shutdown asks the job to stop and waits. No lambdas on cross-thread
+arrays are copied before emit); the controller keeps references, wires finished -> quit, deletes
+the finished QThread with deleteLater and releases the worker on the GUI thread once its thread has
+ended, and on shutdown asks the job to stop and waits. No lambdas on cross-thread
 connections, no slots on QThread subclasses, no terminate().
 
 Typical use inside a panel::
@@ -238,7 +239,10 @@ class TaskController(QObject):
         # Direct: quit() is thread-safe, and a queued quit would never arrive while the GUI thread
         # blocks in stop_and_wait().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
+        # No worker.deleteLater(): the worker is owned by Python, and a deferred delete run by the
+        # finishing thread raced the GUI thread's release of the wrapper (a segfault under load).
+        # The controller drops its reference once the thread has finished, so the worker is
+        # destroyed on the GUI thread when nothing can touch it any more.
         thread.finished.connect(self._on_thread_finished)
         handle.finished.connect(self._on_handle_finished)
         self._jobs.append((thread, worker))

@@ -227,7 +227,10 @@ class DayNightPanel(Panel):
         split.addWidget(self.nav)
         self.pages = QStackedWidget()
         split.addWidget(self.pages)
+        split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
+        split.setCollapsible(0, False)
+        split.setSizes([self.nav.maximumWidth(), 4 * self.nav.maximumWidth()])  # no gap beside the list
         builders = {"data": self._page_data, "split": self._page_split, "bias": self._page_bias,
                     "input": self._page_input, "output": self._page_output,
                     "architecture": self._page_architecture, "loss": self._page_train,
@@ -489,11 +492,11 @@ class DayNightPanel(Panel):
         row = QHBoxLayout()
         self.groups_table = _table(["group", "class", "n", "accuracy", "errors", "mean P(day)"])
         self.groups_chart = BarChart("Test accuracy per subgroup")
-        row.addWidget(self.groups_table, 1)
-        row.addWidget(self.groups_chart, 1)
+        row.addWidget(self.groups_table, 2)
+        row.addWidget(self.groups_chart, 3)  # room for the group names under the bars
         lay.addLayout(row, 1)
         lay.addWidget(QLabel("Misclassified test images, most confident mistakes first:"))
-        self.wrong_grid = ImageGridWidget(thumb=72)
+        self.wrong_grid = ImageGridWidget(thumb=84)  # captions like "night→day 100%" fit
         lay.addWidget(self.wrong_grid, 1)
 
     def _page_use(self, lay) -> None:
@@ -584,6 +587,7 @@ class DayNightPanel(Panel):
         job.progress.connect(self._on_progress)
         job.error.connect(self._on_error)
         job.cancelled.connect(self._on_cancelled)
+        job.result.connect(self._on_job_result)
         if on_result is not None:
             job.result.connect(on_result)
         job.finished.connect(self._on_job_finished)
@@ -595,6 +599,10 @@ class DayNightPanel(Panel):
             self.progress.setValue(int(100 * done / total))
         if text:
             self.status.setText(text)
+
+    @Slot(object)
+    def _on_job_result(self, _result) -> None:
+        self.progress.setValue(100)  # done, whatever the last progress step said
 
     @Slot(str)
     def _on_error(self, msg: str) -> None:
@@ -818,6 +826,9 @@ class DayNightPanel(Panel):
         acc = rows[-1]["accuracy"]
         _fill(self.groups_table, [[r["group"], r["label"], r["n"], r["accuracy"], r["errors"],
                                    f"{r.get('mean_p_day', float('nan')):.3f}"] for r in rows])
+        t = self.groups_table
+        t.resizeColumnsToContents()  # the chart beside it takes the rest, the table is never cut
+        t.setMinimumWidth(t.horizontalHeader().length() + 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width())
         names = [r["group"] for r in rows]
         self.groups_chart.set_bars(names, [r["accuracy"] for r in rows])
         wrong = misclassified(o.test_idx, o.y_test, pred, o.p_day_test, o.model.class_names, groups, limit=60)

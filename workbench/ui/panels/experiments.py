@@ -18,6 +18,14 @@ from workbench.ui.workers import TaskController
 GUIDE_KEY = "__guide__"
 
 
+def _two_lines(label: str, longest: int = 12) -> str:
+    words = label.split(" ")
+    if len(label) <= longest or len(words) < 2:
+        return label
+    cut = min(range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - len(" ".join(words[k:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+
+
 class ChartRelay(QObject):
     """Carries chart dicts from the experiment's worker thread to the GUI thread.
 
@@ -128,6 +136,7 @@ class ExperimentView(QWidget):
         tabs.addTab(self.live_plot, "Live training")
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)  # row numbers say nothing here
         tabs.addTab(self.table, "Figures")
         self.tabs = tabs
         lay.addWidget(tabs, 1)
@@ -181,7 +190,8 @@ class ExperimentView(QWidget):
         self.table.clear()
         self.table.setColumnCount(len(cols))
         self.table.setRowCount(len(rows))
-        self.table.setHorizontalHeaderLabels(cols)
+        # long column names on two lines: the columns fit the numbers, not the words
+        self.table.setHorizontalHeaderLabels([_two_lines(c) for c in cols])
         for i, r in enumerate(rows):
             for j, c in enumerate(cols):
                 v = r.get(c)

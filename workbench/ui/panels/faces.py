@@ -56,9 +56,12 @@ def _plot(title: str, xlabel: str, ylabel: str):
     w.setTitle(title, color="k")
     w.setLabel("bottom", xlabel)
     w.setLabel("left", ylabel)
+    for side in ("left", "bottom"):
+        w.getAxis(side).enableAutoSIPrefix(False)  # "loss (x0.001)" over 100..190 reads worse than 0.1..0.19
     w.showGrid(x=True, y=True, alpha=0.3)
     w.addLegend(offset=(-10, 10))
     w.setMinimumHeight(170)
+    w.setMaximumHeight(300)  # in a scrolling column: a chart the height of the window hides the next one
     return w
 
 
@@ -296,8 +299,15 @@ class FacesPanel(Panel):
         self.people_list = QListWidget()
         self.people_list.currentRowChanged.connect(self._show_person)
         lay.addWidget(self.people_list, 1)
+        lay.addWidget(QLabel("Photos of the selected person:"))
         self.person_thumbs = thumb_list()
-        lay.addWidget(self.person_thumbs)
+        # a person has up to 40 photos: wrap them over the room a long empty name list would waste
+        self.person_thumbs.setWrapping(True)
+        self.person_thumbs.setFlow(QListWidget.Flow.LeftToRight)
+        self.person_thumbs.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.person_thumbs.setMinimumHeight(THUMB + 24)
+        self.person_thumbs.setMaximumHeight(16777215)
+        lay.addWidget(self.person_thumbs, 1)
         row = QHBoxLayout()
         self.add_folder_btn = QPushButton("Add photos…")
         self.add_folder_btn.setToolTip("Enroll a person from a folder of their photos")

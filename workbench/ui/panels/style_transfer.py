@@ -503,7 +503,9 @@ class StyleTransferPanel(Panel):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(side)
-        scroll.setMinimumWidth(330)
+        # wide enough for the controls: no horizontal scroll bar, no squeezed labels
+        scroll.setMinimumWidth(max(330, side.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                                   + 2 * scroll.frameWidth()))
         split.addWidget(scroll)
 
         right = QWidget()
@@ -538,6 +540,11 @@ class StyleTransferPanel(Panel):
         self.speed_plot = pg.PlotWidget(title="Iterations / s")
         self.speed_plot.setLabel("bottom", "iteration")
         self._speed_curve = self.speed_plot.plot([], [], pen=pg.mkPen(color(4), width=2))
+        # before the first run: the iterations to come and a plausible loss span, not a bare 0..1
+        for pl in (self.loss_plot, self.speed_plot):
+            pl.setXRange(0, self.steps_spin.value())
+        self.loss_plot.setYRange(-2, 2)  # log axis: 0.01 .. 100
+        self.speed_plot.setYRange(0, 10)
         cl.addWidget(self.loss_plot, 2)
         cl.addWidget(self.speed_plot, 1)
         vs.addWidget(charts)
@@ -667,7 +674,7 @@ class StyleTransferPanel(Panel):
         vgg = self.backbone() == "vgg19"
         self.weights_btn.setEnabled(vgg)
         self.weights_label.setText((Path(self.weights_path).name if self.weights_path else "not chosen") if vgg
-                                   else "ships with Workbench")
+                                   else "bundled")
 
     def style_layers(self) -> list[str]:
         return [self.style_layers_list.item(i).text() for i in range(self.style_layers_list.count())
@@ -795,6 +802,9 @@ class StyleTransferPanel(Panel):
             ok = y > 0  # log axis
             c.setData(it[ok], y[ok])
         self._speed_curve.setData(it, np.asarray(self._hist["its_per_s"], float))
+        if it.size:
+            self.loss_plot.enableAutoRange()
+            self.speed_plot.enableAutoRange()
 
     @Slot(object)
     def _on_result(self, img) -> None:

@@ -207,6 +207,21 @@ def _train_job(train, val, spec, epochs, batch_size, lr, seed, trainer, project_
 
 
 # -------------------------------------------------------------------------------------- panel
+def _wrapped(html: str) -> QLabel:
+    label = QLabel(html)
+    label.setWordWrap(True)  # long explanations wrap instead of running off the window
+    return label
+
+
+def _label_axes(plot, bottom: str, left: str) -> None:
+    for side in ("bottom", "left"):
+        plot.getAxis(side).enableAutoSIPrefix(False)  # "time (s) (x0.001)" over 0..600 reads badly
+    if bottom:
+        plot.setLabel("bottom", bottom)
+    if left:
+        plot.setLabel("left", left)
+
+
 class TriggerWordPanel(Panel):
     """Case study 4: a wake word of your own, from recordings to live detection."""
 
@@ -278,9 +293,9 @@ class TriggerWordPanel(Panel):
         outer.addLayout(bottom)
 
     def _page_material(self, lay) -> None:
-        lay.addWidget(QLabel("<b>Data?</b> Positive words, negative words, background noise. Say the trigger "
-                             "word 10+ times (with pauses: the recording is cut into words), a few other words, "
-                             "and at least 10 s of your room's background."))
+        lay.addWidget(_wrapped("<b>Data?</b> Positive words, negative words, background noise. Say the trigger "
+                               "word 10+ times (with pauses: the recording is cut into words), a few other words, "
+                               "and at least 10 s of your room's background."))
         row = QHBoxLayout()
         row.addWidget(QLabel("Trigger word:"))
         self.word_edit = QLineEdit("activate")
@@ -306,9 +321,13 @@ class TriggerWordPanel(Panel):
             lw.currentRowChanged.connect(self._show_material_item)
             v.addWidget(lw)
             h = QHBoxLayout()
-            for text, slot in (("Record", self._record_clicked), ("Import folder…", self._import_clicked),
-                               ("Play", self._play_item), ("Remove", self._remove_item)):
+            # four buttons share a third of the window: short texts, the details in tooltips
+            for text, tip, slot in (("Record", "Record from the microphone", self._record_clicked),
+                                    ("Import…", "Import a folder of WAV files", self._import_clicked),
+                                    ("Play", "Play the selected recording", self._play_item),
+                                    ("Remove", "Remove the selected recording", self._remove_item)):
                 btn = QPushButton(text)
+                btn.setToolTip(tip)
                 btn.setProperty("kind", kind)
                 btn.clicked.connect(slot)
                 h.addWidget(btn)
@@ -339,19 +358,23 @@ class TriggerWordPanel(Panel):
         rec.addWidget(QLabel("TTS words:"))
         self.tts_text = QLineEdit("banana, computer, weather")
         self.tts_text.setToolTip("Negatives: comma-separated words. Positives use the trigger word.")
+        self.tts_text.setMinimumWidth(200)
         rec.addWidget(self.tts_text)
         self.tts_count = _spin(1, 50, 8)
         rec.addWidget(self.tts_count)
         lay.addLayout(rec)
         self.material_plot = pg.PlotWidget(title="Selected recording")
         self.material_plot.setMaximumHeight(160)
+        _label_axes(self.material_plot, "time (s)", "amplitude")
+        self.material_plot.setXRange(0, 1)  # until a recording is selected: seconds, not a bare 0..1
+        self.material_plot.setYRange(-1, 1)
         self.material_curve = self.material_plot.plot(pen=pg.mkPen("#1f77b4"))
         lay.addWidget(self.material_plot)
 
     def _page_clips(self, lay) -> None:
-        lay.addWidget(QLabel("<b>Generate!</b> 10 s clips: a background segment, 0-4 trigger words and 0-2 other "
-                             "words at random non-overlapping times and gains. <b>Output:</b> y = 1 for the 50 output "
-                             "steps right after each trigger word ends (y = 000000011111000…)."))
+        lay.addWidget(_wrapped("<b>Generate!</b> 10 s clips: a background segment, 0-4 trigger words and 0-2 "
+                               "other words at random non-overlapping times and gains. <b>Output:</b> y = 1 for the "
+                               "50 output steps right after each trigger word ends (y = 000000011111000…)."))
         form = QFormLayout()
         self.n_clips = _spin(10, 20000, 1000, 100)
         self.n_val = _spin(4, 5000, 200, 50)
@@ -378,10 +401,12 @@ class TriggerWordPanel(Panel):
         view.addWidget(QLabel("Show clip #"))
         self.clip_index = _spin(0, 0, 0)
         self.clip_index.valueChanged.connect(self.show_clip)
+        self.clip_index.setMinimumWidth(90)
         view.addWidget(self.clip_index)
         b = QPushButton("Play clip")
         b.clicked.connect(self.play_clip)
         view.addWidget(b)
+        view.addStretch(1)
         side.addLayout(view)
         side.addStretch(1)
         top.addLayout(side, 1)
@@ -396,6 +421,9 @@ class TriggerWordPanel(Panel):
         self.label_curve = self.label_plot.plot(pen=pg.mkPen("#2ca02c", width=2), stepMode=None)
         self.pred_curve = self.label_plot.plot(pen=pg.mkPen("#d62728"))
         self.label_plot.setYRange(-0.05, 1.05)
+        _label_axes(self.label_plot, "time (s)", "")
+        self.wave_plot.setXRange(0, self.clip_seconds.value())  # before any clip: the clip's seconds
+        self.spec_plot.getAxis("left").setLabel("mel band")
         for p in (self.spec_plot, self.label_plot):
             p.setXLink(self.wave_plot)
         self._segment_items: list = []
@@ -403,8 +431,8 @@ class TriggerWordPanel(Panel):
             lay.addWidget(p, 1)
 
     def _page_train(self, lay) -> None:
-        lay.addWidget(QLabel("<b>Architecture:</b> Conv1D (stride 4) + BatchNorm + ReLU + Dropout, 2 × (GRU + Dropout + "
-                             "BatchNorm), per-step Dense + sigmoid. <b>Loss:</b> binary cross-entropy per time step."))
+        lay.addWidget(_wrapped("<b>Architecture:</b> Conv1D (stride 4) + BatchNorm + ReLU + Dropout, 2 × (GRU + Dropout + "
+                               "BatchNorm), per-step Dense + sigmoid. <b>Loss:</b> binary cross-entropy per time step."))
         form = QFormLayout()
         self.preset_combo = QComboBox()
         self.preset_combo.addItems(["trigger-word", "trigger-word-course", "tiny"])
@@ -436,6 +464,8 @@ class TriggerWordPanel(Panel):
         lay.addWidget(self.model_info)
         self.loss_plot = pg.PlotWidget(title="Loss (per-step binary cross-entropy)")
         self.loss_plot.addLegend()
+        _label_axes(self.loss_plot, "epoch", "loss")
+        self.loss_plot.setXRange(0, self.epochs.value())  # until the first epoch: the epochs to come
         self._batch_curve = self.loss_plot.plot(pen=pg.mkPen("#bbbbbb"), name="batch (smoothed)")
         self._loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2), symbol="o", name="training")
         self._val_curve = self.loss_plot.plot(pen=pg.mkPen("#ff7f0e", width=2), symbol="o", name="validation")
@@ -466,6 +496,8 @@ class TriggerWordPanel(Panel):
         self.trace_plot = pg.PlotWidget(title="P(trigger word just ended), live")
         self.trace_plot.setYRange(0, 1.02)
         self.trace_plot.setLabel("bottom", "time (s)")
+        self.trace_plot.setLabel("left", "P(trigger)")
+        self.trace_plot.setXRange(0, TRACE_SECONDS, padding=0)  # the window the live trace scrolls through
         self.trace_curve = self.trace_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
         self.event_scatter = pg.ScatterPlotItem(size=12, brush=pg.mkBrush("#d62728"), symbol="t")
         self.trace_plot.addItem(self.event_scatter)
@@ -517,6 +549,7 @@ class TriggerWordPanel(Panel):
         job.progress.connect(self._on_progress)
         job.error.connect(self._on_error)
         job.cancelled.connect(self._on_cancelled)
+        job.result.connect(self._on_job_result)
         if on_result is not None:
             job.result.connect(on_result)
         job.finished.connect(self._on_job_finished)
@@ -528,6 +561,10 @@ class TriggerWordPanel(Panel):
             self.progress.setValue(int(100 * done / total))
         if text:
             self.status.setText(text)
+
+    @Slot(object)
+    def _on_job_result(self, _result) -> None:
+        self.progress.setValue(100)  # done, also for jobs that report no progress
 
     @Slot(str)
     def _on_error(self, msg: str) -> None:
@@ -608,6 +645,7 @@ class TriggerWordPanel(Panel):
             x = items[row]
             step = max(1, x.size // 4000)
             self.material_curve.setData(np.arange(0, x.size, step) / self.material.sample_rate, x[::step])
+            self.material_plot.enableAutoRange()  # the placeholder range was fixed
 
     def _play_item(self) -> None:
         _, x = self._selected(self._kind_of_sender())
@@ -842,6 +880,7 @@ class TriggerWordPanel(Panel):
             return
         self._drawn_version = b.version
         self._batch_curve.setData(b.batch_x[-2000:], b.batch_smooth[-2000:])
+        self.loss_plot.enableAutoRange()
         for curve, key in ((self._loss_curve, "loss"), (self._val_curve, "val_loss")):
             xs, ys = b.series(key)
             curve.setData(xs, ys)
