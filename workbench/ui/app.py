@@ -15,6 +15,14 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName("Workbench")
     app.setOrganizationName("Workbench")
     app.setApplicationDisplayName("Workbench")
+    app.setDesktopFileName("workbench")  # matches packaging/debian/workbench.desktop (taskbar grouping)
+    from PySide6.QtGui import QIcon
+
+    from workbench.resources import resource_path
+
+    icon = resource_path("icons", "workbench-256.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
 
     from workbench.ui.main_window import MainWindow
 

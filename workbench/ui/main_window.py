@@ -441,8 +441,11 @@ class MainWindow(QMainWindow):
         self.ctx.probe_device_async()
 
     def start_later(self) -> None:
-        """Like ``start`` but after the first paint (used by the app for a fast first window)."""
-        QTimer.singleShot(0, self.start)
+        """Like ``start`` but after the first paint (used by the app for a fast first window).
+
+        A zero timer can fire before the window's first paint under load; 50 ms lets the paint
+        (a few ms) go first, and nobody notices 50 ms before the device probe starts."""
+        QTimer.singleShot(50, self.start)
 
     def save_settings(self) -> None:
         self.settings["geometry"] = b64(self.saveGeometry())
