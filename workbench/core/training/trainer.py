@@ -431,7 +431,7 @@ class Trainer:
                     del outs, out_all
                 if has_val:
                     vl = self._evaluate_tensors(model, head, Xva, yva, task, autocast, on_device, cfg)
-                    pv = float(penalty_fn()) if penalty_fn is not None else 0.0
+                    pv = float(penalty_fn().detach()) if penalty_fn is not None else 0.0
                     logs["val_loss"] = vl.pop("data_loss") + pv
                     logs["val_data_loss"] = logs["val_loss"] - pv
                     logs.update({f"val_{k}": v for k, v in vl.items()})
@@ -584,7 +584,7 @@ def evaluate(model, head, data, *, batch_size: int = 256) -> dict[str, Any]:
             total += float(head.loss(out, yb)) * len(xb)
             outs.append(out.float())
         pen = _penalty_fn(model)
-        pv = float(pen()) if pen is not None else 0.0
+        pv = float(pen().detach()) if pen is not None else 0.0
         res: dict[str, Any] = {"data_loss": total / max(len(Xt), 1)}
         res["loss"] = res["data_loss"] + pv
         if _known(task) and outs:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.ui.jobs import SingleJobMixin
 from workbench.ui.panels.base import Panel
 from workbench.ui.widgets import Banner, BarChart, ImageGridWidget, array_to_qimage, color
 from workbench.ui.workers import TaskController
@@ -184,7 +185,7 @@ class _UserStopped:
         return bool(self.trainer.stop_requested_by_user)
 
 
-class DayNightPanel(Panel):
+class DayNightPanel(SingleJobMixin, Panel):
     """Case study 1: day or night, from 10,000 generated images to a live camera."""
 
     title = "Day & Night"
@@ -571,62 +572,11 @@ class DayNightPanel(Panel):
     def go(self, key: str) -> None:
         self.nav.setCurrentRow(self.page_index[key])
 
-    def _busy(self) -> bool:
-        return self._job is not None
-
-    def _start_job(self, fn, *args, on_result=None, label: str = "", **kwargs):
-        if self._busy():
-            self.banner.show_message("Another job is still running; wait for it or cancel it.", "warning")
-            return None
-        self.banner.clear_message()
-        job = self.tasks.start(fn, *args, **kwargs)
-        self._job = job
-        self.status.setText(label)
-        self.progress.setValue(0)
-        self.cancel_btn.setEnabled(True)
-        job.progress.connect(self._on_progress)
-        job.error.connect(self._on_error)
-        job.cancelled.connect(self._on_cancelled)
-        job.result.connect(self._on_job_result)
-        if on_result is not None:
-            job.result.connect(on_result)
-        job.finished.connect(self._on_job_finished)
-        return job
-
-    @Slot(int, int, str)
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        if total:
-            self.progress.setValue(int(100 * done / total))
-        if text:
-            self.status.setText(text)
-
-    @Slot(object)
-    def _on_job_result(self, _result) -> None:
-        self.progress.setValue(100)  # done, whatever the last progress step said
-
-    @Slot(str)
-    def _on_error(self, msg: str) -> None:
-        self.banner.show_message(msg, "error")
-
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self.banner.show_message("Cancelled.", "info")
-
-    @Slot()
-    def _on_job_finished(self) -> None:
-        self._job = None
-        self._trainer = None
-        self.cancel_btn.setEnabled(False)
+    def _after_job(self) -> None:
         self.stop_btn.setEnabled(False)
         self.train_btn.setEnabled(True)
         self._chart_timer.stop()
         self._redraw_training()
-
-    def cancel_job(self) -> None:
-        if self._trainer is not None:
-            self._trainer.request_stop()
-        if self._job is not None:
-            self._job.cancel()
 
     def _only_groups(self):
         chosen = [g for g, cb in self.group_checks.items() if cb.isChecked()]
