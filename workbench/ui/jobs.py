@@ -12,7 +12,7 @@ class SingleJobMixin:
     def _busy(self) -> bool:
         return self._job is not None
 
-    def _start_job(self, fn, *args, on_result=None, label: str = "", **kwargs):
+    def _start_job(self, fn, /, *args, on_result=None, label: str = "", **kwargs):
         """Run ``fn`` on a worker thread unless a job is running; returns the TaskHandle or None."""
         if self._busy():
             self.banner.show_message("Another job is still running; wait for it or cancel it.", "warning")
@@ -31,6 +31,22 @@ class SingleJobMixin:
             job.result.connect(on_result)
         job.finished.connect(self._on_job_finished)
         return job
+
+    def _start_training(self, trainer, fn, /, *args, **kwargs):
+        """``_start_job`` for a training: keeps the Trainer so Stop/Cancel reach it between batches,
+        swaps the Train/Stop buttons and starts the live chart's timer (``self.train_btn``,
+        ``self.stop_btn``, ``self._chart_timer``)."""
+        job = self._start_job(fn, *args, **kwargs)
+        if job is not None:
+            self._trainer = trainer
+            self.train_btn.setEnabled(False)
+            self.stop_btn.setEnabled(True)
+            self._chart_timer.start()
+        return job
+
+    def stop_training(self) -> None:
+        if self._trainer is not None:
+            self._trainer.request_stop()
 
     def _on_progress(self, done: int, total: int, text: str) -> None:
         if total:

@@ -713,19 +713,11 @@ class DayNightPanel(SingleJobMixin, Panel):
                 self.banner.show_message("Another job is still running; wait for it or cancel it.", "warning")
             return
         trainer = self._make_trainer()
-        job = self._start_job(_train_at, self.dataset, self._size(), trainer=trainer,
-                              on_result=self._on_trained, label=f"Training at {self._size()} px…",
-                              **self._train_kwargs())
+        job = self._start_training(trainer, _train_at, self.dataset, self._size(), trainer=trainer,
+                                   on_result=self._on_trained, label=f"Training at {self._size()} px…",
+                                   **self._train_kwargs())
         if job is not None:
-            self._trainer = trainer
-            self.train_btn.setEnabled(False)
-            self.stop_btn.setEnabled(True)
-            self._chart_timer.start()
             self.go("loss")
-
-    def stop_training(self) -> None:
-        if self._trainer is not None:
-            self._trainer.request_stop()
 
     @Slot()
     def _redraw_training(self) -> None:
@@ -808,13 +800,9 @@ class DayNightPanel(SingleJobMixin, Panel):
         self.sweep_rows = []
         self._update_sweep_chart()
         trainer = self._make_trainer()
-        job = self._start_job(resolution_sweep, self.dataset, sizes, trainer_factory=_Same(trainer),
-                              should_stop=_UserStopped(trainer), on_result=self._on_sweep,
-                              label=f"Resolution sweep {sizes}…", **self._train_kwargs())
-        if job is not None:
-            self._trainer = trainer
-            self.stop_btn.setEnabled(True)
-            self._chart_timer.start()
+        self._start_training(trainer, resolution_sweep, self.dataset, sizes, trainer_factory=_Same(trainer),
+                             should_stop=_UserStopped(trainer), on_result=self._on_sweep,
+                             label=f"Resolution sweep {sizes}…", **self._train_kwargs())
 
     @Slot(object)
     def _on_sweep(self, rows) -> None:

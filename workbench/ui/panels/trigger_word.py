@@ -809,19 +809,9 @@ class TriggerWordPanel(SingleJobMixin, Panel):
         self._buffer.clear()
         self._drawn_version = -1
         trainer = Trainer(callbacks=[self._bridge.callback()])
-        job = self._start_job(_train_job, self.clips["train"], self.clips["val"], self._spec(), self.epochs.value(),
-                              self.batch.value(), self.lr.value(), self.train_seed.value(), trainer,
-                              getattr(self.ctx, "project_dir", None), on_result=self._on_trained,
-                              label="Training…")
-        if job is not None:
-            self._trainer = trainer
-            self.train_btn.setEnabled(False)
-            self.stop_btn.setEnabled(True)
-            self._chart_timer.start()
-
-    def stop_training(self) -> None:
-        if self._trainer is not None:
-            self._trainer.request_stop()
+        self._start_training(trainer, _train_job, self.clips["train"], self.clips["val"], self._spec(),
+                             self.epochs.value(), self.batch.value(), self.lr.value(), self.train_seed.value(), trainer,
+                             getattr(self.ctx, "project_dir", None), on_result=self._on_trained, label="Training…")
 
     @Slot()
     def _redraw_training(self) -> None:
