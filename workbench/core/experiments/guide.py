@@ -49,7 +49,6 @@ def _beats_baseline(run: dict) -> bool | None:
     hist = _history(run)
     if not hist or not base:
         return None
-    last = hist[-1]
     for key, higher in (("val_accuracy", True), ("val_mae", False), ("val_loss", False)):
         b = base.get(key) if key in base else base.get(key[4:])
         v = min((h.get(key) for h in hist if h.get(key) is not None), default=None) if not higher else \

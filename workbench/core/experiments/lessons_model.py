@@ -126,7 +126,7 @@ def dropout(ctx):
     none = rows[0]
     best = min(rows[1:], key=lambda r: r["final val loss"])
     agrees = best["final val loss"] < none["final val loss"]
-    conclusion = (f"Final validation loss: " + ", ".join(f"{r['network']} {fmt(r['final val loss'])}" for r in rows) + ". ")
+    conclusion = ("Final validation loss: " + ", ".join(f"{r['network']} {fmt(r['final val loss'])}" for r in rows) + ". ")
     conclusion += (f"{best['network']} overfit least." if agrees else
                    "This run contradicts the lesson: dropout did not lower the final validation loss.")
     conclusion += (f" Scaling check: averaged over 2000 training passes, dropout(0.5) outputs differ from the test-time "

@@ -641,14 +641,13 @@ class DataPanel(Panel):
                 before_txt = str(raw)[:80]
                 nz = np.flatnonzero(after)
                 after_txt = f"{len(nz)} of {after.size} words present"
-                rmin = rmax = None
+                rmin = None
             else:
                 r = np.asarray(raw, dtype=np.float64).ravel()
                 before_txt = " ".join(_num(v) for v in r[:6]) + (" …" if r.size > 6 else "")
                 after_txt = " ".join(_num(v) for v in after.ravel()[:6]) + (" …" if after.size > 6 else "")
                 fin = r[np.isfinite(r)]
                 rmin = f"{fin.min():.4g} … {fin.max():.4g}" if fin.size else "—"
-                rmax = None
             rows.append({"sample": int(i) + 1, "before": before_txt, "before range": rmin,
                          "after": after_txt, "after range": f"{after.min():.4g} … {after.max():.4g}"})
         self.preview_model.set_rows(rows, [("sample", "#"), ("before", "before"), ("before range", "range"),
