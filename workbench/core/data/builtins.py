@@ -58,18 +58,22 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, bunch.target.astype(np.int64)
 
 
-def _digits() -> Dataset:
-    X, y = _digits_arrays()
+def _digit_images(name: str, X: np.ndarray, y: np.ndarray) -> Dataset:
+    """A built-in set of handwritten digit images (copies: the cached arrays stay untouched)."""
     return Dataset(
-        name="digits",
+        name=name,
         kind="image",
         X=X.copy(),
         y=y.copy(),
         class_names=[str(i) for i in range(10)],
-        description=BUILTINS["digits"].description,
-        source={"type": "builtin", "name": "digits"},
+        description=BUILTINS[name].description,
+        source={"type": "builtin", "name": name},
         target_name="digit",
     )
+
+
+def _digits() -> Dataset:
+    return _digit_images("digits", *_digits_arrays())
 
 
 @functools.lru_cache(maxsize=None)
@@ -93,17 +97,7 @@ def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _mnist() -> Dataset:
-    X, y = _mnist_arrays()
-    return Dataset(
-        name="mnist",
-        kind="image",
-        X=X.copy(),
-        y=y.copy(),
-        class_names=[str(i) for i in range(10)],
-        description=BUILTINS["mnist"].description,
-        source={"type": "builtin", "name": "mnist"},
-        target_name="digit",
-    )
+    return _digit_images("mnist", *_mnist_arrays())
 
 
 @functools.lru_cache(maxsize=None)
