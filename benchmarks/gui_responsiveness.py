@@ -126,20 +126,16 @@ def plain_run(epochs: int, batch: int, data_source: str = "builtin:mnist") -> fl
     """The same workflow steps and thread setup, with no GUI at all."""
     from workbench.core import workflow as wf
     from workbench.core.training import Trainer
-    from workbench.ui.training_jobs import training_threads
 
     out = {}
 
     def job():
-        import torch
-
-        torch.set_num_threads(training_threads())
         cfg = wf.RunConfig(data=data_source, split="holdout:0.2,0.2", model="digits-cnn",
                            train={"epochs": epochs, "batch_size": batch, "lr": 1e-3, "optimizer": "adam"})
         prep = wf.prepare_data(cfg)
         built = wf.build_model_for(cfg, prep)
-        outcome = wf.train_model(cfg, prep, built, trainer=Trainer())
-        out["t"] = outcome.fit.time
+        trained = wf.train_model(cfg, prep, built, trainer=Trainer(), keep_one_core_free=True)
+        out["t"] = trained.fit.time
 
     t = threading.Thread(target=job)
     t.start()

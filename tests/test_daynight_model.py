@@ -151,7 +151,7 @@ def test_save_load_model_and_classify_paths(trained, tmp_path):
 
 
 def test_resolution_sweep_and_run_history(tmp_path):
-    from workbench.core.training import RunStore
+    from workbench.core.runs import RunStore
 
     ds = generate_dataset(120, 32, seed=2)
     seen = []

@@ -5,7 +5,7 @@ from workbench.core.experiments.guide import check_steps
 def _run(val_loss, overfit=None, beats=True, l2=0.0):
     hist = [{"epoch": i + 1, "loss": 1.0 / (i + 1), "val_loss": v} for i, v in enumerate(val_loss)]
     return {"history": hist, "diagnosis": {"overfit_epoch": overfit, "beats_baseline": beats},
-            "spec": {"layers": [{"type": "Dense", "params": {"units": 16}, "l2": l2}]}}
+            "model": {"spec": {"layers": [{"type": "Dense", "params": {"units": 16}, "l2": l2}]}}}
 
 
 def _state(**kw):

@@ -151,14 +151,14 @@ def test_training_uses_common_trainer_and_saves(material, tmp_path, torch1):
     c = TriggerConfig(clip_seconds=2.0, max_positives=1)
     tr = generate_clips(material, 16, c, seed=1)
     va = generate_clips(material, 8, c, seed=2)
-    from workbench.core.training import RunStore
+    from workbench.core.runs import RunStore
 
     store = RunStore(tmp_path / "project")
     tm, res = tw.train_model(tr, val_clips=va, spec=tw.tiny_spec(4, 4), epochs=2, batch_size=8, device="cpu",
                              run_store=store)
     assert len(res.history) == 2 and np.isfinite(res.history[-1]["val_loss"])
     run = store.load(tm.metrics["run"]["run_id"])
-    assert run["task"] == "sequence_binary" and len(run["history"]) == 2
+    assert run.task == "sequence_binary" and run.study == "trigger_word" and len(run.history) == 2
     tm.save(tmp_path / "m")
     back = TriggerModel.load(tmp_path / "m")
     assert np.allclose(back.predict(va.features), tm.predict(va.features), atol=1e-6)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from workbench.core.errors import SpecError
-from workbench.core.training import Callback, RunStore
+from workbench.core.training import Callback
+from workbench.core.runs import RunStore
 from workbench.core.workflow import (
     RunConfig,
     build_model_for,
@@ -34,12 +35,12 @@ def test_cross_validation_through_the_workflow_saves_one_run(tmp_path):
     cfg = RunConfig(data="builtin:iris", split="kfold:3,0.2", scale="standard", model="mlp",
                     train={"epochs": 3, "lr": 0.01}, project=str(tmp_path), device="cpu")
     res = run_training(cfg)
-    cv = res.record["cross_validation"]
+    cv = res.record.cross_validation
     assert len(cv["folds"]) == 3 and cv["mean"]["accuracy"] is not None and cv["std"]["accuracy"] is not None
     assert res.test_metrics is not None and res.test_metrics["n"] == 30
     assert "Cross-validation: accuracy" in res.diagnosis.text
     rec = RunStore(tmp_path).load(res.run_id)
-    assert rec["cross_validation"]["final_epochs"] == res.outcome.cv.final_epochs
+    assert rec.cross_validation["final_epochs"] == res.trained.cv.final_epochs
     assert RunStore(tmp_path).load_weights(res.run_id)
     from workbench.core.project import Project
 
@@ -56,7 +57,7 @@ def test_head_override_is_warned_about_and_a_bad_spec_stops_before_training():
     cfg = RunConfig(data="builtin:breast_cancer", model="mlp", head={"activation": "sigmoid", "loss": "mse"},
                     train={"epochs": 1}, device="cpu")
     res = run_training(cfg, callbacks=[Spy()], save=False)
-    assert res.prepared.head_warnings and any("MSE" in w for w in res.record["warnings"])
+    assert res.prepared.head_warnings and any("MSE" in w for w in res.record.warnings)
     bad = RunConfig(data="builtin:breast_cancer", model={"layers": [{"type": "LSTM", "units": 4}]}, device="cpu")
     Spy.started = 0
     with pytest.raises(SpecError):

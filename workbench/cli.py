@@ -129,6 +129,7 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--threads", type=int, help="CPU threads for training (default: 1 when the machine is already "
                                                "busy, else torch's choice)")
     p.add_argument("--project", help="project folder to store the run in (runs/<id>/run.json + weights.pt)")
+    p.add_argument("--name", default="", help="a label for the run in the run history")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no status lines on stderr")
@@ -149,7 +150,7 @@ def _config_from_args(args):
         data=args.data, target=args.target, time_column=args.time_column, text_column=args.text_column,
         image_size=_image_size(args.image_size), split=args.split, drop_duplicates=args.drop_duplicates,
         scale=args.scale, missing=args.missing, vocab_size=args.vocab_size, task=args.task, model=args.model,
-        head=head, train=train, seed=args.seed, device=args.device, project=args.project,
+        head=head, train=train, seed=args.seed, device=args.device, project=args.project, name=args.name,
     )
 
 
@@ -161,23 +162,25 @@ def _fmt_metrics(m: dict | None, keys=("accuracy", "precision", "recall", "f1", 
 
 
 def cmd_train(args) -> int:
-    from workbench.core.training import ProgressBar
+    from workbench.core.training import ProgressBar, Trainer
     from workbench.core.workflow import run_training
 
     cfg = _config_from_args(args)
     callbacks = [] if (args.no_progress or args.quiet) else [ProgressBar(sys.stderr)]
-    res = run_training(cfg, callbacks=callbacks, on_status=None if args.quiet else _err)
+    trainer = Trainer(callbacks, device=cfg.device)
+    with _interrupt_stops(trainer):
+        res = run_training(cfg, trainer=trainer, on_status=None if args.quiet else _err)
     rec = res.record
     p = res.prepared
     _out(f"Data: {p.dataset.name}, {len(p.dataset):,} samples, task {p.task}, head {p.head.describe()}")
     _out(f"Split: {p.plan.describe()}")
-    n_params = sum(p.numel() for p in res.built.model.parameters())
-    _out(f"Model: {res.built.name} ({n_params:,} parameters), "
-         f"{rec['train_config']['optimizer']} lr {rec['train_config']['lr']:g}, batch {rec['train_config']['batch_size']}")
-    base = res.baseline
-    _out(f"Baseline ({(base.get('test') or base.get('val') or {}).get('strategy', 'n/a')}): "
+    tc = rec.train_config or {}
+    _out(f"Model: {res.built.name} ({rec.model.get('parameters') or 0:,} parameters), "
+         f"{tc.get('optimizer')} lr {tc.get('lr'):g}, batch {tc.get('batch_size')}")
+    base = rec.baseline
+    _out(f"Baseline ({rec.baseline_for('test').get('strategy', 'n/a')}): "
          f"validation {_fmt_metrics(base.get('val'))}; test {_fmt_metrics(base.get('test'))}")
-    cv = rec.get("cross_validation")
+    cv = rec.cross_validation
     if cv:
         for f in cv["folds"]:
             _out(f"  repeat {f['repeat'] + 1} fold {f['fold'] + 1}: best epoch {f['best_epoch']}, "
@@ -187,18 +190,56 @@ def cmd_train(args) -> int:
             if cv["mean"].get(k) is not None))
         if cv.get("final_epochs"):
             _out(f"Final model retrained on all non-test data for {cv['final_epochs']} epochs.")
-    elif rec.get("history"):
-        best = rec["best_epoch"]
-        _out(f"Epochs run: {len(rec['history'])}, best epoch {best}, {rec['stop_reason']}. {rec['message']}")
-    _out(f"Test: {_fmt_metrics(res.test_metrics)}")
+    elif rec.history:
+        _out(f"Epochs run: {len(rec.history)}, best epoch {rec.best_epoch}, {rec.stop_reason}. {rec.message}")
+    _out(f"Test: {_fmt_metrics(rec.test_metrics)}")
     _out(f"Diagnosis: {res.diagnosis.text}")
     for r in res.diagnosis.remedies:
         _out(f"  - {r}")
     if res.run_id:
-        _out(f"Run {res.run_id} saved in {cfg.project}")
+        what = "interrupted run" if rec.stop_reason == "interrupted" else "Run"
+        _out(f"{what[0].upper() + what[1:]} {res.run_id} saved in {cfg.project}")
     if args.json:
         _out(_json_line(res.to_json()))
+    if rec.stop_reason == "nan":
+        _err(f"error: {rec.message}")
+        return EXIT_USER_ERROR
+    if rec.stop_reason == "interrupted":
+        return 130
     return 0
+
+
+class _interrupt_stops:
+    """Within the block, Ctrl+C asks the trainer to stop at the next batch (the run is kept and
+    marked "interrupted"); a second Ctrl+C aborts at once."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.previous = None
+        self.hits = 0
+
+    def _handler(self, signum, frame):
+        self.hits += 1
+        if self.hits > 1:
+            raise KeyboardInterrupt
+        _err("\ninterrupted: stopping after this batch and keeping the run (Ctrl+C again to abort)")
+        self.trainer.request_stop("interrupted", "Training was interrupted (Ctrl+C); the best weights so far "
+                                                 "were kept.")
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 # ------------------------------------------------------------------------------------------------
@@ -221,10 +262,11 @@ def _add_runs_parser(sub) -> None:
     p.set_defaults(func=cmd_runs)
 
 
-def _table(rows: list[dict]) -> str:
-    cols = ["run_id", "data", "model", "task", "epochs", "best_epoch", "metric", "val", "test", "baseline",
-            "overfit_epoch", "stop_reason"]
+RUN_TABLE_COLUMNS = ["run_id", "data", "model", "task", "epochs", "best_epoch", "metric", "val", "test", "baseline",
+                     "overfit_epoch", "stop_reason"]
 
+
+def _table(rows: list[dict], cols=RUN_TABLE_COLUMNS) -> str:
     def cell(v):
         if v is None:
             return "-"
@@ -243,7 +285,7 @@ def cmd_runs(args) -> int:
     from pathlib import Path
 
     from workbench.core.errors import ProjectError
-    from workbench.core.training import RunStore
+    from workbench.core.runs import RunStore, summarize
 
     if not Path(args.project).is_dir():
         raise ProjectError(f"The project folder {args.project} does not exist; give the folder you trained with --project.")
@@ -260,26 +302,22 @@ def cmd_runs(args) -> int:
                 _out(_table(ok))
             for r in rows:
                 if "error" in r:
-                    _out(f"{r['run_id']}: {r['error']}")
+                    _out(f"{r['run_id']}: damaged: {r['error']}")
         return 0
     if args.runs_command == "show":
         rec = store.load(args.run_id)
         if args.json:
-            _out(_json_line(rec))
+            _out(_json_line(rec.to_dict()))
             return 0
-        from workbench.core.training.runs import summarize_run
-
-        s = summarize_run(rec)
-        _out(_table([s]))
+        _out(_table([summarize(rec)]))
         _out("")
-        for h in rec.get("history") or []:
+        for h in rec.history:
             _out("  " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in h.items()
                                   if k in ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")))
-        diag = rec.get("diagnosis") or {}
-        if diag.get("text"):
-            _out(f"Diagnosis: {diag['text']}")
-        _out(f"Test: {_fmt_metrics(rec.get('test_metrics'))}")
-        _out(f"Baseline: {_fmt_metrics((rec.get('baseline') or {}).get('test'))}")
+        if (rec.diagnosis or {}).get("text"):
+            _out(f"Diagnosis: {rec.diagnosis['text']}")
+        _out(f"Test: {_fmt_metrics(rec.test_metrics)}")
+        _out(f"Baseline: {_fmt_metrics(rec.baseline_for('test'))}")
         return 0
     rows = store.compare(args.run_ids or None)
     _out(_json_line(rows) if args.json else (_table(rows) if rows else "No runs to compare."))
@@ -340,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"error: {e}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        _err("interrupted; nothing was saved")
+        _err("interrupted")
         return 130
 
 

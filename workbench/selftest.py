@@ -133,7 +133,7 @@ def _train_one_epoch(app, win) -> str:
     data.load_builtin_btn.click()
     # Loading, splitting and the preprocessing preview (which gives the model's input shape) are
     # three background jobs in a row: wait until all are done.
-    ok = _wait(app, lambda: bool(errors) or (win.ctx.splits is not None and bool(win.ctx.extra.get("input_shape"))
+    ok = _wait(app, lambda: bool(errors) or (win.ctx.splits is not None and bool(win.ctx.input_shape)
                                               and not data.busy),
                TIMEOUT_S, [data.split_made, data.preview_ready, data.load_failed])
     _require(not errors, f"loading {DATASET} failed: {errors[0] if errors else ''}")

@@ -54,3 +54,25 @@ def describe_device(requested: str = "auto") -> DeviceInfo:
     else:
         hint = "no CUDA GPU found"
     return DeviceInfo("cpu", f"CPU ({torch.get_num_threads()} threads)", hint)
+
+
+def training_threads(*, keep_one_free: bool = False) -> int | None:
+    """How many CPU threads a training should use (the one policy of the CLI, the GUI and the studies).
+
+    ``WORKBENCH_TORCH_THREADS`` wins. Otherwise 1 when the machine is already busy: torch's OpenMP
+    threads spin-wait at every operation, and when other programs use every core a small model
+    trained with 2+ threads ran 7-15x slower here than with one. ``keep_one_free`` (the desktop
+    app) leaves one core to the GUI thread; else None means torch's own choice.
+    """
+    import os
+
+    env = os.environ.get("WORKBENCH_TORCH_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    cores = os.cpu_count() or 1
+    try:
+        if os.getloadavg()[0] >= cores:
+            return 1
+    except (OSError, AttributeError):  # Windows has no load average
+        pass
+    return max(1, cores - 1) if keep_one_free else None

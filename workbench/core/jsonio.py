@@ -10,6 +10,8 @@ from typing import Any
 
 from workbench.core.errors import ProjectError
 
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
 
 def _default(o: Any):
     # numpy scalars/arrays and Paths are common in our payloads
@@ -46,6 +48,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; a saved project must get the user's normal permissions
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -57,6 +61,17 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0)  # the only way to read it is to set it: put it back at once
+        os.umask(_UMASK)
+    return _UMASK
+
+
+_UMASK: int | None = None
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -74,20 +89,43 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
 def read_json(path: str | os.PathLike, *, kind: str = "file", max_version: int | None = None) -> Any:
     """Read a JSON file; damaged files and files from a newer version raise ProjectError."""
     path = Path(path)
+    if path.is_dir():
+        raise ProjectError(f"The {kind} {path} is a folder, not a file.")
     try:
+        if path.exists() and not path.is_file():
+            raise ProjectError(f"The {kind} {path} is not a regular file.")
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise ProjectError(f"The {kind} {path} is {size / 1e6:.0f} MB, too large for a Workbench file.")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProjectError(f"The {kind} {path} does not exist.") from None
+    except PermissionError:
+        raise ProjectError(f"The {kind} {path} cannot be read: permission denied.") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ProjectError(f"The {kind} {path} is damaged and cannot be read ({e}).") from None
+    except RecursionError:
+        raise ProjectError(f"The {kind} {path} is damaged: it is nested too deeply to be a Workbench file.") from None
+    except ValueError as e:  # e.g. an integer with more digits than Python converts
+        raise ProjectError(f"The {kind} {path} is damaged and cannot be read ({e}).") from None
     if max_version is not None and isinstance(data, dict):
-        v = data.get("schema_version", 1)
-        if not isinstance(v, int) or v > max_version:
-            raise ProjectError(
-                f"The {kind} {path} was written by a newer version of Workbench (format {v}); "
-                f"this version reads format {max_version} or older. Please update Workbench."
-            )
+        check_version(data, max_version, kind=kind, where=path)
     return data
+
+
+def check_version(data: dict, max_version: int, *, kind: str, where: str | os.PathLike = "") -> int:
+    """The dict's ``schema_version`` (1 when absent); ProjectError if it is not a whole number or
+    newer than ``max_version`` (a file from a newer Workbench is never overwritten or guessed at)."""
+    v = data.get("schema_version", 1)
+    loc = f" {where}" if where else ""
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise ProjectError(f"The {kind}{loc} is damaged: its format version {v!r} is not a whole number.")
+    if v > max_version:
+        raise ProjectError(
+            f"The {kind}{loc} was written by a newer version of Workbench (format {v}); "
+            f"this version reads format {max_version} or older. Please update Workbench."
+        )
+    return v
 
 
 def save_weights(path: str | os.PathLike, state_dict: dict) -> None:
@@ -106,8 +144,28 @@ def load_weights(path: str | os.PathLike) -> dict:
     import torch
 
     try:
-        return torch.load(Path(path), map_location="cpu", weights_only=True)
+        state = torch.load(Path(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise ProjectError(f"The weights file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise ProjectError(f"The weights file {path} is a folder, not a file.") from None
+    except PermissionError:
+        raise ProjectError(f"The weights file {path} cannot be read: permission denied.") from None
     except Exception as e:  # unpickling errors, zip errors, ...
-        raise ProjectError(f"The weights file {path} cannot be loaded as plain weights ({e.__class__.__name__}: {e}).") from None
+        raise ProjectError(f"The weights file {path} cannot be loaded as plain weights "
+                           f"({e.__class__.__name__}: {_first_line(e)}). Workbench loads only plain tensors; "
+                           "a file that needs code to load is refused.") from None
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ProjectError(f"The weights file {path} does not hold a state dict (names -> tensors).")
+    return state
+
+
+def _first_line(e: Exception) -> str:
+    """The error's first line, without torch's advice to retry with weights_only=False (never
+    safe for a file we did not write)."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    for marker in ("Re-running `torch.load`", "weights_only=False", "(1) In PyTorch"):
+        i = text.find(marker)
+        if i >= 0:
+            text = text[:i].rstrip(" .;:")
+    return text or type(e).__name__

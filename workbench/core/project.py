@@ -80,7 +80,7 @@ class Project:
         return self.path / "runs"
 
     def runs(self):
-        from workbench.core.training.runs import RunStore
+        from workbench.core.runs import RunStore
 
         return RunStore(self.path)
 

@@ -5,11 +5,13 @@ head choice + warnings -> build (SpecError before any training) -> baseline -> f
 cross-validate) -> test once -> diagnose -> save the run. The GUI calls the steps one by one:
 
     ds = load_dataset(cfg)                     # slow for image folders: progress / cancel callbacks
-    prep = prepare_data(cfg, ds)               # summary, splits, task, head, arrays
-    built = build_model_for(cfg, prep)         # spec, nn.Module, layer summary
+    prep = prepare_data(cfg, ds)               # PreparedData: summary, splits, task, head, arrays
+    built = build_model_for(cfg, prep)         # BuiltModel: spec, nn.Module, layer summary
     base = compute_baseline(prep)
-    outcome = train_model(cfg, prep, built, callbacks=[bridge], trainer=trainer)
-    result = finish_run(cfg, prep, built, base, outcome)   # test once, diagnose, save
+    trained = train_model(cfg, prep, built, callbacks=[bridge], trainer=trainer)   # TrainedModel
+    result = finish_run(cfg, prep, built, base, trained)   # RunResult: test once, diagnose, save
+
+``run_search`` is the hyperparameter search on the same steps (validation or folds only).
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ class RunConfig:
     model       preset name, path of a spec .json, or a spec dict; None picks one for the data kind
     head        optional {"activation": ..., "loss": ...} to override the task's default head
     train       TrainConfig fields the user set; the rest come from the preset's defaults
+    name        the user's label for the run ("" = none)
     """
 
     data: str
@@ -66,6 +69,7 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     project: str | None = None
+    name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -82,7 +86,7 @@ class RunConfig:
 
 
 @dataclass
-class Prepared:
+class PreparedData:
     """Data after loading, splitting and preprocessing (the arrays are model-ready float32)."""
 
     dataset: Any
@@ -113,9 +117,15 @@ class Prepared:
 
         return data
 
+    @property
+    def mode(self) -> str:
+        if self.cross_validation:
+            return "cv"
+        return "time" if str(getattr(self.plan, "kind", "")).startswith("time") else "holdout"
+
 
 @dataclass
-class Built:
+class BuiltModel:
     spec: Any
     model: Any
     summary: Any
@@ -124,40 +134,48 @@ class Built:
 
 
 @dataclass
-class Outcome:
-    fit: Any = None  # FitResult of the model that is kept (final model for CV)
-    cv: Any = None  # CVResult
-    model: Any = None
-    train_config: Any = None
-
-
-@dataclass
 class RunResult:
-    run_id: str | None
-    record: dict[str, Any]
-    prepared: Prepared
-    built: Built
-    outcome: Outcome
-    baseline: dict[str, Any]
+    """What one run of the workflow produced: its record (saved when there is a project) and the
+    objects behind it (data, model, trained model, diagnosis) for callers that go on using them."""
+
+    record: Any  # RunRecord
+    prepared: PreparedData
+    built: BuiltModel
+    trained: Any  # TrainedModel
     diagnosis: Any
-    test_metrics: dict[str, Any] | None
+
+    @property
+    def run_id(self) -> str | None:
+        return self.record.run_id
+
+    @property
+    def test_metrics(self) -> dict[str, Any] | None:
+        return self.record.test_metrics
+
+    @property
+    def baseline(self) -> dict[str, Any]:
+        return self.record.baseline
+
+    def weights(self) -> dict | None:
+        return self.trained.weights() if self.trained is not None else None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json object."""
         r = self.record
         return {
-            "run_id": self.run_id,
-            "task": r.get("task"),
-            "baseline": r.get("baseline"),
-            "history": r.get("history"),
-            "best_epoch": r.get("best_epoch"),
-            "stop_reason": r.get("stop_reason"),
-            "message": r.get("message"),
-            "diagnosis": r.get("diagnosis"),
-            "test_metrics": r.get("test_metrics"),
-            "cross_validation": _cv_brief(r.get("cross_validation")),
-            "warnings": r.get("warnings"),
-            "time": r.get("time"),
+            "run_id": r.run_id,
+            "task": r.task,
+            "baseline": r.baseline,
+            "history": r.history,
+            "best_epoch": r.best_epoch,
+            "stop_reason": r.stop_reason,
+            "message": r.message,
+            "diagnosis": r.diagnosis,
+            "test_metrics": r.test_metrics,
+            "cross_validation": _cv_brief(r.cross_validation),
+            "search": r.search,
+            "warnings": r.warnings,
+            "time": r.time,
         }
 
 
@@ -212,7 +230,7 @@ def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
     return task, head, warns
 
 
-def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Prepared:
+def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> PreparedData:
     from workbench.core.data import SplitPlan, summarize
 
     if ds is None:
@@ -233,7 +251,7 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     n_classes = len(ds.class_names) if ds.class_names is not None else None
     output_shape = tuple(head.output_shape(ds.y, n_classes))
     cv = plan.kind in ("kfold", "iterated-kfold", "time-kfold")
-    prep = Prepared(dataset=ds, summary=summary, plan=plan, splits=splits, task=task, head=head,
+    prep = PreparedData(dataset=ds, summary=summary, plan=plan, splits=splits, task=task, head=head,
                     head_warnings=head_warnings, warnings=[], n_classes=n_classes,
                     output_shape=output_shape, cross_validation=cv)
     _say(on_status, "Preprocessing (fitted on the training rows only) ...")
@@ -261,7 +279,7 @@ def default_model_name(kind: str, input_shape: tuple) -> str:
     return "mlp"
 
 
-def resolve_spec(cfg: RunConfig, prep: Prepared):
+def resolve_spec(cfg: RunConfig, prep: PreparedData):
     """(spec, name): a preset, a spec file or a spec dict; None picks one for the data kind."""
     from workbench.core.models import ModelSpec, load_spec
 
@@ -275,7 +293,10 @@ def resolve_spec(cfg: RunConfig, prep: Prepared):
     return spec, (Path(model).stem if str(model).lower().endswith(".json") else str(model))
 
 
-def resolve_train_config(cfg: RunConfig, model_name: str | None):
+def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_core_free: bool = False):
+    """The TrainConfig of a run: generic defaults < the preset's own < what the user set. The
+    desktop app keeps one core free for the window (``keep_one_core_free``)."""
+    from workbench.core.device import training_threads
     from workbench.core.training import TrainConfig
 
     base = dict(GENERIC_TRAIN_DEFAULTS)
@@ -287,26 +308,11 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None):
     if "seed" not in (cfg.train or {}):
         base["seed"] = cfg.seed
     if base.get("threads") is None:
-        base["threads"] = auto_threads()
+        base["threads"] = training_threads(keep_one_free=keep_one_core_free)
     return TrainConfig.from_dict(base)
 
 
-def auto_threads() -> int | None:
-    """1 when the machine is already busy, else None (torch's own choice).
-
-    torch's OpenMP threads spin-wait at every operation; when other programs already use every
-    core, a small model trained with 2+ threads ran 7-15x slower here than with one thread.
-    """
-    import os
-
-    try:
-        load = os.getloadavg()[0]
-    except (OSError, AttributeError):  # Windows has no load average
-        return None
-    return 1 if load >= (os.cpu_count() or 1) else None
-
-
-def build_model_for(cfg: RunConfig, prep: Prepared, on_status: Status | None = None) -> Built:
+def build_model_for(cfg: RunConfig, prep: PreparedData, on_status: Status | None = None) -> BuiltModel:
     from workbench.core.models import build_model, summarize_model
     from workbench.core.training import seed_everything
 
@@ -319,10 +325,10 @@ def build_model_for(cfg: RunConfig, prep: Prepared, on_status: Status | None = N
 
     model = make(cfg.seed)
     _say(on_status, f"Model {name}: {sum(p.numel() for p in model.parameters()):,} parameters")
-    return Built(spec=spec, model=model, summary=summary, name=name, make=make)
+    return BuiltModel(spec=spec, model=model, summary=summary, name=name, make=make)
 
 
-def compute_baseline(prep: Prepared) -> dict[str, Any]:
+def compute_baseline(prep: PreparedData) -> dict[str, Any]:
     """The dumb baseline fitted on the training rows, scored on validation and test rows."""
     from workbench.core.training import baseline_scores
 
@@ -342,11 +348,13 @@ def compute_baseline(prep: Prepared) -> dict[str, Any]:
     return out
 
 
-def train_model(cfg: RunConfig, prep: Prepared, built: Built, *, callbacks: Iterable = (), trainer=None,
-                on_status: Status | None = None, on_fold=None) -> Outcome:
-    from workbench.core.training import Trainer, cross_validate
+def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callbacks: Iterable = (), trainer=None,
+                on_status: Status | None = None, on_fold=None, keep_one_core_free: bool = False):
+    """Fit the built model (hold-out / time split) or cross-validate it (K-fold plans: a fresh model
+    per fold, then a final model on all non-test data). Returns a TrainedModel."""
+    from workbench.core.training import Trainer, TrainedModel, cross_validate
 
-    tc = resolve_train_config(cfg, built.name)
+    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free)
     trainer = trainer or Trainer(list(callbacks), device=cfg.device)
     if prep.cross_validation:
         n = len(prep.splits.folds)
@@ -354,77 +362,175 @@ def train_model(cfg: RunConfig, prep: Prepared, built: Built, *, callbacks: Iter
         counter = iter(range(10**9))
         cv = cross_validate(lambda: built.make(cfg.seed + next(counter)), prep.head, prep.fold_data(cfg),
                             prep.splits.folds, tc, test_idx=prep.splits.test_idx, trainer=trainer, on_fold=on_fold)
-        return Outcome(fit=cv.final_fit, cv=cv, model=cv.final_model, train_config=tc)
+        return TrainedModel(model=cv.final_model, head=prep.head, fit=cv.final_fit, cv=cv, train_config=tc)
     _say(on_status, f"Training {tc.epochs} epochs, batch {tc.batch_size}, {tc.optimizer} lr {tc.lr:g}")
     fit = trainer.fit(built.model, prep.head, train=prep.train, val=prep.val, config=tc)
-    return Outcome(fit=fit, model=built.model, train_config=tc)
+    return TrainedModel(model=built.model, head=prep.head, fit=fit, train_config=tc)
 
 
-def finish_run(cfg: RunConfig, prep: Prepared, built: Built, baseline: dict, outcome: Outcome, *,
-               save: bool = True, on_status: Status | None = None, started: float | None = None) -> RunResult:
-    from workbench.core.training import RunStore, diagnose, evaluate
+def evaluation_for(prep: PreparedData, trained, tested: bool) -> dict:
+    """Confusion matrix, per-class scores and misclassified samples on the test rows when the test
+    set was scored, else on the validation rows ({} when there is neither or nothing trained)."""
+    from workbench.core.training.evaluation import evaluation_details
 
-    fit, cv = outcome.fit, outcome.cv
-    test_metrics = None
-    if cv is not None:
-        test_metrics = cv.test_metrics
-    elif prep.test is not None and fit is not None and fit.history:
-        _say(on_status, "Scoring the test set once ...")
-        test_metrics = evaluate(outcome.model, prep.head, prep.test)
-    history = []
+    model = trained.model if trained is not None else None
+    if model is None or (trained.fit is not None and not trained.fit.history):
+        return {}
+    s, ds = prep.splits, prep.dataset
+    if tested and len(s.test_idx):
+        idx = np.asarray(s.test_idx)
+        X = prep.test[0] if prep.test is not None else prep.preprocessor.transform(ds, idx)
+        where = "test"
+    elif prep.val is not None and len(s.val_idx):
+        idx, X, where = np.asarray(s.val_idx), prep.val[0], "validation"
+    else:
+        return {}
+    d = evaluation_details(ds.class_names, prep.task, trained.predict(X), np.asarray(ds.y)[idx], idx)
+    if d:
+        d["on"] = where
+    return d
+
+
+def _test_once(prep: PreparedData, trained, on_status: Status | None) -> dict | None:
+    from workbench.core.training import evaluate
+
+    if trained.cv is not None:
+        return trained.cv.test_metrics
+    if prep.test is None or trained.fit is None or not trained.fit.history:
+        return None
+    if trained.fit.stop_reason == "nan":
+        return None  # a model whose loss diverged is not scored: its numbers would mean nothing
+    _say(on_status, "Scoring the test set once ...")
+    return evaluate(trained.model, prep.head, prep.test)
+
+
+def make_record(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: dict, trained, *,
+                on_status: Status | None = None, started: float | None = None):
+    """Score the test set once, diagnose, and build the run's RunRecord (not saved yet)."""
+    from workbench.core.runs import RunRecord
+    from workbench.core.training import diagnose
+
+    fit, cv = trained.fit, trained.cv
+    test_metrics = _test_once(prep, trained, on_status)
     if cv is not None and cv.folds:
         # per-epoch averages over the folds (as in the book's K-fold curves); each fold's own
-        # history stays in record["cross_validation"]["folds"]
+        # history stays in record.cross_validation["folds"]
         history = mean_history([f["history"] for f in cv.folds])
-    elif fit is not None:
-        history = fit.history
+    else:
+        history = fit.history if fit is not None else []
     diag = diagnose(history, baseline.get("test") if test_metrics else baseline.get("val"), task=prep.task,
-                    scores=test_metrics)
+                    scores=test_metrics, lr=trained.train_config.lr if trained.train_config else None)
     if cv is not None:
-        diag.text = (f"Cross-validation: {cv.summary('mae' if 'mae' in cv.mean else 'accuracy')}. "
+        from workbench.core.training.metrics import primary_metric
+
+        diag.text = (f"Cross-validation: {cv.summary(primary_metric(prep.task)[0])}. "
                      + diag.text + (f" (Curves averaged over the {len(cv.folds)} folds.)" if history else ""))
     ds = prep.dataset
-    record: dict[str, Any] = {
-        "config": cfg.to_dict(),
-        "data": {"spec": cfg.data, "name": ds.name, "kind": ds.kind, "source": ds.source,
-                 "n_samples": len(ds), "input_shape": list(ds.input_shape), "class_names": ds.class_names,
-                 "target": ds.target_name},
-        "preprocessing": prep.preprocessor.to_dict() if prep.preprocessor is not None else None,
-        "split": {"plan": prep.plan.to_dict(), "text": prep.plan.to_text(), "sizes": prep.splits.sizes,
-                  "class_counts": prep.splits.class_counts, "leaks": len(prep.splits.leaks),
-                  "warnings": list(prep.splits.warnings)},
-        "task": prep.task,
-        "head": prep.head.to_dict(),
-        "head_warnings": prep.head_warnings,
-        "model": {"name": built.name, "spec": built.spec.to_dict(), "input_shape": list(prep.input_shape),
-                  "output_shape": list(prep.output_shape),
-                  "parameters": int(sum(p.numel() for p in outcome.model.parameters())) if outcome.model is not None else None},
-        "train_config": outcome.train_config.to_dict() if outcome.train_config else None,
-        "seed": cfg.seed,
-        "device": fit.device if fit else None,
-        "history": history,
-        "best_epoch": fit.best_epoch if fit and cv is None else (cv.final_epochs if cv else None),
-        "stop_reason": (fit.stop_reason if fit else ("stopped" if cv and cv.stopped else None)),
-        "message": fit.message if fit else "",
-        "diagnosis": diag.to_dict(),
-        "baseline": baseline,
-        "test_metrics": test_metrics,
-        "cross_validation": cv.to_dict() if cv is not None else None,
-        "warnings": prep.warnings,
-        "time": (time.perf_counter() - started) if started else None,
-    }
-    run_id = None
-    stopped = (fit is not None and fit.stop_reason == "stopped") or (cv is not None and cv.stopped)
-    if save and cfg.project and not stopped:
-        _say(on_status, f"Saving the run in {cfg.project} ...")
-        weights = fit.best_state if (fit is not None and fit.best_state is not None and fit.restored_best) else None
-        if weights is None and outcome.model is not None:
-            weights = outcome.model.state_dict()
-        run_id = RunStore(cfg.project).save(record, weights=weights)
-        record["run_id"] = run_id
-        _remember_run(cfg.project, run_id)
-    return RunResult(run_id=run_id, record=record, prepared=prep, built=built, outcome=outcome,
-                     baseline=baseline, diagnosis=diag, test_metrics=test_metrics)
+    if cv is not None:
+        stop_reason = "stopped" if cv.stopped else (fit.stop_reason if fit else "completed")
+        best_epoch = cv.final_epochs
+    else:
+        stop_reason = fit.stop_reason if fit else None
+        best_epoch = fit.best_epoch if fit else None
+    model = trained.model
+    rec = RunRecord(
+        name=cfg.name,
+        mode=prep.mode,
+        config=cfg.to_dict(),
+        data={"spec": cfg.data, "name": ds.name, "kind": ds.kind, "source": ds.source, "n_samples": len(ds),
+              "input_shape": list(ds.input_shape), "class_names": ds.class_names, "target": ds.target_name},
+        preprocessing=prep.preprocessor.to_dict() if prep.preprocessor is not None else None,
+        split={"plan": prep.plan.to_dict(), "text": prep.plan.to_text(), "sizes": prep.splits.sizes,
+               "class_counts": prep.splits.class_counts, "leaks": len(prep.splits.leaks),
+               "warnings": list(prep.splits.warnings)},
+        task=prep.task,
+        head=prep.head.to_dict(),
+        head_warnings=list(prep.head_warnings),
+        model={"name": built.name, "spec": built.spec.to_dict(), "input_shape": list(prep.input_shape),
+               "output_shape": list(prep.output_shape),
+               "parameters": int(sum(p.numel() for p in model.parameters())) if model is not None else None},
+        train_config=trained.train_config.to_dict() if trained.train_config else None,
+        seed=cfg.seed,
+        device=fit.device if fit else None,
+        history=history,
+        best_epoch=best_epoch or None,
+        stop_reason=stop_reason,
+        message=fit.message if fit else ("Cross-validation was stopped." if cv is not None and cv.stopped else ""),
+        diagnosis=diag.to_dict(),
+        baseline=baseline,
+        test_metrics=test_metrics,
+        evaluation=evaluation_for(prep, trained, test_metrics is not None) or None,
+        cross_validation=cv.to_dict() if cv is not None else None,
+        warnings=list(prep.warnings),
+        time=(time.perf_counter() - started) if started else None,
+        fit_time=float(fit.time) if fit is not None else None,
+    )
+    return rec, diag
+
+
+def save_run(project: str | Path, record, weights: dict | None, on_status: Status | None = None) -> str:
+    """Store the run in the project (also a stopped one: its curves and best weights are worth
+    keeping) and put it first in the project's recent runs. Returns the run id."""
+    from workbench.core.runs import RunStore
+
+    _say(on_status, f"Saving the run in {project} ...")
+    run_id = RunStore(project).save(record, weights=weights)
+    _remember_run(project, run_id)
+    return run_id
+
+
+def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: dict, trained, *,
+               save: bool = True, on_status: Status | None = None, started: float | None = None) -> RunResult:
+    """Test once, diagnose, build the record and (with ``cfg.project`` and ``save``) store it."""
+    record, diag = make_record(cfg, prep, built, baseline, trained, on_status=on_status, started=started)
+    if save and cfg.project and (record.history or record.cross_validation):
+        save_run(cfg.project, record, trained.weights(), on_status)
+    return RunResult(record=record, prepared=prep, built=built, trained=trained, diagnosis=diag)
+
+
+def run_search(cfg: RunConfig, space: dict, *, mode: str = "grid", n_iter: int = 6, dataset=None, trainer=None,
+               callbacks: Iterable = (), on_status: Status | None = None, on_trial=None, save: bool = True,
+               keep_one_core_free: bool = False) -> RunResult:
+    """Hyperparameter search scored on validation (hold-out) or on the folds (K-fold plans) only;
+    the test rows are never touched. The search is stored as one run (mode "search")."""
+    from workbench.core.runs import RunRecord
+    from workbench.core.training import Trainer, search
+    from workbench.core.training.metrics import primary_metric
+
+    started = time.perf_counter()
+    prep = prepare_data(cfg, dataset, on_status)
+    built = build_model_for(cfg, prep, on_status)
+    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free)
+    if prep.cross_validation:
+        folds, data = prep.splits.folds, prep.fold_data(cfg)
+    else:  # hold-out: one "fold" of the prepared arrays
+        if prep.val is None:
+            raise DataError("A search needs validation data: use a split with a validation share or K folds.")
+        X = np.concatenate([prep.train[0], prep.val[0]])
+        y = np.concatenate([prep.train[1], prep.val[1]])
+        n_tr = len(prep.train[0])
+        folds, data = [(np.arange(n_tr), np.arange(n_tr, len(X)))], (X, y)
+    metric = primary_metric(prep.task)[0]
+    counter = iter(range(10**9))
+    trainer = trainer or Trainer(list(callbacks), device=cfg.device)
+    res = search(lambda params: built.make(cfg.seed + next(counter)), prep.head, data, space, tc,
+                 folds=folds, mode=mode, n_iter=n_iter, metric=metric, trainer=trainer, on_trial=on_trial)
+    ds = prep.dataset
+    record = RunRecord(
+        name=cfg.name, mode="search", config=cfg.to_dict(), task=prep.task, head=prep.head.to_dict(),
+        data={"spec": cfg.data, "name": ds.name, "kind": ds.kind, "n_samples": len(ds)},
+        model={"name": built.name, "spec": built.spec.to_dict(), "input_shape": list(prep.input_shape),
+               "output_shape": list(prep.output_shape)},
+        train_config=tc.to_dict(), seed=cfg.seed, baseline=compute_baseline(prep),
+        stop_reason="completed", message=f"Search of {len(res.trials)} trial(s) finished.",
+        search={"trials": [{"params": t["params"], "score": t["score"], "std": t["std"],
+                            "best_epochs": t["best_epochs"]} for t in res.trials],
+                "best_params": res.best_params, "best_score": res.best_score, "metric": res.metric,
+                "higher_is_better": res.higher_is_better, "mode": mode},
+        warnings=list(prep.warnings), time=time.perf_counter() - started)
+    if save and cfg.project and res.trials:
+        save_run(cfg.project, record, None, on_status)
+    return RunResult(record=record, prepared=prep, built=built, trained=None, diagnosis=None)
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:
@@ -446,7 +552,7 @@ def mean_history(histories: list[list[dict]]) -> list[dict]:
     return out
 
 
-def _remember_run(project_dir: str, run_id: str) -> None:
+def _remember_run(project_dir: str | Path, run_id: str) -> None:
     from workbench.core.errors import ProjectError
     from workbench.core.project import PROJECT_FILE, Project
 
@@ -455,18 +561,23 @@ def _remember_run(project_dir: str, run_id: str) -> None:
         p.add_run(run_id)
         p.save()
     except ProjectError:
-        pass  # the run itself is saved; a damaged project file is reported when it is opened
+        pass  # the run itself is saved; a damaged or newer project file is reported when it is opened
 
 
 def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
-                 dataset=None, save: bool = True) -> RunResult:
+                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False) -> RunResult:
     """The whole workflow in one call (see the module docstring). User errors raise WorkbenchError
-    subclasses before anything is written; the run is saved only at the end, atomically."""
+    subclasses before anything is written; the project is checked for writing before training."""
+    from workbench.core.runs import check_project_writable
+
     started = time.perf_counter()
+    if save and cfg.project:
+        check_project_writable(cfg.project)
     prep = prepare_data(cfg, dataset, on_status)
     for w in prep.warnings:
         _say(on_status, f"Warning: {w}")
     built = build_model_for(cfg, prep, on_status)
     baseline = compute_baseline(prep)
-    outcome = train_model(cfg, prep, built, callbacks=callbacks, trainer=trainer, on_status=on_status)
-    return finish_run(cfg, prep, built, baseline, outcome, save=save, on_status=on_status, started=started)
+    trained = train_model(cfg, prep, built, callbacks=callbacks, trainer=trainer, on_status=on_status,
+                          on_fold=on_fold, keep_one_core_free=keep_one_core_free)
+    return finish_run(cfg, prep, built, baseline, trained, save=save, on_status=on_status, started=started)

@@ -193,7 +193,7 @@ def _train(args) -> int:
                               tint=_tint(args.tint), only_groups=_only(args.only), progress=_progress("generating"))
     store = None
     if args.project:
-        from workbench.core.training import RunStore
+        from workbench.core.runs import RunStore
 
         store = RunStore(args.project)
     kw = dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed, split=args.split,

@@ -1,8 +1,11 @@
-"""Application-wide state shared by the panels (GUI thread only).
+"""The Qt face of the application state (GUI thread only).
 
-Panels never talk to each other directly: they read and write the slots here and listen to the
-signals. The Data panel sets ``dataset``/``splits``/``preprocessing``; the Model panel sets
-``model_spec``/``head``/``train_settings``; the Train panel reads them and appends runs.
+The state itself is ``workbench.core.state.WorkbenchState`` (plain core objects with psygnal
+events); ``AppContext`` re-emits those events as Qt signals and adds what only the app has (the
+open project folder, the dirty flag, the device probe, status messages). Panels never talk to each
+other: they read ``ctx.<value>``, change it through ``ctx.set_<value>()``, and connect to the
+signals. The Data panel sets the data set, splits, preprocessing and input shape; the Model panel
+the spec, head and training settings; the Train panel adds runs.
 """
 from __future__ import annotations
 
@@ -11,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+from workbench.core.state import WorkbenchState
+
+# WorkbenchState event -> the AppContext Qt signal of the same meaning
+_RELAYED = ("dataset_changed", "splits_changed", "preprocessing_changed", "input_shape_changed", "model_changed",
+            "head_changed", "train_settings_changed", "runs_reset", "guide_changed")
 
 
 class AppContext(QObject):
@@ -22,10 +31,13 @@ class AppContext(QObject):
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
+        input_shape_changed(object)  the model's input shape once preprocessing is fitted (or None)
         model_changed(object)      the ModelSpec (or None) after an edit
         head_changed(object)       the chosen Head (or None)
         train_settings_changed(dict)  optimizer / lr / batch size / epochs / early stopping ...
-        run_finished(dict)         a finished run record (history, metrics, settings)
+        run_finished(dict)         a finished run (a RunRecord's dict)
+        runs_reset(list)           the runs of a project just opened
+        guide_changed(dict)        the workflow guide's answers and chosen metric
         device_changed(object)     DeviceInfo once probed in the background
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
@@ -37,77 +49,73 @@ class AppContext(QObject):
     dataset_changed = Signal(object)
     splits_changed = Signal(object)
     preprocessing_changed = Signal(dict)
+    input_shape_changed = Signal(object)
     model_changed = Signal(object)
     head_changed = Signal(object)
     train_settings_changed = Signal(dict)
     run_finished = Signal(dict)
+    runs_reset = Signal(list)
+    guide_changed = Signal(dict)
     device_changed = Signal(object)
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
     _device_probed = Signal(object)  # internal: from the probe thread to the GUI thread
 
-    def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None):
+    def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None,
+                 state: WorkbenchState | None = None):
         super().__init__(parent)
-        self.project: Any = None  # workbench.core.project.Project once the core lands
+        self.project: Any = None  # workbench.core.project.Project
         self.project_dir: Path | None = Path(project_dir) if project_dir else None
-        # Shared slots (set through the setters so listeners are told).
-        self.dataset: Any = None
-        self.dataset_source: dict = {}
-        self.split_plan: str = "holdout:0.2,0.2"
-        self.split_options: dict = {}
-        self.splits: Any = None
-        self.preprocessing: dict = {"scale": "none", "missing": "zero", "vocab_size": 10000}
-        self.model_spec: Any = None
-        self.head: Any = None
-        self.train_settings: dict = {}
-        self.runs: list[dict] = []
-        self.extra: dict[str, Any] = {}  # free slots for case-study panels
+        self.state = state or WorkbenchState()
+        for name in _RELAYED:
+            getattr(self.state, name).connect(getattr(self, name).emit)
+        self.state.run_added.connect(self.run_finished.emit)
+        self.state.changed.connect(self.mark_dirty)
         self._device_info: Any = None
         self._probe_thread: threading.Thread | None = None
         self._dirty = False
         self._device_probed.connect(self._on_device_probed)
 
-    # -- shared slots ----------------------------------------------------------------------------
+    # -- the state's values (read here, changed through the setters) -----------------------------
+    dataset = property(lambda self: self.state.dataset)
+    dataset_source = property(lambda self: self.state.dataset_source)
+    split_plan = property(lambda self: self.state.split_plan)
+    split_options = property(lambda self: self.state.split_options)
+    splits = property(lambda self: self.state.splits)
+    preprocessing = property(lambda self: self.state.preprocessing)
+    input_shape = property(lambda self: self.state.input_shape)
+    model_spec = property(lambda self: self.state.model_spec)
+    head = property(lambda self: self.state.head)
+    train_settings = property(lambda self: self.state.train_settings)
+    runs = property(lambda self: self.state.runs)
+    guide = property(lambda self: self.state.guide)
+
     def set_dataset(self, dataset, source: dict | None = None) -> None:
-        self.dataset = dataset
-        self.dataset_source = dict(source or getattr(dataset, "source", {}) or {})
-        self.splits = None
-        self.mark_dirty()
-        self.dataset_changed.emit(dataset)
+        self.state.set_dataset(dataset, source)
 
     def set_splits(self, splits, plan: str | None = None, options: dict | None = None) -> None:
-        if plan is not None:
-            self.split_plan = plan
-        if options is not None:
-            self.split_options = dict(options)
-        self.splits = splits
-        self.mark_dirty()
-        self.splits_changed.emit(splits)
+        self.state.set_splits(splits, plan, options)
 
     def set_preprocessing(self, settings: dict) -> None:
-        self.preprocessing = dict(settings)
-        self.mark_dirty()
-        self.preprocessing_changed.emit(dict(settings))
+        self.state.set_preprocessing(settings)
+
+    def set_input_shape(self, shape) -> None:
+        self.state.set_input_shape(shape)
 
     def set_model_spec(self, spec) -> None:
-        self.model_spec = spec
-        self.mark_dirty()
-        self.model_changed.emit(spec)
+        self.state.set_model_spec(spec)
 
     def set_head(self, head) -> None:
-        self.head = head
-        self.mark_dirty()
-        self.head_changed.emit(head)
+        self.state.set_head(head)
 
     def set_train_settings(self, settings: dict) -> None:
-        self.train_settings = dict(settings)
-        self.mark_dirty()
-        self.train_settings_changed.emit(dict(settings))
+        self.state.set_train_settings(settings)
 
     def add_run(self, run: dict) -> None:
-        self.runs.append(run)
-        self.mark_dirty()
-        self.run_finished.emit(run)
+        self.state.add_run(run)
+
+    def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
+        self.state.set_guide(answers, metric)
 
     def status(self, text: str) -> None:
         self.status_message.emit(str(text))
@@ -117,6 +125,7 @@ class AppContext(QObject):
     def dirty(self) -> bool:
         return self._dirty
 
+    @Slot()
     def mark_dirty(self, dirty: bool = True) -> None:
         if dirty != self._dirty:
             self._dirty = dirty

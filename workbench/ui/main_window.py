@@ -318,10 +318,7 @@ class MainWindow(QMainWindow):
             s.pending_state = None
         self.ctx.project = None
         self.ctx.project_dir = None
-        self.ctx.runs = []
-        self.ctx.extra.pop("input_shape", None)
-        self.ctx.set_dataset(None, {})
-        self.ctx.set_model_spec(None)
+        self.ctx.state.clear()
         self.ctx.mark_dirty(False)
         self.ctx.project_changed.emit()
         self._on_nav_changed(self.nav.currentRow())
@@ -386,7 +383,7 @@ class MainWindow(QMainWindow):
                 s.panel.shutdown()
         self.ctx.project = project
         self.ctx.project_dir = path
-        self.ctx.runs = []
+        self.ctx.state.reset_runs([])
         states = ui.get("panels", {})
         # Data, Model, Train first: later panels read what they put into the context.
         for s in self.slots:

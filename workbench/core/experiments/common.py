@@ -1,37 +1,9 @@
 """Shared helpers: build a dense network from a ModelSpec and train it with the common Trainer."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from workbench.core.training.callbacks import Callback
-
-
-@dataclass
-class Fitted:
-    model: Any
-    head: Any
-    result: Any  # FitResult
-
-    @property
-    def history(self) -> list[dict]:
-        return self.result.history
-
-    def curve(self, key: str) -> list[float]:
-        return [float(h[key]) if h.get(key) is not None else float("nan") for h in self.history]
-
-    def predict(self, X) -> np.ndarray:
-        import torch
-
-        self.model.eval()
-        with torch.no_grad():
-            xt = torch.as_tensor(np.asarray(X, dtype=np.float32))
-            out = []
-            for i in range(0, len(xt), 4096):
-                out.append(self.head.activate(self.model(xt[i:i + 4096])).float().cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0,))
 
 
 def dense_spec(hidden=(16, 16), activation="relu", l1=0.0, l2=0.0, dropout=0.0, name="mlp"):
@@ -55,12 +27,13 @@ def output_shape_for(task: str, y: np.ndarray) -> tuple[int, ...]:
 
 def fit(ctx, X_tr, y_tr, X_va=None, y_va=None, *, task: str, spec=None, head=None, epochs=20, batch_size=64,
         lr=1e-3, optimizer="adam", seed=None, hidden=(16, 16), early_stopping=None, restore_best=False,
-        n_classes: int | None = None) -> Fitted:
-    """Train a fresh model through the common Trainer; ``ctx.trainer_callbacks`` see every epoch."""
+        n_classes: int | None = None):
+    """Train a fresh model through the common Trainer (a TrainedModel); ``ctx.trainer_callbacks``
+    see every epoch."""
     import torch
 
     from workbench.core.models import build_model, default_head
-    from workbench.core.training import TrainConfig, Trainer
+    from workbench.core.training import TrainConfig, TrainedModel, Trainer
 
     seed = ctx.seed if seed is None else seed
     spec = spec if spec is not None else dense_spec(hidden)
@@ -76,7 +49,7 @@ def fit(ctx, X_tr, y_tr, X_va=None, y_va=None, *, task: str, spec=None, head=Non
     trainer = Trainer(callbacks=list(ctx.trainer_callbacks) + [_CancelCallback(ctx)], device=ctx.device)
     result = trainer.fit(model, head, train=(X_tr, y_tr), val=val, config=cfg)
     ctx.check_cancel()
-    return Fitted(model, head, result)
+    return TrainedModel(model=model, head=head, fit=result, train_config=cfg)
 
 
 class _CancelCallback(Callback):

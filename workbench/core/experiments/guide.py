@@ -32,56 +32,58 @@ class GuideStep:
         return asdict(self)
 
 
-def _history(run: dict) -> list[dict]:
-    return run.get("history") or (run.get("fit") or {}).get("history") or []
+def _records(runs) -> list:
+    """The runs as RunRecords (the GUI may hold plain dicts of them); damaged ones are left out."""
+    from workbench.core.errors import ProjectError
+    from workbench.core.runs import RunRecord
+
+    out = []
+    for r in runs or []:
+        if isinstance(r, RunRecord):
+            out.append(r)
+            continue
+        try:
+            out.append(RunRecord.from_dict(r))
+        except ProjectError:
+            continue  # a damaged run is reported by 'workbench runs', not here
+    return out
 
 
-def _diag(run: dict) -> dict:
-    d = run.get("diagnosis") or {}
-    return d if isinstance(d, dict) else {}
-
-
-def _beats_baseline(run: dict) -> bool | None:
-    d = _diag(run)
-    if "beats_baseline" in d and d["beats_baseline"] is not None:
+def _beats_baseline(run) -> bool | None:
+    d = run.diagnosis or {}
+    if d.get("beats_baseline") is not None:
         return bool(d["beats_baseline"])
-    base = run.get("baseline") or {}
-    hist = _history(run)
-    if not hist or not base:
+    from workbench.core.training.metrics import is_better
+
+    metric = run.metric
+    b = run.baseline_for("val").get(metric)
+    v = run.best_logs.get(f"val_{metric}")
+    if v is None or b is None:
         return None
-    for key, higher in (("val_accuracy", True), ("val_mae", False), ("val_loss", False)):
-        b = base.get(key) if key in base else base.get(key[4:])
-        v = min((h.get(key) for h in hist if h.get(key) is not None), default=None) if not higher else \
-            max((h.get(key) for h in hist if h.get(key) is not None), default=None)
-        if v is not None and b is not None:
-            return v > b if higher else v < b
-    return None
+    return is_better(v, b, metric)
 
 
-def _overfit_epoch(run: dict) -> int | None:
-    return _diag(run).get("overfit_epoch")
+def _overfit_epoch(run) -> int | None:
+    return (run.diagnosis or {}).get("overfit_epoch")
 
 
-def _min_val_loss(run: dict) -> float | None:
-    vals = [h.get("val_loss") for h in _history(run) if isinstance(h.get("val_loss"), (int, float))]
+def _min_val_loss(run) -> float | None:
+    vals = [h.get("val_loss") for h in run.history if isinstance(h.get("val_loss"), (int, float))]
     return min(vals) if vals else None
 
 
-def _regularized(run: dict) -> bool:
-    spec = (run.get("model") or {}).get("spec") if isinstance(run.get("model"), dict) else None
-    spec = spec or run.get("spec") or run.get("model_spec") or {}
-    for layer in (spec.get("layers") or []) if isinstance(spec, dict) else []:
-        if (layer.get("type") or "").lower() == "dropout" or float(layer.get("l1") or 0) or float(layer.get("l2") or 0):
-            return True
-    return False
+def _regularized(run) -> bool:
+    from workbench.core.runs import regularization
+
+    return any(regularization((run.model or {}).get("spec")).values())
 
 
 def check_steps(state: dict[str, Any]) -> list[GuideStep]:
     """``state`` keys: dataset_summary (dict|None), task, split (dict|str), has_time_column, n_samples,
-    preprocessing (dict), runs (list of run dicts), answers ({step number: text}), metric."""
+    preprocessing (dict), runs (RunRecords or their dicts), answers ({step number: text}), metric."""
     answers = {int(k): v for k, v in (state.get("answers") or {}).items()}
     summary = state.get("dataset_summary") or {}
-    runs = state.get("runs") or []
+    runs = _records(state.get("runs"))
     split = state.get("split") or ""
     split_kind = split.get("kind") if isinstance(split, dict) else str(split).split(":")[0]
     n = int(state.get("n_samples") or summary.get("n_samples") or 0)
@@ -178,7 +180,7 @@ def check_steps(state: dict[str, Any]) -> list[GuideStep]:
 
 
 def state_from_context(ctx) -> dict[str, Any]:
-    """Guide state from the GUI's AppContext (duck-typed: no Qt needed here)."""
+    """Guide state from the app's state (a WorkbenchState or the AppContext over it; duck-typed)."""
     ds = getattr(ctx, "dataset", None)
     summary = {}
     if ds is not None:
@@ -190,34 +192,28 @@ def state_from_context(ctx) -> dict[str, Any]:
             summary = {}
     splits = getattr(ctx, "splits", None)
     head = getattr(ctx, "head", None)
-    extra = getattr(ctx, "extra", {}) or {}
+    guide = getattr(ctx, "guide", None) or {}
     return {"dataset_summary": summary, "n_samples": len(ds) if ds is not None else 0,
             "task": getattr(head, "task", None), "split": getattr(ctx, "split_plan", "") if ds is not None else "",
             "has_time_column": bool(ds is not None and getattr(ds, "time", None) is not None),
             "leaks": len(getattr(splits, "leaks", []) or []) if splits is not None else 0,
             "preprocessing": getattr(ctx, "preprocessing", {}), "runs": list(getattr(ctx, "runs", []) or []),
-            "answers": extra.get("guide_answers", {}), "metric": extra.get("guide_metric")}
+            "answers": guide.get("answers", {}), "metric": guide.get("metric")}
 
 
 def state_from_project(project_dir) -> dict[str, Any]:
     """Guide state from a project folder (for the CLI): its stored runs and the latest run's settings."""
-    from workbench.core.training import RunStore
+    from workbench.core.runs import RunStore
 
-    store = RunStore(project_dir)
-    full = []
-    for rid in store.ids():
-        try:
-            full.append(store.load(rid))
-        except Exception:  # a damaged run is reported by 'workbench runs', not here
-            continue
-    last = full[-1] if full else {}
-    data = last.get("data") or {}
-    split = last.get("split") or {}
-    cfg = last.get("config") or {}
-    return {"dataset_summary": {"n_samples": data.get("n_samples", 0), "warnings": last.get("warnings") or []},
-            "n_samples": data.get("n_samples", 0), "task": last.get("task"),
-            "split": split.get("text") if isinstance(split, dict) else split,
-            "has_time_column": bool(cfg.get("time_column")), "leaks": split.get("leaks", 0) if isinstance(split, dict) else 0,
+    full = RunStore(project_dir).records()[0]
+    if not full:
+        return {"dataset_summary": {"n_samples": 0, "warnings": []}, "n_samples": 0, "task": None, "split": "",
+                "has_time_column": False, "leaks": 0, "preprocessing": {}, "runs": [], "answers": {}, "metric": None}
+    last = full[-1]
+    data, split, cfg = last.data or {}, last.split or {}, last.config or {}
+    return {"dataset_summary": {"n_samples": data.get("n_samples", 0), "warnings": last.warnings},
+            "n_samples": data.get("n_samples", 0), "task": last.task, "split": split.get("text", ""),
+            "has_time_column": bool(cfg.get("time_column")), "leaks": split.get("leaks", 0),
             "preprocessing": {"scale": cfg.get("scale", "none"), "missing": cfg.get("missing", "zero")},
             "runs": full, "answers": {}, "metric": None}
 
@@ -269,11 +265,10 @@ def scale_up_until_overfit(cfg, max_rounds: int = 4, callbacks=(), on_status=Non
         this = replace(cfg, model=spec_d, train=dict(train))
         res = run_training(this, callbacks=callbacks, on_status=on_status, dataset=prep.dataset)
         d = res.diagnosis
-        params = res.record["model"]["parameters"]
+        params = res.record.model["parameters"]
         rows.append({"round": r, "model": spec_d.get("name"), "parameters": params, "epochs": train["epochs"],
                      "overfit_epoch": d.overfit_epoch, "run_id": res.run_id,
-                     "min_val_loss": min((h["val_loss"] for h in res.record["history"] if h.get("val_loss") is not None), default=None),
-                     "record": res.record})
+                     "min_val_loss": _min_val_loss(res.record), "record": res.record.to_dict()})
         if on_status:
             on_status(f"Round {r}: {params:,} parameters, "
                       + (f"overfitting starts at epoch {d.overfit_epoch}." if d.overfit_epoch else "no overfitting yet."))

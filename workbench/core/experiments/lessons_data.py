@@ -56,7 +56,7 @@ def normalization(ctx):
         finite = [v for v in vl if np.isfinite(v)]
         rows.append({"inputs": label, "final val loss": finite[-1] if finite else float("nan"),
                      "best val loss": min(finite) if finite else float("nan"), "val accuracy": acc,
-                     "epochs to val loss <= 0.3": first_epoch_below(vl, 0.3), "stopped": f.result.stop_reason})
+                     "epochs to val loss <= 0.3": first_epoch_below(vl, 0.3), "stopped": f.fit.stop_reason})
         ctx.step(f"trained on {label}")
     chart = Chart("Validation loss by input scaling", "epoch", "validation loss",
                   [Series(k, list(range(1, len(v) + 1)), v) for k, v in curves.items()])

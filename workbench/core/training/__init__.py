@@ -7,16 +7,15 @@ from workbench.core.training.callbacks import (
     ModelCheckpoint,
     ProgressBar,
 )
-from workbench.core.training.config import FitResult, TrainConfig
+from workbench.core.training.config import FitResult, TrainConfig, TrainedModel
 from workbench.core.training.crossval import CVResult, SearchResult, cross_validate, search
 from workbench.core.training.diagnosis import Diagnosis, diagnose
 from workbench.core.training.metrics import baseline_scores, compute_metrics, primary_metric
-from workbench.core.training.runs import RunStore, library_versions
 from workbench.core.training.trainer import Trainer, evaluate, make_optimizer, predict, seed_everything
 
 __all__ = [
     "BatchInfo", "Callback", "EarlyStopping", "History", "ModelCheckpoint", "ProgressBar",
-    "FitResult", "TrainConfig", "CVResult", "SearchResult", "cross_validate", "search",
+    "FitResult", "TrainConfig", "TrainedModel", "CVResult", "SearchResult", "cross_validate", "search",
     "Diagnosis", "diagnose", "baseline_scores", "compute_metrics", "primary_metric",
-    "RunStore", "library_versions", "Trainer", "evaluate", "make_optimizer", "predict", "seed_everything",
+    "Trainer", "evaluate", "make_optimizer", "predict", "seed_everything",
 ]

@@ -10,6 +10,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.training.metrics import higher_is_better
+
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.core.training.config import FitResult
     from workbench.core.training.trainer import Trainer
@@ -65,11 +67,6 @@ def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _higher_is_better(monitor: str) -> bool:
-    name = monitor[4:] if monitor.startswith("val_") else monitor
-    return name in ("accuracy", "precision", "recall", "f1", "auc")
-
-
 class EarlyStopping(Callback):
     """Stop when the monitored value has not improved for ``patience`` epochs.
 
@@ -93,7 +90,7 @@ class EarlyStopping(Callback):
         v = _monitored(logs, self.monitor)
         if v is None:
             return
-        sign = -1.0 if _higher_is_better(self.monitor) else 1.0
+        sign = -1.0 if higher_is_better(self.monitor) else 1.0
         if self.best is None or sign * (v - self.best) < -self.min_delta:
             self.best, self.best_epoch, self.wait = v, epoch, 0
             if self.restore_best:
@@ -132,7 +129,7 @@ class ModelCheckpoint(Callback):
         v = _monitored(logs, self.monitor)
         if v is None:
             return
-        sign = -1.0 if _higher_is_better(self.monitor) else 1.0
+        sign = -1.0 if higher_is_better(self.monitor) else 1.0
         if self.best is None or sign * (v - self.best) < 0:
             self.best, self.best_epoch = v, epoch
             save_weights(self.path, trainer.model.state_dict())

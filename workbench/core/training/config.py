@@ -5,7 +5,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
-STOP_REASONS = ("completed", "early_stopping", "nan", "stopped")
+STOP_REASONS = ("completed", "early_stopping", "nan", "stopped", "interrupted")
+USER_STOPS = ("stopped", "interrupted")
 
 
 @dataclass
@@ -71,7 +72,7 @@ class FitResult:
 
     history      one dict per finished epoch (keys in the module docstring of trainer.py).
     best_epoch   1-based epoch with the best monitored value (0 if no epoch finished).
-    stop_reason  "completed" | "early_stopping" | "nan" | "stopped".
+    stop_reason  "completed" | "early_stopping" | "nan" | "stopped" | "interrupted" (Ctrl+C).
     message      a sentence for the user about how training ended.
     best_state   CPU copy of the best weights (not serialized; RunStore saves it as weights.pt).
     """
@@ -85,6 +86,10 @@ class FitResult:
     device: str = "cpu"
     time: float = 0.0
     restored_best: bool = False
+
+    @property
+    def stopped_by_user(self) -> bool:
+        return self.stop_reason in USER_STOPS
 
     @property
     def epochs_run(self) -> int:
@@ -111,3 +116,42 @@ class FitResult:
             "time": self.time,
             "restored_best": self.restored_best,
         }
+
+
+@dataclass
+class TrainedModel:
+    """A model after training: the module, its head, how the fit went, and (for K-fold) the
+    cross-validation it came from. What ``workflow.train_model`` and the lessons' ``fit`` return.
+
+    fit           FitResult of the model kept (the final model for cross-validation)
+    cv            CVResult when the model was chosen by cross-validation, else None
+    train_config  the TrainConfig of that fit
+    """
+
+    model: Any
+    head: Any
+    fit: FitResult | None = None
+    cv: Any = None
+    train_config: TrainConfig | None = None
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.fit.history if self.fit is not None else []
+
+    def curve(self, key: str) -> list[float]:
+        return [float(h[key]) if h.get(key) is not None else float("nan") for h in self.history]
+
+    def predict(self, X, *, batch_size: int = 4096):
+        """Activated outputs (probabilities or values) for X."""
+        from workbench.core.training.trainer import predict
+
+        return predict(self.model, self.head, X, batch_size=batch_size)
+
+    def weights(self) -> dict | None:
+        """The weights to keep: the best epoch's when they were restored, else the model's own."""
+        fit = self.fit
+        if fit is not None and fit.best_state is not None and fit.restored_best:
+            return fit.best_state
+        if self.model is None:
+            return None
+        return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}

@@ -18,6 +18,7 @@ import numpy as np
 from workbench.core.errors import TrainingError
 from workbench.core.training.callbacks import Callback
 from workbench.core.training.config import FitResult, TrainConfig
+from workbench.core.training.metrics import higher_is_better, is_better
 
 
 def _fold_parts(f) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -108,7 +109,7 @@ def cross_validate(
         model = make_model()
         cfg = dataclasses.replace(config, seed=config.seed + i, checkpoint_path=None)
         fit = trainer.fit(model, head, train=train, val=val, config=cfg)
-        if fit.stop_reason == "stopped" or not fit.history:
+        if fit.stopped_by_user or not fit.history:
             res.stopped = True
             break
         scores = evaluate(model, head, val)
@@ -141,7 +142,7 @@ def cross_validate(
     cfg = dataclasses.replace(config, epochs=res.final_epochs, early_stopping=None)
     res.final_fit = trainer.fit(model, head, train=train, val=None, config=cfg)
     res.final_model = model
-    if res.final_fit.stop_reason == "stopped":
+    if res.final_fit.stopped_by_user:
         res.stopped = True
         return res
     if test_idx is not None and len(test_idx):
@@ -214,7 +215,7 @@ def search(
         raise TrainingError(f"Unknown search mode {mode!r}; use 'grid' or 'random'.")
     trials = _grid(space) if mode == "grid" else [_sample(space, random.Random(seed + i)) for i in range(n_iter)]
     metric = metric or "loss"
-    higher = metric in ("accuracy", "precision", "recall", "f1", "auc")
+    higher = higher_is_better(metric)
     cfg_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     trainer = trainer or Trainer(device=device)
     res = SearchResult(metric=metric, higher_is_better=higher)
@@ -229,8 +230,27 @@ def search(
             on_trial(i, len(trials), trial)
         if cv.stopped:
             break
-        if score is not None and (
-            res.best_score is None or (score > res.best_score if higher else score < res.best_score)
-        ):
+        if score is not None and is_better(score, res.best_score, metric):
             res.best_score, res.best_params = score, params
     return res
+
+
+def parse_search_space(text: str) -> dict[str, list]:
+    """'lr=0.01,0.001; batch_size=32,64' -> {"lr": [0.01, 0.001], "batch_size": [32, 64]}."""
+    space: dict[str, list] = {}
+    for part in [p.strip() for p in str(text).split(";") if p.strip()]:
+        key, eq, vals = part.partition("=")
+        if not eq or not key.strip():
+            raise TrainingError(f"Cannot read {part!r}; write name=value,value; e.g. lr=0.01,0.001; batch_size=32,64")
+        out: list = []
+        for v in [v.strip() for v in vals.split(",") if v.strip()]:
+            try:
+                out.append(int(v) if v.lstrip("-").isdigit() else float(v))
+            except ValueError:
+                out.append(v)
+        if not out:
+            raise TrainingError(f"{key.strip()} has no values to try.")
+        space[key.strip()] = out
+    if not space:
+        raise TrainingError("Enter at least one setting to search, e.g. lr=0.01,0.001")
+    return space

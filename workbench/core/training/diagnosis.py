@@ -18,6 +18,11 @@ UNDERFIT_REMEDIES = [
     "Use a bigger network (more units or layers).",
     "Try a higher learning rate or a different optimizer.",
 ]
+DIVERGING_REMEDIES = [
+    "Lower the learning rate (for example by a factor of 10).",
+    "Scale the inputs (standardize them) so that no feature dominates the gradient.",
+]
+HIGH_LR = 0.1  # above this an adaptive optimizer is rarely stable; never advise going higher
 BASELINE_REMEDIES = [
     "Check that the inputs carry information about the target (features, labels, preprocessing).",
     "Scale the inputs (standardize) and check the learning rate.",
@@ -52,6 +57,7 @@ def diagnose(
     scores: dict[str, Any] | None = None,
     rise: float = 0.05,
     min_rising_epochs: int = 2,
+    lr: float | None = None,
 ) -> Diagnosis:
     """Read a training history like a teacher would.
 
@@ -62,6 +68,8 @@ def diagnose(
     the training score is no better than the baseline's.
     Baseline: ``scores`` (e.g. test metrics; by default the best epoch's validation metrics) are
     compared with ``baseline`` on the primary metric (accuracy, or MAE for regression).
+    Not learning: a training loss that never went down is a learning rate too high (or unscaled
+    inputs), never "try a higher learning rate"; ``lr`` (the run's learning rate) sharpens that advice.
     """
     d = Diagnosis()
     if not history:
@@ -141,10 +149,18 @@ def diagnose(
                     f"The model does not beat the baseline: {where} {metric} {s:.4f} vs the baseline's {b:.4f}."
                 )
                 d.findings.append("no better than baseline")
+    not_learning = train is not None and n >= 2 and min(train[1:]) >= train[0] * 0.99
+    if not_learning and d.overfit_epoch is None:
+        sentences.append(
+            f"The training loss never went down (from {train[0]:.4g} to {train[-1]:.4g}): the model is not "
+            "learning" + (f"; a learning rate of {lr:g} is very high." if lr is not None and lr >= HIGH_LR else ".")
+        )
+        d.findings.append("not learning")
+        d.remedies = list(DIVERGING_REMEDIES)
     if d.underfitting:
         d.findings.append("underfitting")
         if not d.remedies:
-            d.remedies = list(UNDERFIT_REMEDIES)
+            d.remedies = [r for r in UNDERFIT_REMEDIES if not (lr is not None and lr >= HIGH_LR and "higher learning" in r)]
     if d.beats_baseline is False:
         d.remedies = d.remedies + [r for r in BASELINE_REMEDIES if r not in d.remedies]
     d.text = " ".join(sentences)

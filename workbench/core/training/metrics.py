@@ -6,12 +6,78 @@ same function scores a model, a baseline and a saved prediction file.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel", "sequence_binary")
 REGRESSION_TASKS = ("regression", "regression01", "regression_01", "bounded_regression")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One entry of the metric registry: what a number in a history, a fold row, a search trial or
+    a chart means. ``tasks`` are the task families it is computed for ("classification",
+    "regression", "multilabel", "any")."""
+
+    name: str
+    higher_is_better: bool
+    label: str
+    tasks: tuple[str, ...]
+    definition: str
+
+
+# The one list of metric names and directions. Early stopping, checkpoints, the best-epoch choice,
+# cross-validation, search, the diagnosis, the guide and the charts all read it.
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("loss", False, "loss", ("any",), "data loss + regularisation penalty"),
+    Metric("data_loss", False, "data loss", ("any",), "the loss of the head alone, without penalties"),
+    Metric("penalty", False, "penalty", ("any",), "L1/L2 regularisation penalty"),
+    Metric("accuracy", True, "accuracy", ("classification", "multilabel"),
+           "share of right predictions; for multilabel the share of right (sample, label) pairs "
+           "(Keras' binary accuracy)"),
+    Metric("exact_match", True, "exact match", ("multilabel",),
+           "multilabel only: share of samples whose every label is right (subset accuracy)"),
+    Metric("precision", True, "precision", ("classification", "multilabel"), "macro average over classes"),
+    Metric("recall", True, "recall", ("classification", "multilabel"), "macro average over classes"),
+    Metric("f1", True, "F1", ("classification", "multilabel"), "macro average over classes"),
+    Metric("auc", True, "ROC AUC", ("classification", "multilabel"), "one-vs-rest macro average"),
+    Metric("mae", False, "MAE", ("regression",), "mean absolute error"),
+    Metric("mse", False, "MSE", ("regression",), "mean squared error"),
+)}
+SPLIT_PREFIXES = ("val_", "test_", "train_")
+
+
+def metric_info(name: str) -> Metric | None:
+    """The registry entry of ``name``; prefixes such as "val_" / "test_" are ignored."""
+    base = str(name)
+    for p in SPLIT_PREFIXES:
+        if base.startswith(p):
+            base = base[len(p):]
+            break
+    return METRICS.get(base)
+
+
+def higher_is_better(name: str) -> bool:
+    """Direction of a metric or monitored log key ("val_accuracy" -> True, "val_loss" -> False).
+    Unknown names are treated as losses (lower is better)."""
+    m = metric_info(name)
+    return bool(m and m.higher_is_better)
+
+
+def is_better(a: float, b: float | None, name: str) -> bool:
+    """True when value ``a`` of metric ``name`` is strictly better than ``b`` (or ``b`` is None)."""
+    if b is None:
+        return True
+    return a > b if higher_is_better(name) else a < b
+
+
+def metrics_for(task: str) -> list[str]:
+    """Metric names reported for a task, in display order (the loss first)."""
+    family = "regression" if is_regression(task) else ("multilabel" if task == "multilabel" else "classification")
+    return [m.name for m in METRICS.values()
+            if family in m.tasks or "any" in m.tasks and m.name == "loss"]
 
 
 def is_classification(task: str) -> bool:
@@ -97,6 +163,7 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
         P = y_prob.reshape(Y.shape)
         pred = (P >= 0.5).astype(np.int64)
         out["accuracy"] = float(np.mean(pred == Y))
+        out["exact_match"] = float(np.mean(np.all(pred == Y, axis=1))) if len(Y) else None
         if not full:
             return out
         pr, rc, f1, _ = skm.precision_recall_fscore_support(Y, pred, average="macro", zero_division=0)
@@ -127,7 +194,8 @@ def _safe(fn) -> float | None:
 
 def primary_metric(task: str) -> tuple[str, bool]:
     """(name, higher_is_better) of the number we rank models and folds by."""
-    return ("mae", False) if is_regression(task) else ("accuracy", True)
+    name = "mae" if is_regression(task) else "accuracy"
+    return name, higher_is_better(name)
 
 
 def baseline_scores(task: str, y_train, y_eval, *, strategy: str | None = None) -> dict[str, Any]:

@@ -22,8 +22,8 @@ import numpy as np
 
 from workbench.core.errors import TrainingError
 from workbench.core.training.callbacks import BatchInfo, Callback, EarlyStopping, ModelCheckpoint
-from workbench.core.training.config import FitResult, TrainConfig
-from workbench.core.training.metrics import compute_metrics, is_classification, is_regression
+from workbench.core.training.config import USER_STOPS, FitResult, TrainConfig
+from workbench.core.training.metrics import compute_metrics, is_better, is_regression
 
 KNOWN_TASKS = ("binary", "multiclass", "multilabel", "sequence_binary")
 BINARY_TASKS = ("binary", "sequence_binary")
@@ -163,12 +163,13 @@ class Trainer:
         self.optimizer = None
 
     # ---- control (any thread) -------------------------------------------------------------
-    def request_stop(self) -> None:
+    def request_stop(self, reason: str = "stopped", message: str | None = None) -> None:
         """Stop at the next batch boundary (also while paused). Requested between two fits (e.g.
-        between cross-validation folds) it ends the next fit at once; each fit consumes it."""
+        between cross-validation folds) it ends the next fit at once; each fit consumes it.
+        ``reason`` "interrupted" is the command line's Ctrl+C."""
         with self._lock:
             self._user_stop = True
-        self.stop("stopped", "Training was stopped by the user; the best weights so far were kept.")
+        self.stop(reason, message or "Training was stopped by the user; the best weights so far were kept.")
 
     def stop(self, reason: str = "stopped", message: str = "") -> None:
         """Ask the loop to end (callbacks use this with their own reason, e.g. "early_stopping")."""
@@ -308,7 +309,6 @@ class Trainer:
 
         result = FitResult(monitor=monitor, device=str(dev))
         self.result = result
-        higher = monitor.removeprefix("val_") in ("accuracy", "precision", "recall", "f1", "auc")
         best_value: float | None = None
         n = len(Xtr)
         bs = min(cfg.batch_size, n)
@@ -442,7 +442,7 @@ class Trainer:
 
                 value = logs.get(monitor)
                 if value is not None and math.isfinite(value):
-                    if best_value is None or (value > best_value if higher else value < best_value):
+                    if is_better(value, best_value, monitor):
                         best_value, result.best_epoch = value, epoch
                         result.best_state = self.copy_state()
                 for cb in self.callbacks_all:
@@ -461,7 +461,7 @@ class Trainer:
         else:
             result.message = self._stop_message
         if reason != "nan" and cfg.restore_best and result.best_state is not None and result.history:
-            if result.best_epoch != len(result.history) or reason == "stopped":
+            if result.best_epoch != len(result.history) or reason in USER_STOPS:
                 model.load_state_dict(result.best_state)
             result.restored_best = True
             if result.best_epoch != len(result.history):

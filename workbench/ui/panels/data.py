@@ -396,7 +396,7 @@ class DataPanel(Panel):
         self._show_summary(summary)
         self.vocab_spin.setEnabled(ds.kind == "text")
         self.missing_combo.setEnabled(ds.kind == "table")
-        self.ctx.extra["input_shape"] = None  # known again once the preprocessing is fitted
+        self.ctx.set_input_shape(None)  # known again once the preprocessing is fitted
         self.ctx.set_dataset(ds, self.request)
         self.ctx.status(f"Loaded {ds.name}: {len(ds):,} samples")
         self.dataset_loaded.emit(ds)
@@ -625,9 +625,7 @@ class DataPanel(Panel):
         if self.ctx.preprocessing != self.preprocessing_settings():
             self.ctx.set_preprocessing(self.preprocessing_settings())
         shape = "x".join(map(str, out["output_shape"]))
-        if self.ctx.extra.get("input_shape") != tuple(out["output_shape"]):
-            self.ctx.extra["input_shape"] = tuple(out["output_shape"])
-            self.ctx.preprocessing_changed.emit(dict(self.ctx.preprocessing))
+        self.ctx.set_input_shape(out["output_shape"])
         self.pre_desc.setText(f"{out['describe']} — model input per sample: {shape}")
         if out["warnings"]:
             self.pre_banner.show_message("<br>".join(f"⚠ {w}" for w in out["warnings"]), "warning")

@@ -677,7 +677,7 @@ class DayNightPanel(SingleJobMixin, Panel):
     def _run_store(self):
         if self.ctx.project_dir is None:
             return None
-        from workbench.core.training import RunStore
+        from workbench.core.runs import RunStore
 
         return RunStore(self.ctx.project_dir)
 
@@ -741,7 +741,7 @@ class DayNightPanel(SingleJobMixin, Panel):
     def _on_trained(self, outcome) -> None:
         self.outcome = outcome
         self.model = outcome.model
-        rec = dict(outcome.record)
+        rec = outcome.record.to_dict()
         self.runs.append({"name": rec.get("name"), **outcome.summary(), "run_id": outcome.run_id})
         _fill(self.runs_table, [[r.get("run_id") or r["name"], r["size"], r["n_train"], r["test_accuracy"],
                                  r["baseline"], r["epochs"], f"{r['train_time']:.1f}", r["stop_reason"]]

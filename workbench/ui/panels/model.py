@@ -61,8 +61,8 @@ class ModelPanel(Panel):
         self._build()
         ctx.dataset_changed.connect(self._on_dataset)
         ctx.preprocessing_changed.connect(self._schedule)
+        ctx.input_shape_changed.connect(self._schedule)
         ctx.splits_changed.connect(self._schedule)
-        ctx.extra.setdefault("input_shape", None)
         if ctx.dataset is not None:
             self._on_dataset(ctx.dataset)
         self._emit_train_settings()
@@ -552,7 +552,7 @@ class ModelPanel(Panel):
         ds = self.ctx.dataset
         if ds is None:
             return None
-        shape = self.ctx.extra.get("input_shape")
+        shape = self.ctx.input_shape
         if shape:
             return tuple(shape)
         if ds.kind == "image":

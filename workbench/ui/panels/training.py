@@ -57,29 +57,6 @@ def _baseline_of(rec: dict, part: str) -> dict:
     return b
 
 
-def parse_space(text: str) -> dict:
-    """'lr=0.01,0.001; batch_size=32,64' -> {"lr": [0.01, 0.001], "batch_size": [32, 64]}."""
-    from workbench.core.errors import TrainingError
-
-    space: dict = {}
-    for part in [p.strip() for p in text.split(";") if p.strip()]:
-        key, eq, vals = part.partition("=")
-        if not eq or not key.strip():
-            raise TrainingError(f"Cannot read {part!r}; write name=value,value; e.g. lr=0.01,0.001; batch_size=32,64")
-        out = []
-        for v in [v.strip() for v in vals.split(",") if v.strip()]:
-            try:
-                out.append(int(v) if v.lstrip("-").isdigit() else float(v))
-            except ValueError:
-                out.append(v)
-        if not out:
-            raise TrainingError(f"{key.strip()} has no values to try.")
-        space[key.strip()] = out
-    if not space:
-        raise TrainingError("Enter at least one setting to search, e.g. lr=0.01,0.001")
-    return space
-
-
 class TrainingPanel(Panel):
     """Signals:
         run_started()        a run (or CV / search) started
@@ -360,7 +337,7 @@ class TrainingPanel(Panel):
         head = ctx.head or default_head(infer_task(ds.y, ds.class_names))
         mode = self.mode_combo.currentData()
         # Shapes are checked now so an impossible model is reported before any thread starts.
-        shape = ctx.extra.get("input_shape")
+        shape = ctx.input_shape
         if shape:
             n = len(ds.class_names) if ds.class_names else None
             summarize_model(spec, tuple(shape), head.output_shape(ds.y, n), head)
@@ -368,7 +345,9 @@ class TrainingPanel(Panel):
         settings.update({k: v for k, v in (ctx.train_settings or {}).items()})
         space, smode = {}, "grid"
         if mode == "search":
-            space = parse_space(self.space_edit.text())
+            from workbench.core.training.crossval import parse_search_space
+
+            space = parse_search_space(self.space_edit.text())
             smode = self.search_mode.currentText()
         name = self.name_edit.text().strip() or f"{spec.name or 'model'} #{len(self.runs) + 1}"
         plan = dict(ctx.split_options or {}) or ctx.splits.plan.to_dict()
@@ -394,7 +373,7 @@ class TrainingPanel(Panel):
         except Exception as e:  # e.g. a missing core module: say so, do not crash
             self._fail(f"{type(e).__name__}: {e}")
             return False
-        from workbench.ui.training_jobs import run_training
+        from workbench.ui.training_jobs import run_job
 
         self.banner.clear_message()
         self._mode = "cv" if req.mode == "train" and len(self.ctx.splits.folds) > 1 else req.mode
@@ -409,7 +388,7 @@ class TrainingPanel(Panel):
         self._paused = False
         self._t_start = time.perf_counter()
         self._drawn_version = -1
-        job = self.tasks.start(run_training, req, self.trainer)
+        job = self.tasks.start(run_job, req, self.trainer)
         self._job = job
         job.result.connect(self._on_result)
         job.error.connect(self._on_error)
@@ -830,17 +809,11 @@ class TrainingPanel(Panel):
         """Read the project's runs (damaged run files are listed as messages, not crashes)."""
         if self.ctx.project_dir is None:
             return
-        from workbench.core.errors import WorkbenchError
-        from workbench.core.training import RunStore
+        from workbench.core.runs import RunStore
 
-        store = RunStore(self.ctx.project_dir)
-        runs, bad = [], []
-        for rid in store.ids():
-            try:
-                runs.append(store.load(rid))
-            except WorkbenchError as e:
-                bad.append(str(e))
-        runs.sort(key=lambda r: str(r.get("created", "")))
+        good, damaged = RunStore(self.ctx.project_dir).records()
+        runs = [r.to_dict() for r in good]
+        bad = [d["error"] for d in damaged]
         self.runs = runs
         self._weights.clear()
         self._refresh_runs_table()
@@ -850,7 +823,7 @@ class TrainingPanel(Panel):
     @Slot(str)
     def _store_unsaved_runs(self, folder: str) -> None:
         """On Save: store runs made before the project had a folder (or in another folder)."""
-        from workbench.core.training import RunStore
+        from workbench.core.runs import RunStore
 
         from pathlib import Path
 
@@ -861,13 +834,8 @@ class TrainingPanel(Panel):
             try:
                 if not rec.get("run_id"):
                     rec["run_id"] = store.save(rec, self._weights.pop(id(rec), None))
-                elif moved and not (store.runs_dir / rec["run_id"] / "run.json").exists():
-                    # Save As: the runs (and their weights) go with the project.
-                    try:
-                        weights = RunStore(old).load_weights(rec["run_id"])
-                    except Exception:
-                        weights = None
-                    store.save(rec, weights, run_id=rec["run_id"])
+                elif moved and not store.exists(rec["run_id"]):
+                    store.copy_from(RunStore(old), rec["run_id"])  # Save As: the runs go with the project
             except Exception as e:
                 self.banner.show_message(f"Could not store run {rec.get('name')}: {e}", "error")
 
@@ -920,7 +888,7 @@ def _demo(ctx, panel) -> None:
     ctx.set_dataset(ds, {"source": "builtin:digits"})
     plan = SplitPlan.parse("holdout:0.2,0.2")
     ctx.set_splits(plan.make(ds), plan.to_text(), plan.to_dict())
-    ctx.extra["input_shape"] = Preprocessor().fit(ds, range(10)).output_shape
+    ctx.set_input_shape(Preprocessor().fit(ds, range(10)).output_shape)
     ctx.set_model_spec(get_preset("digits-cnn"))
     ctx.set_head(default_head(infer_task(ds.y, ds.class_names)))
     ctx.set_train_settings({"epochs": 5, "batch_size": 64, "lr": 0.002, "optimizer": "adam", "seed": 0})

@@ -198,7 +198,7 @@ def _generate_sets(material, n_train, n_val, config, seed, progress=None, should
 
 def _train_job(train, val, spec, epochs, batch_size, lr, seed, trainer, project_dir=None):
     from workbench.core.studies.trigger_word import train_model
-    from workbench.core.training import RunStore
+    from workbench.core.runs import RunStore
 
     model, fit = train_model(train, val_clips=val, spec=spec, epochs=epochs, batch_size=batch_size, lr=lr,
                              seed=seed, trainer=trainer,

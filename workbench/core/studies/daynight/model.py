@@ -189,7 +189,7 @@ class TrainOutcome:
     n_val: int
     baseline: float
     run_id: str | None = None
-    record: dict = field(default_factory=dict)
+    record: object = None  # RunRecord
 
     def misclassified(self, limit: int | None = None) -> list[dict]:
         """Wrong test predictions, most confident first: index into the data set, true class,
@@ -280,56 +280,29 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
                            yt, pred, p, train_time, len(tr), len(va), baseline)
     outcome.record = run_record(ds, outcome, cfg, plan)
     if run_store is not None:
-        outcome.run_id = save_run(run_store, outcome.record, model.module.state_dict())
-        outcome.record["run_id"] = outcome.run_id
+        outcome.run_id = run_store.save(outcome.record, weights=model.module.state_dict())
     return outcome
 
 
-def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan) -> dict:
-    """A run record in the same layout as the Train panel's (name, data, model, history, metrics)."""
-    from workbench.core.training import library_versions
-
-    def plain(o):
-        if isinstance(o, dict):
-            return {str(k): plain(v) for k, v in o.items()}
-        if isinstance(o, (list, tuple)):
-            return [plain(v) for v in o]
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return plain(o.tolist())
-        return o
+def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
+    """The run's RunRecord (the one schema every run shares), with the subgroups as details."""
+    from workbench.core.runs import RunRecord
 
     m = outcome.model
-    return plain({
-        "name": f"Day'n'Night {m.size}px",
-        "study": "daynight",
-        "mode": "holdout",
-        "task": "binary",
-        "data": {"name": ds.name, "spec": ds.source.get("path") or "daynight:generated", "source": ds.source,
-                 "n": len(ds), "size": m.size},
-        "split": plan.to_dict(),
-        "model": {"name": f"{PRESET} @ {m.size}px", "preset": PRESET, "spec": m.spec},
-        "head": m.head.to_dict(),
-        "config": cfg.to_dict(),
-        "settings": {"optimizer": cfg.optimizer, "lr": cfg.lr, "batch_size": cfg.batch_size, "epochs": cfg.epochs,
-                     "early_stopping": cfg.early_stopping, "seed": cfg.seed, "size": m.size},
-        "history": outcome.fit.history,
-        "best_epoch": outcome.fit.best_epoch,
-        "stop_reason": outcome.fit.stop_reason,
-        "message": outcome.fit.message,
-        "test_metrics": {**{k: v for k, v in outcome.test_metrics.items() if isinstance(v, (int, float))},
-                         "accuracy": outcome.test_accuracy},
-        "baseline": {"accuracy": outcome.baseline},
-        "subgroups": outcome.subgroups,
-        "train_time": outcome.train_time,
-        "versions": library_versions(),
-    })
-
-
-def save_run(run_store, record: dict, weights: dict) -> str:
-    """Store the run in the project's run history (run.json + weights.pt); returns its id."""
-    return run_store.save(record, weights=weights)
+    return RunRecord(
+        name=f"Day'n'Night {m.size}px", study="daynight", mode="holdout", task="binary",
+        data={"name": ds.name, "spec": ds.source.get("path") or "daynight:generated", "kind": "image",
+              "source": ds.source, "n_samples": len(ds), "class_names": list(m.class_names), "size": m.size},
+        split={"plan": plan.to_dict(), "text": plan.to_text()},
+        model={"name": f"{PRESET} @ {m.size}px", "preset": PRESET, "spec": m.spec,
+               "parameters": n_params(m.module)},
+        head=m.head.to_dict(), train_config=cfg.to_dict(), seed=cfg.seed, device=outcome.fit.device,
+        history=outcome.fit.history, best_epoch=outcome.fit.best_epoch or None,
+        stop_reason=outcome.fit.stop_reason, message=outcome.fit.message,
+        test_metrics={**{k: v for k, v in outcome.test_metrics.items() if isinstance(v, (int, float))},
+                      "accuracy": outcome.test_accuracy},
+        baseline={"test": {"accuracy": outcome.baseline, "strategy": "majority class"}},
+        details={"subgroups": outcome.subgroups}, fit_time=outcome.train_time)
 
 
 def evaluate_on(model: DayNightModel, ds: Dataset) -> dict:

@@ -175,27 +175,24 @@ def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_siz
                   "train_clips": len(clips), "val_clips": 0 if val_clips is None else len(val_clips)}
     if run_store is not None:
         record = run_record(tm, result, clips, val_clips, cfg)
-        record["run_id"] = run_store.save(record, weights=tm.module.state_dict())
-        tm.metrics["run"] = record
+        run_store.save(record, weights=tm.module.state_dict())
+        tm.metrics["run"] = record.to_dict()
     return tm, result
 
 
-def run_record(model: TriggerModel, result, clips, val_clips, cfg) -> dict:
-    """A run record in the layout of the Train panel's run history."""
-    from workbench.core.jsonio import to_json
-    import json
+def run_record(model: TriggerModel, result, clips, val_clips, cfg):
+    """The run's RunRecord (the one schema every run shares)."""
+    from workbench.core.runs import RunRecord
 
     c = model.config
-    rec = {
-        "name": f"Trigger word ({model.spec.name or 'custom'})", "study": "trigger_word", "mode": "holdout",
-        "task": "sequence_binary",
-        "data": {"name": "generated trigger-word clips", "spec": "trigger_word:generated", "n": len(clips),
-                 "n_val": 0 if val_clips is None else len(val_clips), "seed": clips.seed, "features": c.to_dict()},
-        "model": {"name": model.spec.name, "preset": model.spec.name, "spec": model.spec.to_dict()},
-        "head": model.head.to_dict(), "config": cfg.to_dict(),
-        "settings": {"optimizer": cfg.optimizer, "lr": cfg.lr, "batch_size": cfg.batch_size, "epochs": cfg.epochs,
-                     "early_stopping": cfg.early_stopping, "seed": cfg.seed},
-        "history": result.history, "best_epoch": result.best_epoch, "stop_reason": result.stop_reason,
-        "message": result.message,
-    }
-    return json.loads(to_json(rec))
+    return RunRecord(
+        name=f"Trigger word ({model.spec.name or 'custom'})", study="trigger_word", mode="holdout",
+        task="sequence_binary",
+        data={"name": "generated trigger-word clips", "spec": "trigger_word:generated", "kind": "audio",
+              "n_samples": len(clips), "n_val": 0 if val_clips is None else len(val_clips), "seed": clips.seed,
+              "features": c.to_dict()},
+        model={"name": model.spec.name, "preset": model.spec.name, "spec": model.spec.to_dict(),
+               "parameters": int(sum(p.numel() for p in model.module.parameters()))},
+        head=model.head.to_dict(), train_config=cfg.to_dict(), seed=cfg.seed, device=result.device,
+        history=result.history, best_epoch=result.best_epoch or None, stop_reason=result.stop_reason,
+        message=result.message, fit_time=result.time)

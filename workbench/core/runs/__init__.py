@@ -1,0 +1,12 @@
+"""Everything a run is: one versioned ``RunRecord``, the ``RunStore`` of a project, ``summarize``."""
+from workbench.core.runs.record import MIGRATIONS, RUN_SCHEMA_VERSION, STOP_REASONS, RunRecord, migrate, plain
+from workbench.core.runs.store import (
+    RUN_FILE, WEIGHTS_FILE, RunStore, check_project_writable, library_versions, new_run_id, now_iso,
+)
+from workbench.core.runs.summary import SUMMARY_COLUMNS, regularization, summarize
+
+__all__ = [
+    "MIGRATIONS", "RUN_SCHEMA_VERSION", "STOP_REASONS", "RunRecord", "migrate", "plain",
+    "RUN_FILE", "WEIGHTS_FILE", "RunStore", "check_project_writable", "library_versions", "new_run_id", "now_iso",
+    "SUMMARY_COLUMNS", "regularization", "summarize",
+]

@@ -1,0 +1,130 @@
+"""The application's state as plain core objects with change events (no Qt).
+
+As napari keeps its evented models outside Qt, the data set, its split plan, the preprocessing,
+the model spec, the head, the training settings and the runs of the open project live here, each
+with a psygnal ``Signal`` that fires after it changes. The desktop app's ``AppContext`` adapts
+these events to Qt signals; scripts, the self-test and tests use ``WorkbenchState`` directly.
+
+Setting a value that other values depend on clears them: a new data set drops its splits and input
+shape (they belonged to the old data), so no reader can combine a new data set with an old plan.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from psygnal import Signal
+
+DEFAULT_SPLIT = "holdout:0.2,0.2"
+DEFAULT_PREPROCESSING = {"scale": "none", "missing": "zero", "vocab_size": 10000}
+
+
+class WorkbenchState:
+    """Signals (payload in parentheses), each emitted after the value changed:
+
+    dataset_changed(Dataset | None)     splits_changed(Splits | None)
+    preprocessing_changed(dict)         input_shape_changed(tuple | None)
+    model_changed(ModelSpec | None)     head_changed(Head | None)
+    train_settings_changed(dict)        run_added(dict: a RunRecord's dict)
+    runs_reset(list)                    guide_changed(dict)
+    changed()                           after any of the above (the project has unsaved changes)
+    """
+
+    dataset_changed = Signal(object)
+    splits_changed = Signal(object)
+    preprocessing_changed = Signal(dict)
+    input_shape_changed = Signal(object)
+    model_changed = Signal(object)
+    head_changed = Signal(object)
+    train_settings_changed = Signal(dict)
+    run_added = Signal(object)
+    runs_reset = Signal(list)
+    guide_changed = Signal(dict)
+    changed = Signal()
+
+    def __init__(self):
+        self.dataset: Any = None
+        self.dataset_source: dict = {}
+        self.split_plan: str = DEFAULT_SPLIT
+        self.split_options: dict = {}
+        self.splits: Any = None
+        self.preprocessing: dict = dict(DEFAULT_PREPROCESSING)
+        self.input_shape: tuple | None = None  # model input shape after preprocessing (known once fitted)
+        self.model_spec: Any = None
+        self.head: Any = None
+        self.train_settings: dict = {}
+        self.runs: list[dict] = []
+        self.guide: dict = {"answers": {}, "metric": None}
+
+    # ---- setters (the only way values change) ----------------------------------------------
+    def set_dataset(self, dataset, source: dict | None = None) -> None:
+        self.dataset = dataset
+        self.dataset_source = dict(source or getattr(dataset, "source", {}) or {})
+        self.splits = None
+        self.input_shape = None
+        self.dataset_changed.emit(dataset)
+        self.changed.emit()
+
+    def set_splits(self, splits, plan: str | None = None, options: dict | None = None) -> None:
+        if plan is not None:
+            self.split_plan = plan
+        if options is not None:
+            self.split_options = dict(options)
+        self.splits = splits
+        self.splits_changed.emit(splits)
+        self.changed.emit()
+
+    def set_preprocessing(self, settings: dict) -> None:
+        self.preprocessing = dict(settings)
+        self.preprocessing_changed.emit(dict(settings))
+        self.changed.emit()
+
+    def set_input_shape(self, shape) -> None:
+        shape = tuple(shape) if shape is not None else None
+        if shape == self.input_shape:
+            return
+        self.input_shape = shape
+        self.input_shape_changed.emit(shape)
+
+    def set_model_spec(self, spec) -> None:
+        self.model_spec = spec
+        self.model_changed.emit(spec)
+        self.changed.emit()
+
+    def set_head(self, head) -> None:
+        self.head = head
+        self.head_changed.emit(head)
+        self.changed.emit()
+
+    def set_train_settings(self, settings: dict) -> None:
+        self.train_settings = dict(settings)
+        self.train_settings_changed.emit(dict(settings))
+        self.changed.emit()
+
+    def add_run(self, run: dict) -> None:
+        self.runs.append(run)
+        self.changed.emit()  # first: a listener of run_added may save the project (and clear "unsaved")
+        self.run_added.emit(run)
+
+    def reset_runs(self, runs: list[dict]) -> None:
+        """The runs of a project just opened (no unsaved change)."""
+        self.runs = list(runs)
+        self.runs_reset.emit(list(self.runs))
+
+    def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
+        if answers is not None:
+            self.guide["answers"] = dict(answers)
+        if metric is not None:
+            self.guide["metric"] = metric
+        self.guide_changed.emit(dict(self.guide))
+        self.changed.emit()
+
+    def clear(self) -> None:
+        """A new, empty project."""
+        self.set_dataset(None, {})
+        self.split_plan, self.split_options = DEFAULT_SPLIT, {}
+        self.set_preprocessing(dict(DEFAULT_PREPROCESSING))
+        self.set_model_spec(None)
+        self.set_head(None)
+        self.set_train_settings({})
+        self.reset_runs([])
+        self.guide = {"answers": {}, "metric": None}
