@@ -145,7 +145,7 @@ def _faces(w, work, shot, wait_until, settle) -> None:
 
 
 def _trigger(w, work, shot, wait_until, settle) -> None:
-    from workbench.core.capture.audio import write_wav
+    from workbench.core.audio.wav import write_wav
     from workbench.core.studies.trigger_word.synthesis import demo_stream
 
     p = w.show_panel("Trigger word")

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from workbench.core.capture import audio
-from workbench.core.capture.audio import (
-    ArrayAudioSource, AudioSource, MicrophoneSource, RingBuffer, SyntheticAudioSource, WavFileSource,
-    level_meter, make_noise, open_microphone, read_wav, resample, split_on_silence, trim_silence, write_wav,
-)
+from workbench.core.audio.dsp import level_meter, resample, split_on_silence, trim_silence
+from workbench.core.audio.noise import NOISE_KINDS, make_noise
+from workbench.core.audio.wav import read_wav, write_wav
+from workbench.core.capture.audio import ArrayAudioSource, AudioSource, MicrophoneSource, SyntheticAudioSource, WavFileSource, open_microphone
+from workbench.core.capture.ringbuffer import RingBuffer
 from workbench.core.errors import DataError, DeviceUnavailable
 
 
@@ -106,7 +107,7 @@ def test_synthetic_source_events_and_duration():
         SyntheticAudioSource("purple")
 
 
-@pytest.mark.parametrize("kind", audio.NOISE_KINDS)
+@pytest.mark.parametrize("kind", NOISE_KINDS)
 def test_noise_kinds_have_requested_level(kind):
     x = make_noise(kind, 1.0, 16000, level=0.1, rng=1)
     assert x.shape == (16000,) and x.dtype == np.float32

@@ -26,7 +26,7 @@ from workbench.core.studies.style_transfer import (
     style_loss,
     tv_loss,
 )
-from workbench.core.studies.style_transfer.backbones import (
+from workbench.core.models.backbones import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     VGG19Features,

@@ -4,7 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from workbench.core.capture.audio import make_noise, write_wav
+from workbench.core.audio.noise import make_noise
+from workbench.core.audio.wav import write_wav
 from workbench.core.studies import trigger_word as tw
 from workbench.studies_cli import trigger_word as cli
 

@@ -3,7 +3,9 @@ metrics. Uses the tiny bundled detector of rising chirps (resources/trigger_word
 import numpy as np
 import pytest
 
-from workbench.core.capture.audio import WavFileSource, make_noise, write_wav
+from workbench.core.audio.noise import make_noise
+from workbench.core.audio.wav import write_wav
+from workbench.core.capture.audio import WavFileSource
 from workbench.core.errors import DataError, DeviceUnavailable, SpecError
 from workbench.core.studies import trigger_word as tw
 from workbench.core.studies.trigger_word import (

@@ -6,7 +6,8 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from workbench.core.capture import audio  # noqa: E402
-from workbench.core.capture.audio import make_noise, write_wav  # noqa: E402
+from workbench.core.audio.noise import make_noise  # noqa: E402
+from workbench.core.audio.wav import write_wav  # noqa: E402
 from workbench.core.studies import trigger_word as tw  # noqa: E402
 
 SR = 16000

@@ -656,7 +656,7 @@ class StyleTransferPanel(Panel):
 
     @Slot()
     def _backbone_changed(self, *_):
-        from workbench.core.studies.style_transfer.backbones import backbone_layers
+        from workbench.core.models.backbones import backbone_layers
 
         names, content, style = backbone_layers(self.backbone())
         self.content_layer_combo.clear()
@@ -668,7 +668,7 @@ class StyleTransferPanel(Panel):
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if n in style else Qt.CheckState.Unchecked)
             self.style_layers_list.addItem(it)
-        from workbench.core.studies.style_transfer.backbones import DEFAULT_STYLE_WEIGHT
+        from workbench.core.studies.style_transfer.transfer import DEFAULT_STYLE_WEIGHT
 
         self.style_w.set_value(DEFAULT_STYLE_WEIGHT.get(self.backbone(), 1e5))
         vgg = self.backbone() == "vgg19"

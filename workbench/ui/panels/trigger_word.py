@@ -687,7 +687,7 @@ class TriggerWordPanel(SingleJobMixin, Panel):
 
     @Slot(object)
     def _on_recorded(self, x) -> None:
-        from workbench.core.capture.audio import split_on_silence
+        from workbench.core.audio.dsp import split_on_silence
 
         sr = self.material.sample_rate
         if self._rec_kind == "backgrounds":

@@ -1,5 +1,5 @@
 """Case study 3: neural style transfer (Gatys et al.) with offline ImageNet backbones. No Qt here."""
-from workbench.core.studies.style_transfer.backbones import BACKBONES, BackboneInfo, backbone_layers, build_backbone
+from workbench.core.models.backbones import BACKBONES, BackboneInfo, backbone_layers, build_backbone
 from workbench.core.studies.style_transfer.features import FeatureExtractor, fold_batchnorm, get_backbone
 from workbench.core.studies.style_transfer.images import (
     SAMPLE_PHOTOS,

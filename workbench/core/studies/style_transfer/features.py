@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.studies.style_transfer.backbones import BackboneInfo, MBConvLite, _StemLite, build_backbone
+from workbench.core.models.backbones import BackboneInfo, MBConvLite, _StemLite, build_backbone
 
 _CACHE: dict[tuple[str, str], BackboneInfo] = {}
 _CACHE_LOCK = threading.Lock()

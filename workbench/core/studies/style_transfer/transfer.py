@@ -31,6 +31,10 @@ from workbench.core.studies.style_transfer.images import keep_luminance
 from workbench.core.studies.style_transfer.losses import content_loss, gram_matrix, style_loss, tv_loss
 
 SETTINGS_VERSION = 1
+# Style weights that balance content and style at the default layers (Gram magnitudes differ by
+# orders of magnitude between networks: MobileNetV2's ReLU6 caps activations, Lite0's block
+# outputs are linear, VGG's ReLU outputs are large; VGG's value is the PyTorch tutorial's).
+DEFAULT_STYLE_WEIGHT = {"mobilenet_v2": 1e5, "efficientnet_lite0": 10.0, "vgg19": 1e6}
 INITS = ("content", "noise", "style")
 OPTIMIZERS = ("lbfgs", "adam")
 
@@ -71,7 +75,6 @@ class StyleSettings:
     @classmethod
     def for_backbone(cls, backbone: str, **kw) -> "StyleSettings":
         """Settings with the backbone's default style weight (unless given)."""
-        from workbench.core.studies.style_transfer.backbones import DEFAULT_STYLE_WEIGHT
 
         kw.setdefault("style_weight", DEFAULT_STYLE_WEIGHT.get(backbone, 1e5))
         return cls(backbone=backbone, **kw)

@@ -16,7 +16,7 @@ from workbench.core.studies.trigger_word.evaluation import (
     DEFAULT_THRESHOLDS, TARGET_FA_PER_HOUR, TARGET_FRR, EvaluationReport, evaluate, evaluate_clips,
     false_accepts_per_hour, match_events, negative_stream_trace, score_traces, step_times,
 )
-from workbench.core.studies.trigger_word.features import LogMelSpectrogram, mel_filterbank, reference_log_mel
+from workbench.core.data.audio_features import LogMelSpectrogram, mel_filterbank, reference_log_mel
 from workbench.core.studies.trigger_word.material import (
     KINDS, Material, demo_dir, generated_backgrounds, load_demo, load_wav_folder, speak, speak_variants,
     synthetic_material, synthetic_word, tts_engine, tts_missing_message,

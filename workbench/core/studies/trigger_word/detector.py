@@ -21,7 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from workbench.core.capture.audio import AudioSource, RingBuffer
+from workbench.core.capture.audio import AudioSource
+from workbench.core.capture.ringbuffer import RingBuffer
 from workbench.core.studies.trigger_word.config import TriggerConfig
 
 
@@ -104,7 +105,7 @@ class StreamingDetector:
                  device="cpu"):
         import torch
 
-        from workbench.core.studies.trigger_word.features import LogMelSpectrogram
+        from workbench.core.data.audio_features import LogMelSpectrogram
 
         self.model = model
         self.config: TriggerConfig = model.config

@@ -103,7 +103,7 @@ def negative_stream_trace(model, material: Material, hours: float = 1.0, *, seed
     previous clip's last ``context_seconds`` in front (the GRUs warm up there, like a live
     detector whose window reaches back), and only the steps inside the clip are kept, so the
     trace is continuous. Returns (times, probs) or None when cancelled."""
-    from workbench.core.studies.trigger_word.features import LogMelSpectrogram
+    from workbench.core.data.audio_features import LogMelSpectrogram
 
     c = model.config
     if material.sample_rate != c.sample_rate:

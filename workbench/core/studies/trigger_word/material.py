@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.capture.audio import (
-    NOISE_KINDS, make_noise, read_wav, resample, to_mono_float32, trim_silence, write_wav,
-)
+from workbench.core.audio.dsp import resample, to_mono_float32, trim_silence
+from workbench.core.audio.noise import NOISE_KINDS, make_noise
+from workbench.core.audio.wav import read_wav, write_wav
 from workbench.core.errors import DataError, DeviceUnavailable
 
 KINDS = ("positives", "negatives", "backgrounds")
@@ -299,7 +299,7 @@ def make_demo_set(out: str | Path | None = None, *, n_positives: int = 32, per_n
                   seed: int = 0, sample_rate: int = 16000) -> str:
     """Write the demo set (see resources/trigger_word/README.md) into ``out`` (default: the bundled
     folder); returns a one-line summary. Needs espeak-ng (or piper)."""
-    from workbench.core.capture.audio import split_on_silence
+    from workbench.core.audio.dsp import split_on_silence
 
     out = Path(out) if out is not None else demo_dir()
     SR = sample_rate

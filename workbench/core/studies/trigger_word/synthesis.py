@@ -215,7 +215,7 @@ def generate_clips(material: Material, n: int, config: TriggerConfig | None = No
 
     ``progress(done, total, text)`` is called after every batch; when ``should_cancel()`` turns
     true the function stops and returns None (the panel runs this in a worker thread)."""
-    from workbench.core.studies.trigger_word.features import LogMelSpectrogram
+    from workbench.core.data.audio_features import LogMelSpectrogram
 
     config = config or TriggerConfig(sample_rate=material.sample_rate)
     material.check()

@@ -1,6 +1,8 @@
-"""Log-mel spectrograms with torch.stft on the chosen device.
+"""Log-mel spectrograms with torch.stft on the chosen device: the one audio feature front end of
+the app (sound data sets, the trigger-word study, live audio models).
 
-Frames use ``center=False`` so frame ``f`` covers samples ``[f*hop, f*hop + n_fft)`` exactly;
+``MelSettings`` holds what the features depend on; any object with the same fields works (the
+trigger word's ``TriggerConfig`` has them too). Frames use ``center=False`` so frame ``f`` covers samples ``[f*hop, f*hop + n_fft)`` exactly;
 with the 'valid' Conv1D of the model, output step ``j`` has heard samples up to
 ``TriggerConfig.step_end_sample(j)``. The synthesis labels and the streaming detector both use
 that one mapping, so a label "right after the word" means the same thing in training and live.
@@ -12,10 +14,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.studies.trigger_word.config import TriggerConfig
+from dataclasses import asdict, dataclass
+from typing import Any
 
 LOG_FLOOR = 1e-10
 DB_OFFSET, DB_SCALE = 50.0, 20.0
+
+
+@dataclass(frozen=True)
+class MelSettings:
+    """Speech front-end defaults: 16 kHz, 25 ms windows every 10 ms, 40 log-mel bands."""
+
+    sample_rate: int = 16000
+    n_fft: int = 400
+    hop: int = 160
+    n_mels: int = 40
+    f_min: float = 60.0
+    f_max: float = 7600.0
+
+    def frames_for(self, n_samples: int) -> int:
+        """Spectrogram steps (torch.stft with center=False) for ``n_samples`` samples."""
+        return 0 if n_samples < self.n_fft else 1 + (n_samples - self.n_fft) // self.hop
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _hz_to_mel(f):
@@ -48,12 +70,12 @@ class LogMelSpectrogram:
     ``as_tensor=True`` (then the tensor stays on the device, ready for the model).
     """
 
-    def __init__(self, config: TriggerConfig | None = None, device="cpu"):
+    def __init__(self, config=None, device="cpu"):
         import torch
 
         from workbench.core.device import pick_device
 
-        self.config = config or TriggerConfig()
+        self.config = config or MelSettings()
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         c = self.config
         self.window = torch.hann_window(c.n_fft, device=self.device)
@@ -86,7 +108,7 @@ class LogMelSpectrogram:
         return out if as_tensor else out.cpu().numpy()
 
 
-def reference_log_mel(audio: np.ndarray, config: TriggerConfig) -> np.ndarray:
+def reference_log_mel(audio: np.ndarray, config) -> np.ndarray:
     """Plain-numpy version of LogMelSpectrogram for one clip (tests check the torch one against it)."""
     c = config
     x = np.asarray(audio, dtype=np.float64)

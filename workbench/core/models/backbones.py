@@ -1,5 +1,5 @@
-"""ImageNet backbones for style transfer, written here because torchvision cannot be imported
-beside this torch build. Module/parameter names follow the original weight files so the
+"""Pretrained ImageNet backbones shared by transfer learning, style transfer, faces and detection,
+written here because torchvision cannot be imported beside this torch build. Module/parameter names follow the original weight files so the
 shipped state dicts load with ``strict=True``:
 
 - MobileNetV2: torchvision's ``mobilenet_v2`` layout (``features.N...``, ``classifier.1``),
@@ -222,10 +222,6 @@ class BackboneInfo:
 
 
 BACKBONES = ("mobilenet_v2", "efficientnet_lite0", "vgg19")
-# Style weights that balance content and style at the default layers (Gram magnitudes differ by
-# orders of magnitude between networks: MobileNetV2's ReLU6 caps activations, Lite0's block
-# outputs are linear, VGG's ReLU outputs are large; VGG's value is the PyTorch tutorial's).
-DEFAULT_STYLE_WEIGHT = {"mobilenet_v2": 1e5, "efficientnet_lite0": 10.0, "vgg19": 1e6}
 
 
 def mobilenet_weights_path() -> Path:
