@@ -5,7 +5,7 @@
 Each run starts a fresh process with ``WORKBENCH_STARTUP_PROBE=1``: the app prints
 ``workbench-window-painted <wall clock>`` at the main window's first paint and
 ``workbench-window-ready <wall clock>`` once ``MainWindow.start()`` has built the first panel
-(see ``workbench.selftest.install_startup_probe``), then quits. Times are those wall clocks minus
+(see ``workbench.ui.startup_probe.install_startup_probe``), then quits. Times are those wall clocks minus
 the wall clock just before the process was spawned, so they include interpreter start-up (or the
 frozen app's bootloader), imports, the QApplication and the window. "shown" is the first paint. Settings
 go to a fresh temporary folder each run (a first launch). Runs offscreen unless --display.

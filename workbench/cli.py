@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from typing import Callable
 
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     if os.environ.get("WORKBENCH_STARTUP_PROBE"):  # benchmarks/startup.py: report when the window is up, quit
-        from workbench.selftest import install_startup_probe
+        from workbench.ui.startup_probe import install_startup_probe
 
         install_startup_probe()
     if getattr(args, "self_test", False):
