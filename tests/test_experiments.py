@@ -11,8 +11,9 @@ _cache = {}
 
 
 def result(name):
+    """The lesson's fast mode with one seed (its figures); the verdict over seeds is tested below."""
     if name not in _cache:
-        _cache[name] = run_experiment(name, full=False, seed=0)
+        _cache[name] = run_experiment(name, full=False, seed=0, n_seeds=1)
     return _cache[name]
 
 
@@ -147,3 +148,56 @@ def test_cancel_stops_an_experiment():
 
     with pytest.raises(ExperimentCancelled):
         run_experiment("normalization", should_cancel=lambda: True)
+
+
+# ------------------------------------------------------------------------------ verdicts over seeds
+def test_verdict_needs_the_effect_to_exceed_the_seeds_spread():
+    from workbench.core.experiments.base import judge
+
+    assert judge([0.10, 0.12, 0.11], min_effect=0.01, claim="x").outcome == "agrees"
+    assert judge([-0.10, -0.12, -0.11], min_effect=0.01, claim="x").outcome == "contradicts"
+    noisy = judge([0.30, -0.20, 0.05], min_effect=0.01, claim="x")
+    assert noisy.outcome == "inconclusive" and noisy.margin == pytest.approx(noisy.spread)
+    assert judge([0.004, 0.006], min_effect=0.01, claim="x").outcome == "inconclusive"  # below the smallest named effect
+    diverged = judge([float("inf"), 0.2, 0.25], min_effect=0.01, claim="x")
+    assert diverged.outcome in ("agrees", "inconclusive") and all(math.isfinite(e) for e in diverged.effects)
+
+
+def _fake_lesson(effects_by_seed):
+    from workbench.core.experiments.base import REGISTRY, Chart, experiment
+
+    @experiment("fake-lesson", 99, "Fake", "A lesson whose effect the test decides.", claim="the fake effect is positive",
+                min_effect=0.01)
+    def fake(ctx):
+        ctx.plan(1)
+        ctx.step("only step")
+        e = effects_by_seed[ctx.seed]
+        return {"effect_here": e}, [Chart("c", "x", "y")], [{"seed": ctx.seed}], f"Measured {e:+.2f}.", e, {}
+
+    try:
+        return REGISTRY["fake-lesson"].run
+    finally:
+        REGISTRY.pop("fake-lesson")
+
+
+@pytest.mark.parametrize("effects, outcome, says", [
+    ({0: 0.2, 1: 0.21, 2: 0.19}, "agrees", "the runs agree"),
+    ({0: -0.2, 1: -0.22, 2: -0.18}, "contradicts", "contradict the lesson"),
+    ({0: 0.2, 1: -0.15, 2: 0.02}, "inconclusive", "inconclusive"),
+])
+def test_every_lesson_verdict_comes_from_repeated_seeds(effects, outcome, says):
+    from workbench.core.experiments.base import Context
+
+    steps = []
+    run = _fake_lesson(effects)
+    r = run(Context(full=True, seed=0, progress=lambda d, t, _: steps.append((d, t))))
+    assert r.outcome == outcome and r.agrees == (outcome == "agrees") and says in r.conclusion
+    assert r.figures["effects"] == [effects[0], effects[1], effects[2]] and r.settings["seeds"] == [0, 1, 2]
+    assert r.conclusion.startswith("Measured +0.20" if effects[0] > 0 else "Measured -0.20")  # the first seed's numbers
+    assert steps[-1] == (3, 3)  # progress counts over all seeds
+
+
+def test_a_real_lesson_is_judged_over_two_seeds_in_fast_mode():
+    r = run_experiment("redundancy")
+    assert len(r.figures["effects"]) == 2 and r.verdict.spread is not None
+    assert r.outcome == "agrees" and "over 2 seeds" in r.conclusion

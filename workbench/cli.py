@@ -17,6 +17,8 @@ import importlib
 import sys
 from typing import Callable
 
+from workbench import cli_args
+
 # name -> "module" whose register(subparsers) adds the subcommand (later issues add lines here)
 COMMAND_MODULES: dict[str, str] = {
     "style": "workbench.studies_cli.style_transfer",
@@ -69,27 +71,15 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="target column of a CSV table (label column of a text CSV)")
     p.add_argument("--time-column", help="time column of a CSV table (for time-ordered splits)")
     p.add_argument("--text-column", help="text column of a text CSV (reviews, messages, ...)")
-    p.add_argument("--image-size", default="64x64", help="image folders are resized to WxH (default 64x64)")
-
-
-def _image_size(text: str) -> tuple[int, int]:
-    from workbench.core.errors import DataError
-
-    try:
-        w, _, h = str(text).lower().partition("x")
-        size = (int(w), int(h or w))
-        if min(size) < 4:
-            raise ValueError
-        return size
-    except ValueError:
-        raise DataError(f"Cannot read the image size {text!r}; write it as WIDTHxHEIGHT, e.g. 64x64.") from None
+    p.add_argument("--image-size", default=(64, 64), type=cli_args.image_size,
+                   help="image folders are resized to WIDTHxHEIGHT (default 64x64)")
 
 
 def cmd_inspect(args) -> int:
     from workbench.core.data import load_data, summarize
 
     ds = load_data(args.data, target=args.target, time_column=args.time_column, text_column=args.text_column,
-                   image_size=_image_size(args.image_size))
+                   image_size=args.image_size)
     s = summarize(ds)
     if args.json:
         _out(_json_line(s.to_dict()))
@@ -115,17 +105,17 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--activation", help="override the output activation (sigmoid, softmax, none, ...)")
     p.add_argument("--loss", help="override the loss (bce, cce, mse, mae)")
     p.add_argument("--model", help="a preset name (e.g. imdb, digits-cnn, mlp) or a spec .json file")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--epochs", type=cli_args.positive_int)
+    p.add_argument("--batch-size", type=cli_args.positive_int)
+    p.add_argument("--lr", type=cli_args.positive_float, help="learning rate")
     p.add_argument("--optimizer", help="sgd | rmsprop | adam | adamw")
     p.add_argument("--scale", default="none", choices=("none", "minmax", "standard"))
     p.add_argument("--missing", default="zero", choices=("zero", "indicator"))
-    p.add_argument("--vocab-size", type=int, default=10000, help="words kept for text data (default 10000)")
-    p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vocab-size", type=cli_args.positive_int, default=10000, help="words kept for text data (default 10000)")
+    p.add_argument("--early-stopping", type=cli_args.positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
+    p.add_argument("--seed", type=cli_args.nonnegative_int, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--threads", type=int, help="CPU threads for training (default: 1 when the machine is already "
+    p.add_argument("--threads", type=cli_args.bounded_int(1, 1024), help="CPU threads for training (default: 1 when the machine is already "
                                                "busy, else torch's choice)")
     p.add_argument("--project", help="project folder to store the run in (runs/<id>/run.json + weights.pt)")
     p.add_argument("--name", default="", help="a label for the run in the run history")
@@ -147,7 +137,7 @@ def _config_from_args(args):
         head = {k: v for k, v in (("activation", args.activation), ("loss", args.loss)) if v}
     return RunConfig(
         data=args.data, target=args.target, time_column=args.time_column, text_column=args.text_column,
-        image_size=_image_size(args.image_size), split=args.split, drop_duplicates=args.drop_duplicates,
+        image_size=args.image_size, split=args.split, drop_duplicates=args.drop_duplicates,
         scale=args.scale, missing=args.missing, vocab_size=args.vocab_size, task=args.task, model=args.model,
         head=head, train=train, seed=args.seed, device=args.device, project=args.project, name=args.name,
     )

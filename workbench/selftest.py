@@ -323,6 +323,20 @@ def _devices(report: Report, win, app) -> None:
     probe("face encoder", dlib)
 
 
+def _check_user_settings() -> tuple[str, str]:
+    """(status, detail) for the settings file the app will read at its next start."""
+    try:
+        from workbench.ui.settings import Settings, settings_path
+
+        path = settings_path()
+        s = Settings(path).load()
+    except Exception as e:  # the app itself would not start with this file
+        return "FAIL", f"{type(e).__name__}: {e}"
+    if s.problem:
+        return "info", s.problem + " (the app starts with defaults for it)"
+    return "ok", f"{path}" if path.exists() else f"{path} (not created yet)"
+
+
 def _header() -> str:
     import workbench
 
@@ -343,6 +357,7 @@ def run_self_test(out: TextIO | None = None) -> int:
     t_start = time.perf_counter()
     if not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("WORKBENCH_SELFTEST_DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    user_settings = _check_user_settings()  # the user's real file, before the test's own folder is set
     own_config = None
     if not os.environ.get("WORKBENCH_CONFIG_DIR"):
         own_config = tempfile.TemporaryDirectory(prefix="workbench-selftest-")
@@ -355,6 +370,7 @@ def run_self_test(out: TextIO | None = None) -> int:
 
     say(_header())
     report = Report()
+    report.add("user settings", *user_settings)
     win = None
     app = None
     try:

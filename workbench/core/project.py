@@ -32,6 +32,19 @@ def _v0_to_v1(d: dict) -> dict:
     return d
 
 
+_FIELD_TYPES = {"name": str, "data": (dict, type(None)), "preprocessing": (dict, type(None)),
+                "split": (str, dict, type(None)), "model": (dict, str, type(None)), "head": (dict, type(None)),
+                "train": (dict, type(None)), "ui": (dict, type(None)), "recent_runs": (list, type(None))}
+
+
+def _is_run_id(r: str, check) -> bool:
+    try:
+        check(r, "run id")
+        return True
+    except Exception:
+        return False
+
+
 # MIGRATIONS[n] turns a format-n dict into format n+1
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1}
 
@@ -39,7 +52,7 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1}
 def migrate(data: dict, target: int = SCHEMA_VERSION) -> dict:
     """Upgrade a project dict step by step from its schema_version to ``target``."""
     v = data.get("schema_version", 0)
-    if not isinstance(v, int) or v < 0:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
         raise ProjectError(f"The project file has an invalid format version {v!r}; it cannot be opened.")
     d = dict(data)
     while v < target:
@@ -100,9 +113,16 @@ class Project:
 
     @classmethod
     def from_dict(cls, path, d: dict[str, Any]) -> "Project":
-        if not isinstance(d, dict):
-            raise ProjectError(f"The project file in {path} is damaged: it does not hold a JSON object.")
+        from workbench.core.safety import check_fields, check_name
+
+        where = Path(path) / PROJECT_FILE
+        check_fields(d, {}, kind="project file", where=where)
         d = migrate(d)
+        check_fields(d, _FIELD_TYPES, kind="project file", where=where)
+        runs = list(d.get("recent_runs") or [])
+        if not all(isinstance(r, str) for r in runs):
+            raise ProjectError(f"The project file {where} is damaged: 'recent_runs' should list run ids.")
+        d["recent_runs"] = [r for r in runs if _is_run_id(r, check_name)]  # a crafted id never reaches a path
         return cls(
             path=Path(path),
             name=d.get("name") or Path(path).name,
@@ -117,6 +137,14 @@ class Project:
         )
 
     def save(self) -> Path:
+        """Write project.json atomically. A project.json written by a newer Workbench is never
+        overwritten (ProjectError): saving it would throw away what that version stored."""
+        if self.file.is_file():
+            try:
+                read_json(self.file, kind="project file", max_version=SCHEMA_VERSION)
+            except ProjectError as e:
+                if "newer version" in str(e):
+                    raise ProjectError(f"{e} It was not overwritten; save this project in another folder.") from None
         try:
             atomic_write_json(self.file, self.to_dict())
         except OSError as e:

@@ -419,7 +419,8 @@ def make_record(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline:
     else:
         history = fit.history if fit is not None else []
     diag = diagnose(history, baseline.get("test") if test_metrics else baseline.get("val"), task=prep.task,
-                    scores=test_metrics, lr=trained.train_config.lr if trained.train_config else None)
+                    scores=test_metrics, lr=trained.train_config.lr if trained.train_config else None,
+                    optimizer=trained.train_config.optimizer if trained.train_config else None)
     if cv is not None:
         from workbench.core.training.metrics import primary_metric
 

@@ -23,7 +23,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="experiment name or number, 'list', or 'guide'")
     p.add_argument("--full", action="store_true", help="full mode (slower, closer to the published figures)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0); each repetition adds 1")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="repetitions the verdict is judged over (default 2 in fast mode, 3 in full mode)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
     p.add_argument("--report", default=None, help="also write a self-contained HTML report there")
     p.add_argument("--project", default=None, help="project folder (for 'guide')")
@@ -60,7 +62,9 @@ def run(args) -> int:
                 print(f"[{'x' if s.done else ' '}] {s.number}. {s.title}: {s.message}")
         return 0
     exp = get_experiment(args.name)
-    result = run_experiment(exp.name, full=args.full, seed=args.seed,
+    if args.seeds is not None and args.seeds < 1:
+        raise WorkbenchError(f"--seeds must be at least 1 (got {args.seeds}).")
+    result = run_experiment(exp.name, full=args.full, seed=args.seed, n_seeds=args.seeds,
                             progress=None if args.json and not sys.stderr.isatty() else _progress)
     if args.report:
         from workbench.core.experiments.report import experiment_report_html, save_report
@@ -74,7 +78,8 @@ def run(args) -> int:
         print(f"{exp.number}. {exp.title} ({result.mode} mode, {result.seconds:.0f} s)\n")
         for row in result.table:
             print("  " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()))
-        print("\n" + ("Conclusion: " if result.agrees else "Contradicts the lesson: ") + result.conclusion)
+        print("\n" + {"agrees": "Conclusion: ", "contradicts": "Contradicts the lesson: ",
+                      "inconclusive": "Inconclusive: "}[result.outcome] + result.conclusion)
         if args.report:
             print(f"Report written to {args.report}")
     return 0

@@ -59,11 +59,32 @@ def _v1_to_v2(d: dict) -> dict:
 
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
+# the type of every known field; a wrong-typed field falls back to its default (with a message)
+FIELD_TYPES: dict[str, tuple] = {"geometry": (str, type(None)), "window_state": (str, type(None)),
+                                 "current_panel": (str,), "splitters": (dict,), "recent_projects": (list,),
+                                 "last_dir": (str,)}
+
+
+def _valid(key: str, value: Any) -> bool:
+    types = FIELD_TYPES.get(key)
+    if types is None:
+        return True
+    if not isinstance(value, types):
+        return False
+    if key == "recent_projects":
+        return all(isinstance(v, str) for v in value)
+    if key == "splitters":
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return True
+
 
 def migrate(d: dict) -> dict:
     v = d.get("schema_version", 1)
     while v < SCHEMA_VERSION:
-        d = MIGRATIONS[v](d)
+        step = MIGRATIONS.get(v)
+        if step is None:
+            raise ValueError(f"format {v!r} is unknown")
+        d = step(d)
         v = d["schema_version"]
     return d
 
@@ -86,16 +107,22 @@ class Settings:
             if not isinstance(raw, dict):
                 raise ValueError("not a JSON object")
             v = raw.get("schema_version", 1)
-            if not isinstance(v, int) or v > SCHEMA_VERSION:
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"its format version {v!r} is not a whole number")
+            if v > SCHEMA_VERSION:
                 self.problem = (f"Settings file {self.path} is from a newer Workbench (format {v}); "
                                 "using defaults and leaving it untouched.")
                 self._read_only = True
                 return self
             raw = migrate(raw)
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, RecursionError) as e:
             self.problem = f"Settings file {self.path} could not be read ({e}); using defaults."
             return self
-        self.data.update(raw)
+        bad = sorted(k for k, v in raw.items() if not _valid(k, v))
+        self.data.update({k: v for k, v in raw.items() if k not in bad})
+        if bad:
+            self.problem = (f"Settings file {self.path}: {', '.join(bad)} had the wrong type and "
+                            f"{'was' if len(bad) == 1 else 'were'} reset to the default.")
         return self
 
     def save(self) -> None:

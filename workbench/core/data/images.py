@@ -19,6 +19,11 @@ from workbench.core.data.dataset import Dataset
 from workbench.core.errors import Cancelled, DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+# OpenCV refuses, from the header and before any allocation, images above this many pixels (a
+# 50000x50000 PNG is a few kB on disk and 7.5 GB in memory); workbench/__init__.py hands the limit to
+# OpenCV (OPENCV_IO_MAX_IMAGE_PIXELS) before cv2 is first imported
+from workbench import MAX_IMAGE_PIXELS  # noqa: E402
+MAX_IMAGE_SIDE = 4096  # the largest resolution a data set is resized to
 
 
 class ImportCancelled(DataError, Cancelled):
@@ -40,8 +45,13 @@ def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Pa
         raise DataError(f"The folder {str(root)!r} does not exist; choose a folder with one subfolder per class.")
     if not root.is_dir():
         raise DataError(f"{str(root)!r} is a file, not a folder; choose a folder with one subfolder per class.")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise DataError(f"The folder {str(root)!r} cannot be read: permission denied.")
     skipped: list[tuple[str, str]] = []
     class_dirs = sorted((p for p in root.iterdir() if p.is_dir() and not _is_hidden(p)), key=lambda p: p.name)
+    for d in [d for d in class_dirs if not os.access(d, os.R_OK | os.X_OK)]:
+        skipped.append((str(d), "class folder cannot be read: permission denied"))
+        class_dirs.remove(d)
     loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
     if not class_dirs:
         if loose:
@@ -61,6 +71,9 @@ def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Pa
             for fn in sorted(filenames):
                 f = Path(dirpath) / fn
                 if _is_hidden(f):
+                    continue
+                if not _regular_file(f):  # a FIFO or device named x.png would block the import
+                    skipped.append((str(f), "not a regular file"))
                     continue
                 if f.suffix.lower() in IMAGE_EXTENSIONS:
                     mine.append(f)
@@ -85,22 +98,40 @@ def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Pa
     return class_names, files, skipped
 
 
+def _regular_file(p: Path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        return False
+
+
 def decode_image(path: str | os.PathLike, image_size: tuple[int, int], channels: int = 3) -> np.ndarray:
     """Decode one file to (H, W, channels) uint8 RGB/grey at ``image_size`` = (height, width).
 
-    Raises ValueError when the file cannot be decoded.
+    Raises ValueError when the file cannot be decoded, is not a regular file, or its header claims
+    more than MAX_IMAGE_PIXELS pixels (OpenCV checks that before it allocates anything).
     """
     import cv2
 
+    if not _regular_file(Path(path)):
+        raise ValueError("not a regular file")
     # np.fromfile + imdecode instead of imread: imread cannot open non-ASCII paths on Windows
     data = np.fromfile(str(path), dtype=np.uint8)
     if data.size == 0:
         raise ValueError("empty file")
     flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
-    img = cv2.imdecode(data, flag)
+    try:
+        img = cv2.imdecode(data, flag)
+    except cv2.error as e:  # OpenCV's size limit (and other header checks) raise instead of returning None
+        too_big = "MAX_IMAGE_PIXELS" in str(e)
+        raise ValueError(f"the image is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels" if too_big
+                         else "not a readable image (corrupt or unsupported format)") from None
     del data
     if img is None:
-        raise ValueError("not a readable image (corrupt or unsupported format)")
+        raise ValueError("not a readable image (corrupt, unsupported, or larger than "
+                         f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
     return _fit(img, image_size, channels)
 
 
@@ -116,6 +147,18 @@ def _fit(img: np.ndarray, image_size: tuple[int, int], channels: int) -> np.ndar
     else:
         img = img[..., None]
     return img
+
+
+def check_image_size(image_size) -> tuple[int, int]:
+    """(height, width) as ints, or DataError when a side is below 4 or above MAX_IMAGE_SIDE pixels."""
+    try:
+        h, w = int(image_size[0]), int(image_size[1])
+    except (TypeError, ValueError, IndexError):
+        raise DataError(f"Cannot read the image size {image_size!r}; give two whole numbers such as 64x64.") from None
+    if min(h, w) < 4 or max(h, w) > MAX_IMAGE_SIDE:
+        raise DataError(f"The image size {w}x{h} is out of range; each side must be between 4 and "
+                        f"{MAX_IMAGE_SIDE} pixels (e.g. 64x64).")
+    return h, w
 
 
 @contextlib.contextmanager
@@ -154,12 +197,14 @@ def load_image_folder(
     calling thread about 100 times during the import; when ``should_cancel()`` returns True the
     import stops within a few files and raises ImportCancelled (a DataError).
     """
-    h, w = int(image_size[0]), int(image_size[1])
-    if h < 1 or w < 1:
-        raise DataError(f"The image size must be at least 1x1 pixels, not {h}x{w}.")
+    h, w = check_image_size(image_size)
     channels = 1 if grayscale else 3
     class_names, files, skipped = scan_image_folder(path)
     total = len(files)
+    from workbench.core.memory import check_fits
+
+    check_fits(float(total) * h * w * channels * 5, f"{total:,} images at {h}x{w}",  # uint8 + the float32 copy
+               "Choose a smaller image size.")
     out = np.empty((total, h, w, channels), dtype=np.uint8)
     ok = np.zeros(total, dtype=bool)
     reasons: dict[int, str] = {}

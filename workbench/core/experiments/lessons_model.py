@@ -53,7 +53,8 @@ A network with more units can memorize more of its training data. On IMDB review
 network (two layers of 16 units) is trained beside a smaller one (4 units) and a bigger one (512
 units). The bigger network fits the training data faster and starts overfitting sooner: its
 validation loss bottoms out early and then climbs. The published figures are about epoch 6, 4 and 1.
-""", lesson="Reduce the network's size to fight overfitting.")
+""", lesson="Reduce the network's size to fight overfitting.",
+            claim="the bigger network starts overfitting earlier than the smaller one", min_effect=1.0, unit="epochs")
 def network_size(ctx):
     variants = [("smaller (4, 4)", dense_spec((4, 4))), ("original (16, 16)", dense_spec((16, 16))),
                 ("bigger (512, 512)", dense_spec((512, 512)))]
@@ -63,16 +64,14 @@ def network_size(ctx):
         return r["overfitting starts at epoch"] or r["epoch of min val loss"]
 
     small, orig, big = rows
-    agrees = start(big) <= start(small)
     conclusion = ("Validation loss bottomed out at epoch " + ", ".join(f"{r['epoch of min val loss']} ({r['network']})" for r in rows)
                   + ". Overfitting started at epoch " + ", ".join(
                       f"{r['overfitting starts at epoch'] or 'none seen'} ({r['network'].split()[0]})" for r in rows) + ". ")
-    conclusion += (f"The bigger network overfit no later than the smaller one, and its final validation loss was "
-                   f"{fmt(big['final val loss'])} against {fmt(small['final val loss'])}." if agrees else
-                   "This run contradicts the lesson: the bigger network overfit later than the smaller one.")
+    conclusion += (f"Final validation loss: {fmt(big['final val loss'])} for the bigger network against "
+                   f"{fmt(small['final val loss'])} for the smaller one.")
     return ({"overfit_epoch": {r["network"]: r["overfitting starts at epoch"] for r in rows},
              "min_val_loss_epoch": {r["network"]: r["epoch of min val loss"] for r in rows}},
-            [chart], rows, conclusion, agrees, settings)
+            [chart], rows, conclusion, float(start(small) - start(big)), settings)
 
 
 @experiment("weight-regularization", 10, "Weight regularization (L1, L2)",
@@ -82,22 +81,21 @@ functions: L1 costs the absolute values (many weights become exactly zero), L2 t
 weights shrink). The same IMDB network is trained without regularization, with L1, with L2 (0.001,
 as in the book) and with both. The penalty is reported apart from the data loss so the validation
 losses compare fairly.
-""", lesson="Add weight regularization to fight overfitting.")
+""", lesson="Add weight regularization to fight overfitting.",
+            claim="L2 regularization (0.001, the book's) ends with a lower validation loss than no regularization",
+            min_effect=0.005, unit="val loss")
 def weight_regularization(ctx):
     variants = [("none", dense_spec((16, 16))), ("L1 0.0001", dense_spec((16, 16), l1=1e-4)),
                 ("L2 0.001", dense_spec((16, 16), l2=1e-3)), ("L1 + L2", dense_spec((16, 16), l1=1e-4, l2=1e-3))]
     rows, chart, settings, epochs = _compare_specs(ctx, variants, "Validation loss by weight regularization")
     none = rows[0]
     rise = {r["network"]: r["final val loss"] - r["min val loss"] for r in rows}
-    best_reg = min(rows[1:], key=lambda r: r["final val loss"])
-    agrees = best_reg["final val loss"] < none["final val loss"]
+    l2 = rows[2]  # the variant the lesson is about, chosen before the runs (not the best of several)
     conclusion = (f"Without regularization the validation loss rose {rise['none']:.3f} above its minimum by epoch {epochs}; "
-                  + ", ".join(f"{k}: {v:.3f}" for k, v in rise.items() if k != "none") + ". ")
-    conclusion += (f"{best_reg['network']} ended with the lowest validation loss ({fmt(best_reg['final val loss'])} vs "
-                   f"{fmt(none['final val loss'])} without)." if agrees else
-                   "This run contradicts the lesson: no regularized network ended with a lower validation loss.")
+                  + ", ".join(f"{k}: {v:.3f}" for k, v in rise.items() if k != "none") + ". "
+                  + "Final validation loss: " + ", ".join(f"{r['network']} {fmt(r['final val loss'])}" for r in rows) + ".")
     return ({"final_val_loss": {r["network"]: r["final val loss"] for r in rows}, "rise_after_min": rise},
-            [chart], rows, conclusion, agrees, settings)
+            [chart], rows, conclusion, none["final val loss"] - l2["final val loss"], settings)
 
 
 @experiment("dropout", 11, "Dropout",
@@ -107,7 +105,8 @@ cannot rely on any single unit. The kept outputs are scaled up by 1/(1 - rate) d
 at test time the layer is used unchanged with nothing dropped. We train the IMDB network with
 dropout rates from 0 to 0.5, and check the scaling: the average training-time output equals the
 test-time output.
-""", lesson="Add dropout to fight overfitting.")
+""", lesson="Add dropout to fight overfitting.",
+            claim="dropout 0.5 ends with a lower validation loss than no dropout", min_effect=0.005, unit="val loss")
 def dropout(ctx):
     import torch
 
@@ -123,16 +122,12 @@ def dropout(ctx):
     layer.eval()
     test_out = layer(x)
     rel = float(((mean_train - test_out).abs().mean() / test_out.abs().mean()).item())
-    none = rows[0]
-    best = min(rows[1:], key=lambda r: r["final val loss"])
-    agrees = best["final val loss"] < none["final val loss"]
-    conclusion = ("Final validation loss: " + ", ".join(f"{r['network']} {fmt(r['final val loss'])}" for r in rows) + ". ")
-    conclusion += (f"{best['network']} overfit least." if agrees else
-                   "This run contradicts the lesson: dropout did not lower the final validation loss.")
+    none, half = rows[0], rows[-1]  # rate 0.5 is the lesson's variant, chosen before the runs
+    conclusion = ("Final validation loss: " + ", ".join(f"{r['network']} {fmt(r['final val loss'])}" for r in rows) + ".")
     conclusion += (f" Scaling check: averaged over 2000 training passes, dropout(0.5) outputs differ from the test-time "
                    f"output by {rel:.1%} on average, so the network needs no change at test time.")
     return ({"final_val_loss": {r["network"]: r["final val loss"] for r in rows}, "scaling_relative_difference": rel},
-            [chart], rows, conclusion, agrees, settings)
+            [chart], rows, conclusion, none["final val loss"] - half["final val loss"], settings)
 
 
 @experiment("last-layer", 12, "Last-layer activation and loss",
@@ -141,7 +136,9 @@ The last layer and the loss must fit the problem: a sigmoid and binary cross-ent
 answer; a softmax and categorical cross-entropy for one class among several; a sigmoid per label
 and binary cross-entropy when several labels can be true at once; no activation and mean squared
 error for an unbounded number. We train each problem with the right pair and with common wrong ones.
-""", lesson="Choose the last-layer activation and loss from the problem type.")
+""", lesson="Choose the last-layer activation and loss from the problem type.",
+            claim="the right activation and loss beat every wrong pair on every problem", min_effect=0.01,
+            unit="(worst relative margin)")
 def last_layer(ctx):
     from workbench.core.models import Head
 
@@ -165,14 +162,16 @@ def last_layer(ctx):
     problems.append(("regression", yr, [("none", "mse"), ("sigmoid", "mse"), ("relu", "mse")], "MAE", "adam", 3e-3))
 
     ctx.plan(sum(len(p[2]) for p in problems))
-    rows, charts, ok = [], [], []
+    rows, charts, ok, margins = [], [], [], []
+    class_number_lr = 0.01  # regressing the class index with SGD at 0.1 diverges; the table says what ran
     for task, y, pairs, metric, opt, lr in problems:
         results = []
         for act, loss in pairs:
             yt = y[n_tr:]
+            run_lr = class_number_lr if act == "class number" else lr
             if act == "class number":
                 f = fit(ctx, X[:n_tr], y[:n_tr].astype(np.float32), None, None, task="regression", epochs=epochs,
-                        batch_size=32, lr=0.01, optimizer=opt, hidden=(32,))
+                        batch_size=32, lr=run_lr, optimizer=opt, hidden=(32,))
                 p = np.clip(np.rint(f.predict(X[n_tr:]).reshape(-1)), 0, k - 1)
                 val = float(np.mean(p == yt))
             else:
@@ -185,29 +184,34 @@ def last_layer(ctx):
                 p = f.predict(X[n_tr:])
                 if task == "multiclass":
                     val = float(np.mean(p.argmax(1) == yt))
-                elif task == "multilabel":
+                elif task == "multilabel":  # the registry's "exact_match": every label of a sample right
                     val = float(np.mean(np.all((p >= 0.5) == (yt >= 0.5), axis=1)))
                 else:
                     val = float(np.mean(np.abs(p.reshape(-1) - yt)))
             right = (act, loss) == pairs[0]
             results.append(val)
             rows.append({"problem": task, "activation": act, "loss": loss, "right pair": right, metric: val,
-                         "optimizer": f"{opt} lr {lr:g}"})
+                         "optimizer": f"{opt} lr {run_lr:g}"})
             ctx.step(f"{task}: {act} + {loss}")
-        better = (lambda a, b: a < b) if metric == "MAE" else (lambda a, b: a > b)
-        ok.append(all(better(results[0], r) for r in results[1:]))
+        if metric == "MAE":  # relative: how much larger the best wrong pair's error is
+            margin = (min(results[1:]) - results[0]) / max(min(results[1:]), 1e-9)
+        else:
+            margin = results[0] - max(results[1:])
+        margins.append(margin)
+        ok.append(margin > 0)
         charts.append(Chart(f"{task}: {metric} by last layer", "pair", metric,
                             [Series(f"{a} + {l}", [float(i)], [v], style="points")
                              for i, ((a, l), v) in enumerate(zip(pairs, results))]))
     for c in charts:
         ctx.chart(c)
-    agrees = all(ok)
     parts = []
     for task, _, pairs, metric, _, _ in problems:
         these = [r for r in rows if r["problem"] == task]
         parts.append(f"{task} ({metric}): " + ", ".join(f"{r['activation']}+{r['loss']} {r[metric]:.3f}" for r in these))
-    conclusion = "; ".join(parts) + ". "
-    conclusion += ("The right pair won every problem." if agrees else
-                   "This run contradicts the lesson on: " + ", ".join(p[0] for p, good in zip(problems, ok) if not good) + ".")
-    return ({"right_pair_wins": dict(zip([p[0] for p in problems], ok))}, charts, rows, conclusion, agrees,
+    conclusion = "; ".join(parts) + "."
+    lost = [p[0] for p, good in zip(problems, ok) if not good]
+    if lost:
+        conclusion += " In this run a wrong pair matched or beat the right one on: " + ", ".join(lost) + "."
+    return ({"right_pair_wins": dict(zip([p[0] for p in problems], ok)),
+             "margins": dict(zip([p[0] for p in problems], margins))}, charts, rows, conclusion, min(margins),
             {"samples": n, "epochs": epochs})

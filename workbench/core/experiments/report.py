@@ -115,6 +115,7 @@ CSS = """body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222;
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .conclusion{background:#f3f8ff;border-left:4px solid #1f77b4;padding:.6em 1em}
 .contradicts{background:#fff5f0;border-left-color:#d62728}
+.inconclusive{background:#f6f6f6;border-left-color:#999}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f4f4f4}.meta{color:#666;font-size:.85em}"""
 
@@ -131,7 +132,8 @@ def experiment_report_html(results: list[ExperimentResult], title: str | None = 
         out.append(f"<h2>{html.escape(r.title)} <span class='meta'>({r.mode} mode, {r.seconds:.0f} s)</span></h2>")
         if explanations and r.name in explanations:
             out.append(f"<p>{html.escape(explanations[r.name])}</p>")
-        cls = "conclusion" if r.agrees else "conclusion contradicts"
+        cls = {"contradicts": "conclusion contradicts", "inconclusive": "conclusion inconclusive"}.get(
+            r.outcome, "conclusion") if r.verdict is not None else "conclusion"
         out.append(f"<div class='{cls}'><b>Conclusion (computed from these runs):</b> {html.escape(r.conclusion)}</div>")
         for c in r.charts:
             out.append(f"<p>{chart_svg(c)}</p>")
@@ -160,7 +162,7 @@ def runs_report_html(runs: list[dict], title: str = "Run comparison") -> str:
                      "epochs": len(hist), **{f"test {k}": v for k, v in test.items() if isinstance(v, (int, float))}})
     chart = Chart("Validation loss", "epoch", "validation loss", series)
     res = ExperimentResult(name="runs", title=title, mode="runs", figures={}, charts=[chart], table=rows,
-                           conclusion=_runs_conclusion(rows), agrees=True)
+                           conclusion=_runs_conclusion(rows))
     return experiment_report_html([res], title=title)
 
 

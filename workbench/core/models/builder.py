@@ -451,7 +451,20 @@ def build_model(spec: ModelSpec, input_shape: Any, output_shape: Any, head: Head
     if isinstance(head, dict):
         head = Head.from_dict(head)
     plan = plan_model(spec, input_shape, output_shape, head)
+    n = sum(_layer_params(pl) for pl in plan.layers)
+    from workbench.core.memory import TooLarge, check_fits
+
+    try:  # weights, gradients and two optimizer moments, in float32
+        check_fits(16.0 * n, f"A model with {n:,} parameters", "Use fewer units or filters.")
+    except TooLarge as e:
+        raise SpecError(str(e)) from None
     return SpecModel(plan, spec, head)
+
+
+def _layer_params(pl: PlannedLayer) -> int:
+    """Parameters of one planned layer, counted on the meta device (nothing is allocated)."""
+    with torch.device("meta"):
+        return sum(p.numel() for p in _make_layer(pl).parameters())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,9 +566,7 @@ def summarize_model(spec: ModelSpec, input_shape: Any, output_shape: Any, head: 
         head = Head.from_dict(head)
     plan = plan_model(spec, input_shape, output_shape, head)
     rows = []
-    with torch.device("meta"):  # counts parameters without allocating them (imdb-bigger has 5M)
-        for pl in plan.layers:
-            n = sum(p.numel() for p in _make_layer(pl).parameters())
-            act = pl.declared_activation if pl.role == "hidden" else (head.activation if head else "none")
-            rows.append(LayerSummary(pl.index, pl.type, pl.out_shape, n, act, pl.role, _settings(pl)))
+    for pl in plan.layers:
+        act = pl.declared_activation if pl.role == "hidden" else (head.activation if head else "none")
+        rows.append(LayerSummary(pl.index, pl.type, pl.out_shape, _layer_params(pl), act, pl.role, _settings(pl)))
     return ModelSummary(rows, sum(r.params for r in rows), plan.input_shape, plan.output_shape, head, plan.notes)

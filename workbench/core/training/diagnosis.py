@@ -20,9 +20,10 @@ UNDERFIT_REMEDIES = [
 ]
 DIVERGING_REMEDIES = [
     "Lower the learning rate (for example by a factor of 10).",
-    "Scale the inputs (standardize them) so that no feature dominates the gradient.",
+    "Scale the inputs (standardize) and check the learning rate.",
 ]
-HIGH_LR = 0.1  # above this an adaptive optimizer is rarely stable; never advise going higher
+# learning rates above which training is rarely stable; never advise going higher from there
+HIGH_LR = {"sgd": 1.0, "adam": 0.05, "adamw": 0.05, "rmsprop": 0.05}
 BASELINE_REMEDIES = [
     "Check that the inputs carry information about the target (features, labels, preprocessing).",
     "Scale the inputs (standardize) and check the learning rate.",
@@ -58,6 +59,7 @@ def diagnose(
     rise: float = 0.05,
     min_rising_epochs: int = 2,
     lr: float | None = None,
+    optimizer: str | None = None,
 ) -> Diagnosis:
     """Read a training history like a teacher would.
 
@@ -149,18 +151,19 @@ def diagnose(
                     f"The model does not beat the baseline: {where} {metric} {s:.4f} vs the baseline's {b:.4f}."
                 )
                 d.findings.append("no better than baseline")
+    lr_high = lr is not None and lr >= HIGH_LR.get(str(optimizer or "adam").lower(), 0.05)
     not_learning = train is not None and n >= 2 and min(train[1:]) >= train[0] * 0.99
-    if not_learning and d.overfit_epoch is None:
-        sentences.append(
-            f"The training loss never went down (from {train[0]:.4g} to {train[-1]:.4g}): the model is not "
-            "learning" + (f"; a learning rate of {lr:g} is very high." if lr is not None and lr >= HIGH_LR else ".")
-        )
+    if d.overfit_epoch is None and (not_learning or (lr_high and (d.underfitting or d.beats_baseline is False))):
+        what = (f"The training loss never went down (from {train[0]:.4g} to {train[-1]:.4g}): the model is not learning"
+                if not_learning else "The model learned little")
+        sentences.append(what + (f"; a learning rate of {lr:g} is far too high for {optimizer or 'this optimizer'}, "
+                                 "so the steps overshoot." if lr_high else "."))
         d.findings.append("not learning")
         d.remedies = list(DIVERGING_REMEDIES)
     if d.underfitting:
         d.findings.append("underfitting")
         if not d.remedies:
-            d.remedies = [r for r in UNDERFIT_REMEDIES if not (lr is not None and lr >= HIGH_LR and "higher learning" in r)]
+            d.remedies = [r for r in UNDERFIT_REMEDIES if not (lr_high and "higher learning" in r)]
     if d.beats_baseline is False:
         d.remedies = d.remedies + [r for r in BASELINE_REMEDIES if r not in d.remedies]
     d.text = " ".join(sentences)

@@ -66,14 +66,15 @@ def make_optimizer(model, config: TrainConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise TrainingError("The model has no trainable parameters; add at least one layer with weights.")
-    name, lr, wd = config.optimizer, config.lr, config.weight_decay
+    name, lr = config.optimizer, config.lr
+    wd = config.weight_decay if config.weight_decay is not None else (0.01 if name == "adamw" else 0.0)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
     if name == "rmsprop":
         # Keras' RMSprop (the book's) uses rho 0.9 and eps 1e-7; torch's defaults differ
         return torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-7, weight_decay=wd)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd or 0.01)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
     return torch.optim.Adam(params, lr=lr, weight_decay=wd)
 
 

@@ -176,12 +176,15 @@ class ExperimentView(QWidget):
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
             return
-        ok = result.get("agrees", True)
-        self.conclusion.setText(("<b>Conclusion from these runs:</b> " if ok else
-                                 "<b>These runs contradict the lesson:</b> ") + result.get("conclusion", ""))
-        self.conclusion.setStyleSheet(
-            "background:#eef6ff; border-left:4px solid #1f77b4; padding:6px;" if ok else
-            "background:#fff3ee; border-left:4px solid #d62728; padding:6px;")
+        outcome = result.get("outcome", "agrees" if result.get("agrees", True) else "contradicts")
+        head, style = {
+            "agrees": ("Conclusion from these runs:", "background:#eef6ff; border-left:4px solid #1f77b4;"),
+            "contradicts": ("These runs contradict the lesson:", "background:#fff3ee; border-left:4px solid #d62728;"),
+            "inconclusive": ("Inconclusive: the effect is within the runs' noise:",
+                             "background:#f6f6f6; border-left:4px solid #999999;"),
+        }.get(outcome, ("Conclusion from these runs:", "background:#eef6ff; border-left:4px solid #1f77b4;"))
+        self.conclusion.setText(f"<b>{head}</b> " + result.get("conclusion", ""))
+        self.conclusion.setStyleSheet(style + " padding:6px;")
         self.set_charts(result.get("charts", []))
         rows = result.get("table", [])
         cols: list[str] = []
@@ -547,17 +550,10 @@ class ExperimentsPanel(Panel):
     # -- reports ---------------------------------------------------------------------------------
     def export_report(self, path: str, names: list[str] | None = None) -> str:
         from workbench.core.experiments import ExperimentResult, get_experiment
-        from workbench.core.experiments.base import Chart, Series
         from workbench.core.experiments.report import experiment_report_html, save_report
 
         names = names or [n for n in (self.current_name(),) if n in self.results]
-        results = []
-        for n in names:
-            d = self.results[n]
-            charts = [Chart(c["title"], c["xlabel"], c["ylabel"], [Series(**s) for s in c["series"]], c.get("log_y", False))
-                      for c in d["charts"]]
-            results.append(ExperimentResult(d["name"], d["title"], d["mode"], d["figures"], charts, d["table"],
-                                            d["conclusion"], d["agrees"], d.get("settings", {}), d.get("seconds", 0.0)))
+        results = [ExperimentResult.from_dict(self.results[n]) for n in names]
         html = experiment_report_html(results, explanations={n: get_experiment(n).explanation for n in names})
         save_report(path, html)
         self.ctx.status_message.emit(f"Report saved to {path}")
