@@ -149,6 +149,12 @@ class Preprocessor:
                     f"scaling {self.scale}, missing -> 0" + (f" + {n_ind} indicator columns" if n_ind else ""))
         return f"{self.kind} -> float32 {tuple(s['output_shape'])}, scaling {self.scale}"
 
+    def describe_sample(self, row) -> str:
+        """One transformed text sample in words ("87 of 10000 words present")."""
+        self._require_fitted()
+        row = np.asarray(row)
+        return f"{int(np.count_nonzero(row))} of {row.size} words present"
+
     # ------------------------------------------------------------------ helpers
     def _require_fitted(self):
         if self.kind is None:

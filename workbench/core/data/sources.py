@@ -55,6 +55,21 @@ def load_data(
     return load_csv(path, target, time_column, task=task)
 
 
+def load_with_summary(request: dict, progress=None, should_cancel=None) -> dict:
+    """``load_data(**request)`` and its summary: {"dataset", "summary"} (the Data panel's load job).
+
+    ``request`` holds "source" and load_data's keyword arguments; empty values are left out."""
+    from workbench.core.data.summary import summarize
+
+    kw = {k: v for k, v in request.items() if k != "source" and v not in (None, "")}
+    if "image_size" in kw:
+        kw["image_size"] = tuple(kw["image_size"])
+    ds = load_data(request["source"], progress=progress, should_cancel=should_cancel, **kw)
+    if progress:
+        progress(0, 0, "summarizing")
+    return {"dataset": ds, "summary": summarize(ds)}
+
+
 def _load_from_dict(src: dict, **callbacks) -> Dataset:
     kind = src.get("type")
     if kind == "builtin":

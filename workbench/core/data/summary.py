@@ -72,6 +72,16 @@ class DataSummary:
             "warnings": list(self.warnings),
         }
 
+    def notices(self) -> list[str]:
+        """The warnings plus one line each on duplicates and missing values (what a panel lists)."""
+        out = list(self.warnings)
+        if self.duplicates.get("groups"):
+            out.append(f"{self.duplicates['extra_copies']} exact duplicate samples "
+                       f"({self.duplicates['groups']} groups); they can leak between splits.")
+        if self.missing:
+            out.append("Missing values: " + ", ".join(f"{k} ({v})" for k, v in list(self.missing.items())[:12]))
+        return out
+
     def to_text(self, max_features: int = 30) -> str:
         shape = "x".join(str(s) for s in self.input_shape) if self.input_shape else "text"
         lines = [f"{self.name}: {self.n_samples:,} samples, {self.kind}, input {shape}, {self.task}"]

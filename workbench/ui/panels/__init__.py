@@ -35,7 +35,7 @@ import importlib
 import traceback
 
 PANEL_SPECS: list[tuple[str, str]] = [
-    ("Data", "workbench.ui.panels.data:DataPanel"),
+    ("Data", "workbench.ui.panels.data.panel:DataPanel"),
     ("Model", "workbench.ui.panels.model:ModelPanel"),
     ("Train", "workbench.ui.panels.training:TrainingPanel"),
     ("Day & Night", "workbench.ui.panels.daynight:DayNightPanel"),

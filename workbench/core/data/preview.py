@@ -1,0 +1,55 @@
+"""Before / after views of preprocessing for the first samples (what the Data panel shows)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+PREVIEW_SAMPLES = 5
+PREVIEW_IMAGES = 4
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}" if math.isfinite(v) else "nan"
+
+
+def _values(a: np.ndarray, n: int = 6) -> str:
+    flat = np.asarray(a, dtype=np.float64).ravel()
+    return " ".join(_num(v) for v in flat[:n]) + (" …" if flat.size > n else "")
+
+
+def _range(a: np.ndarray) -> str:
+    fin = np.asarray(a, dtype=np.float64).ravel()
+    fin = fin[np.isfinite(fin)]
+    return f"{fin.min():.4g} … {fin.max():.4g}" if fin.size else "—"
+
+
+def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_SAMPLES) -> dict:
+    """Fit ``Preprocessor(**settings)`` on ``train_idx`` and show it on the first ``n`` samples.
+
+    Returns {"pre": the fitted Preprocessor, "describe", "warnings", "output_shape",
+    "rows": [{"sample", "before", "before range", "after", "after range"}] (strings),
+    "images": [(image, caption)] before/after pairs for image data (else [])}."""
+    from workbench.core.data.preprocess import Preprocessor
+
+    pre = Preprocessor(**settings).fit(ds, train_idx)
+    idx = np.arange(min(n, len(ds)))
+    after = pre.transform(ds, idx)
+    rows = []
+    for j, i in enumerate(idx):
+        out = np.asarray(after[j], dtype=np.float64)
+        raw = ds.X[i]
+        if ds.kind == "text":
+            before, before_range = str(raw)[:80], None
+            after_txt = pre.describe_sample(out)
+        else:
+            before, before_range = _values(raw), _range(raw)
+            after_txt = _values(out)
+        rows.append({"sample": int(i) + 1, "before": before, "before range": before_range,
+                     "after": after_txt, "after range": _range(out)})
+    images = []
+    if ds.kind == "image":
+        for j, i in enumerate(idx[:PREVIEW_IMAGES]):
+            images += [(ds.X[i], f"#{i + 1} before"), (after[j], f"#{i + 1} after")]
+    return {"pre": pre, "describe": pre.describe(), "warnings": list(pre.warnings),
+            "output_shape": tuple(pre.output_shape), "rows": rows, "images": images}

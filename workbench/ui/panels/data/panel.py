@@ -1,0 +1,320 @@
+"""The Data panel: the source bar, a progress row and banner, and one tab per step (samples,
+summary, preprocessing, split). It forwards user actions to core functions through JobRunners
+and puts what it learns into ``ctx`` (data set, splits, preprocessing, input shape)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from workbench.ui.job_runner import JobRunner
+from workbench.ui.panels.base import Panel
+from workbench.ui.panels.data.preprocessing import PreprocessingTab
+from workbench.ui.panels.data.samples import SamplesTab
+from workbench.ui.panels.data.source import SourceBar
+from workbench.ui.panels.data.split import SplitTab
+from workbench.ui.panels.data.summary import SummaryTab
+from workbench.ui.widgets import Banner
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+# widgets of the tabs that callers (tests, the self-test, screenshots) reach through the panel
+_TAB_WIDGETS = {
+    "source_bar": ("builtin_combo", "load_builtin_btn", "folder_btn", "csv_btn", "text_btn", "target_edit",
+                   "time_edit", "text_col_edit", "image_size"),
+    "samples_tab": ("grid", "table_model", "table"),
+    "summary_tab": ("class_chart", "features_model", "features_view", "warnings_banner", "summary_splitter"),
+    "preprocessing_tab": ("scale_combo", "missing_combo", "vocab_spin", "pre_banner", "pre_desc", "preview_model",
+                          "preview_view", "preview_images"),
+    "split_tab": ("split_kind", "val_spin", "test_spin", "k_spin", "repeats_spin", "stratify_check", "dedupe_check",
+                  "seed_spin", "split_btn", "split_desc", "leak_banner", "split_splitter", "split_chart",
+                  "folds_diagram"),
+}
+
+
+class DataPanel(Panel):
+    """Signals:
+        dataset_loaded(object)  the Dataset after a successful load
+        split_made(object)      the Splits after a split was made
+        preview_ready()         the preprocessing preview was refreshed
+        load_failed(str)        the message shown after a failed load
+    """
+
+    title = "Data"
+    icon_name = "SP_DirOpenIcon"
+    dataset_loaded = Signal(object)
+    split_made = Signal(object)
+    preview_ready = Signal()
+    load_failed = Signal(str)
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.dataset = None
+        self.summary = None
+        self.splits = None
+        self.request: dict | None = None
+        self._next_request: dict | None = None  # asked for while another load was being cancelled
+        self._pending_split: dict | None = None
+        self._restoring = False
+        self.setAcceptDrops(True)
+        self._build()
+
+    # -- UI ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        self.source_bar = SourceBar()
+        self.source_bar.load_requested.connect(self.load)
+        lay.addWidget(self.source_bar)
+
+        prog = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.cancel_btn = QPushButton("Cancel")
+        prog.addWidget(self.progress, 1)
+        prog.addWidget(self.cancel_btn)
+        self.progress_row = QWidget()
+        self.progress_row.setLayout(prog)
+        self.progress_row.hide()
+        lay.addWidget(self.progress_row)
+
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+        self.info = QLabel("Load a data set: pick a built-in one, an image folder (one subfolder per class), "
+                           "a CSV table or a text CSV — or drop a folder or file here.")
+        self.info.setWordWrap(True)
+        lay.addWidget(self.info)
+
+        self.tabs = QTabWidget()
+        lay.addWidget(self.tabs, 1)
+        self.samples_tab = SamplesTab()
+        self.summary_tab = SummaryTab()
+        self.preprocessing_tab = PreprocessingTab()
+        self.split_tab = SplitTab()
+        for tab, name in ((self.samples_tab, "Samples"), (self.summary_tab, "Summary"),
+                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split")):
+            self.tabs.addTab(tab, name)
+        for owner, names in _TAB_WIDGETS.items():
+            for name in names:
+                setattr(self, name, getattr(getattr(self, owner), name))
+
+        self.preprocessing_tab.settings_edited.connect(self._preprocessing_edited)
+        self.preprocessing_tab.preview_ready.connect(self._on_preview)
+        self.split_tab.split_requested.connect(self.make_split)
+        self.split_tab.split_made.connect(self._on_split)
+        self.split_tab.split_failed.connect(self._on_split_error)
+
+        # the progress bar's range and text follow the job (busy indicator, "n / m files")
+        self.load_jobs = JobRunner(self, banner=self.banner, cancel_button=self.cancel_btn)
+        self.load_jobs.job_failed.connect(self._on_load_error)
+        self.load_jobs.job_finished.connect(self._on_load_finished)
+        self._set_busy(False)
+        self.remember_splitter("summary", self.summary_splitter)
+        self.remember_splitter("split", self.split_splitter)
+
+    # -- loading -------------------------------------------------------------------------------
+    @Slot()
+    def load_selected_builtin(self) -> None:
+        self.source_bar.load_selected_builtin()
+
+    def load_path(self, path: str, text: bool = False) -> None:
+        self.load(self.source_bar.request_for_path(path, text))
+
+    @Slot(dict)
+    def load(self, request: dict) -> None:
+        """Load a source in the background; ``request`` = load_data's arguments ("source", ...)."""
+        from workbench.core.data.sources import load_with_summary
+
+        if self.load_jobs.busy:  # cancel the running load; this one starts when it has ended
+            self._next_request = dict(request)
+            self.cancel_load()
+            return
+        self.request = {k: v for k, v in request.items() if v not in (None, "")}
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(f"Loading {self.request['source']}…")
+        self._set_busy(True)
+        job = self.load_jobs.start(load_with_summary, dict(self.request), on_result=self._on_loaded)
+        job.progress.connect(self._on_progress)
+        job.cancelled.connect(self._on_load_cancelled)
+        self.ctx.status(f"Loading {self.request['source']}…")
+
+    @property
+    def _load_job(self):
+        """The running load's TaskHandle (None when no load runs)."""
+        return self.load_jobs.handle
+
+    @Slot()
+    def cancel_load(self) -> None:
+        self.load_jobs.cancel()
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress.setFormat(f"{text or 'Loading'} %v / %m")
+        else:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(text or "Working…")
+
+    def _on_loaded(self, out: dict) -> None:
+        self.set_dataset(out["dataset"], out["summary"], self.request)
+
+    @Slot(str)
+    def _on_load_error(self, msg: str) -> None:
+        self._restoring = False
+        self.ctx.status("Could not load the data")
+        self.load_failed.emit(msg)
+
+    @Slot()
+    def _on_load_cancelled(self) -> None:
+        self.banner.show_message("Loading was cancelled.", "info")
+
+    @Slot()
+    def _on_load_finished(self) -> None:
+        self._set_busy(False)
+        if self._next_request is not None:
+            req, self._next_request = self._next_request, None
+            self.load(req)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress_row.setVisible(busy)
+        self.source_bar.set_busy(busy)
+
+    @property
+    def busy(self) -> bool:
+        return self.load_jobs.busy or self.split_tab.jobs.busy or self.preprocessing_tab.jobs.busy
+
+    def set_dataset(self, ds, summary=None, request: dict | None = None) -> None:
+        """Show a loaded Dataset (also usable directly, e.g. by tests and demos)."""
+        if summary is None:
+            from workbench.core.data import summarize
+
+            summary = summarize(ds)
+        self.dataset, self.summary, self.splits = ds, summary, None
+        self.request = dict(request or {"source": ds.source})
+        self.source_bar.show_source(self.request.get("source"))
+        shape = "x".join(str(s) for s in ds.input_shape) or "text"
+        self.info.setText(f"<b>{ds.name}</b> — {len(ds):,} samples, {ds.kind}, input {shape}, {summary.task}"
+                          + (f"<br>{ds.description}" if ds.description else "")
+                          + (f"<br>{len(ds.skipped)} files skipped (unreadable)." if ds.skipped else ""))
+        self.samples_tab.show_dataset(ds)
+        self.summary_tab.show_summary(summary)
+        self.preprocessing_tab.set_dataset(ds)
+        self.ctx.set_input_shape(None)  # known again once the preprocessing is fitted
+        self.ctx.set_dataset(ds, self.request)
+        self.ctx.status(f"Loaded {ds.name}: {len(ds):,} samples")
+        self.dataset_loaded.emit(ds)
+        plan = self._pending_split
+        self._pending_split = None
+        if plan is not None:
+            self.split_tab.set_plan_dict(plan)
+        self.make_split()
+
+    # -- split ---------------------------------------------------------------------------------
+    def plan_dict(self) -> dict:
+        return self.split_tab.plan_dict()
+
+    def set_plan(self, text: str) -> None:
+        """Set the split widgets from a plan text such as "kfold:5" (does not make the split)."""
+        from workbench.core.data import SplitPlan
+
+        self.split_tab.set_plan_dict(SplitPlan.parse(text).to_dict())
+
+    @Slot()
+    def make_split(self) -> None:
+        if self.dataset is None:
+            self.leak_banner.show_message("Load a data set first.", "info")
+            return
+        self.split_tab.make_split(self.dataset)
+
+    @Slot(str)
+    def _on_split_error(self, _msg: str) -> None:
+        self.splits = None
+        self.ctx.set_splits(None)
+
+    @Slot(object)
+    def _on_split(self, out: dict) -> None:
+        plan, splits = out["plan"], out["splits"]
+        self.splits = splits
+        self.ctx.set_splits(splits, plan.to_text(), plan.to_dict())
+        if self._restoring:
+            self._restoring = False
+            self.ctx.mark_dirty(False)
+        self.split_made.emit(splits)
+        self.refresh_preview()
+
+    # -- preprocessing ---------------------------------------------------------------------------
+    def preprocessing_settings(self) -> dict:
+        return self.preprocessing_tab.settings()
+
+    @Slot(dict)
+    def _preprocessing_edited(self, settings: dict) -> None:
+        self.ctx.set_preprocessing(settings)
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        if self.dataset is None:
+            return
+        train_idx = self.splits.train_idx if self.splits is not None else np.arange(len(self.dataset))
+        self.preprocessing_tab.refresh(self.dataset, train_idx)
+
+    @Slot(dict)
+    def _on_preview(self, out: dict) -> None:
+        if self.ctx.preprocessing != self.preprocessing_settings():
+            self.ctx.set_preprocessing(self.preprocessing_settings())
+        self.ctx.set_input_shape(out["output_shape"])
+        self.preview_ready.emit()
+
+    # -- drag and drop ---------------------------------------------------------------------------
+    def dragEnterEvent(self, e) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        urls = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        p = Path(urls[0])
+        if p.is_dir() or p.suffix.lower() in TABLE_SUFFIXES:
+            self.load_path(str(p), text=bool(self.text_col_edit.text().strip()) and self._looks_like_text(p))
+            e.acceptProposedAction()
+        else:
+            self.banner.show_message(f"{p.name} is not a folder or a CSV file.", "error")
+
+    @staticmethod
+    def _looks_like_text(p: Path) -> bool:
+        if p.is_dir():
+            return False
+        try:
+            head = p.open(encoding="utf-8", errors="replace").readline().lower()
+        except OSError:
+            return False
+        return "text" in [c.strip().strip('"') for c in head.split(",")]
+
+    # -- panel contract --------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {"request": self.request, "preprocessing": self.preprocessing_settings(), "split": self.plan_dict(),
+                "tab": self.tabs.currentIndex(), "options": self.source_bar.options()}
+
+    def restore(self, state: dict) -> None:
+        state = state or {}
+        self.source_bar.set_options(state.get("options") or {})
+        if isinstance(state.get("preprocessing"), dict):
+            self.preprocessing_tab.set_settings(state["preprocessing"])
+            self.ctx.set_preprocessing(self.preprocessing_settings())
+        if isinstance(state.get("split"), dict):
+            self.split_tab.set_plan_dict(state["split"])
+        self.tabs.setCurrentIndex(int(state.get("tab", 0) or 0))
+        req = state.get("request")
+        if isinstance(req, dict) and req.get("source"):
+            self._pending_split = state.get("split") if isinstance(state.get("split"), dict) else None
+            self._restoring = True  # reloading what the project holds is not an unsaved change
+            self.load(req)
+
+    def shutdown(self) -> None:
+        self._next_request = None
+        self.load_jobs.shutdown()
+        self.split_tab.shutdown()
+        self.preprocessing_tab.shutdown()

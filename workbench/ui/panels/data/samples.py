@@ -1,0 +1,47 @@
+"""Samples tab: a grid of images with their labels, or the rows of a table / text set."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
+
+from workbench.ui.models import DatasetTableModel
+from workbench.ui.widgets import ImageGridWidget
+
+GRID_SAMPLES = 60
+
+
+class SamplesTab(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        sv = QVBoxLayout(self)
+        self.grid = ImageGridWidget(64)
+        self.table_model = DatasetTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        sv.addWidget(self.grid)
+        sv.addWidget(self.table)
+        self.table.hide()
+
+    def show_dataset(self, ds) -> None:
+        if ds.kind == "image":
+            self.table.hide()
+            self.grid.show()
+            n = len(ds)
+            # A spread over the data set (files are often sorted by class).
+            idx = np.unique(np.linspace(0, n - 1, min(GRID_SAMPLES, n)).astype(int))
+            names = ds.class_names
+            caps = []
+            for i in idx:
+                y = ds.y[i]
+                caps.append(names[int(y)] if names is not None and np.ndim(y) == 0 else str(y))
+            tips = [str(ds.paths[i]) if ds.paths is not None else f"sample {i + 1}" for i in idx]
+            self.grid.set_images([ds.X[i] for i in idx], caps, tips)
+        else:
+            self.grid.hide()
+            self.table.show()
+            self.table_model.set_dataset(ds)
+            if ds.kind == "text":
+                self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
