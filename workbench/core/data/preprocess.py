@@ -15,25 +15,21 @@ text    multi-hot over the ``vocab_size`` most frequent words of the training te
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
+from workbench.core.data.text import tokenize
 from workbench.core.errors import DataError
 
 SCALES = ("none", "minmax", "standard")
 MISSING = ("zero", "indicator")
 FORMAT_VERSION = 1
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CHUNK = 512  # images per chunk when computing statistics, keeps float copies small
 
 
-def tokenize(text: str) -> list[str]:
-    """Lowercase words (letters/digits, inner apostrophes kept: "don't")."""
-    return _WORD.findall(str(text).lower())
 
 
 class Preprocessor:

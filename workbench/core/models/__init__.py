@@ -6,8 +6,13 @@
     model = build_model(spec, input_shape, head.output_shape(y, n_classes), head)
     raw = model(x); loss = head.loss(raw, y) + model.penalty(); probs = head.activate(raw)
     print(summarize_model(spec, input_shape, head.output_shape(y), head).to_text())
+
+Text as token sequences (workbench.core.data.text): a spec that starts with an Embedding
+(``wants_token_ids(spec)``) reads (L,) token ids; ``with_token_count(spec, vec.token_count)`` sizes
+its Embedding for the data's vocabulary before building. Presets "imdb-gru" and "imdb-conv1d".
 """
 from workbench.core.models.builder import (
+    DEFAULT_TOKEN_IDS,
     LayerSummary,
     ModelSummary,
     PlannedLayer,
@@ -16,6 +21,8 @@ from workbench.core.models.builder import (
     format_shape,
     plan_model,
     summarize_model,
+    wants_token_ids,
+    with_token_count,
 )
 from workbench.core.models.heads import HEAD_ACTIVATIONS, LOSSES, TASKS, Head, check_head, default_head, infer_task
 from workbench.core.models.presets import PRESETS, Preset, get_preset, list_presets, load_spec
@@ -27,4 +34,5 @@ __all__ = [
     "Preset", "SpecModel",
     "build_model", "check_head", "default_head", "format_shape", "get_preset", "infer_task", "list_presets",
     "load_spec", "plan_model", "summarize_model",
+    "DEFAULT_TOKEN_IDS", "wants_token_ids", "with_token_count",
 ]

@@ -39,6 +39,10 @@ from workbench.core.models.heads import Head
 from workbench.core.models.spec import ModelSpec, layer_label
 
 Shape = tuple
+# Token ids an Embedding without a "vocab" setting expects: the default vocabulary (10,000 words)
+# plus padding and unknown. Training fills in the data's own count (``with_token_count``).
+DEFAULT_TOKEN_IDS = 10002
+OOV_ID = 1  # workbench.core.data.text: 0 = padding, 1 = unknown token
 
 
 def _kind(shape: Shape) -> str:
@@ -189,7 +193,14 @@ def _infer(tname: str, p: dict, shape: Shape, label: str, i: int) -> Shape:
         if t is not None and t < 1:
             fail(f"shrinks its {shape[0]}-step input to {t} steps; use a smaller size.")
         return (t, shape[1])
-    if tname == "GlobalAvgPool":
+    if tname == "Embedding":
+        if i != 0:
+            fail("reads token ids, so it must be the first layer; move it to the top.")
+        if kind != "flat":
+            fail(f"reads token sequences (L,), but its input is {_describe_input(shape)}; load text as token "
+                 f"sequences (text representation: sequence).")
+        return (shape[0], p["dim"])
+    if tname in ("GlobalAvgPool", "GlobalMaxPool"):
         if kind == "flat":
             fail(f"averages over an image or over time, but its input is {_describe_input(shape)}; remove it.")
         return (shape[0],) if kind == "image" else (shape[1],)
@@ -321,6 +332,30 @@ class _GlobalAvg(nn.Module):
         return x.mean(dim=(2, 3)) if self.image else x.mean(dim=1)
 
 
+class _GlobalMax(nn.Module):
+    def __init__(self, image: bool):
+        super().__init__()
+        self.image = image
+
+    def forward(self, x):
+        return x.amax(dim=(2, 3)) if self.image else x.amax(dim=1)
+
+
+class _TokenEmbedding(nn.Module):
+    """Token ids (N, L) as floats or ints -> (N, L, dim). Id 0 is padding (a zero vector that is
+    never trained); ids at or beyond ``vocab`` (words the layer was not sized for) count as unknown."""
+
+    def __init__(self, vocab: int, dim: int):
+        super().__init__()
+        self.vocab = vocab
+        self.embedding = nn.Embedding(vocab, dim, padding_idx=0)
+
+    def forward(self, x):
+        ids = x.long().clamp_(min=0)
+        ids = torch.where(ids >= self.vocab, torch.full_like(ids, OOV_ID if self.vocab > OOV_ID else 0), ids)
+        return self.embedding(ids)
+
+
 class _Recurrent(nn.Module):
     def __init__(self, cls, n_in: int, units: int, return_sequences: bool, dropout: float):
         super().__init__()
@@ -381,6 +416,10 @@ def _make_body(pl: PlannedLayer) -> nn.Module:
         return _seq(cls(size, stride))
     if t == "GlobalAvgPool":
         return _GlobalAvg(kind == "image")
+    if t == "GlobalMaxPool":
+        return _GlobalMax(kind == "image")
+    if t == "Embedding":
+        return _TokenEmbedding(p["vocab"] or DEFAULT_TOKEN_IDS, p["dim"])
     if t == "Flatten":
         return nn.Flatten()
     if t == "Dropout":
@@ -443,6 +482,22 @@ class SpecModel(nn.Module):
             return torch.zeros((), device=p.device if p is not None else None,
                                dtype=p.dtype if p is not None else torch.float32)
         return total
+
+
+def wants_token_ids(spec: ModelSpec | None) -> bool:
+    """True when the spec starts with an Embedding, i.e. it reads text as token-id sequences."""
+    return bool(spec is not None and spec.layers and spec.layers[0].canonical_type == "Embedding")
+
+
+def with_token_count(spec: ModelSpec, token_count: int | None) -> ModelSpec:
+    """A copy of ``spec`` whose Embedding layers without a "vocab" read ``token_count`` ids (the
+    data's vocabulary + padding + unknown), so the saved spec rebuilds the same model."""
+    out = spec.copy()
+    if token_count:
+        for layer in out.layers:
+            if layer.canonical_type == "Embedding" and not layer.params.get("vocab"):
+                layer.params["vocab"] = int(token_count)
+    return out
 
 
 def build_model(spec: ModelSpec, input_shape: Any, output_shape: Any, head: Head | dict | None = None) -> SpecModel:
@@ -557,6 +612,8 @@ def _settings(pl: PlannedLayer) -> str:
         return str(sz) if isinstance(sz, int) else "x".join(map(str, sz))
     if pl.type == "Dropout":
         return f"{p['rate']:g}"
+    if pl.type == "Embedding":
+        return f"{p['dim']} x {p['vocab'] or DEFAULT_TOKEN_IDS:,} ids"
     return ""
 
 

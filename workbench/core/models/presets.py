@@ -21,6 +21,7 @@ class Preset:
     example_input_shape: tuple  # a typical per-sample input shape (what the tests build it for)
     example_output_shape: tuple
     task: str  # the task it was designed for
+    text_mode: str = "bag"  # text inputs: "bag" (multi-hot) or "sequence" (token ids for an Embedding)
 
 
 def _imdb(name: str, units: int, description: str, l2: float = 0.0, dropout: float = 0.0) -> Preset:
@@ -32,6 +33,12 @@ def _imdb(name: str, units: int, description: str, l2: float = 0.0, dropout: flo
     layers.append(L("Dense", units=1, activation="sigmoid"))
     spec = ModelSpec(layers, name=name, description=description)
     return Preset(name, spec, description, "text", (10000,), (1,), "binary")
+
+
+def _imdb_sequence(name: str, body: list, description: str) -> Preset:
+    layers = [L("Embedding", dim=32)] + body + [L("Dense", units=1, activation="sigmoid")]
+    spec = ModelSpec(layers, name=name, description=description)
+    return Preset(name, spec, description, "text", (200,), (1,), "binary", text_mode="sequence")
 
 
 def _trigger(name: str, filters: int, units: int, dropout: float, description: str) -> Preset:
@@ -59,6 +66,12 @@ def _make_presets() -> dict[str, Preset]:
         _imdb("imdb-bigger", 512, "Bigger IMDB network (Dense 512, Dense 512): overfits almost at once."),
         _imdb("imdb-l2", 16, "IMDB network with L2 (0.001) weight penalties on both hidden layers.", l2=0.001),
         _imdb("imdb-dropout", 16, "IMDB network with Dropout 0.5 after each hidden layer.", dropout=0.5),
+        _imdb_sequence("imdb-gru", [L("GRU", units=32)],
+                       "IMDB reviews as token sequences: Embedding 32, GRU 32, Dense 1 sigmoid (reads word order)."),
+        _imdb_sequence("imdb-conv1d", [L("Conv1D", filters=64, kernel=5, activation="relu"), L("GlobalMaxPool"),
+                                       L("Dropout", rate=0.3)],
+                       "IMDB reviews as token sequences: Embedding 32, Conv1D 64 (5 words) relu, global max pool, "
+                       "Dropout 0.3, Dense 1 sigmoid (finds telling phrases anywhere in the review)."),
         Preset("shallow-cnn", ModelSpec([
             L("Conv2D", filters=16, kernel=3, padding="same", activation="relu"),
             L("MaxPool", size=2),

@@ -45,7 +45,7 @@ class ParamInfo:
 class LayerType:
     name: str
     params: dict[str, ParamInfo]
-    inputs: tuple[str, ...]  # input kinds it accepts: "flat", "sequence", "image"
+    inputs: tuple[str, ...]  # input kinds it accepts: "flat", "sequence", "image" ("flat" token ids for Embedding)
     has_weights: bool
     help: str
 
@@ -95,6 +95,13 @@ LAYER_TYPES: dict[str, LayerType] = {
                            "dropout": _p("rate", 0.0, "dropout on the layer's inputs, in [0, 1)")},
                   ("sequence",), True, "long short-term memory layer on sequences (T, F)"),
         LayerType("Activation", {}, ("flat", "image", "sequence"), False, "only the activation function"),
+        LayerType("Embedding", {"dim": _p("int", None, "numbers per token (the embedding size)"),
+                                "vocab": _p("optint", None, "number of token ids; empty = from the data "
+                                                            "(vocabulary + padding + unknown)")},
+                  ("flat",), True, "a learned vector per token id: token sequences (L,) -> (L, dim); id 0 is "
+                                   "padding (always the zero vector), ids past the vocabulary count as unknown"),
+        LayerType("GlobalMaxPool", {}, ("image", "sequence"), False,
+                  "maximum over the image (per channel) or over time (per feature)"),
     ]
 }
 
@@ -113,6 +120,9 @@ _TYPE_ALIASES = {
     "batchnorm": "BatchNorm", "batchnormalization": "BatchNorm", "batchnorm1d": "BatchNorm",
     "batchnorm2d": "BatchNorm",
     "gru": "GRU", "lstm": "LSTM", "activation": "Activation",
+    "embedding": "Embedding", "embed": "Embedding",
+    "globalmaxpool": "GlobalMaxPool", "globalmaxpooling1d": "GlobalMaxPool", "globalmaxpooling2d": "GlobalMaxPool",
+    "globalmaxpool1d": "GlobalMaxPool", "globalmaxpool2d": "GlobalMaxPool",
 }
 
 
@@ -204,7 +214,7 @@ class LayerSpec:
         for pname, info in ltype.params.items():
             value = self.params.get(pname, info.default)
             if value is None:
-                if info.default is None and pname != "stride":
+                if info.default is None and pname != "stride" and info.kind != "optint":
                     raise SpecError(f"{label} needs a value for '{pname}' ({info.help}).", layer_index=index)
                 out[pname] = None
                 continue
@@ -232,7 +242,7 @@ def _check_value(label: str, index: int, pname: str, kind: str, value: Any) -> A
             return int(v)
         return None
 
-    if kind == "int":
+    if kind in ("int", "optint"):
         v = as_int(value)
         if v is None or v < 1:
             bad("a whole number >= 1")
