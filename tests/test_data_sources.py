@@ -218,7 +218,7 @@ def test_csv_errors(tmp_path):
         load_data(f, target="z")
     with pytest.raises(DataError, match="no time column 'when'"):
         load_csv(f, time_column="when")
-    with pytest.raises(DataError, match="neither a number nor an ISO date"):
+    with pytest.raises(DataError, match="neither a number nor a date"):
         load_csv(_w(tmp_path / "b.csv", "t,x,label\nmonday,1,a\ntuesday,2,b\n"), time_column="t")
     with pytest.raises(DataError, match="only one class"):
         load_csv(_w(tmp_path / "c.csv", "x,label\n1,a\n2,a\n"))

@@ -7,11 +7,12 @@ from workbench.core.data.preprocess import Preprocessor
 from workbench.core.data.sources import load_data
 from workbench.core.data.splits import Fold, Leak, SplitPlan, Splits
 from workbench.core.data.summary import DataSummary, summarize
-from workbench.core.data.tables import load_csv, load_text_csv
+from workbench.core.data.tables import load_csv, load_text_csv, parse_column_overrides
 from workbench.core.data.text import TextOptions, TextVectorizer, tokenize
 
 __all__ = [
     "Dataset", "load_data", "list_builtins", "load_builtin", "load_image_folder", "load_csv",
     "load_text_csv", "ImportCancelled", "summarize", "DataSummary", "Preprocessor", "tokenize",
     "SplitPlan", "Splits", "Fold", "Leak", "find_duplicates", "TextOptions", "TextVectorizer",
+    "parse_column_overrides",
 ]

@@ -14,15 +14,23 @@ class Dataset:
     """Inputs, targets, class names and a description.
 
     kind       "image": X is (N, H, W, C) uint8 (or float32 in [0, 1]).
-               "table": X is (N, F) float64; NaN marks a missing value; categorical columns are
-                        integer codes (NaN = missing) whose categories are in ``categories``.
+               "table": X is (N, F) float64; NaN marks a missing value. ``column_kinds[j]`` is the
+                        kind of column j (numeric, categorical, boolean, datetime, text; None =
+                        categorical where ``categories`` has the column, else numeric).
+                        Categorical, boolean and text columns are integer codes (NaN = missing)
+                        into ``categories[j]`` (the value names / texts); datetime columns are
+                        seconds since 1970.
                "text":  X is a 1-D object array of str.
                "sequence"/"audio": X is (N, T, F) or (N, T) float32.
     y          (N,) int64 class indices for binary/multiclass, (N, K) {0,1} for multilabel,
                (N,) or (N, K) float for regression, (N, T) / (N, T, 1) for per-time-step labels.
     class_names  one name per class (None for regression).
     feature_names  per-column names for tables (None otherwise).
-    categories   {column index: [category names]} for categorical table columns.
+    categories   {column index: [value names]} for categorical, boolean and text table columns.
+    column_kinds per-column kinds of a table (see above).
+    columns      the report of every column of the source file (workbench.core.data.columns:
+                 name, kind, detected, reason, role, missing, distinct, preview); [] otherwise.
+    notes        what the reader repaired or left out (renamed headers, rows without a target).
     time         optional (N,) sortable values; a time-ordered split uses them (else row order).
     groups       optional (N,) str subgroup per sample (e.g. "dusk") for per-subgroup reports.
     paths        optional (N,) str file of each sample (image folders), to show the original.
@@ -43,6 +51,9 @@ class Dataset:
     target_name: str | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) not imported
     paths: np.ndarray | None = None  # (N,) str: the file each image came from (image folders)
+    column_kinds: list[str] | None = None
+    columns: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -64,6 +75,29 @@ class Dataset:
     def is_classification(self) -> bool:
         return self.class_names is not None
 
+    def column_kind(self, j: int) -> str:
+        """The kind of table column ``j``: numeric, categorical, boolean, datetime or text."""
+        if self.column_kinds is not None and j < len(self.column_kinds):
+            return self.column_kinds[j]
+        return "categorical" if j in self.categories else "numeric"
+
+    def cell_text(self, i: int, j: int) -> str:
+        """How the value of table row ``i``, column ``j`` reads (category names, dates, "—" if missing)."""
+        import math
+
+        v = float(np.asarray(self.X[i, j], dtype=np.float64))
+        if not math.isfinite(v):
+            return "—"
+        kind = self.column_kind(j)
+        if kind == "datetime":
+            from workbench.core.data.columns import format_timestamp
+
+            return format_timestamp(v)
+        names = self.categories.get(j)
+        if names is not None and 0 <= int(v) < len(names):
+            return names[int(v)]
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3g}"
+
     def subset(self, idx) -> "Dataset":
         idx = np.asarray(idx)
         return Dataset(
@@ -80,4 +114,7 @@ class Dataset:
             source=self.source,
             target_name=self.target_name,
             paths=None if self.paths is None else self.paths[idx],
+            column_kinds=self.column_kinds,
+            columns=self.columns,
+            notes=self.notes,
         )

@@ -20,6 +20,7 @@ def load_data(
     time_column: str | int | None = None,
     text_column: str | int | None = None,
     *,
+    columns: dict[str, str] | list[str] | None = None,
     label_column: str | int | None = None,
     task: str = "auto",
     image_size: tuple[int, int] = (64, 64),
@@ -30,8 +31,11 @@ def load_data(
     """Load a data set.
 
     ``source`` is "builtin:NAME", an image folder (one subfolder per class), a CSV table, a text
-    CSV (pass ``text_column``), or a ``Dataset.source`` dict saved in a run file (it reloads the
-    same data the same way). Raises DataError with a sentence that says what to fix.
+    CSV (pass ``text_column``; a CSV whose only input is free text is found without it), or a
+    ``Dataset.source`` dict saved in a run file (it reloads the same data the same way).
+    ``columns`` overrides detected column kinds of a CSV ({"age": "categorical"} or
+    ["age=categorical"]; kind "ignore" leaves a column out). Raises DataError with a sentence that
+    says what to fix.
     """
     if isinstance(source, dict):
         return _load_from_dict(source, progress=progress, should_cancel=should_cancel)
@@ -52,7 +56,7 @@ def load_data(
         )
     if text_column is not None:
         return load_text_csv(path, text_column, label_column if label_column is not None else target)
-    return load_csv(path, target, time_column, task=task)
+    return load_csv(path, target, time_column, task=task, columns=columns)
 
 
 def load_with_summary(request: dict, progress=None, should_cancel=None) -> dict:
@@ -79,7 +83,8 @@ def _load_from_dict(src: dict, **callbacks) -> Dataset:
                                  grayscale=bool(src.get("grayscale", False)), **callbacks)
     if kind == "csv":
         return load_csv(src["path"], src.get("target"), src.get("time_column"),
-                        task=src.get("task", "auto"), drop_columns=src.get("drop_columns") or None)
+                        task=src.get("task", "auto"), drop_columns=src.get("drop_columns") or None,
+                        columns=src.get("columns") or None)
     if kind == "text_csv":
         return load_text_csv(src["path"], src.get("text_column", "text"), src.get("label_column"))
     raise DataError(f"This run's data source {src!r} cannot be reloaded; load the data again by hand.")

@@ -53,6 +53,8 @@ class DataSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     time_range: list | None = None
     warnings: list[str] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)  # the file's columns: kind, reason, role, counts
+    notes: list[str] = field(default_factory=list)  # what the reader repaired or left out
 
     def to_dict(self) -> dict:
         return {
@@ -70,11 +72,13 @@ class DataSummary:
             "skipped": [list(s) for s in self.skipped],
             "time_range": self.time_range,
             "warnings": list(self.warnings),
+            "columns": [dict(c) for c in self.columns],
+            "notes": list(self.notes),
         }
 
     def notices(self) -> list[str]:
         """The warnings plus one line each on duplicates and missing values (what a panel lists)."""
-        out = list(self.warnings)
+        out = list(self.notes) + list(self.warnings)
         if self.duplicates.get("groups"):
             out.append(f"{self.duplicates['extra_copies']} exact duplicate samples "
                        f"({self.duplicates['groups']} groups); they can leak between splits.")
@@ -100,6 +104,15 @@ class DataSummary:
             t = self.target
             lines.append("")
             lines.append(f"Target: min {_fmt(t['min'])}, max {_fmt(t['max'])}, mean {_fmt(t['mean'])}, std {_fmt(t['std'])}")
+        if self.columns:
+            lines.append("")
+            lines.append("Columns (kind told from the values; change one with --column NAME=KIND):")
+            width = min(24, max(len(c["name"]) for c in self.columns))
+            for c in self.columns:
+                name = c["name"] if len(c["name"]) <= width else c["name"][: width - 1] + "~"
+                role = {"target": "TARGET", "time": "time", "dropped": "left out"}.get(c["role"], "")
+                lines.append(f"  {name:<{width}}  {c['kind']:<11}  {role:<8}  missing {c['missing']:>6,}  "
+                             f"distinct {c['distinct']:>6,}  {c['reason']}")
         if self.features:
             lines.append("")
             title = {"image": "Channels (pixel values)", "text": "Text length (words)"}.get(self.kind, "Features")
@@ -108,7 +121,10 @@ class DataSummary:
             lines.append(f"  {'name':<{width}}  {'min':>10}  {'max':>10}  {'mean':>10}  {'std':>10}  {'missing':>7}")
             for f in self.features[:max_features]:
                 name = f["name"] if len(f["name"]) <= width else f["name"][: width - 1] + "~"
-                if f.get("type") == "categorical":
+                if f.get("type") == "datetime":
+                    lines.append(f"  {name:<{width}}  dates from {f.get('first') or '-'} to {f.get('last') or '-'}"
+                                 + (f"  missing {f['missing']}" if f.get("missing") else ""))
+                elif f.get("type") in ("categorical", "boolean"):
                     cats = f.get("categories", [])
                     shown = ", ".join(cats[:5]) + (f", ... ({len(cats)})" if len(cats) > 5 else "")
                     lines.append(f"  {name:<{width}}  categorical: {shown}" +
@@ -135,6 +151,10 @@ class DataSummary:
                 lines.append(f"  {path}: {reason}")
             if len(self.skipped) > 5:
                 lines.append(f"  ... and {len(self.skipped) - 5} more")
+        if self.notes:
+            lines.append("")
+            lines.append("Reading the file:")
+            lines.extend(f"  - {n}" for n in self.notes)
         if self.warnings:
             lines.append("")
             lines.append("Warnings:")
@@ -182,7 +202,8 @@ def summarize(ds: Dataset) -> DataSummary:
     else:
         task = "classification"
     s = DataSummary(name=ds.name, kind=ds.kind, n_samples=n, input_shape=tuple(ds.input_shape), task=task,
-                    description=ds.description, skipped=list(ds.skipped))
+                    description=ds.description, skipped=list(ds.skipped), columns=[dict(c) for c in ds.columns],
+                    notes=list(ds.notes))
     w = s.warnings
 
     # classes / target
@@ -205,12 +226,26 @@ def summarize(ds: Dataset) -> DataSummary:
             miss = int(np.isnan(col).sum())
             if miss:
                 s.missing[names[j]] = miss
-            if j in ds.categories:
-                cats = ds.categories[j]
+            kind = ds.column_kind(j)
+            if kind in ("categorical", "boolean"):
+                cats = ds.categories.get(j, [])
                 codes = col[~np.isnan(col)].astype(np.int64)
                 cc = np.bincount(codes, minlength=len(cats)) if len(codes) else np.zeros(len(cats), int)
-                s.features.append({"name": names[j], "type": "categorical", "categories": list(cats),
+                s.features.append({"name": names[j], "type": kind, "categories": list(cats),
                                    "counts": [int(v) for v in cc[: len(cats)]], "missing": miss})
+            elif kind == "text":
+                texts = ds.categories.get(j, [])
+                codes = col[~np.isnan(col)].astype(np.int64)
+                words = np.array([len(texts[c].split()) for c in codes if 0 <= c < len(texts)], dtype=np.float64)
+                s.features.append({"name": names[j], "type": "text (words)", **_stats(words), "missing": miss})
+            elif kind == "datetime":
+                from workbench.core.data.columns import format_timestamp
+
+                st = _stats(col)
+                s.features.append({"name": names[j], "type": "datetime", "min": None, "max": None, "mean": None,
+                                   "std": None, "first": format_timestamp(st["min"]) if st["min"] is not None else None,
+                                   "last": format_timestamp(st["max"]) if st["max"] is not None else None,
+                                   "missing": miss})
             else:
                 s.features.append({"name": names[j], "type": "numeric", **_stats(col), "missing": miss})
     elif ds.kind == "image" and n:
@@ -285,11 +320,12 @@ def summarize(ds: Dataset) -> DataSummary:
                 w.append(
                     f"Features are on very different ranges: {wide[1]!r} spans {_fmt(wide[2]['min'])} to "
                     f"{_fmt(wide[2]['max'])} but {narrow[1]!r} only {_fmt(narrow[2]['min'])} to "
-                    f"{_fmt(narrow[2]['max'])} ({wide[0] / narrow[0]:,.0f}x); choose standardize (or "
-                    "[0, 1]) scaling so the large ones do not dominate."
+                    f"{_fmt(narrow[2]['max'])} ({wide[0] / narrow[0]:,.0f}x); keep the default scaling "
+                    "(standardize) or choose [0, 1], so the large ones do not dominate."
                 )
         constant = [sp[1] for sp in spreads if sp[0] == 0]
-        constant += [f["name"] for f in s.features if f["type"] == "categorical" and sum(1 for c in f["counts"] if c) == 1]
+        constant += [f["name"] for f in s.features if f["type"] in ("categorical", "boolean")
+                     and sum(1 for c in f["counts"] if c) == 1]
         if constant and n > 1:
             w.append(f"{len(constant)} column(s) have the same value in every row and carry no information: "
                      f"{', '.join(constant[:5])}{', ...' if len(constant) > 5 else ''}.")
@@ -314,7 +350,8 @@ def summarize(ds: Dataset) -> DataSummary:
         for name, miss in s.missing.items():
             if miss / n > MISSING_WARN:
                 w.append(f"Column {name!r} is missing in {miss:,} of {n:,} rows ({100 * miss / n:.0f}%); "
-                         "consider dropping it or use missing='indicator'.")
+                         "consider leaving it out; keep the 'was missing' indicator (the default) so "
+                         "the model knows where values are missing.")
     if extra:
         w.append(
             f"{extra:,} sample{' is an exact copy' if extra == 1 else 's are exact copies'} of others "

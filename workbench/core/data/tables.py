@@ -1,76 +1,37 @@
-"""CSV tables and text CSVs, read with the csv module (pandas is not a dependency).
+"""CSV tables (and text CSVs) as Datasets, with every column's kind told from its values.
 
-Table columns are numeric when every non-missing value parses as a number, else categorical
-(strings -> integer codes over the sorted distinct values, names in ``ds.categories``).
+``load_csv`` reads the file (``csvfile``: encoding, dialect, header repairs), profiles every column
+(``columns``: numeric, categorical, text, datetime, identifier, constant, boolean, with reasons),
+applies the user's overrides (``columns={"age": "categorical", "notes": "ignore"}``), picks the
+target, and stores:
+
+- a table Dataset: X (N, F) float64 with NaN for missing; categorical / text / boolean columns are
+  codes into ``ds.categories[j]``; datetime columns are seconds since 1970; ``ds.column_kinds[j]``
+  says which kind each column is;
+- a text Dataset when the only usable input is one free-text column (a ``sentence,label`` file):
+  X holds the strings, so the text models (bag of words or token sequences) apply.
+
+``ds.columns`` is the report of every column of the file (kind, detected kind, reason, role,
+missing and distinct counts, preview), shown by ``workbench inspect`` and the Data panel.
 """
 from __future__ import annotations
 
-import csv
-import datetime as _dt
-import io
-import math
 import os
-from pathlib import Path
 
 import numpy as np
 
+from workbench.core.data.columns import (
+    FEATURE_KINDS, KINDS, TARGET_KINDS, ColumnProfile, boolean_pair, is_missing, parse_column, parse_dates,
+    parse_numbers, profile_column,
+)
+from workbench.core.data.csvfile import RawTable, read_csv_file
 from workbench.core.data.dataset import Dataset
 from workbench.core.errors import DataError
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "?", "null", "none", "-", "#n/a"})
 # an integer-valued numeric target with at most this many distinct values is read as classes
 MAX_INTEGER_CLASSES = 20
-
-
-def _is_missing(v: str) -> bool:
-    return v.strip().lower() in MISSING_TOKENS
-
-
-def _read_rows(path: str | os.PathLike) -> tuple[Path, list[str], list[tuple[int, list[str]]]]:
-    """(path, header, [(line number, fields)]) with the delimiter sniffed from the first 64 KB."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise DataError(f"The file {str(p)!r} does not exist; check the path.")
-    if p.is_dir():
-        raise DataError(f"{str(p)!r} is a folder, not a CSV file.")
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # every byte decodes; spreadsheets on Windows often write cp1252
-    del raw
-    if not text.strip():
-        raise DataError(f"The file {str(p)!r} is empty; it needs a header row and data rows.")
-    sample = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for fields in reader:
-        line_no = reader.line_num
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if header is None:
-            header = [f.strip() for f in fields]
-            if len(set(header)) != len(header):
-                dup = sorted({h for h in header if header.count(h) > 1})
-                raise DataError(f"The header of {p.name} repeats the column name(s) {', '.join(map(repr, dup))}; give every column its own name.")
-            continue
-        if len(fields) != len(header):
-            raise DataError(
-                f"Line {line_no} of {p.name} has {len(fields)} values but the header has "
-                f"{len(header)} columns; fix that line (quote values that contain '{delimiter}')."
-            )
-        rows.append((line_no, fields))
-    if header is None:
-        raise DataError(f"The file {str(p)!r} is empty; it needs a header row and data rows.")
-    if not rows:
-        raise DataError(f"The file {p.name} has a header but no data rows.")
-    return p, header, rows
+IGNORE = "ignore"  # a kind the user can give a column to leave it out
+OVERRIDE_KINDS = KINDS + (IGNORE,)
 
 
 def _column_index(header: list[str], name: str | int, what: str, file: str) -> int:
@@ -81,70 +42,47 @@ def _column_index(header: list[str], name: str | int, what: str, file: str) -> i
         return header.index(name)
     else:
         lowered = [h.lower() for h in header]
-        if str(name).lower() in lowered and lowered.count(str(name).lower()) == 1:
-            return lowered.index(str(name).lower())
-    raise DataError(
-        f"There is no {what} column {name!r} in {file}; available columns: {', '.join(header)}."
-    )
+        key = str(name).strip().lower()
+        if key in lowered and lowered.count(key) == 1:
+            return lowered.index(key)
+    raise DataError(f"There is no {what} column {name!r} in {file}; available columns: {', '.join(header)}.")
 
 
-def _parse_numeric(values: list[str]) -> np.ndarray | None:
-    """float64 array with NaN for missing, or None if some value is not a number."""
-    out = np.empty(len(values), dtype=np.float64)
-    for i, v in enumerate(values):
-        if _is_missing(v):
-            out[i] = np.nan
-            continue
-        try:
-            f = float(v.strip().replace("_", "x"))  # "1_000" is valid Python but not data
-        except ValueError:
-            return None
-        if math.isinf(f) and v.strip().lower() not in {"inf", "-inf", "+inf", "infinity", "-infinity"}:
-            return None
-        out[i] = f
+def parse_column_overrides(items) -> dict[str, str]:
+    """``["age=categorical", "notes=ignore"]`` (the CLI's --column) or a dict -> {name: kind}."""
+    if not items:
+        return {}
+    if isinstance(items, dict):
+        pairs = list(items.items())
+    else:
+        pairs = []
+        for item in items:
+            name, sep, kind = str(item).rpartition("=")
+            if not sep or not name.strip():
+                raise DataError(f"Cannot read the column setting {item!r}; write it as NAME=KIND, e.g. age=numeric.")
+            pairs.append((name, kind))
+    out = {}
+    for name, kind in pairs:
+        k = str(kind).strip().lower().replace("date", "datetime").replace("datetimetime", "datetime")
+        k = {"number": "numeric", "category": "categorical", "free text": "text", "bool": "boolean", "id": "identifier",
+             "drop": IGNORE, "skip": IGNORE}.get(k, k)
+        if k not in OVERRIDE_KINDS:
+            raise DataError(f"Unknown column kind {kind!r} for {name!r}; choose one of {', '.join(OVERRIDE_KINDS)}.")
+        out[str(name).strip()] = k
     return out
 
 
-def _parse_categorical(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    cleaned = [None if _is_missing(v) else v.strip() for v in values]
-    cats = sorted({v for v in cleaned if v is not None})
-    index = {c: i for i, c in enumerate(cats)}
-    codes = np.array([np.nan if v is None else index[v] for v in cleaned], dtype=np.float64)
-    return codes, cats
-
-
-def _parse_time(values: list[str], column: str, lines: list[int], file: str) -> np.ndarray:
-    nums = _parse_numeric(values)
-    if nums is not None:
-        return nums
-    stamps = []
-    for v, line in zip(values, lines):
-        s = v.strip()
-        try:
-            t = _dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
-        except ValueError:
-            raise DataError(
-                f"The time column {column!r} of {file} has {s!r} on line {line}, which is neither a "
-                "number nor an ISO date like 2024-03-31 or 2024-03-31 14:05; fix the column or "
-                "choose another."
-            ) from None
-        if t.tzinfo is not None:
-            t = t.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        stamps.append(t)
-    return np.array(stamps, dtype="datetime64[us]")
-
-
-def _target(values: list[str], task: str, column: str, file: str):
+def _target(values: list[str], task: str, column: str, file: str, delimiter: str, kind: str):
     """(y, class_names) with class_names None for regression."""
-    nums = _parse_numeric(values)
+    nums, bad = parse_numbers(values, delimiter)
+    numeric = not bad and kind not in ("categorical", "boolean")
     if task == "regression":
-        if nums is None:
-            raise DataError(
-                f"The target column {column!r} of {file} holds text, so it cannot be a regression "
-                "target; choose a numeric column or classification."
-            )
-        return nums, None
-    if nums is not None:
+        if not numeric and kind != "boolean":
+            raise DataError(f"The target column {column!r} of {file} holds text, so it cannot be a regression "
+                            "target; choose a numeric column or classification.")
+        if numeric:
+            return nums, None
+    if numeric:
         uniq = np.unique(nums)
         integral = bool(np.all(np.isfinite(uniq)) and np.all(uniq == np.round(uniq)))
         # a class needs repeats: as many distinct values as rows is a measurement, not a label
@@ -154,8 +92,43 @@ def _target(values: list[str], task: str, column: str, file: str):
         names = [str(int(u)) if integral else str(u) for u in uniq]
         return np.searchsorted(uniq, nums).astype(np.int64), names
     cats = sorted({v.strip() for v in values})
+    pair = boolean_pair({c.lower() for c in cats}) if kind == "boolean" else None
+    if pair is not None:  # no / yes: the second class is the "yes" one (what a sigmoid output means)
+        cats = sorted(cats, key=lambda c: (c.lower() in pair[0], c))
     index = {c: i for i, c in enumerate(cats)}
     return np.array([index[v.strip()] for v in values], dtype=np.int64), cats
+
+
+def _profiles(raw: RawTable, overrides: dict[str, str]) -> tuple[list[ColumnProfile], dict[int, str]]:
+    day_first = raw.delimiter == ";"
+    profiles = [profile_column(h, raw.column(j), delimiter=raw.delimiter, day_first=day_first)
+                for j, h in enumerate(raw.header)]
+    forced: dict[int, str] = {}
+    for name, kind in overrides.items():
+        j = _column_index(raw.header, name, "", raw.file)
+        p = profiles[j]
+        if kind != p.kind:
+            p.detected, p.kind = p.kind, kind
+            p.reason = f"set by you ({p.detected} detected: {p.reason})"
+        forced[j] = kind
+    return profiles, forced
+
+
+def _default_target(profiles: list[ColumnProfile], exclude: set[int], file: str) -> int:
+    for j in range(len(profiles) - 1, -1, -1):
+        if j not in exclude and profiles[j].kind in TARGET_KINDS + ("constant",):
+            return j  # a constant last column is meant as the target: it says "only one class"
+    raise DataError(f"No column of {file} can be the target (every column is free text, a date, an ID or constant); "
+                    "choose the target column yourself.")
+
+
+def _no_inputs_message(profiles: list[ColumnProfile], t_idx: int, file: str) -> str:
+    others = [p for j, p in enumerate(profiles) if j != t_idx]
+    if not others:
+        return f"{file} has only one column ({profiles[t_idx].name!r}); a table needs input columns besides the target."
+    why = "; ".join(f"{p.name!r} is {'left out' if p.kind == IGNORE else p.kind} ({p.reason})" for p in others[:4])
+    return (f"{file} has no usable input column besides the target {profiles[t_idx].name!r}: {why}; set a kind "
+            "for one of them (for example --column NAME=categorical).")
 
 
 def load_csv(
@@ -165,88 +138,139 @@ def load_csv(
     *,
     task: str = "auto",
     drop_columns: list[str] | None = None,
+    columns: dict[str, str] | list[str] | None = None,
     name: str | None = None,
+    source_type: str = "csv",
 ) -> Dataset:
-    """Load a CSV table; ``target`` is a column name or index (default: the last column).
+    """Load a CSV file (see the module docstring).
 
-    ``task`` = "auto" decides from the target: text, or at most 20 distinct integer values (and
-    no more than half the row count) -> classes, else regression; "classification"/"regression" forces it. Rows whose target is
-    missing are left out and listed in ``ds.skipped``. With ``time_column`` (numbers or ISO dates)
-    rows are sorted by time, which is kept in ``ds.time`` and not used as a feature.
-    """
+    ``target`` is a column name or index (default: the last column whose kind can be a target:
+    categorical, boolean or numeric). ``task`` = "auto" decides from the target: text, booleans,
+    categories, or at most 20 distinct whole numbers (and no more than half the row count) ->
+    classes, else regression; "classification" / "regression" forces it. Rows whose target is
+    missing are left out, counted in the description and listed in ``ds.skipped``. With
+    ``time_column`` (numbers or dates) rows are sorted by time, kept in ``ds.time`` and not used as
+    an input. ``columns`` overrides kinds ({name: kind}, kind "ignore" leaves a column out);
+    ``drop_columns`` is the older spelling of "ignore"."""
     if task not in {"auto", "classification", "regression"}:
         raise DataError(f"Unknown task {task!r}; choose auto, classification or regression.")
-    p, header, rows = _read_rows(path)
-    file = p.name
-    t_idx = _column_index(header, target, "target", file) if target is not None else len(header) - 1
+    raw = read_csv_file(path)
+    p, file, header = raw.path, raw.file, raw.header
+    overrides = parse_column_overrides(columns)
+    for c in drop_columns or []:
+        overrides[header[_column_index(header, c, "dropped", file)]] = IGNORE
+    profiles, forced = _profiles(raw, overrides)
     time_idx = _column_index(header, time_column, "time", file) if time_column is not None else None
+    if target is not None:
+        t_idx = _column_index(header, target, "target", file)
+    else:
+        t_idx = _default_target(profiles, {time_idx} if time_idx is not None else set(), file)
     if time_idx == t_idx:
         raise DataError(f"The column {header[t_idx]!r} cannot be both the target and the time column.")
-    dropped = {_column_index(header, c, "dropped", file) for c in (drop_columns or [])}
+    tp = profiles[t_idx]
+    tp.role = "target"
+    if tp.missing == len(raw.rows):
+        raise DataError(f"The target column {header[t_idx]!r} of {file} is empty in every row; choose another "
+                        "target column.")
+    if tp.kind == "text" and t_idx not in forced:
+        raise DataError(f"The target column {header[t_idx]!r} of {file} holds free text ({tp.reason}); choose a "
+                        "column of labels or numbers as the target.")
     skipped: list[tuple[str, str]] = []
-    kept_rows = []
-    for line, fields in rows:
-        if _is_missing(fields[t_idx]):
-            skipped.append((f"{p}:{line}", f"target {header[t_idx]!r} is missing"))
+    keep = []
+    for i, row in enumerate(raw.rows):
+        if is_missing(row[t_idx]):
+            skipped.append((f"{p}:{raw.lines[i]}", f"target {header[t_idx]!r} is missing"))
         else:
-            kept_rows.append((line, fields))
-    if not kept_rows:
-        raise DataError(f"Every row of {file} lacks a value in the target column {header[t_idx]!r}.")
-    lines = [line for line, _ in kept_rows]
-    columns = list(zip(*(fields for _, fields in kept_rows)))
-    y, class_names = _target(list(columns[t_idx]), task, header[t_idx], file)
+            keep.append(i)
+    rows = [raw.rows[i] for i in keep]
+    lines = [raw.lines[i] for i in keep]
+    y, class_names = _target([r[t_idx] for r in rows], task, header[t_idx], file, raw.delimiter, tp.kind)
     if class_names is not None and len(class_names) < 2:
-        raise DataError(
-            f"The target column {header[t_idx]!r} of {file} has only one class ({class_names[0]!r}); "
-            "a classifier needs at least two, so choose another target column."
-        )
+        raise DataError(f"The target column {header[t_idx]!r} of {file} has only one class ({class_names[0]!r}); "
+                        "a classifier needs at least two, so choose another target column.")
     time = None
     if time_idx is not None:
-        time_vals = list(columns[time_idx])
-        missing_time = [i for i, v in enumerate(time_vals) if _is_missing(v)]
-        if missing_time:
-            raise DataError(
-                f"The time column {header[time_idx]!r} of {file} is empty on line "
-                f"{lines[missing_time[0]]} ({len(missing_time)} rows in all); fill it in or choose "
-                "no time column."
-            )
-        time = _parse_time(time_vals, header[time_idx], lines, file)
-    feat_idx = [j for j in range(len(header)) if j not in {t_idx, time_idx} and j not in dropped]
-    if not feat_idx:
-        raise DataError(f"{file} has no input columns besides the target; a table needs at least one.")
-    X = np.empty((len(kept_rows), len(feat_idx)), dtype=np.float64)
-    categories: dict[int, list[str]] = {}
-    for out_j, j in enumerate(feat_idx):
-        vals = list(columns[j])
-        nums = _parse_numeric(vals)
-        if nums is None:
-            X[:, out_j], categories[out_j] = _parse_categorical(vals)
+        profiles[time_idx].role = "time"
+        time = _time_values([r[time_idx] for r in rows], header[time_idx], lines, file, raw.delimiter)
+    feat_idx = []
+    for j, prof in enumerate(profiles):
+        if j in (t_idx, time_idx):
+            continue
+        if prof.kind in FEATURE_KINDS:
+            feat_idx.append(j)
         else:
-            X[:, out_j] = nums
+            prof.role = "dropped"
+    if not feat_idx:
+        raise DataError(_no_inputs_message(profiles, t_idx, file))
+    parsed = [parse_column(header[j], [r[j] for r in rows], profiles[j].kind, file, delimiter=raw.delimiter,
+                           day_first=raw.delimiter == ";", forced=j in forced) for j in feat_idx]
+    notes = list(raw.notes)
+    if skipped:
+        notes.append(f"{len(skipped):,} row(s) have no value in the target {header[t_idx]!r} and are left out.")
+    report = [pr.to_dict() for pr in profiles]
+    src = {"type": source_type, "path": str(p.resolve()), "target": header[t_idx],
+           "time_column": header[time_idx] if time_idx is not None else None, "task": task,
+           "columns": {header[j]: k for j, k in forced.items()}, "drop_columns": []}
+    kind = "classification" if class_names is not None else "regression"
+    dropped = [pr for pr in profiles if pr.role == "dropped"]
+    tail = (f"; left out: {', '.join(f'{pr.name!r} ({pr.kind})' for pr in dropped[:4])}" if dropped else "")
+    common = dict(name=name or p.stem, y=y, class_names=class_names, target_name=header[t_idx], skipped=skipped,
+                  source=src, columns=report, notes=notes)
+
+    text_only = len(feat_idx) == 1 and parsed[0].kind == "text"
+    if text_only:
+        j = feat_idx[0]
+        texts = [r[j] for r in rows]
+        ok = [i for i, t in enumerate(texts) if t.strip() and not is_missing(t)]
+        kept = set(ok)
+        for i in range(len(texts)):
+            if i not in kept:
+                skipped.append((f"{p}:{lines[i]}", f"empty text in {header[j]!r}"))
+        if not ok:
+            raise DataError(f"The text column {header[j]!r} of {file} is empty in every row; choose a column that "
+                            "holds text.")
+        X = np.empty(len(ok), dtype=object)
+        X[:] = [texts[i].strip() for i in ok]
+        y_ok = np.asarray(y)[ok]
+        common.update(y=y_ok, feature_names=[header[j]])
+        if class_names is not None and len(np.unique(y_ok)) < 2:
+            raise DataError(f"The target column {header[t_idx]!r} of {file} has only one class among the rows with "
+                            "text; a classifier needs at least two.")
+        return Dataset(kind="text", X=X, description=(
+            f"{len(ok):,} texts from {file} (column {header[j]!r}), target {header[t_idx]!r} ({kind})" + tail),
+            **common)
+
+    X = np.column_stack([pc.values for pc in parsed]).astype(np.float64)
+    categories = {out_j: pc.names for out_j, pc in enumerate(parsed) if pc.names is not None}
+    kinds = [pc.kind for pc in parsed]
     if time is not None:
         order = np.argsort(time, kind="stable")
-        X, y, time = X[order], y[order], time[order]
-    kind = "classification" if class_names is not None else "regression"
+        X, y, time = X[order], np.asarray(y)[order], time[order]
+        common["y"] = y
+    counts = {k: kinds.count(k) for k in FEATURE_KINDS if kinds.count(k)}
     return Dataset(
-        name=name or p.stem,
-        kind="table",
-        X=X,
-        y=y,
-        class_names=class_names,
-        description=(
-            f"{len(y):,} rows of {file}: {len(feat_idx)} input columns"
-            f" ({len(categories)} categorical), target {header[t_idx]!r} ({kind})"
-            + (f", ordered by {header[time_idx]!r}" if time_idx is not None else "")
-        ),
+        kind="table", X=X, time=time, categories=categories, column_kinds=kinds,
         feature_names=[header[j] for j in feat_idx],
-        categories=categories,
-        time=time,
-        source={"type": "csv", "path": str(p.resolve()), "target": header[t_idx],
-                "time_column": header[time_idx] if time_idx is not None else None, "task": task,
-                "drop_columns": [header[j] for j in sorted(dropped)]},
-        target_name=header[t_idx],
-        skipped=skipped,
-    )
+        description=(f"{len(y):,} rows of {file}: {len(feat_idx)} input columns ("
+                     + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"), target {header[t_idx]!r} ({kind})"
+                     + (f", ordered by {header[time_idx]!r}" if time_idx is not None else "") + tail),
+        **common)
+
+
+def _time_values(values: list[str], column: str, lines: list[int], file: str, delimiter: str) -> np.ndarray:
+    missing = [i for i, v in enumerate(values) if is_missing(v)]
+    if missing:
+        raise DataError(f"The time column {column!r} of {file} is empty on line {lines[missing[0]]} "
+                        f"({len(missing)} rows in all); fill it in or choose no time column.")
+    nums, bad = parse_numbers(values, delimiter)
+    if not bad:
+        return nums
+    stamps, bad, _used = parse_dates(values, delimiter == ";")
+    if bad:
+        i = next(i for i, v in enumerate(values) if v.strip() == bad[0])
+        raise DataError(f"The time column {column!r} of {file} has {bad[0]!r} on line {lines[i]}, which is neither a "
+                        "number nor a date like 2024-03-31 or 31/03/2024 14:05; fix the column or choose another.")
+    return (stamps * 1e6).astype("datetime64[us]")
 
 
 def load_text_csv(
@@ -256,10 +280,12 @@ def load_text_csv(
     *,
     name: str | None = None,
 ) -> Dataset:
-    """Load a CSV of texts and labels (default label column: "label" if present, else the last
-    column that is not the text). Rows with an empty text or label are listed in ``ds.skipped``."""
-    p, header, rows = _read_rows(path)
-    file = p.name
+    """A CSV of texts and labels with the text column named: only that column is read as text
+    (default label column: "label" if present, else the last column that is not the text). Rows
+    with an empty text or label are listed in ``ds.skipped``. ``load_csv`` finds text columns by
+    itself; this is for files where you want exactly one text column and its labels."""
+    raw = read_csv_file(path)
+    header, file = raw.header, raw.file
     x_idx = _column_index(header, text_column, "text", file)
     if label_column is None:
         lowered = [h.lower() for h in header]
@@ -274,35 +300,9 @@ def load_text_csv(
         l_idx = _column_index(header, label_column, "label", file)
     if l_idx == x_idx:
         raise DataError(f"The column {header[x_idx]!r} cannot be both the text and the label.")
-    texts, labels, skipped = [], [], []
-    for line, fields in rows:
-        t, lab = fields[x_idx], fields[l_idx]
-        if not t.strip():
-            skipped.append((f"{p}:{line}", "empty text"))
-        elif _is_missing(lab):
-            skipped.append((f"{p}:{line}", f"label {header[l_idx]!r} is missing"))
-        else:
-            texts.append(t)
-            labels.append(lab)
-    if not texts:
-        raise DataError(f"{file} has no rows with both a text and a label.")
-    y, class_names = _target(labels, "classification", header[l_idx], file)
-    if len(class_names) < 2:
-        raise DataError(
-            f"The label column {header[l_idx]!r} of {file} has only one class ({class_names[0]!r}); "
-            "a classifier needs at least two."
-        )
-    X = np.empty(len(texts), dtype=object)
-    X[:] = texts
-    return Dataset(
-        name=name or p.stem,
-        kind="text",
-        X=X,
-        y=y,
-        class_names=class_names,
-        description=f"{len(texts):,} texts from {file} (column {header[x_idx]!r}), labels from {header[l_idx]!r}",
-        source={"type": "text_csv", "path": str(p.resolve()), "text_column": header[x_idx],
-                "label_column": header[l_idx]},
-        target_name=header[l_idx],
-        skipped=skipped,
-    )
+    cols = {h: IGNORE for j, h in enumerate(header) if j not in (x_idx, l_idx)}
+    cols[header[x_idx]] = "text"
+    cols[header[l_idx]] = "categorical"
+    ds = load_csv(path, header[l_idx], task="classification", columns=cols, name=name, source_type="text_csv")
+    ds.source.update(text_column=header[x_idx], label_column=header[l_idx])
+    return ds
