@@ -48,7 +48,7 @@ def test_categoricals_one_hot_over_training_categories_unseen_is_all_zero():
     # column 0 categorical ["a", "b", "c"]; "c" (code 2) appears only outside training
     X = [[0, 1.0], [1, 2.0], [0, 3.0], [2, 4.0], [np.nan, 5.0]]
     ds = table(X, categories={0: ["a", "b", "c"]}, names=["kind", "x"])
-    p = Preprocessor().fit(ds, [0, 1, 2])
+    p = Preprocessor(scale="none", missing="zero").fit(ds, [0, 1, 2])
     assert p.feature_names_out == ["kind=a", "kind=b", "x"]
     out = p.transform(ds)
     assert out[:, :2].tolist() == [[1, 0], [0, 1], [1, 0], [0, 0], [0, 0]]
@@ -70,16 +70,16 @@ def test_categories_are_matched_by_name_when_the_file_is_loaded_again(tmp_path):
 def test_missing_values_zero_indicator_and_real_zero_warning():
     X = [[0.0, 1.0], [np.nan, 2.0], [3.0, np.nan], [4.0, 5.0], [np.nan, np.nan]]
     ds = table(X, names=["count", "size"])
-    p = Preprocessor(missing="zero").fit(ds, [0, 1, 2, 3])
+    p = Preprocessor(scale="none", missing="zero").fit(ds, [0, 1, 2, 3])
     out = p.transform(ds)
     assert out.tolist() == [[0, 1], [0, 2], [3, 0], [4, 5], [0, 0]]
     # 'count' has a real 0 and missing values: the model cannot tell them apart
     assert len(p.warnings) == 1 and "'count'" in p.warnings[0] and "missing='indicator'" in p.warnings[0]
-    pi = Preprocessor(missing="indicator").fit(ds, [0, 1, 2, 3])
+    pi = Preprocessor(scale="none", missing="indicator").fit(ds, [0, 1, 2, 3])
     assert pi.feature_names_out == ["count", "size", "count was missing", "size was missing"]
     assert pi.transform(ds).tolist() == [[0, 1, 0, 0], [0, 2, 1, 0], [3, 0, 0, 1], [4, 5, 0, 0], [0, 0, 1, 1]]
     # only columns with missing values in *training* rows get an indicator
-    p_first = Preprocessor(missing="indicator").fit(ds, [0, 3])
+    p_first = Preprocessor(scale="none", missing="indicator").fit(ds, [0, 3])
     assert p_first.feature_names_out == ["count", "size"] and p_first.warnings == []
 
 

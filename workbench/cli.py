@@ -70,7 +70,11 @@ def cmd_gui(args) -> int:
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="target column of a CSV table (label column of a text CSV)")
     p.add_argument("--time-column", help="time column of a CSV table (for time-ordered splits)")
-    p.add_argument("--text-column", help="text column of a text CSV (reviews, messages, ...)")
+    p.add_argument("--text-column", help="read only this column as text, with the target as labels (a CSV whose "
+                                         "only input is free text is found without it)")
+    p.add_argument("--column", action="append", default=[], metavar="NAME=KIND",
+                   help="override a CSV column's detected kind: numeric, categorical, text, datetime, boolean, "
+                        "identifier, constant, or ignore to leave it out (repeat for several columns)")
     p.add_argument("--image-size", default=(64, 64), type=cli_args.image_size,
                    help="image folders are resized to WIDTHxHEIGHT (default 64x64)")
 
@@ -79,7 +83,7 @@ def cmd_inspect(args) -> int:
     from workbench.core.data import load_data, summarize
 
     ds = load_data(args.data, target=args.target, time_column=args.time_column, text_column=args.text_column,
-                   image_size=args.image_size)
+                   image_size=args.image_size, columns=args.column or None)
     s = summarize(ds)
     if args.json:
         _out(_json_line(s.to_dict()))
@@ -109,9 +113,22 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--batch-size", type=cli_args.positive_int)
     p.add_argument("--lr", type=cli_args.positive_float, help="learning rate")
     p.add_argument("--optimizer", help="sgd | rmsprop | adam | adamw")
-    p.add_argument("--scale", default="none", choices=("none", "minmax", "standard"))
-    p.add_argument("--missing", default="zero", choices=("zero", "indicator"))
-    p.add_argument("--vocab-size", type=cli_args.positive_int, default=10000, help="words kept for text data (default 10000)")
+    p.add_argument("--scale", default="auto", choices=("auto", "none", "minmax", "standard"),
+                   help="auto (default): standardize numeric table columns, images in [0, 1]")
+    p.add_argument("--missing", default="indicator", choices=("zero", "indicator"),
+                   help="missing values -> 0, plus a 'was missing' column per column with gaps (indicator, default)")
+    p.add_argument("--vocab-size", type=cli_args.positive_int, default=10000,
+                   help="tokens kept for text data (default 10000)")
+    p.add_argument("--text-mode", default="auto", choices=("auto", "bag", "sequence"),
+                   help="text as a bag of words (multi-hot) or token-id sequences for Embedding models; auto "
+                        "(default): sequences when the model starts with an Embedding")
+    p.add_argument("--sequence-length", type=cli_args.positive_int, default=200,
+                   help="tokens per text for sequence models (default 200)")
+    p.add_argument("--token-level", default="word", choices=("word", "char"), help="tokens are words or characters")
+    p.add_argument("--ngrams", type=cli_args.bounded_int(1, 5), default=1,
+                   help="bag of words: also count n-grams up to N tokens (default 1)")
+    p.add_argument("--keep-case", action="store_true", help="do not lowercase text")
+    p.add_argument("--keep-punctuation", action="store_true", help="keep punctuation marks as tokens")
     p.add_argument("--early-stopping", type=cli_args.positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
     p.add_argument("--seed", type=cli_args.nonnegative_int, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -126,6 +143,7 @@ def _add_train_parser(sub) -> None:
 
 
 def _config_from_args(args):
+    from workbench.core.data import parse_column_overrides
     from workbench.core.workflow import RunConfig
 
     train = {k: v for k, v in {
@@ -139,6 +157,9 @@ def _config_from_args(args):
         data=args.data, target=args.target, time_column=args.time_column, text_column=args.text_column,
         image_size=args.image_size, split=args.split, drop_duplicates=args.drop_duplicates,
         scale=args.scale, missing=args.missing, vocab_size=args.vocab_size, task=args.task, model=args.model,
+        text={"mode": args.text_mode, "length": args.sequence_length, "level": args.token_level,
+              "ngrams": args.ngrams, "lowercase": not args.keep_case, "punctuation": args.keep_punctuation},
+        columns=parse_column_overrides(args.column) or None,
         head=head, train=train, seed=args.seed, device=args.device, project=args.project, name=args.name,
     )
 

@@ -15,7 +15,9 @@ from typing import Any
 from psygnal import Signal
 
 DEFAULT_SPLIT = "holdout:0.2,0.2"
-DEFAULT_PREPROCESSING = {"scale": "none", "missing": "zero", "vocab_size": 10000}
+# the course's defaults: standardized tables, images in [0, 1], "was missing" indicators, text read
+# as token sequences when the model starts with an Embedding (else a bag of words)
+DEFAULT_PREPROCESSING = {"scale": "auto", "missing": "indicator", "vocab_size": 10000, "text": {"mode": "auto"}}
 
 
 class WorkbenchState:

@@ -31,6 +31,8 @@ Status = Callable[[str], None]
 # user sets explicitly (RunConfig.train) wins over these.
 PRESET_TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "imdb": {"epochs": 20, "batch_size": 512, "optimizer": "rmsprop", "lr": 1e-3},
+    "imdb-gru": {"epochs": 6, "batch_size": 64, "optimizer": "adam", "lr": 2e-3},
+    "imdb-conv1d": {"epochs": 6, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
     "digits-cnn": {"epochs": 10, "batch_size": 32, "optimizer": "adam", "lr": 1e-3},
     "shallow-cnn": {"epochs": 15, "batch_size": 32, "optimizer": "adam", "lr": 1e-3},
     "mlp": {"epochs": 30, "batch_size": 32, "optimizer": "adam", "lr": 1e-3},
@@ -42,8 +44,13 @@ GENERIC_TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 20, "batch_size": 32, "optim
 class RunConfig:
     """Everything needed to repeat a run (JSON-friendly; ``to_dict``/``from_dict``).
 
-    data        "builtin:NAME", an image folder, a CSV file (``target``/``time_column``) or a text
-                CSV (``text_column`` + ``target`` as the label column).
+    data        "builtin:NAME", an image folder, a CSV file (``target``/``time_column``; ``columns``
+                overrides detected column kinds, {"age": "categorical"}) or a text CSV
+                (``text_column`` + ``target`` as the label column; a CSV whose only input is free
+                text needs neither).
+    scale, missing, vocab_size, text   preprocessing (Preprocessor's arguments; defaults follow the
+                course: standardized tables, [0, 1] images, "was missing" indicators; ``text`` holds
+                TextOptions: mode "auto" reads token sequences when the model starts with an Embedding)
     split       SplitPlan text: holdout:0.2,0.2 | kfold:5 | iterated-kfold:3x5 | time:0.2,0.2
     task        "auto" or a task name (binary, multiclass, multilabel, regression, regression01, ...)
     model       preset name, path of a spec .json, or a spec dict; None picks one for the data kind
@@ -59,9 +66,11 @@ class RunConfig:
     image_size: tuple[int, int] = (64, 64)
     split: str = "holdout:0.2,0.2"
     drop_duplicates: bool = False
-    scale: str = "none"
-    missing: str = "zero"
+    scale: str = "auto"
+    missing: str = "indicator"
     vocab_size: int = 10000
+    text: dict = field(default_factory=dict)
+    columns: dict | None = None
     task: str = "auto"
     model: str | dict | None = None
     head: dict | None = None
@@ -111,7 +120,7 @@ class PreparedData:
         ds = self.dataset
 
         def data(train_idx, eval_idx):
-            pre = _preprocessor(cfg).fit(ds, train_idx)
+            pre = _preprocessor(cfg, model_reads_tokens(cfg)).fit(ds, train_idx)
             return ((pre.transform(ds, train_idx), ds.y[train_idx]),
                     (pre.transform(ds, eval_idx), ds.y[eval_idx]))
 
@@ -191,10 +200,39 @@ def _say(on_status: Status | None, msg: str) -> None:
         on_status(msg)
 
 
-def _preprocessor(cfg: RunConfig):
-    from workbench.core.data import Preprocessor
+def _preprocessor(cfg: RunConfig, sequence: bool = False):
+    from workbench.core.data import Preprocessor, TextOptions
 
-    return Preprocessor(scale=cfg.scale, missing=cfg.missing, vocab_size=cfg.vocab_size)
+    text = TextOptions.from_dict(cfg.text or {}).resolved(sequence)
+    return Preprocessor(scale=cfg.scale, missing=cfg.missing, vocab_size=cfg.vocab_size, text=text)
+
+
+def check_token_input(spec, pre) -> None:
+    """A spec that starts with an Embedding needs text as token sequences: SpecError otherwise."""
+    from workbench.core.models import wants_token_ids
+
+    if not wants_token_ids(spec) or pre is None:
+        return
+    if pre.kind != "text":
+        raise SpecError(f"layer 1 (Embedding) reads the token ids of a text, but this data is {pre.kind} data; "
+                        "remove the Embedding layer or load a text data set.", layer_index=0)
+    if pre.token_count is None:
+        raise SpecError("layer 1 (Embedding) reads token sequences, but the text is turned into a bag of words; "
+                        "choose the text representation 'sequence' (or 'auto').", layer_index=0)
+
+
+def model_reads_tokens(cfg: RunConfig) -> bool:
+    """True when the run's model starts with an Embedding (text then goes in as token sequences)."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.models import ModelSpec, load_spec, wants_token_ids
+
+    if cfg.model is None:
+        return False
+    try:
+        spec = ModelSpec.from_dict(cfg.model) if isinstance(cfg.model, (dict, list)) else load_spec(cfg.model)
+    except WorkbenchError:
+        return False  # the build step reports a bad spec
+    return wants_token_ids(spec)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -208,7 +246,8 @@ def load_dataset(cfg: RunConfig, progress=None, should_cancel=None):
     if cfg.task and cfg.task != "auto" and not cfg.text_column:
         kind = "regression" if str(cfg.task).startswith("regression") else "classification"
     return load_data(cfg.data, target=cfg.target, time_column=cfg.time_column, text_column=cfg.text_column,
-                     image_size=tuple(cfg.image_size), progress=progress, should_cancel=should_cancel, task=kind)
+                     image_size=tuple(cfg.image_size), progress=progress, should_cancel=should_cancel, task=kind,
+                     columns=cfg.columns or None)
 
 
 def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
@@ -255,7 +294,7 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
                     head_warnings=head_warnings, warnings=[], n_classes=n_classes,
                     output_shape=output_shape, cross_validation=cv)
     _say(on_status, "Preprocessing (fitted on the training rows only) ...")
-    pre = _preprocessor(cfg)
+    pre = _preprocessor(cfg, model_reads_tokens(cfg))
     fit_idx = splits.rest_idx if cv else splits.train_idx
     pre.fit(ds, fit_idx)
     prep.preprocessor = pre
@@ -293,17 +332,29 @@ def resolve_spec(cfg: RunConfig, prep: PreparedData):
     return spec, (Path(model).stem if str(model).lower().endswith(".json") else str(model))
 
 
-def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_core_free: bool = False):
+def small_data_batch(batch_size: int, n_train: int | None) -> int:
+    """A preset's batch size for ``n_train`` training rows: at least ~16 steps per epoch, so a
+    preset made for 25,000 reviews (batch 512) still learns from a file of 1,000 sentences."""
+    if not n_train:
+        return batch_size
+    fit = 2 ** int(np.floor(np.log2(max(n_train / 16, 1))))
+    return int(max(min(batch_size, 32), min(batch_size, fit)))
+
+
+def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_core_free: bool = False,
+                         n_train: int | None = None):
     """The TrainConfig of a run: generic defaults < the preset's own < what the user set. The
-    desktop app keeps one core free for the window (``keep_one_core_free``)."""
+    desktop app keeps one core free for the window (``keep_one_core_free``). With ``n_train`` a
+    preset's batch size shrinks for small data sets (``small_data_batch``) unless the user set one."""
     from workbench.core.device import training_threads
     from workbench.core.training import TrainConfig
 
     base = dict(GENERIC_TRAIN_DEFAULTS)
     key = (model_name or "").lower()
-    if key.startswith("imdb"):
+    if key.startswith("imdb") and key not in PRESET_TRAIN_DEFAULTS:
         key = "imdb"
     base.update(PRESET_TRAIN_DEFAULTS.get(key, {}))
+    base["batch_size"] = small_data_batch(int(base["batch_size"]), n_train)
     base.update({k: v for k, v in (cfg.train or {}).items() if v is not None})
     if "seed" not in (cfg.train or {}):
         base["seed"] = cfg.seed
@@ -313,10 +364,13 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_cor
 
 
 def build_model_for(cfg: RunConfig, prep: PreparedData, on_status: Status | None = None) -> BuiltModel:
-    from workbench.core.models import build_model, summarize_model
+    from workbench.core.models import build_model, summarize_model, with_token_count
     from workbench.core.training import seed_everything
 
     spec, name = resolve_spec(cfg, prep)
+    check_token_input(spec, prep.preprocessor)
+    if prep.preprocessor is not None and prep.preprocessor.kind == "text":
+        spec = with_token_count(spec, prep.preprocessor.token_count)  # the record rebuilds the same model
     summary = summarize_model(spec, prep.input_shape, prep.output_shape, prep.head)  # SpecError names the layer
 
     def make(seed: int):
@@ -354,7 +408,8 @@ def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callba
     per fold, then a final model on all non-test data). Returns a TrainedModel."""
     from workbench.core.training import Trainer, TrainedModel, cross_validate
 
-    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free)
+    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
+                              n_train=len(prep.splits.train_idx))
     trainer = trainer or Trainer(list(callbacks), device=cfg.device)
     if prep.cross_validation:
         n = len(prep.splits.folds)
@@ -501,7 +556,8 @@ def run_search(cfg: RunConfig, space: dict, *, mode: str = "grid", n_iter: int =
     started = time.perf_counter()
     prep = prepare_data(cfg, dataset, on_status)
     built = build_model_for(cfg, prep, on_status)
-    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free)
+    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
+                              n_train=len(prep.splits.train_idx))
     if prep.cross_validation:
         folds, data = prep.splits.folds, prep.fold_data(cfg)
     else:  # hold-out: one "fold" of the prepared arrays

@@ -38,8 +38,9 @@ class TrainRequest:
             data=str(src.get("source") or ""), target=src.get("target"), time_column=src.get("time_column"),
             text_column=src.get("text_column"), image_size=tuple(size), split=dict(self.split_plan),
             drop_duplicates=bool(self.split_plan.get("drop_duplicates", False)),
-            scale=self.preprocessing.get("scale", "none"), missing=self.preprocessing.get("missing", "zero"),
-            vocab_size=int(self.preprocessing.get("vocab_size", 10000)), task=self.head.task,
+            scale=self.preprocessing.get("scale", "auto"), missing=self.preprocessing.get("missing", "indicator"),
+            vocab_size=int(self.preprocessing.get("vocab_size", 10000)), text=dict(self.preprocessing.get("text") or {}),
+            columns=src.get("columns") or None, task=self.head.task,
             model=self.spec.to_dict(), head=head, train=dict(self.train),
             seed=int(self.train.get("seed", 0) or 0), project=self.project_dir, name=self.name)
 

@@ -1,41 +1,51 @@
 """Vectorize, scale and fill in data, with every statistic learned from the training rows only.
 
+Defaults follow the course: ``scale="auto"`` standardizes numeric table columns and keeps images in
+[0, 1]; ``missing="indicator"`` adds a "was missing" column for each column with missing training
+values. "none" (and the other choices) stay available; the normalization lesson shows what "none"
+costs.
+
 images  uint8 (or float in [0, 1]) N,H,W,C -> float32 N,C,H,W in [0, 1], then optional per-channel
-        scaling (minmax / standard, statistics from training images).
-tables  numeric columns scaled per feature (none / minmax / standard, statistics from observed
-        training values); categorical columns one-hot over the categories seen in training
-        (unseen or missing -> all zeros). Missing numeric values become 0 in the *output*, i.e.
-        after scaling (raw 0 with scale="none", the training mean with "standard", the training
-        minimum with "minmax"); with missing="indicator" each column that had missing training
-        values also gets a 0/1 "was missing" column.
-text    multi-hot over the ``vocab_size`` most frequent words of the training texts (lowercase
-        word tokenizer; ties broken alphabetically so the vocabulary is deterministic).
+        scaling (minmax / standard, statistics from training images; "auto" = none).
+tables  by column kind (workbench.core.data.table_encoding): numeric scaled ("auto" = standard),
+        booleans 0/1, categoricals one-hot with rare categories grouped, dates expanded (trend,
+        weekday, month, hour), text columns as bag of words; missing values become 0 in the
+        *output*, plus indicator columns with missing="indicator".
+text    bag of words (multi-hot over the ``vocab_size`` most frequent training tokens, optional
+        n-grams) or token-id sequences for Embedding models (workbench.core.data.text;
+        ``text={"mode": "sequence", "length": 200, "level": "word", ...}``).
 
 ``to_dict()`` is plain JSON (stored in run files); ``Preprocessor.from_dict(d)`` re-applies it.
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
-from workbench.core.data.text import tokenize
+from workbench.core.data.table_encoding import describe_table, fit_table, transform_table
+from workbench.core.data.text import TextOptions, TextVectorizer
 from workbench.core.errors import DataError
 
-SCALES = ("none", "minmax", "standard")
+SCALES = ("auto", "none", "minmax", "standard")
 MISSING = ("zero", "indicator")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _CHUNK = 512  # images per chunk when computing statistics, keeps float copies small
 
 
+def effective_scale(scale: str, kind: str) -> str:
+    """What "auto" means for a kind of data: standardize tables, keep images in [0, 1]."""
+    if scale != "auto":
+        return scale
+    return "standard" if kind == "table" else "none"
 
 
 class Preprocessor:
-    def __init__(self, scale: str = "none", missing: str = "zero", vocab_size: int = 10000):
+    def __init__(self, scale: str = "auto", missing: str = "indicator", vocab_size: int = 10000,
+                 text: dict | TextOptions | None = None):
         if scale not in SCALES:
-            raise DataError(f"Unknown scaling {scale!r}; choose none, minmax or standard.")
+            raise DataError(f"Unknown scaling {scale!r}; choose auto, none, minmax or standard.")
         if missing not in MISSING:
             raise DataError(f"Unknown missing-value handling {missing!r}; choose zero or indicator.")
         if int(vocab_size) < 1:
@@ -43,6 +53,7 @@ class Preprocessor:
         self.scale = scale
         self.missing = missing
         self.vocab_size = int(vocab_size)
+        self.text = TextOptions.from_dict(text)
         self.kind: str | None = None
         self.warnings: list[str] = []
         self._state: dict[str, Any] = {}
@@ -59,6 +70,7 @@ class Preprocessor:
             raise DataError("Cannot fit preprocessing on an empty training set.")
         self.warnings = []
         self.kind = ds.kind
+        self._vec = None
         if ds.kind == "image":
             self._fit_images(ds, idx)
         elif ds.kind == "table":
@@ -77,22 +89,23 @@ class Preprocessor:
         sel = slice(None) if idx is None else np.asarray(idx, dtype=np.int64)
         if self.kind == "table":
             self._check_table(ds)
-            return self._transform_table(np.asarray(ds.X, dtype=np.float64)[sel], ds.categories)
+            return transform_table(self._state, np.asarray(ds.X, dtype=np.float64)[sel], ds.categories)
         return self.transform_inputs(ds.X[sel])
 
     def fit_transform(self, ds: Dataset, train_idx=None) -> np.ndarray:
         return self.fit(ds, train_idx).transform(ds, train_idx)
 
-    def transform_inputs(self, X) -> np.ndarray:
+    def transform_inputs(self, X, categories: dict | None = None) -> np.ndarray:
         """Like ``transform`` for raw inputs in the dataset's own format (an image batch
-        N,H,W,C, a list of texts, a table with the training file's category codes)."""
+        N,H,W,C, a list of texts, a table with the training file's category codes, or with the
+        codes of ``categories`` — needed when the table has text columns)."""
         self._require_fitted()
         if self.kind == "image":
             return self._transform_images(np.asarray(X))
         if self.kind == "text":
-            return self._transform_text(X)
+            return self._text_vectorizer().transform(X)
         if self.kind == "table":
-            return self._transform_table(np.asarray(X, dtype=np.float64), None)
+            return transform_table(self._state, np.asarray(X, dtype=np.float64), categories)
         return self._transform_array(np.asarray(X))
 
     @property
@@ -106,8 +119,28 @@ class Preprocessor:
         """Names of the output columns for tables and text (None for images/sequences)."""
         self._require_fitted()
         if self.kind == "text":
-            return list(self._state["vocabulary"])
+            vec = self._text_vectorizer()
+            return None if vec.sequence else list(vec.vocabulary)
         return self._state.get("feature_names_out")
+
+    @property
+    def token_count(self) -> int | None:
+        """For text as token sequences: the number of distinct ids (what an Embedding needs)."""
+        self._require_fitted()
+        if self.kind != "text" or not self._text_vectorizer().sequence:
+            return None
+        return self._text_vectorizer().token_count
+
+    @property
+    def vectorizer(self) -> TextVectorizer | None:
+        """The fitted TextVectorizer of text data (None for other kinds)."""
+        self._require_fitted()
+        return self._text_vectorizer() if self.kind == "text" else None
+
+    @property
+    def effective_scale(self) -> str:
+        """The scaling used for this kind of data ("auto" decided)."""
+        return effective_scale(self.scale, self.kind or "table")
 
     def to_dict(self) -> dict:
         self._require_fitted()
@@ -116,6 +149,7 @@ class Preprocessor:
             "scale": self.scale,
             "missing": self.missing,
             "vocab_size": self.vocab_size,
+            "text": self.text.to_dict(),
             "kind": self.kind,
             "warnings": list(self.warnings),
             "state": self._state,
@@ -125,30 +159,39 @@ class Preprocessor:
     def from_dict(cls, d: dict) -> "Preprocessor":
         if int(d.get("version", 0)) > FORMAT_VERSION:
             raise DataError("This preprocessing was saved by a newer Workbench; update Workbench to use it.")
-        p = cls(d["scale"], d["missing"], d["vocab_size"])
+        state = dict(d["state"])
+        text = d.get("text")
+        if int(d.get("version", 1)) < 2 and d["kind"] == "text":  # format 1: bag of lowercase words
+            text = {"mode": "bag"}
+            state["vectorizer"] = {"options": text, "vocab_size": d["vocab_size"],
+                                   "vocabulary": state.pop("vocabulary", [])}
+        p = cls(d["scale"], d["missing"], d["vocab_size"], text)
         p.kind = d["kind"]
         p.warnings = list(d.get("warnings", []))
-        p._state = d["state"]
+        p._state = state
         return p
 
     def describe(self) -> str:
         self._require_fitted()
         s = self._state
+        scale = self.effective_scale
         if self.kind == "image":
-            return f"images -> float32 {tuple(s['output_shape'])} in [0, 1], scaling {self.scale}"
+            extra = "" if scale == "none" else f", then {'standardized' if scale == 'standard' else 'min-max scaled'}"
+            return f"images -> float32 {tuple(s['output_shape'])} in [0, 1]{extra}"
         if self.kind == "text":
-            return f"text -> multi-hot over the {len(s['vocabulary'])} most frequent training words"
+            return "text -> " + self._text_vectorizer().describe()
         if self.kind == "table":
-            n_cat = sum(1 for c in s["columns"] if c["type"] == "categorical")
-            n_ind = sum(1 for c in s["columns"] if c.get("indicator"))
-            return (f"table -> {s['output_shape'][0]} features: {n_cat} categorical columns one-hot, "
-                    f"scaling {self.scale}, missing -> 0" + (f" + {n_ind} indicator columns" if n_ind else ""))
-        return f"{self.kind} -> float32 {tuple(s['output_shape'])}, scaling {self.scale}"
+            return describe_table(s, scale)
+        return f"{self.kind} -> float32 {tuple(s['output_shape'])}, scaling {scale}"
 
     def describe_sample(self, row) -> str:
-        """One transformed text sample in words ("87 of 10000 words present")."""
+        """One transformed text sample in words ("87 of 10000 words present", "a review of 143 tokens")."""
         self._require_fitted()
         row = np.asarray(row)
+        if self.kind == "text" and self._text_vectorizer().sequence:
+            ids = row[row != 0].astype(np.int64)
+            unknown = int(np.sum(ids == 1))
+            return f"{len(ids)} tokens ({unknown} unknown): " + " ".join(self._text_vectorizer().decode(ids[:8]))
         return f"{int(np.count_nonzero(row))} of {row.size} words present"
 
     # ------------------------------------------------------------------ helpers
@@ -168,7 +211,8 @@ class Preprocessor:
         divisor = 255.0 if first.dtype == np.uint8 else 1.0
         offset = np.zeros(c)
         scale = np.ones(c)
-        if self.scale != "none":
+        scale_kind = self.effective_scale
+        if scale_kind != "none":
             lo = np.full(c, np.inf)
             hi = np.full(c, -np.inf)
             total = np.zeros(c)
@@ -181,7 +225,7 @@ class Preprocessor:
                 total += chunk.sum(axis=(0, 1))
                 total_sq += (chunk ** 2).sum(axis=(0, 1))
                 count += chunk.shape[0] * chunk.shape[1]
-            if self.scale == "minmax":
+            if scale_kind == "minmax":
                 offset, scale = lo, np.where(hi - lo > 0, hi - lo, 1.0)
             else:
                 mean = total / count
@@ -212,7 +256,7 @@ class Preprocessor:
         for start in range(0, len(X), _CHUNK):
             part = np.asarray(X[start:start + _CHUNK]).transpose(0, 3, 1, 2).astype(np.float32)
             part *= inv
-            if self.scale != "none":
+            if self.effective_scale != "none":
                 part -= offset
                 part /= scale
             out[start:start + _CHUNK] = part
@@ -220,58 +264,8 @@ class Preprocessor:
 
     # tables ----------------------------------------------------------------------
     def _fit_table(self, ds: Dataset, idx: np.ndarray) -> None:
-        X = np.asarray(ds.X, dtype=np.float64)
-        if X.ndim != 2:
-            raise DataError(f"A table must be 2-D (rows x columns), not shape {X.shape}.")
-        names = ds.feature_names or [f"x{j}" for j in range(X.shape[1])]
-        train = X[idx]
-        columns = []
-        out_names: list[str] = []
-        for j in range(X.shape[1]):
-            col = train[:, j]
-            miss = np.isnan(col)
-            n_miss = int(miss.sum())
-            indicator = self.missing == "indicator" and n_miss > 0
-            if j in ds.categories:
-                cats = ds.categories[j]
-                seen = sorted({int(v) for v in col[~miss]})
-                kept = [cats[c] for c in seen if 0 <= c < len(cats)]
-                columns.append({"name": names[j], "type": "categorical", "categories": kept,
-                                "all_categories": list(cats), "indicator": indicator})
-                out_names.extend(f"{names[j]}={c}" for c in kept)
-            else:
-                observed = col[~miss]
-                if len(observed) == 0:
-                    offset, scale = 0.0, 1.0
-                    self.warnings.append(f"Column {names[j]!r} has no values in the training rows; it will be all 0.")
-                elif self.scale == "minmax":
-                    lo, hi = float(observed.min()), float(observed.max())
-                    offset, scale = lo, (hi - lo if hi > lo else 1.0)
-                elif self.scale == "standard":
-                    mean, std = float(observed.mean()), float(observed.std())
-                    offset, scale = mean, (std if std > 1e-12 else 1.0)
-                else:
-                    offset, scale = 0.0, 1.0
-                if n_miss and len(observed):
-                    collide = int(np.sum(np.abs((observed - offset) / scale) < 1e-12))
-                    if collide:
-                        what = "0" if self.scale == "none" else f"{offset:g} (which scales to 0)"
-                        fix = ("the indicator column tells them apart" if indicator
-                               else "use missing='indicator' so the model can tell them apart")
-                        self.warnings.append(
-                            f"Column {names[j]!r}: {n_miss} missing values become 0, but {collide} "
-                            f"training rows really have the value {what}; {fix}."
-                        )
-                columns.append({"name": names[j], "type": "numeric", "offset": offset, "scale": scale,
-                                "indicator": indicator})
-                out_names.append(names[j])
-        for c in columns:
-            if c["indicator"]:
-                out_names.append(f"{c['name']} was missing")
-        if not out_names:
-            raise DataError("After preprocessing the table has no input columns left.")
-        self._state = {"n_columns": X.shape[1], "columns": columns, "feature_names_out": out_names,
-                       "output_shape": [len(out_names)]}
+        self._state = fit_table(ds, idx, self.effective_scale, self.missing, self.text.resolved(False),
+                                self.vocab_size, self.warnings)
 
     def _check_table(self, ds: Dataset) -> None:
         X = np.asarray(ds.X)
@@ -287,79 +281,33 @@ class Preprocessor:
                     "use a file with the same columns in the same order."
                 )
 
-    def _transform_table(self, X: np.ndarray, categories: dict | None) -> np.ndarray:
-        s = self._state
-        if X.ndim == 1:
-            X = X[None, :]
-        if X.shape[1] != s["n_columns"]:
-            raise DataError(f"Expected {s['n_columns']} input columns, got {X.shape[1]}.")
-        out = np.zeros((X.shape[0], s["output_shape"][0]), dtype=np.float32)
-        pos = 0
-        indicators = []
-        for j, c in enumerate(s["columns"]):
-            col = X[:, j]
-            miss = np.isnan(col)
-            if c["type"] == "categorical":
-                # map codes -> names through this dataset's own categories, so a CSV loaded again
-                # (whose codes may differ) still lands in the right one-hot column
-                names = (categories or {}).get(j, c["all_categories"])
-                lookup = {name: k for k, name in enumerate(c["categories"])}
-                code_to_out = np.array([lookup.get(name, -1) for name in names] + [-1], dtype=np.int64)
-                codes = np.where(miss, len(names), col).astype(np.int64)
-                codes = np.where((codes < 0) | (codes > len(names)), len(names), codes)
-                target = code_to_out[codes]
-                rows = np.flatnonzero(target >= 0)
-                out[rows, pos + target[rows]] = 1.0
-                pos += len(c["categories"])
-            else:
-                vals = (col - c["offset"]) / c["scale"]
-                out[:, pos] = np.where(miss, 0.0, vals)
-                pos += 1
-            if c["indicator"]:
-                indicators.append(miss)
-        for miss in indicators:
-            out[:, pos] = miss
-            pos += 1
-        return out
-
     # text ------------------------------------------------------------------------
     def _fit_text(self, ds: Dataset, idx: np.ndarray) -> None:
-        counts: Counter = Counter()
-        for t in ds.X[idx]:
-            counts.update(tokenize(t))
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: self.vocab_size]
-        vocab = [w for w, _ in ranked]
-        if not vocab:
+        vec = TextVectorizer(self.text.resolved(False), self.vocab_size).fit(ds.X[idx])
+        if not vec.vocabulary:
             raise DataError("The training texts contain no words; check the text column.")
-        if len(vocab) < self.vocab_size:
+        if len(vec.vocabulary) < self.vocab_size:
             self.warnings.append(
-                f"The training texts have only {len(vocab)} distinct words, fewer than the vocabulary "
-                f"size {self.vocab_size}; the inputs have {len(vocab)} features."
+                f"The training texts have only {len(vec.vocabulary)} distinct tokens, fewer than the vocabulary "
+                f"size {self.vocab_size}; the vocabulary has {len(vec.vocabulary)}."
             )
-        self._state = {"vocabulary": vocab, "output_shape": [len(vocab)]}
-        self._index = None
+        self._state = {"vectorizer": vec.to_dict(), "output_shape": [vec.output_size]}
+        self._vec = vec
 
-    def _transform_text(self, texts) -> np.ndarray:
-        vocab = self._state["vocabulary"]
-        index = getattr(self, "_index", None)
-        if index is None:
-            index = self._index = {w: i for i, w in enumerate(vocab)}
-        if isinstance(texts, str):
-            texts = [texts]
-        out = np.zeros((len(texts), len(vocab)), dtype=np.float32)
-        for r, t in enumerate(texts):
-            cols = [index[w] for w in set(tokenize(t)) if w in index]
-            out[r, cols] = 1.0
-        return out
+    def _text_vectorizer(self) -> TextVectorizer:
+        vec = getattr(self, "_vec", None)
+        if vec is None:
+            vec = self._vec = TextVectorizer.from_dict(self._state["vectorizer"])
+        return vec
 
     # sequences / audio -------------------------------------------------------------
     def _fit_array(self, ds: Dataset, idx: np.ndarray) -> None:
         X = np.asarray(ds.X[idx], dtype=np.float64)
         feat = X.reshape(-1, X.shape[-1]) if X.ndim >= 3 else X.reshape(-1, 1)
-        if self.scale == "minmax":
+        if self.effective_scale == "minmax":
             lo, hi = feat.min(axis=0), feat.max(axis=0)
             offset, scale = lo, np.where(hi - lo > 0, hi - lo, 1.0)
-        elif self.scale == "standard":
+        elif self.effective_scale == "standard":
             offset, std = feat.mean(axis=0), feat.std(axis=0)
             scale = np.where(std > 1e-12, std, 1.0)
         else:
