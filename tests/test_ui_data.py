@@ -50,10 +50,12 @@ def test_csv_dropped_on_the_panel(qtbot, panel, tmp_path):
     assert m.data(m.index(3, 0)) == "—"  # a missing value
     assert panel.features_model.rowCount() >= 2
     assert "size" in panel.warnings_banner.text()  # the missing values are reported
-    # missing values: the indicator option adds columns; the preview refreshes
-    with qtbot.waitSignal(panel.preview_ready, timeout=30_000):
-        panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("indicator"))
+    # missing values: the "was missing" indicator is on by default; "replace with 0" drops it
     assert panel.ctx.preprocessing["missing"] == "indicator"
+    assert "1 indicator" in panel.pre_desc.text()
+    with qtbot.waitSignal(panel.preview_ready, timeout=30_000):
+        panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("zero"))
+    assert panel.ctx.preprocessing["missing"] == "zero" and "indicator" not in panel.pre_desc.text()
 
 
 def test_bad_file_is_reported(qtbot, panel, tmp_path):

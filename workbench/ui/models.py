@@ -94,6 +94,9 @@ class DatasetTableModel(QAbstractTableModel):
             return t if role == Qt.ItemDataRole.ToolTipRole or len(t) < 300 else t[:300] + "…"
         if self.ds.kind == "table":
             v = self.ds.X[r, c]
+            if self.ds.column_kind(c) in ("datetime", "text"):  # a date, or a text cut for the cell
+                t = self.ds.cell_text(r, c)
+                return t if role == Qt.ItemDataRole.ToolTipRole or len(t) < 120 else t[:120] + "…"
             cats = self.ds.categories.get(c) if self.ds.categories else None
             if cats is not None and isinstance(v, (float, np.floating, int, np.integer)) and math.isfinite(float(v)):
                 i = int(v)

@@ -398,3 +398,17 @@ def parse_column(name: str, values: list[str], kind: str, file: str, *, delimite
     index = {c: i for i, c in enumerate(names)}
     codes = np.array([np.nan if v is None else index[v] for v in cleaned], dtype=np.float64)
     return ParsedColumn(kind, codes, names)
+
+
+# ---------------------------------------------------------------------------------------------- choices
+def target_candidates(report: list[dict]) -> list[str]:
+    """Columns of a load's report that can be the target (labels, yes/no, numbers), file order."""
+    return [c["name"] for c in report if c["kind"] in TARGET_KINDS or c.get("role") == "target"]
+
+
+def time_candidates(report: list[dict]) -> list[str]:
+    """Columns that can order the rows in time (dates, or numbers such as a year or a counter)."""
+    return [c["name"] for c in report if c["kind"] in ("datetime", "numeric", "identifier") or c.get("role") == "time"]
+
+
+OVERRIDE_CHOICES = KINDS + ("ignore",)

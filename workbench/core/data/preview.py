@@ -24,14 +24,23 @@ def _range(a: np.ndarray) -> str:
     return f"{fin.min():.4g} … {fin.max():.4g}" if fin.size else "—"
 
 
-def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_SAMPLES) -> dict:
+def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_SAMPLES, model_spec=None) -> dict:
     """Fit ``Preprocessor(**settings)`` on ``train_idx`` and show it on the first ``n`` samples.
 
-    Returns {"pre": the fitted Preprocessor, "describe", "warnings", "output_shape",
+    Text mode "auto" becomes token sequences when ``model_spec`` starts with an Embedding.
+    Returns {"pre": the fitted Preprocessor, "describe", "warnings", "output_shape", "sequence",
     "rows": [{"sample", "before", "before range", "after", "after range"}] (strings),
     "images": [(image, caption)] before/after pairs for image data (else [])}."""
     from workbench.core.data.preprocess import Preprocessor
+    from workbench.core.data.text import TextOptions
 
+    sequence = False
+    if model_spec is not None and ds.kind == "text":
+        from workbench.core.models import wants_token_ids
+
+        sequence = wants_token_ids(model_spec)
+    settings = dict(settings)
+    settings["text"] = TextOptions.from_dict(settings.get("text")).resolved(sequence).to_dict()
     pre = Preprocessor(**settings).fit(ds, train_idx)
     idx = np.arange(min(n, len(ds)))
     after = pre.transform(ds, idx)
@@ -51,5 +60,5 @@ def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_S
     if ds.kind == "image":
         for j, i in enumerate(idx[:PREVIEW_IMAGES]):
             images += [(ds.X[i], f"#{i + 1} before"), (after[j], f"#{i + 1} after")]
-    return {"pre": pre, "describe": pre.describe(), "warnings": list(pre.warnings),
+    return {"pre": pre, "describe": pre.describe(), "warnings": list(pre.warnings), "sequence": sequence,
             "output_shape": tuple(pre.output_shape), "rows": rows, "images": images}

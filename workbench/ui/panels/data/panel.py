@@ -1,5 +1,5 @@
 """The Data panel: the source bar, a progress row and banner, and one tab per step (samples,
-summary, preprocessing, split). It forwards user actions to core functions through JobRunners
+columns, summary, preprocessing, split). It forwards user actions to core functions through JobRunners
 and puts what it learns into ``ctx`` (data set, splits, preprocessing, input shape)."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QT
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
+from workbench.ui.panels.data.columns import ColumnsTab
 from workbench.ui.panels.data.preprocessing import PreprocessingTab
 from workbench.ui.panels.data.samples import SamplesTab
 from workbench.ui.panels.data.source import SourceBar
@@ -22,12 +23,12 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 # widgets of the tabs that callers (tests, the self-test, screenshots) reach through the panel
 _TAB_WIDGETS = {
-    "source_bar": ("builtin_combo", "load_builtin_btn", "folder_btn", "csv_btn", "text_btn", "target_edit",
-                   "time_edit", "text_col_edit", "image_size"),
+    "source_bar": ("builtin_combo", "load_builtin_btn", "folder_btn", "csv_btn", "image_size"),
+    "columns_tab": ("columns_model", "columns_view", "target_combo", "time_combo", "kind_combo"),
     "samples_tab": ("grid", "table_model", "table"),
     "summary_tab": ("class_chart", "features_model", "features_view", "warnings_banner", "summary_splitter"),
-    "preprocessing_tab": ("scale_combo", "missing_combo", "vocab_spin", "pre_banner", "pre_desc", "preview_model",
-                          "preview_view", "preview_images"),
+    "preprocessing_tab": ("scale_combo", "missing_combo", "vocab_spin", "text_mode_combo", "length_spin",
+                          "pre_banner", "pre_desc", "preview_model", "preview_view", "preview_images"),
     "split_tab": ("split_kind", "val_spin", "test_spin", "k_spin", "repeats_spin", "stratify_check", "dedupe_check",
                   "seed_spin", "split_btn", "split_desc", "leak_banner", "split_splitter", "split_chart",
                   "folds_diagram"),
@@ -54,7 +55,9 @@ class DataPanel(Panel):
         self.dataset = None
         self.summary = None
         self.splits = None
-        self.request: dict | None = None
+        self.request: dict | None = None  # how the shown data set was loaded
+        self._loading: dict | None = None  # the load that is running
+        self._reads_tokens = False  # the last preview read text as token sequences (model has an Embedding)
         self._next_request: dict | None = None  # asked for while another load was being cancelled
         self._pending_split: dict | None = None
         self._restoring = False
@@ -81,24 +84,27 @@ class DataPanel(Panel):
 
         self.banner = Banner()
         lay.addWidget(self.banner)
-        self.info = QLabel("Load a data set: pick a built-in one, an image folder (one subfolder per class), "
-                           "a CSV table or a text CSV — or drop a folder or file here.")
+        self.info = QLabel("Load a data set: pick a built-in one, an image folder (one subfolder per class) or a "
+                           "CSV file (a table, texts with labels, or both) — or drop a folder or file here.")
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
 
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs, 1)
         self.samples_tab = SamplesTab()
+        self.columns_tab = ColumnsTab()
         self.summary_tab = SummaryTab()
         self.preprocessing_tab = PreprocessingTab()
         self.split_tab = SplitTab()
-        for tab, name in ((self.samples_tab, "Samples"), (self.summary_tab, "Summary"),
+        for tab, name in ((self.samples_tab, "Samples"), (self.columns_tab, "Columns"), (self.summary_tab, "Summary"),
                           (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split")):
             self.tabs.addTab(tab, name)
         for owner, names in _TAB_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, owner), name))
 
+        self.columns_tab.reload_requested.connect(self._reload_with)
+        self.ctx.model_changed.connect(self._model_changed)
         self.preprocessing_tab.settings_edited.connect(self._preprocessing_edited)
         self.preprocessing_tab.preview_ready.connect(self._on_preview)
         self.split_tab.split_requested.connect(self.make_split)
@@ -118,8 +124,8 @@ class DataPanel(Panel):
     def load_selected_builtin(self) -> None:
         self.source_bar.load_selected_builtin()
 
-    def load_path(self, path: str, text: bool = False) -> None:
-        self.load(self.source_bar.request_for_path(path, text))
+    def load_path(self, path: str) -> None:
+        self.load(self.source_bar.request_for_path(path))
 
     @Slot(dict)
     def load(self, request: dict) -> None:
@@ -130,14 +136,21 @@ class DataPanel(Panel):
             self._next_request = dict(request)
             self.cancel_load()
             return
-        self.request = {k: v for k, v in request.items() if v not in (None, "")}
+        self._loading = {k: v for k, v in request.items() if v not in (None, "", {})}
         self.progress.setRange(0, 0)
-        self.progress.setFormat(f"Loading {self.request['source']}…")
+        self.progress.setFormat(f"Loading {self._loading['source']}…")
         self._set_busy(True)
-        job = self.load_jobs.start(load_with_summary, dict(self.request), on_result=self._on_loaded)
+        job = self.load_jobs.start(load_with_summary, dict(self._loading), on_result=self._on_loaded)
         job.progress.connect(self._on_progress)
         job.cancelled.connect(self._on_load_cancelled)
-        self.ctx.status(f"Loading {self.request['source']}…")
+        self.ctx.status(f"Loading {self._loading['source']}…")
+
+    @Slot(dict)
+    def _reload_with(self, changes: dict) -> None:
+        """Read the shown CSV again with another target, time column or column kinds."""
+        if self.request is None:
+            return
+        self.load({**self.request, **changes})
 
     @property
     def _load_job(self):
@@ -159,11 +172,13 @@ class DataPanel(Panel):
             self.progress.setFormat(text or "Working…")
 
     def _on_loaded(self, out: dict) -> None:
-        self.set_dataset(out["dataset"], out["summary"], self.request)
+        self.set_dataset(out["dataset"], out["summary"], self._loading)
 
     @Slot(str)
     def _on_load_error(self, msg: str) -> None:
         self._restoring = False
+        if self.dataset is not None:  # the Columns tab shows what is loaded, not the choice that failed
+            self.columns_tab.show_dataset(self.dataset, self.request)
         self.ctx.status("Could not load the data")
         self.load_failed.emit(msg)
 
@@ -200,6 +215,7 @@ class DataPanel(Panel):
                           + (f"<br>{ds.description}" if ds.description else "")
                           + (f"<br>{len(ds.skipped)} files skipped (unreadable)." if ds.skipped else ""))
         self.samples_tab.show_dataset(ds)
+        self.columns_tab.show_dataset(ds, self.request)
         self.summary_tab.show_summary(summary)
         self.preprocessing_tab.set_dataset(ds)
         self.ctx.set_input_shape(None)  # known again once the preprocessing is fitted
@@ -258,10 +274,26 @@ class DataPanel(Panel):
         if self.dataset is None:
             return
         train_idx = self.splits.train_idx if self.splits is not None else np.arange(len(self.dataset))
-        self.preprocessing_tab.refresh(self.dataset, train_idx)
+        self.preprocessing_tab.refresh(self.dataset, train_idx, self.ctx.model_spec)
+
+    @Slot(object)
+    def _model_changed(self, spec) -> None:
+        """Automatic text representation: token sequences once the model starts with an Embedding."""
+        if self.dataset is None or self.dataset.kind != "text":
+            return
+        if (self.preprocessing_settings().get("text") or {}).get("mode") != "auto":
+            return
+        reads = False
+        if spec is not None:
+            from workbench.core.models import wants_token_ids  # loaded already: a spec exists
+
+            reads = wants_token_ids(spec)
+        if reads != self._reads_tokens:
+            self.refresh_preview()
 
     @Slot(dict)
     def _on_preview(self, out: dict) -> None:
+        self._reads_tokens = bool(out.get("sequence"))
         if self.ctx.preprocessing != self.preprocessing_settings():
             self.ctx.set_preprocessing(self.preprocessing_settings())
         self.ctx.set_input_shape(out["output_shape"])
@@ -278,20 +310,10 @@ class DataPanel(Panel):
             return
         p = Path(urls[0])
         if p.is_dir() or p.suffix.lower() in TABLE_SUFFIXES:
-            self.load_path(str(p), text=bool(self.text_col_edit.text().strip()) and self._looks_like_text(p))
+            self.load_path(str(p))
             e.acceptProposedAction()
         else:
             self.banner.show_message(f"{p.name} is not a folder or a CSV file.", "error")
-
-    @staticmethod
-    def _looks_like_text(p: Path) -> bool:
-        if p.is_dir():
-            return False
-        try:
-            head = p.open(encoding="utf-8", errors="replace").readline().lower()
-        except OSError:
-            return False
-        return "text" in [c.strip().strip('"') for c in head.split(",")]
 
     # -- panel contract --------------------------------------------------------------------------
     def state(self) -> dict:

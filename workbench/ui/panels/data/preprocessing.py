@@ -3,12 +3,19 @@ the first samples with every statistic fitted on the training split only."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView, QVBoxLayout, QWidget,
+)
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.models import RecordsTableModel
 from workbench.ui.widgets import Banner, ImageGridWidget
 
+SCALES = (("auto", "automatic: standardize tables, images in [0, 1]"), ("none", "none (raw values)"),
+          ("minmax", "to [0, 1] (min-max)"), ("standard", "standardize (mean 0, std 1)"))
+MISSING = (("indicator", "0 + \"was missing\" column"), ("zero", "replace with 0"))
+TEXT_MODES = (("auto", "automatic: token sequences for Embedding models, else bag of words"),
+              ("bag", "bag of words (multi-hot)"), ("sequence", "token sequences (ids, for Embedding)"))
 PREVIEW_COLUMNS = [("sample", "#"), ("before", "before"), ("before range", "range"), ("after", "after"),
                    ("after range", "range")]
 
@@ -26,25 +33,39 @@ class PreprocessingTab(QWidget):
         super().__init__(parent)
         pv = QVBoxLayout(self)
         pf = QHBoxLayout()
-        self.scale_combo = QComboBox()
-        for k, t in (("none", "none"), ("minmax", "to [0, 1] (min-max)"), ("standard", "standardize (mean 0, std 1)")):
-            self.scale_combo.addItem(t, k)
-        self.missing_combo = QComboBox()
-        self.missing_combo.addItem("replace with 0", "zero")
-        self.missing_combo.addItem("0 + \"was missing\" column", "indicator")
-        self.vocab_spin = QSpinBox()
-        self.vocab_spin.setRange(10, 200000)
-        self.vocab_spin.setSingleStep(1000)
-        self.vocab_spin.setValue(10000)
-        for w, label in ((self.scale_combo, "Scaling:"), (self.missing_combo, "Missing values:"),
-                         (self.vocab_spin, "Vocabulary (text):")):
+        self.scale_combo = _combo(SCALES)
+        self.scale_combo.setToolTip("The course's default standardizes numeric table columns (statistics from the "
+                                    "training rows); 'none' shows what unscaled inputs cost")
+        self.missing_combo = _combo(MISSING)
+        for w, label in ((self.scale_combo, "Scaling:"), (self.missing_combo, "Missing values:")):
             pf.addWidget(QLabel(label))
             pf.addWidget(w)
         pf.addStretch(1)
         pv.addLayout(pf)
-        for w in (self.scale_combo, self.missing_combo):
+        self.text_box = QGroupBox("Text")
+        tl = QHBoxLayout(self.text_box)
+        self.text_mode_combo = _combo(TEXT_MODES)
+        self.vocab_spin = _spin(10, 200000, 10000, 1000, "Tokens kept: the most frequent ones of the training rows")
+        self.length_spin = _spin(1, 5000, 200, 50, "Tokens per text for sequence models (longer texts are cut)")
+        self.level_combo = _combo((("word", "words"), ("char", "characters")))
+        self.ngrams_spin = _spin(1, 5, 1, 1, "Bag of words: also count runs of up to N tokens ('not good')")
+        self.lower_check = QCheckBox("lowercase")
+        self.lower_check.setChecked(True)
+        self.punct_check = QCheckBox("keep punctuation")
+        for w, label in ((self.text_mode_combo, "As:"), (self.vocab_spin, "vocabulary"), (self.length_spin, "length"),
+                         (self.level_combo, "tokens"), (self.ngrams_spin, "n-grams")):
+            tl.addWidget(QLabel(label))
+            tl.addWidget(w)
+        tl.addWidget(self.lower_check)
+        tl.addWidget(self.punct_check)
+        tl.addStretch(1)
+        pv.addWidget(self.text_box)
+        for w in (self.scale_combo, self.missing_combo, self.text_mode_combo, self.level_combo):
             w.currentIndexChanged.connect(self._edited)
-        self.vocab_spin.valueChanged.connect(self._edited)
+        for w in (self.vocab_spin, self.length_spin, self.ngrams_spin):
+            w.valueChanged.connect(self._edited)
+        for w in (self.lower_check, self.punct_check):
+            w.toggled.connect(self._edited)
         self.pre_banner = Banner()
         pv.addWidget(self.pre_banner)
         self.pre_desc = QLabel("")
@@ -71,24 +92,39 @@ class PreprocessingTab(QWidget):
 
     # -- settings ----------------------------------------------------------------------------
     def settings(self) -> dict:
+        """Preprocessor keyword arguments (JSON)."""
         return {"scale": self.scale_combo.currentData(), "missing": self.missing_combo.currentData(),
-                "vocab_size": self.vocab_spin.value()}
+                "vocab_size": self.vocab_spin.value(),
+                "text": {"mode": self.text_mode_combo.currentData(), "length": self.length_spin.value(),
+                         "level": self.level_combo.currentData(), "ngrams": self.ngrams_spin.value(),
+                         "lowercase": self.lower_check.isChecked(), "punctuation": self.punct_check.isChecked()}}
 
     def set_settings(self, d: dict) -> None:
-        """Show saved settings without emitting ``settings_edited``."""
-        for combo, key, default in ((self.scale_combo, "scale", "none"), (self.missing_combo, "missing", "zero")):
-            i = combo.findData(d.get(key, default))
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(i, 0))
-            combo.blockSignals(False)
-        self.vocab_spin.blockSignals(True)
+        """Show saved settings without emitting ``settings_edited`` (projects saved before the course
+        defaults keep their "none" / "zero")."""
+        t = d.get("text") or {}
+        widgets = [self.scale_combo, self.missing_combo, self.text_mode_combo, self.level_combo, self.vocab_spin,
+                   self.length_spin, self.ngrams_spin, self.lower_check, self.punct_check]
+        for w in widgets:
+            w.blockSignals(True)
+        for combo, value in ((self.scale_combo, d.get("scale", "auto")), (self.missing_combo, d.get("missing", "indicator")),
+                             (self.text_mode_combo, t.get("mode", "auto")), (self.level_combo, t.get("level", "word"))):
+            combo.setCurrentIndex(max(combo.findData(value), 0))
         self.vocab_spin.setValue(int(d.get("vocab_size", 10000)))
-        self.vocab_spin.blockSignals(False)
+        self.length_spin.setValue(int(t.get("length", 200)))
+        self.ngrams_spin.setValue(int(t.get("ngrams", 1)))
+        self.lower_check.setChecked(bool(t.get("lowercase", True)))
+        self.punct_check.setChecked(bool(t.get("punctuation", False)))
+        for w in widgets:
+            w.blockSignals(False)
 
     def set_dataset(self, ds) -> None:
         """A new data set is shown: enable the settings that apply to it; older previews are dropped."""
         self._dataset = ds
-        self.vocab_spin.setEnabled(ds.kind == "text")
+        has_text = ds.kind == "text" or "text" in (ds.column_kinds or [])
+        self.text_box.setEnabled(has_text)
+        for w in (self.text_mode_combo, self.length_spin):
+            w.setEnabled(ds.kind == "text")  # a table's text columns are always a bag of words
         self.missing_combo.setEnabled(ds.kind == "table")
 
     @Slot()
@@ -96,23 +132,24 @@ class PreprocessingTab(QWidget):
         self.settings_edited.emit(self.settings())
 
     # -- preview -----------------------------------------------------------------------------
-    def refresh(self, ds, train_idx) -> None:
-        """Preview the current settings on ``ds`` (fitted on ``train_idx``) in the background."""
+    def refresh(self, ds, train_idx, model_spec=None) -> None:
+        """Preview the current settings on ``ds`` (fitted on ``train_idx``) in the background;
+        ``model_spec`` decides what the automatic text representation is."""
         from workbench.core.data.preview import preview_preprocessing
 
         self._dataset = ds
         if self.jobs.busy:  # the newest request runs when the current one ends
-            self._pending = (ds, train_idx)
+            self._pending = (ds, train_idx, model_spec)
             return
         self._running_for = ds
-        self.jobs.start(preview_preprocessing, ds, self.settings(), train_idx, on_result=self._show)
+        self.jobs.start(preview_preprocessing, ds, self.settings(), train_idx, model_spec=model_spec,
+                        on_result=self._show)
 
     @Slot()
     def _run_pending(self) -> None:
         if self._pending is not None:
-            ds, train_idx = self._pending
-            self._pending = None
-            self.refresh(ds, train_idx)
+            args, self._pending = self._pending, None
+            self.refresh(*args)
 
     def _show(self, out: dict) -> None:
         if self._pending is not None or self._running_for is not self._dataset:
@@ -134,3 +171,19 @@ class PreprocessingTab(QWidget):
     def shutdown(self) -> None:
         self._pending = None
         self.jobs.shutdown()
+
+
+def _combo(items) -> QComboBox:
+    c = QComboBox()
+    for key, text in items:
+        c.addItem(text, key)
+    return c
+
+
+def _spin(lo: int, hi: int, value: int, step: int, tip: str) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setSingleStep(step)
+    s.setValue(value)
+    s.setToolTip(tip)
+    return s

@@ -1,13 +1,12 @@
-"""The source bar of the Data panel: built-in sets, an image folder, a CSV table, a text CSV,
-and the options a load needs (target, time and text columns, image size)."""
+"""The source bar of the Data panel: built-in sets, an image folder, a CSV file (tables, texts or
+both: the columns' kinds are told from their values; the target, time column and kinds are chosen
+in the Columns tab), and the image size for folders."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt);;All files (*)"
 
@@ -39,55 +38,37 @@ class SourceBar(QWidget):
         self.load_builtin_btn.clicked.connect(self.load_selected_builtin)
         self.folder_btn = QPushButton("Image folder…")
         self.folder_btn.clicked.connect(self._choose_folder)
-        self.csv_btn = QPushButton("CSV table…")
+        self.csv_btn = QPushButton("CSV file…")
+        self.csv_btn.setToolTip("A table, a file of texts and labels, or both: each column's kind is told from "
+                                "its values")
         self.csv_btn.clicked.connect(self._choose_csv)
-        self.text_btn = QPushButton("Text CSV…")
-        self.text_btn.clicked.connect(self._choose_text_csv)
         sl.addWidget(QLabel("Built-in:"))
         sl.addWidget(self.builtin_combo, 1)
         sl.addWidget(self.load_builtin_btn)
         sl.addSpacing(12)
         sl.addWidget(self.folder_btn)
         sl.addWidget(self.csv_btn)
-        sl.addWidget(self.text_btn)
-        lay.addWidget(src)
-
-        opts = QHBoxLayout()
-        self.target_edit = QLineEdit()
-        self.target_edit.setPlaceholderText("target column (CSV; default: last)")
-        self.time_edit = QLineEdit()
-        self.time_edit.setPlaceholderText("time column (optional)")
-        self.text_col_edit = QLineEdit("text")
-        self.text_col_edit.setToolTip("Column holding the text (text CSV)")
         self.image_size = QSpinBox()
         self.image_size.setRange(8, 512)
         self.image_size.setValue(64)
         self.image_size.setSuffix(" px")
         self.image_size.setToolTip("Images from a folder are resized to this square size")
-        for w, label in ((self.target_edit, "Target:"), (self.time_edit, "Time:"), (self.text_col_edit, "Text:"),
-                         (self.image_size, "Image size:")):
-            opts.addWidget(QLabel(label))
-            opts.addWidget(w)
-        lay.addLayout(opts)
+        sl.addWidget(QLabel("Image size:"))
+        sl.addWidget(self.image_size)
+        lay.addWidget(src)
 
     # -- requests ----------------------------------------------------------------------------
     @Slot()
     def load_selected_builtin(self) -> None:
         self.load_requested.emit({"source": self.builtin_combo.currentData()})
 
-    def request_for_path(self, path: str, text: bool = False) -> dict:
-        """load_data's arguments for a folder or a file with the options typed in the bar."""
+    def request_for_path(self, path: str) -> dict:
+        """load_data's arguments for a folder (with the image size) or a file."""
         p = Path(path)
         req: dict = {"source": str(p)}
         if p.is_dir():
             s = self.image_size.value()
             req["image_size"] = [s, s]
-        elif text:
-            req["text_column"] = self.text_col_edit.text().strip() or "text"
-            req["target"] = self.target_edit.text().strip() or None
-        else:
-            req["target"] = self.target_edit.text().strip() or None
-            req["time_column"] = self.time_edit.text().strip() or None
         return req
 
     def show_source(self, source) -> None:
@@ -96,7 +77,7 @@ class SourceBar(QWidget):
             self.builtin_combo.setCurrentIndex(i)
 
     def set_busy(self, busy: bool) -> None:
-        for w in (self.load_builtin_btn, self.folder_btn, self.csv_btn, self.text_btn):
+        for w in (self.load_builtin_btn, self.folder_btn, self.csv_btn):
             w.setEnabled(not busy)
 
     def _choose_folder(self) -> None:
@@ -105,22 +86,13 @@ class SourceBar(QWidget):
             self.load_requested.emit(self.request_for_path(d))
 
     def _choose_csv(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "CSV table", "", TABLE_FILTER)
+        f, _ = QFileDialog.getOpenFileName(self, "CSV file", "", TABLE_FILTER)
         if f:
             self.load_requested.emit(self.request_for_path(f))
 
-    def _choose_text_csv(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Text CSV", "", TABLE_FILTER)
-        if f:
-            self.load_requested.emit(self.request_for_path(f, text=True))
-
     # -- project state -------------------------------------------------------------------------
     def options(self) -> dict:
-        return {"target": self.target_edit.text(), "time": self.time_edit.text(),
-                "text": self.text_col_edit.text(), "image_size": self.image_size.value()}
+        return {"image_size": self.image_size.value()}
 
     def set_options(self, o: dict) -> None:
-        self.target_edit.setText(str(o.get("target", "")))
-        self.time_edit.setText(str(o.get("time", "")))
-        self.text_col_edit.setText(str(o.get("text", "text")))
         self.image_size.setValue(int(o.get("image_size", 64)))
