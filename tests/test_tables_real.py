@@ -118,3 +118,23 @@ def test_cli_column_overrides_and_text_options(tmp_path, capsys):
     cols = {c["name"]: c for c in summary["columns"]}
     assert cols["colour"]["role"] == "dropped" and cols["returned"]["role"] == "target"
     assert cols["review"]["kind"] == "text" and "free text" in cols["review"]["reason"]
+
+
+def test_numbers_to_predict_are_standardized_too_and_predictions_come_back_in_their_units():
+    import torch
+
+    from workbench.core.models import Head, default_head
+
+    y = np.array([100.0, 200.0, 300.0])
+    head = default_head("regression").with_target_scaling(y)
+    assert head.target_offset == 200 and head.target_scale == pytest.approx(81.65, rel=1e-3)
+    raw = torch.tensor([[0.0], [1.0]])
+    assert head.activate(raw).reshape(-1).tolist() == pytest.approx([200.0, 281.65], rel=1e-3)
+    assert float(head.loss(torch.tensor([[0.0]]), torch.tensor([[200.0]]))) == 0.0  # loss in standardized units
+    again = Head.from_dict(head.to_dict())
+    assert again == head and "standardized" in again.describe()
+    assert default_head("regression01").with_target_scaling(y) == default_head("regression01")  # sigmoid: no
+    cfg = RunConfig(data="builtin:diabetes", split="holdout:0.2,0.2", train={"epochs": 1, "threads": 1})
+    assert prepare_data(cfg).head.scaled_targets
+    cfg.scale = "none"
+    assert not prepare_data(cfg).head.scaled_targets

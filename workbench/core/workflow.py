@@ -287,6 +287,9 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     _say(on_status, f"Splitting: {plan.describe()}")
     splits = plan.make(ds)
     task, head, head_warnings = choose_head(cfg, ds)
+    if cfg.scale != "none":  # numbers to predict are standardized like the inputs (on the training rows)
+        fit_rows = splits.rest_idx if plan.kind in ("kfold", "iterated-kfold", "time-kfold") else splits.train_idx
+        head = head.with_target_scaling(np.asarray(ds.y)[fit_rows])
     n_classes = len(ds.class_names) if ds.class_names is not None else None
     output_shape = tuple(head.output_shape(ds.y, n_classes))
     cv = plan.kind in ("kfold", "iterated-kfold", "time-kfold")

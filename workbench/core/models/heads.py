@@ -187,15 +187,21 @@ class Head:
     """Output activation + loss for a task. Build one with `default_head(task)` or directly:
     ``Head("binary", "sigmoid", "bce")`` / ``Head(task=..., activation=..., loss=...)``.
 
-    The loss *name* is the attribute ``loss_name`` (``loss`` is the method computing the loss)."""
+    The loss *name* is the attribute ``loss_name`` (``loss`` is the method computing the loss).
+
+    Regression targets may be standardized (``with_target_scaling(y_train)``): the network then
+    learns (y - target_offset) / target_scale, the loss is computed in those units, and
+    ``activate`` returns values in the targets' own units (so metrics and predictions are too)."""
 
     task: str
     activation: str
     loss_name: str
     reason: str
+    target_offset: float = 0.0
+    target_scale: float = 1.0
 
     def __init__(self, task: str, activation: str, loss: str | None = None, reason: str = "", *,
-                 loss_name: str | None = None):
+                 loss_name: str | None = None, target_offset: float = 0.0, target_scale: float = 1.0):
         loss = loss if loss is not None else loss_name  # loss_name: so dataclasses.replace works
         _canon_task(task)
         act, los = _canon_act(activation), _canon_loss(loss)
@@ -208,6 +214,25 @@ class Head:
         object.__setattr__(self, "activation", act)
         object.__setattr__(self, "loss_name", los)
         object.__setattr__(self, "reason", reason or "")
+        scale = float(target_scale)
+        if not (np.isfinite(scale) and scale > 0 and np.isfinite(float(target_offset))):
+            raise SpecError(f"A target scale must be a positive number, not {target_scale!r}.")
+        object.__setattr__(self, "target_offset", float(target_offset))
+        object.__setattr__(self, "target_scale", scale)
+
+    @property
+    def scaled_targets(self) -> bool:
+        return self.target_offset != 0.0 or self.target_scale != 1.0
+
+    def with_target_scaling(self, y) -> "Head":
+        """This head learning standardized targets (mean and std of ``y``, the training targets);
+        only for regression with no output activation (a sigmoid / relu fixes the output range)."""
+        y = np.asarray(y, dtype=np.float64)
+        if self.task != "regression" or self.activation != "none" or self.loss_name not in ("mse", "mae") or not y.size:
+            return self
+        std = float(np.std(y))
+        return Head(self.task, self.activation, self.loss_name, self.reason, target_offset=float(np.mean(y)),
+                    target_scale=std if std > 1e-12 else 1.0)
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -228,16 +253,22 @@ class Head:
         return check_head(self.task, self.activation, self.loss_name)
 
     def describe(self) -> str:
-        return f"{self.activation} + {self.loss_name}"
+        scaled = (f" (targets standardized: mean {self.target_offset:.4g}, std {self.target_scale:.4g})"
+                  if self.scaled_targets else "")
+        return f"{self.activation} + {self.loss_name}{scaled}"
 
     def to_dict(self) -> dict:
-        return {"task": self.task, "activation": self.activation, "loss": self.loss_name, "reason": self.reason}
+        d = {"task": self.task, "activation": self.activation, "loss": self.loss_name, "reason": self.reason}
+        if self.scaled_targets:
+            d.update(target_offset=self.target_offset, target_scale=self.target_scale)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Head":
         if not isinstance(d, dict):
             raise SpecError("A head must be an object with task, activation and loss.")
-        return cls(d.get("task"), d.get("activation", "none"), d.get("loss", d.get("loss_name")), d.get("reason", ""))
+        return cls(d.get("task"), d.get("activation", "none"), d.get("loss", d.get("loss_name")), d.get("reason", ""),
+                   target_offset=d.get("target_offset", 0.0), target_scale=d.get("target_scale", 1.0))
 
     # -- sizes -------------------------------------------------------------------------------
     def output_units(self, y: Any, n_classes: int | None = None) -> int:
@@ -269,7 +300,12 @@ class Head:
 
     # -- tensors -----------------------------------------------------------------------------
     def activate(self, raw):
-        """Raw outputs -> probabilities (sigmoid / softmax over the last axis) or values."""
+        """Raw outputs -> probabilities (sigmoid / softmax over the last axis) or values (in the
+        targets' own units when they were standardized)."""
+        p = self._activation(raw)
+        return p * self.target_scale + self.target_offset if self.scaled_targets else p
+
+    def _activation(self, raw):
         import torch
 
         a = self.activation
@@ -342,9 +378,11 @@ class Head:
             if kind == "index":
                 return F.cross_entropy(logits, t.reshape(-1))
             return F.cross_entropy(logits, t.reshape(-1, k))  # one-hot / soft targets
-        p = self.activate(raw)
+        p = self._activation(raw)
         if kind == "index":
             t = F.one_hot(t, k).to(raw.dtype)
+        if self.scaled_targets:  # learn standardized targets: well-conditioned whatever their units
+            t = (t - self.target_offset) / self.target_scale
         if lo == "bce" or (lo == "cce" and k == 1):
             # a single output with categorical cross-entropy is the two-class case: BCE on p and 1 - p.
             # Written out rather than F.binary_cross_entropy, which refuses to run under CUDA autocast.
