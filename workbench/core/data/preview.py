@@ -51,6 +51,11 @@ def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_S
         if ds.kind == "text":
             before, before_range = str(raw)[:80], None
             after_txt = pre.describe_sample(out)
+        elif ds.kind == "table":  # values as the file has them: names, dates
+            cols = range(min(6, np.asarray(ds.X).shape[1]))
+            before = ", ".join(ds.cell_text(int(i), j)[:20] for j in cols) + (" …" if np.asarray(ds.X).shape[1] > 6 else "")
+            before_range = None
+            after_txt = _values(out)
         else:
             before, before_range = _values(raw), _range(raw)
             after_txt = _values(out)
