@@ -95,6 +95,16 @@ LAYER_TYPES: dict[str, LayerType] = {
                            "dropout": _p("rate", 0.0, "dropout on the layer's inputs, in [0, 1)")},
                   ("sequence",), True, "long short-term memory layer on sequences (T, F)"),
         LayerType("Activation", {}, ("flat", "image", "sequence"), False, "only the activation function"),
+        LayerType("Pretrained", {"backbone": _p("backbone", "mobilenet_v2", "mobilenet_v2 or efficientnet_lite0 "
+                                                "(ImageNet weights that ship with Workbench)"),
+                                 "size": _p("int", 128, "images are resized to size x size for the network"),
+                                 "fine_tune_from": _p("stage", "none", "'none' keeps the network frozen (features "
+                                                      "computed once and cached); N trains stage N onwards"),
+                                 "pool": _p("bool", True, "average the 1280 feature maps to one vector")},
+                  ("image",), True, "an ImageNet network (normalization and resizing done for you) as the first "
+                                    "layers of an image model"),
+        LayerType("AsImage", {}, ("sequence",), False,
+                  "treat a sequence (T, F), e.g. a spectrogram, as a one-channel image (1, T, F) for Conv2D layers"),
     ]
 }
 
@@ -113,6 +123,7 @@ _TYPE_ALIASES = {
     "batchnorm": "BatchNorm", "batchnormalization": "BatchNorm", "batchnorm1d": "BatchNorm",
     "batchnorm2d": "BatchNorm",
     "gru": "GRU", "lstm": "LSTM", "activation": "Activation",
+    "pretrained": "Pretrained", "backbone": "Pretrained", "asimage": "AsImage", "toimage": "AsImage",
 }
 
 
@@ -259,6 +270,19 @@ def _check_value(label: str, index: int, pname: str, kind: str, value: Any) -> A
         if not isinstance(value, bool):
             bad("true or false")
         return value
+    if kind == "backbone":
+        from workbench.core.models.pretrained import BACKBONE_CHOICES
+
+        if isinstance(value, str) and value.strip().lower() in BACKBONE_CHOICES:
+            return value.strip().lower()
+        bad(f"one of {', '.join(BACKBONE_CHOICES)}")
+    if kind == "stage":
+        if isinstance(value, str) and value.strip().lower() in ("none", "frozen", ""):
+            return None
+        v = as_int(value)
+        if v is None or v < 0:
+            bad("'none' (frozen) or the index of the first stage to train (0 trains the whole network)")
+        return v
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             bad("a number > 0")
