@@ -100,7 +100,7 @@ def test_trigger_word_course_preset_structure():
 
 
 def test_layer_type_metadata_is_complete():
-    assert set(LAYER_TYPES) == {"Dense", "TimeDense", "Conv2D", "Conv1D", "MaxPool", "AvgPool", "GlobalAvgPool",
-                                "Flatten", "Dropout", "BatchNorm", "GRU", "LSTM", "Activation"}
+    assert set(LAYER_TYPES) >= {"Dense", "TimeDense", "Conv2D", "Conv1D", "MaxPool", "AvgPool", "GlobalAvgPool",
+                                "Flatten", "Dropout", "BatchNorm", "GRU", "LSTM", "Activation", "Pretrained", "AsImage"}
     for t in LAYER_TYPES.values():
         assert t.help and all(p.help for p in t.params.values())
