@@ -120,8 +120,10 @@ def _transfer_and_audio_presets() -> list[Preset]:
     ], name="audio-cnn", description="Small Conv2D network over a log-mel spectrogram (time x mel bands).")
     audio_gru = ModelSpec([
         L("Conv1D", filters=64, kernel=5, stride=2), L("BatchNorm", activation="relu"), L("Dropout", rate=0.2),
-        L("GRU", units=64), L("Dropout", rate=0.3),
-    ], name="audio-gru", description="Conv1D over time, then a GRU, on a log-mel spectrogram.")
+        # every step's GRU output averaged: the word may sit anywhere in the clip, with silence after it
+        L("GRU", units=64, return_sequences=True), L("GlobalAvgPool"), L("Dropout", rate=0.3),
+    ], name="audio-gru", description="Conv1D over time, then a GRU whose outputs are averaged over time, on a "
+                                     "log-mel spectrogram.")
     return [
         pretrained("pretrained-small", "mobilenet_v2",
                    "Pretrained + small head: frozen ImageNet MobileNetV2 (features cached), Dropout, Dense. "
