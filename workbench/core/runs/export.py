@@ -87,8 +87,8 @@ def _trace(module, example):
     with warnings.catch_warnings(), torch.no_grad(), cache_disabled(module):
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(module, example, check_trace=False)
-    buf = io.BytesIO()
-    torch.jit.save(traced, buf)
+        buf = io.BytesIO()
+        torch.jit.save(traced, buf)
     return buf.getvalue()
 
 
@@ -161,7 +161,9 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
         if on_status:
             on_status("Writing TorchScript ...")
         blobs["torchscript"] = _trace(module, example_in)
-        ts = torch.jit.load(io.BytesIO(blobs["torchscript"]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.jit deprecation notices: TorchScript still works
+            ts = torch.jit.load(io.BytesIO(blobs["torchscript"]))
         with torch.no_grad():
             got = np.concatenate([ts(torch.from_numpy(X[i:i + 64])).numpy() for i in range(0, len(X), 64)])
         report["torchscript_max_abs_diff"] = float(np.max(np.abs(got - reference))) if got.size else 0.0

@@ -60,11 +60,16 @@ class Predictor:
             batch = np.empty((len(items), h, w, c), np.uint8)
             for i, img in enumerate(items):
                 a = np.asarray(img)
-                if a.ndim == 2:
+                if a.ndim == 3 and a.shape[2] == 1:
+                    a = a[:, :, 0]
+                if a.dtype != np.uint8:
+                    a = np.clip(a * (255.0 if a.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+                if a.ndim == 2 and c == 3:
                     a = cv2.cvtColor(a, cv2.COLOR_GRAY2RGB)
-                a = a[..., :3]
-                if c == 1:
-                    a = cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)
+                elif a.ndim == 3 and c == 1:
+                    a = cv2.cvtColor(np.ascontiguousarray(a[..., :3]), cv2.COLOR_RGB2GRAY)
+                elif a.ndim == 3:
+                    a = a[..., :3]
                 shrink = a.shape[0] * a.shape[1] > h * w
                 a = cv2.resize(np.ascontiguousarray(a), (w, h),
                                interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
@@ -191,9 +196,13 @@ class ExportPredictor(Predictor):
 
             self._session = ort.InferenceSession(str(self.folder / files["onnx"]), providers=["CPUExecutionProvider"])
         else:
+            import warnings
+
             import torch
 
-            self._ts = torch.jit.load(str(self.folder / files["torchscript"]), map_location="cpu").eval()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch.jit deprecation notices: TorchScript still works
+                self._ts = torch.jit.load(str(self.folder / files["torchscript"]), map_location="cpu").eval()
         self.meta = meta
 
     def predict(self, X: np.ndarray) -> np.ndarray:
