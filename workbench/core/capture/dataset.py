@@ -410,3 +410,29 @@ def split_recording(samples: np.ndarray, sample_rate: int, cset: CaptureSet, cla
     report.message = (f"Split the recording into {len(report.saved)} clips of {class_name!r}." if report.saved
                       else "No sound was found in the recording (only silence); record closer to the microphone.")
     return report
+
+
+def record_take(source, cset: CaptureSet, class_name: str, *, max_seconds: float = 60.0,
+                level: Callable[[float], None] | None = None, progress: Callable | None = None,
+                should_cancel: Callable[[], bool] | None = None) -> CaptureReport:
+    """Record one long take until the caller stops (or ``max_seconds``), then split it into one
+    clip per sound (``split_recording``)."""
+    from workbench.core.audio.dsp import level_meter
+
+    cset.class_dir(class_name)
+    parts, have, limit = [], 0, int(max_seconds * source.sample_rate)
+    block = max(1, source.sample_rate // 20)
+    with source:
+        while have < limit and not (should_cancel is not None and should_cancel()):
+            b = source.read(block, timeout=0.5)
+            if b is None:
+                break
+            if b.size:
+                parts.append(b)
+                have += b.size
+                if level is not None:
+                    level(level_meter(b).rms_db)
+                if progress is not None:
+                    progress(have, limit, f"{have / source.sample_rate:.1f} s")
+    return split_recording(np.concatenate(parts) if parts else np.zeros(0, np.float32), source.sample_rate, cset,
+                           class_name)

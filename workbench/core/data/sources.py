@@ -48,6 +48,11 @@ def load_data(
         from workbench.core.data.audio import is_audio_folder, load_audio_folder
 
         if is_audio_folder(path):  # WAV files in the class subfolders: a sound data set
+            meta = path / "capture.json"  # a set recorded in Workbench knows its clip length
+            if clip_seconds == 1.0 and meta.is_file():
+                from workbench.core.jsonio import read_json
+
+                clip_seconds = float((read_json(meta, kind="capture set file") or {}).get("seconds", 1.0) or 1.0)
             return load_audio_folder(path, clip_seconds, progress=progress, should_cancel=should_cancel)
         return load_image_folder(path, image_size, grayscale=grayscale, progress=progress,
                                  should_cancel=should_cancel)

@@ -51,3 +51,17 @@ def gradcam(model, X: np.ndarray, target: int | None = None) -> np.ndarray:
     h = heat[0, 0].detach().numpy().astype(np.float32)
     top = float(h.max())
     return h / top if top > 0 else h
+
+
+def heat_overlay(rgb: np.ndarray, heat: np.ndarray, alpha: float = 0.45) -> np.ndarray:
+    """The image with the heat map laid over it (OpenCV's JET colours), uint8 RGB."""
+    import cv2
+
+    img = np.asarray(rgb)
+    if img.ndim == 2 or img.shape[-1] == 1:
+        img = np.repeat(img.reshape(img.shape[0], img.shape[1], 1), 3, axis=2)
+    img = img[..., :3].astype(np.uint8)
+    h = cv2.resize(np.asarray(heat, np.float32), (img.shape[1], img.shape[0]))
+    colours = cv2.cvtColor(cv2.applyColorMap((np.clip(h, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET),
+                           cv2.COLOR_BGR2RGB)
+    return cv2.addWeighted(img, 1 - alpha, colours, alpha, 0)

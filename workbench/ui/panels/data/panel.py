@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QT
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
+from workbench.ui.panels.data.capture import CaptureTab
 from workbench.ui.panels.data.preprocessing import PreprocessingTab
 from workbench.ui.panels.data.samples import SamplesTab
 from workbench.ui.panels.data.source import SourceBar
@@ -92,9 +93,12 @@ class DataPanel(Panel):
         self.summary_tab = SummaryTab()
         self.preprocessing_tab = PreprocessingTab()
         self.split_tab = SplitTab()
+        self.capture_tab = CaptureTab(self.ctx)
         for tab, name in ((self.samples_tab, "Samples"), (self.summary_tab, "Summary"),
-                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split")):
+                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split"),
+                          (self.capture_tab, "Capture")):
             self.tabs.addTab(tab, name)
+        self.capture_tab.dataset_changed.connect(self.load_path)  # captures appear in the Samples grid
         for owner, names in _TAB_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, owner), name))
@@ -318,3 +322,4 @@ class DataPanel(Panel):
         self.load_jobs.shutdown()
         self.split_tab.shutdown()
         self.preprocessing_tab.shutdown()
+        self.capture_tab.shutdown()
