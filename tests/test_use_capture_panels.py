@@ -123,3 +123,28 @@ def test_use_panel_without_model_or_camera_says_what_to_do(qtbot, app_ctx, tmp_p
     qtbot.waitUntil(lambda: not use.jobs.busy, timeout=30000)
     assert "model.json is missing" in use.banner.text()
     use.shutdown()
+
+
+def test_augment_tab_previews_and_reaches_the_run_config(qtbot, app_ctx):
+    from workbench.core.data import load_builtin
+    from workbench.ui.panels.data import DataPanel
+    from workbench.ui.training_jobs import TrainRequest
+
+    panel = DataPanel(app_ctx)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.split_made, timeout=60000):
+        panel.set_dataset(load_builtin("digits"))
+    tab = panel.augment_tab
+    assert tab.kind == "image" and app_ctx.preprocessing.get("augment") is None
+    tab.widgets["flip"].setChecked(False)
+    with qtbot.waitSignal(tab.preview_shown, timeout=60000):
+        tab.enable.setChecked(True)
+    assert tab.grid.count() == 8  # four before / after pairs
+    aug = app_ctx.preprocessing["augment"]
+    assert aug["flip"] is False and aug["rotate"] == 10.0
+    req = TrainRequest(dataset=None, source={"source": "builtin:digits"}, split_plan={}, preprocessing=app_ctx.preprocessing,
+                       spec=None, head=type("H", (), {"activation": "softmax", "loss_name": "cce", "task": "multiclass"})(),
+                       train={})
+    req.spec = type("S", (), {"to_dict": lambda self: {"layers": []}})()
+    assert req.run_config().augment == aug
+    panel.shutdown()
