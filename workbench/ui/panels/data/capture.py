@@ -262,7 +262,8 @@ class CaptureTab(QWidget):
         shown = files[-REVIEW_MAX:]
         thumbs = [self.cset.thumbnail(f, 72) for f in shown]
         ok = [(f, t) for f, t in zip(shown, thumbs) if t is not None]
-        self.review.set_images([t for _, t in ok], [f.name[-12:] for f, _ in ok], [str(f) for f, _ in ok])
+        first = len(files) - len(shown)
+        self.review.set_images([t for _, t in ok], [f"#{first + k + 1}" for k in range(len(ok))], [str(f) for f, _ in ok])
         self.review_label.setText(f"{len(files)} samples of {name!r}" + (
             f" (the newest {REVIEW_MAX} shown)" if len(files) > REVIEW_MAX else "")
             + ("; double-click to play" if self.cset.kind == "audio" else ""))

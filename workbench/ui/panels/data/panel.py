@@ -97,8 +97,8 @@ class DataPanel(Panel):
         self.capture_tab = CaptureTab(self.ctx)
         self.augment_tab = AugmentTab()
         for tab, name in ((self.samples_tab, "Samples"), (self.summary_tab, "Summary"),
-                          (self.preprocessing_tab, "Preprocessing"), (self.augment_tab, "Augment"),
-                          (self.split_tab, "Split"), (self.capture_tab, "Capture")):
+                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split"),
+                          (self.augment_tab, "Augment"), (self.capture_tab, "Capture")):
             self.tabs.addTab(tab, name)
         self.capture_tab.dataset_changed.connect(self.load_path)  # captures appear in the Samples grid
         self.augment_tab.settings_edited.connect(lambda: self._preprocessing_edited(self.preprocessing_settings()))
