@@ -90,6 +90,11 @@ def test_record_clips_rejects_silence_and_splits_a_long_take(tmp_path):
         words[a:a + 4000] = 0.3 * np.sin(np.arange(4000) / 5.0)
     rep = split_recording(words, SR, cs, "tone")
     assert len(rep.saved) == 3
+    from workbench.core.capture.dataset import record_take
+
+    take_levels = []
+    rep = record_take(ArrayAudioSource(words, SR), cs, "silence", level=take_levels.append)
+    assert len(rep.saved) == 3 and max(take_levels) > -20  # one long take, one clip per sound
     with pytest.raises(DataError, match="0 samples"):
         split_recording(np.zeros(0), SR, cs, "tone")
 

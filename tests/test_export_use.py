@@ -8,7 +8,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.errors import ProjectError, WorkbenchError
-from workbench.core.models import Head, LayerSpec, ModelSpec, build_model
+from workbench.core.models import Head, ModelSpec, build_model
 from workbench.core.runs.export import ExportError, export_module, export_run
 from workbench.core.runs.predict import open_predictor
 from workbench.core.workflow import RunConfig, default_model_choice, run_training

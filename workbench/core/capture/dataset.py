@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,22 +48,13 @@ class CaptureReport:
 
 def _write_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
     """Write ``data`` as a new file in an existing ``folder`` (temp file + rename: never half a file)."""
+    from workbench.core.jsonio import atomic_write_bytes
+
     if not folder.is_dir():
         raise DataError(f"The class folder {folder} no longer exists (was it deleted outside Workbench?); "
                         "add the class again, then record.")
-    name = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}{suffix}"
-    fd, tmp = tempfile.mkstemp(prefix=".capture-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        final = folder / name
-        os.replace(tmp, final)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    final = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}{suffix}"
+    atomic_write_bytes(final, data)
     return final
 
 
@@ -78,23 +68,6 @@ def encode_png(rgb: np.ndarray) -> bytes:
     if not ok:  # pragma: no cover
         raise DataError("The frame could not be encoded as PNG.")
     return buf.tobytes()
-
-
-def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
-    """16-bit mono PCM WAV bytes (the same format ``core.audio.wav.write_wav`` writes)."""
-    import io
-    import wave
-
-    from workbench.core.audio.dsp import to_mono_float32
-
-    pcm = (np.clip(to_mono_float32(samples), -1.0, 1.0) * 32767.0).round().astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(int(sample_rate))
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
 
 
 def square_frame(frame: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
@@ -238,6 +211,8 @@ class CaptureSet:
         x = np.asarray(samples, dtype=np.float32).reshape(-1)
         if x.size == 0:
             raise DataError("The clip is empty (0 samples); record it again.")
+        from workbench.core.audio.wav import wav_bytes
+
         return _write_new(self.class_dir(name), "clip", ".wav", wav_bytes(x, sample_rate or self.sample_rate))
 
     def import_files(self, name: str, paths) -> tuple[list[str], list[tuple[str, str]]]:
@@ -417,22 +392,16 @@ def record_take(source, cset: CaptureSet, class_name: str, *, max_seconds: float
                 should_cancel: Callable[[], bool] | None = None) -> CaptureReport:
     """Record one long take until the caller stops (or ``max_seconds``), then split it into one
     clip per sound (``split_recording``)."""
-    from workbench.core.audio.dsp import level_meter
+    from workbench.core.capture.audio import Recorder
 
     cset.class_dir(class_name)
-    parts, have, limit = [], 0, int(max_seconds * source.sample_rate)
-    block = max(1, source.sample_rate // 20)
-    with source:
-        while have < limit and not (should_cancel is not None and should_cancel()):
-            b = source.read(block, timeout=0.5)
-            if b is None:
-                break
-            if b.size:
-                parts.append(b)
-                have += b.size
-                if level is not None:
-                    level(level_meter(b).rms_db)
-                if progress is not None:
-                    progress(have, limit, f"{have / source.sample_rate:.1f} s")
-    return split_recording(np.concatenate(parts) if parts else np.zeros(0, np.float32), source.sample_rate, cset,
-                           class_name)
+    rec = Recorder(source, max_seconds)
+
+    def report(done, total, text):
+        if level is not None:
+            level(rec.level.rms_db)
+        if progress is not None:
+            progress(done, total, f"{done / source.sample_rate:.1f} s")
+
+    take = rec.run(progress=report, should_cancel=should_cancel)
+    return split_recording(take, source.sample_rate, cset, class_name)

@@ -200,13 +200,9 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
         atomic_write_json(tmp / names["meta"], full)
         if example:
             atomic_write_text(tmp / EXAMPLE_FILE, EXAMPLE_SCRIPT)
-        if out.exists():
-            old = out.parent / f".replaced-{out.name}-{secrets.token_hex(3)}"
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        from workbench.core.runs.store import replace_dir
+
+        replace_dir(tmp, out)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ExportError(f"The export could not be written to {out} ({e.strerror or e}); choose a folder you can "
