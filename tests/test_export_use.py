@@ -164,3 +164,30 @@ def test_export_refuses_a_non_empty_foreign_folder_and_search_runs(tmp_path):
     ds = load_builtin("digits")
     probs = p.predict_items(list(ds.X[:5]))
     assert probs.shape == (5, 10)
+
+
+def test_sound_model_live_on_a_synthetic_microphone_and_exported(tmp_path):
+    from workbench.core.capture.audio import SyntheticAudioSource
+    from workbench.core.capture.dataset import CaptureSet, record_clips
+    from workbench.core.capture.live import LatestSlot, live_predict
+
+    cs = CaptureSet.create(tmp_path / "proj", "sounds", kind="audio", seconds=0.5)
+    for name, f in (("high", 3000.0), ("low", 300.0)):
+        cs.add_class(name)
+        record_clips(SyntheticAudioSource("tone", level=0.3, frequency=f, duration=6.0), cs, name, count=12)
+    res = run_training(RunConfig(data=str(cs.folder), model="audio-gru", split="holdout:0.25,0.25", scale="standard",
+                                 train={"epochs": 12, "batch_size": 8}, project=str(tmp_path / "proj")))
+    assert res.record.data["source"]["seconds"] == 0.5  # the capture set's clip length
+    pred = open_predictor(res.run_id, project=tmp_path / "proj")
+    slot = LatestSlot()
+    mic = SyntheticAudioSource("tone", level=0.3, frequency=300.0, duration=2.0, sample_rate=8000)
+    out = live_predict(pred, mic, slot, hop_seconds=0.25)
+    n, reading = slot.get()
+    assert out["readings"] == 8 and n == 8 and reading["level"] > -20
+    assert pred.label(reading["probs"])[0] == "low"  # an 8 kHz microphone, resampled like the training clips
+    rep = export_run(tmp_path / "proj", res.run_id, tmp_path / "export", "onnx")
+    assert rep["onnx_max_abs_diff"] < 1e-4
+    meta = json.loads((tmp_path / "export" / "model.json").read_text())
+    assert meta["preprocessing"]["sample_rate"] == 16000 and len(meta["preprocessing"]["filterbank"]) == 201
+    rows, _ = open_predictor(tmp_path / "export").predict_paths([cs.folder / "high"])
+    assert sum(r["label"] == "high" for r in rows) >= 10
