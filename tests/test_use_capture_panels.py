@@ -148,3 +148,34 @@ def test_augment_tab_previews_and_reaches_the_run_config(qtbot, app_ctx):
     req.spec = type("S", (), {"to_dict": lambda self: {"layers": []}})()
     assert req.run_config().augment == aug
     panel.shutdown()
+
+
+def test_confusion_cell_opens_its_samples_to_relabel_or_delete(qtbot, tmp_path):
+    """The "fix my data" loop behind a confusion-matrix cell (evaluation["cells"] of a run)."""
+    import cv2
+
+    from workbench.core.data import load_data
+    from workbench.ui.sample_cell_view import CellSamplesView
+
+    root = tmp_path / "imgs"
+    for c, v in (("dark", 20), ("light", 230)):
+        (root / c).mkdir(parents=True)
+        for k in range(4):
+            cv2.imwrite(str(root / c / f"{k}.png"), np.full((16, 16, 3), v + k, np.uint8))
+    ds = load_data(str(root))
+    wrong = [int(i) for i in np.flatnonzero(ds.y == 0)[:3]]  # three "dark" images predicted "light"
+    evaluation = {"class_names": ds.class_names, "cells": {"0,1": wrong}, "on": "test"}
+    view = CellSamplesView()
+    qtbot.addWidget(view)
+    assert view.show_cell(ds, evaluation, 0, 1) == 3 and view.grid.count() == 3
+    assert "predicted as <b>light</b>" in view.title.text()
+    view.grid.item(0).setSelected(True)
+    view.move_combo.setCurrentText("light")
+    with qtbot.waitSignal(view.data_changed):
+        view.move_selected()  # relabel: the file moves to the other class folder
+    assert len(list((root / "light").iterdir())) == 5 and view.grid.count() == 2
+    view.grid.item(0).setSelected(True)
+    with qtbot.waitSignal(view.data_changed):
+        view.delete_selected()
+    assert len(list((root / "dark").iterdir())) == 2
+    assert view.show_cell(ds, evaluation, 1, 0) == 0  # an empty cell

@@ -405,3 +405,48 @@ def record_take(source, cset: CaptureSet, class_name: str, *, max_seconds: float
 
     take = rec.run(progress=report, should_cancel=should_cancel)
     return split_recording(take, source.sample_rate, cset, class_name)
+
+
+# ------------------------------------------------------------------------------------------------
+# the "fix my data" loop: the samples behind a confusion-matrix cell, relabelled or deleted
+
+
+def samples_in_cell(evaluation: dict | None, true_class: int, pred_class: int) -> list[int]:
+    """Data-set indices of the samples of true class ``true_class`` predicted as ``pred_class``
+    (a run record's ``evaluation["cells"]``); [] when the cell is empty or unknown."""
+    cells = (evaluation or {}).get("cells") or {}
+    return [int(i) for i in cells.get(f"{int(true_class)},{int(pred_class)}", [])]
+
+
+def _inside_set(root: Path, path: str | os.PathLike) -> Path:
+    from workbench.core.safety import inside
+
+    p = Path(path)
+    inside(root, p, what="sample file")
+    if not p.is_file():
+        raise DataError(f"The sample file {p} no longer exists; reload the data.")
+    return p
+
+
+def move_samples(root: str | os.PathLike, paths, to_class: str) -> list[str]:
+    """Relabel samples of a class-per-folder set: move their files into ``root/<to_class>/``."""
+    root = Path(root)
+    dest = safe_child(root, to_class, what="class name")
+    if not dest.is_dir():
+        raise DataError(f"There is no class folder {to_class!r} in {root}; choose an existing class.")
+    moved = []
+    for f in [_inside_set(root, p) for p in paths]:
+        target = dest / f.name
+        if target.exists():
+            target = dest / f"{f.stem}-{secrets.token_hex(3)}{f.suffix}"
+        os.replace(f, target)
+        moved.append(str(target))
+    return moved
+
+
+def delete_sample_files(root: str | os.PathLike, paths) -> int:
+    """Delete sample files of a class-per-folder set (each must lie inside ``root``)."""
+    files = [_inside_set(Path(root), p) for p in paths]
+    for f in files:
+        f.unlink()
+    return len(files)
