@@ -216,6 +216,8 @@ class UsePanel(Panel):
             self.banner.show_message(str(e), "error")
             return
         self.tabs.setCurrentWidget(self.live_tab)
+        if not isinstance(source, str):
+            self.live_tab.source_combo.setEditText(f"{getattr(src, 'name', 'source')} (given by the caller)")
         self.slot = LatestSlot()
         self._shown_n = 0
         job = self.live_jobs.start(live_predict, self.predictor, src, self.slot,
