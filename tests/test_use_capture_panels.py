@@ -51,6 +51,7 @@ def test_capture_train_pretrained_head_and_use_it_live(qtbot, app_ctx, tmp_path)
         with qtbot.waitSignal(cap.capture_finished, timeout=60000) as got:
             cap.start_recording()  # the button is held until the maximum count is reached
         assert len(got.args[0]["saved"]) == 8
+        qtbot.waitUntil(lambda: not cap.jobs.busy, timeout=30000)
     assert cap.cset.counts() == {"cat": 8, "coffee": 8}
     assert cap.class_list.count() == 2 and "(8)" in cap.class_list.item(0).text()
     qtbot.waitUntil(lambda: panel.dataset is not None and len(panel.dataset) == 16, timeout=60000)
@@ -73,6 +74,7 @@ def test_capture_train_pretrained_head_and_use_it_live(qtbot, app_ctx, tmp_path)
         cap.source_factory = lambda kind=kind: SyntheticAudioSource(kind, level=0.2, duration=3.5)
         with qtbot.waitSignal(cap.capture_finished, timeout=60000):
             cap.start_recording()
+        qtbot.waitUntil(lambda: not cap.jobs.busy, timeout=30000)
     assert cap.cset.counts() == {"hiss": 3, "tone": 3}
     qtbot.waitUntil(lambda: panel.dataset is not None and panel.dataset.kind == "audio", timeout=60000)
     assert panel.samples_tab.grid.count() == 6  # spectrogram thumbnails

@@ -311,7 +311,10 @@ class CaptureTab(QWidget):
         from workbench.core.errors import WorkbenchError
 
         name = self.current_class()
-        if self.cset is None or not name or self.jobs.busy:
+        if self.cset is None or not name:
+            return
+        if self.jobs.busy:
+            self.banner.show_message("The last recording is still being saved; press again in a moment.", "info")
             return
         try:
             src = self.make_source()
