@@ -9,7 +9,7 @@ live P(day) gauge), Faces (generated people enrolled, the demo feed with names, 
 Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
-        [--only daynight,faces,trigger,style]   # just some of the case studies (quicker while iterating)
+        [--only daynight,faces,trigger,style,capture]   # just some (quicker while iterating)
 """
 from __future__ import annotations
 
@@ -48,7 +48,71 @@ def case_studies(w, which, shot, wait_until, settle) -> None:
         _trigger(w, work, shot, wait_until, settle)
     if "style" in which:
         _style(w, work, shot, wait_until, settle)
+    if "capture" in which:
+        _capture_use(w, work, shot, wait_until, settle)
     torch.set_num_threads(threads)
+
+
+def _capture_use(w, work, shot, wait_until, settle) -> None:
+    """Capture two classes from a (synthetic) webcam showing real photos, train a pretrained head,
+    then use it on a dropped photo (with Grad-CAM) and live."""
+    import cv2
+    import numpy as np
+    from skimage import data as skdata
+
+    from workbench.core.capture.camera import SyntheticCameraSource
+    from workbench.core.workflow import RunConfig, run_training
+
+    def frames(img, seed):
+        rng = np.random.default_rng(seed)
+        h, wd = img.shape[:2]
+
+        def f(i):
+            y, x = int(rng.integers(0, h // 4)), int(rng.integers(0, wd // 4))
+            return img[y:y + 3 * h // 4, x:x + 3 * wd // 4]
+        return f
+
+    w.ctx.project_dir = work / "capture-project"
+    w.ctx.project_dir.mkdir(parents=True, exist_ok=True)
+    data = w.show_panel("Data")
+    cap = data.capture_tab
+    data.tabs.setCurrentWidget(cap)
+    cap.name_edit.setText("cat-or-coffee")
+    cap.open_set()
+    photos = {"cat": skdata.chelsea(), "coffee": skdata.coffee()}
+    cap.max_spin.setValue(20)
+    cap.rate_spin.setValue(30)
+    for name, img in photos.items():
+        cap.add_class(name)
+        cap.select_class(name)
+        cap.source_factory = lambda img=img: SyntheticCameraSource(frames(img, 3), size=(640, 480), n_frames=200)
+        cap.start_recording()
+        wait_until(lambda: not cap.jobs.busy, what="capturing frames")
+    wait_until(lambda: data.dataset is not None and len(data.dataset) == 40, what="the captured set")
+    data.tabs.setCurrentWidget(cap)
+    cap.select_class("cat")
+    shot("data-capture")
+    res = run_training(RunConfig(data=str(cap.cset.folder), image_size=(96, 96), model="pretrained-small",
+                                 split="holdout:0.2,0.2", train={"epochs": 10}, project=str(w.ctx.project_dir),
+                                 name="cat or coffee"))
+    w.ctx.add_run(res.record.to_dict())
+    use = w.show_panel("Use")
+    use.refresh_runs()
+    use.use_selected_run()
+    wait_until(lambda: use.predictor is not None, what="the model to open")
+    photo = work / "coffee-photo.png"
+    cv2.imwrite(str(photo), skdata.coffee()[:, :, ::-1])
+    use.explain_check.setChecked(True)
+    use.classify_paths([str(photo)])
+    wait_until(lambda: not use.jobs.busy and use.files_tab.rows, what="classifying a photo")
+    settle()
+    shot("use-files")
+    use.explain_check.setChecked(False)
+    use.start_live(SyntheticCameraSource(frames(photos["cat"], 11), size=(640, 480), n_frames=60, fps=15))
+    wait_until(lambda: use._shown_n >= 5, what="live readings")
+    shot("use-live")
+    use.stop_live()
+    wait_until(lambda: not use.live_jobs.busy, what="the live view to stop")
 
 
 def _daynight(w, work, shot, wait_until, settle) -> None:
@@ -306,9 +370,9 @@ def main(argv=None) -> int:
         shot(f"train-{tab}")
     train.tabs.setCurrentIndex(0)
 
-    case_studies(w, {"daynight", "faces", "trigger", "style"}, shot, wait_until, settle)
+    case_studies(w, {"daynight", "faces", "trigger", "style", "capture"}, shot, wait_until, settle)
     for title in w.panel_titles()[3:]:
-        if title in CASE_STUDY_TITLES:
+        if title in CASE_STUDY_TITLES or title == "Use":
             continue
         panel = w.show_panel(title)
         settle()

@@ -84,7 +84,8 @@ def test_get_preset_returns_a_copy_and_lists_names_on_error():
     for required in ("imdb", "imdb-smaller", "imdb-bigger", "imdb-l2", "imdb-dropout", "shallow-cnn", "digits-cnn",
                      "mlp", "trigger-word"):
         assert required in PRESETS
-    assert [p.name for p in list_presets("image")] == ["shallow-cnn", "digits-cnn"]
+    assert [p.name for p in list_presets("image")] == ["shallow-cnn", "digits-cnn", "pretrained-small",
+                                                       "pretrained-efficientnet", "pretrained-finetune"]
 
 
 def test_trigger_word_course_preset_structure():
@@ -101,6 +102,6 @@ def test_trigger_word_course_preset_structure():
 def test_layer_type_metadata_is_complete():
     # other layer types get added over time; these must stay
     assert {"Dense", "TimeDense", "Conv2D", "Conv1D", "MaxPool", "AvgPool", "GlobalAvgPool", "Flatten", "Dropout",
-            "BatchNorm", "GRU", "LSTM", "Activation", "Embedding", "GlobalMaxPool"} <= set(LAYER_TYPES)
+            "BatchNorm", "GRU", "LSTM", "Activation", "Embedding", "GlobalMaxPool", "Pretrained", "AsImage"} <= set(LAYER_TYPES)
     for t in LAYER_TYPES.values():
         assert t.help and all(p.help for p in t.params.values())

@@ -72,6 +72,11 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     assert len(train.batch_curve.getData()[0]) >= 2
     assert rec["test_metrics"]["accuracy"] is not None and rec["baseline"]["test"]["accuracy"] < 0.2
     assert train.confusion.rowCount() == 10
+    cells = rec["evaluation"]["cells"]
+    key = max(cells, key=lambda k: len(cells[k]))
+    view = train.open_cell(*map(int, key.split(",")))  # a confusion-matrix cell opens the samples behind it
+    assert view is not None and view.grid.count() == len(cells[key]) > 0
+    view.close()
     assert train.metrics_model.rowCount() >= 2
     assert train.diagnosis.toPlainText()
 

@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, str] = {
     "trigger": "workbench.studies_cli.trigger_word",
     "experiment": "workbench.studies_cli.experiment",
     "daynight": "workbench.studies_cli.daynight",
+    "export": "workbench.studies_cli.use",  # adds `export` and `predict`
 }
 
 EXIT_USER_ERROR = 2

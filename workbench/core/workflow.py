@@ -79,6 +79,8 @@ class RunConfig:
     device: str = "auto"
     project: str | None = None
     name: str = ""
+    augment: dict | None = None  # augmentation of the training batches (core/data/augment.py), None = off
+    clip_seconds: float = 1.0  # sound folders: every clip is cut or padded to this length
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -247,7 +249,7 @@ def load_dataset(cfg: RunConfig, progress=None, should_cancel=None):
         kind = "regression" if str(cfg.task).startswith("regression") else "classification"
     return load_data(cfg.data, target=cfg.target, time_column=cfg.time_column, text_column=cfg.text_column,
                      image_size=tuple(cfg.image_size), progress=progress, should_cancel=should_cancel, task=kind,
-                     columns=cfg.columns or None)
+                     columns=cfg.columns or None, clip_seconds=cfg.clip_seconds)
 
 
 def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
@@ -313,12 +315,41 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     return prep
 
 
-def default_model_name(kind: str, input_shape: tuple) -> str:
+FEW_PER_CLASS = 100  # below this many images in the smallest class, a pretrained network is the default
+
+
+def default_model_choice(kind: str, input_shape: tuple, class_counts=None) -> tuple[str, str]:
+    """(preset name, why) for a data kind, its model input shape and its samples per class: the
+    one rule the Model panel and the command line share."""
     if kind == "text":
-        return "imdb"
+        return "imdb", "Text: a multi-hot vector of the vocabulary into two Dense layers (the book's IMDB network)."
+    if kind == "audio":
+        return "audio-cnn", "Sounds: a small Conv2D network over the log-mel spectrogram."
     if kind == "image":
-        return "digits-cnn" if max(input_shape[-2:], default=0) <= 32 else "shallow-cnn"
-    return "mlp"
+        counts = [int(c) for c in (class_counts or []) if int(c) > 0]
+        side = max(input_shape[-2:], default=0)
+        few = min(counts) if counts else None
+        if few is not None and few < FEW_PER_CLASS and side >= 16:
+            return "pretrained-small", (
+                f"Only {few} images in the smallest class: a network trained from scratch would mostly memorize "
+                "them, while a frozen ImageNet MobileNetV2 already knows edges, textures and object parts, so only "
+                "a small head is trained (features computed once and cached: seconds on a CPU).")
+        if side <= 32:
+            return "digits-cnn", "Small images with enough examples per class: a small CNN trained from scratch."
+        return "shallow-cnn", "Enough images per class: a shallow CNN trained from scratch."
+    return "mlp", "Tables: a multilayer perceptron (Dense 64, Dropout, Dense 64)."
+
+
+def default_model_name(kind: str, input_shape: tuple, class_counts=None) -> str:
+    return default_model_choice(kind, input_shape, class_counts)[0]
+
+
+def _class_counts(prep: PreparedData):
+    y = np.asarray(prep.dataset.y)
+    if prep.dataset.class_names is None or y.ndim != 1:
+        return None
+    idx = prep.splits.rest_idx if prep.cross_validation else prep.splits.train_idx
+    return np.bincount(y[idx], minlength=len(prep.dataset.class_names)).tolist()
 
 
 def resolve_spec(cfg: RunConfig, prep: PreparedData):
@@ -327,7 +358,7 @@ def resolve_spec(cfg: RunConfig, prep: PreparedData):
 
     model = cfg.model
     if model is None:
-        model = default_model_name(prep.dataset.kind, prep.input_shape)
+        model = default_model_name(prep.dataset.kind, prep.input_shape, _class_counts(prep))
     if isinstance(model, dict):
         spec = ModelSpec.from_dict(model)
         return spec, getattr(spec, "name", None) or "custom"
@@ -370,19 +401,35 @@ def build_model_for(cfg: RunConfig, prep: PreparedData, on_status: Status | None
     from workbench.core.models import build_model, summarize_model, with_token_count
     from workbench.core.training import seed_everything
 
+    from workbench.core.data.augment import make_augmenter
+
     spec, name = resolve_spec(cfg, prep)
     check_token_input(spec, prep.preprocessor)
     if prep.preprocessor is not None and prep.preprocessor.kind == "text":
         spec = with_token_count(spec, prep.preprocessor.token_count)  # the record rebuilds the same model
     summary = summarize_model(spec, prep.input_shape, prep.output_shape, prep.head)  # SpecError names the layer
+    _check_pretrained_scaling(spec, cfg)
+    augmenter = make_augmenter(cfg.augment, prep.preprocessor) if cfg.augment else None
 
     def make(seed: int):
         seed_everything(seed)
-        return build_model(spec, prep.input_shape, prep.output_shape, prep.head)
+        model = build_model(spec, prep.input_shape, prep.output_shape, prep.head)
+        if augmenter is not None:
+            model.set_augmentation(augmenter)
+        return model
 
     model = make(cfg.seed)
     _say(on_status, f"Model {name}: {sum(p.numel() for p in model.parameters()):,} parameters")
     return BuiltModel(spec=spec, model=model, summary=summary, name=name, make=make)
+
+
+def _check_pretrained_scaling(spec, cfg: RunConfig) -> None:
+    from workbench.core.models.spec import canonical_type
+
+    for i, layer in enumerate(spec.layers):
+        if canonical_type(layer.type) == "Pretrained" and cfg.scale != "none":
+            raise SpecError(f"layer {i + 1} (Pretrained) normalizes the images itself (with the statistics its "
+                            "network was trained on); set the preprocessing's scaling to none.", layer_index=i)
 
 
 def compute_baseline(prep: PreparedData) -> dict[str, Any]:

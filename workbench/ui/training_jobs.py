@@ -42,7 +42,8 @@ class TrainRequest:
             vocab_size=int(self.preprocessing.get("vocab_size", 10000)), text=dict(self.preprocessing.get("text") or {}),
             columns=src.get("columns") or None, task=self.head.task,
             model=self.spec.to_dict(), head=head, train=dict(self.train),
-            seed=int(self.train.get("seed", 0) or 0), project=self.project_dir, name=self.name)
+            seed=int(self.train.get("seed", 0) or 0), project=self.project_dir, name=self.name,
+            augment=self.preprocessing.get("augment") or None)
 
 
 def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> dict:

@@ -42,14 +42,23 @@ def read_wav(path: str | Path, sample_rate: int | None = None) -> tuple[np.ndarr
     return x, int(sr)
 
 
-def write_wav(path: str | Path, x: np.ndarray, sample_rate: int) -> Path:
-    """Write float samples as 16-bit mono PCM (clipped to [-1, 1])."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def wav_bytes(x: np.ndarray, sample_rate: int) -> bytes:
+    """Float samples as the bytes of a 16-bit mono PCM WAV file (clipped to [-1, 1])."""
+    import io
+
     pcm = (np.clip(to_mono_float32(x), -1.0, 1.0) * 32767.0).round().astype("<i2")
-    with wave.open(str(path), "wb") as w:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(int(sample_rate))
         w.writeframes(pcm.tobytes())
+    return buf.getvalue()
+
+
+def write_wav(path: str | Path, x: np.ndarray, sample_rate: int) -> Path:
+    """Write float samples as 16-bit mono PCM (clipped to [-1, 1])."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(wav_bytes(x, sample_rate))
     return path

@@ -34,13 +34,16 @@ def _is_hidden(p: Path) -> bool:
     return p.name.startswith(".") or p.name in {"Thumbs.db", "desktop.ini"}
 
 
-def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Path, int]], list[tuple[str, str]]]:
+def scan_image_folder(path: str | os.PathLike, extensions: tuple[str, ...] = IMAGE_EXTENSIONS,
+                      what: str = "images", one: str = "an image file") -> tuple[list[str], list[tuple[Path, int]], list[tuple[str, str]]]:
     """(class names, [(file, class index)], skipped) for a folder with one subfolder per class.
 
-    Raises DataError for a missing path, a folder without class subfolders or images, or fewer
-    than two classes with images.
+    ``extensions`` / ``what`` / ``one`` say which files count (images by default; the audio-folder
+    source passes .wav, "WAV files", "a WAV file"). Raises DataError for a missing path, a folder without class
+    subfolders or files, or fewer than two classes with files.
     """
     root = Path(path).expanduser()
+    kinds = ", ".join(e.lstrip(".") for e in extensions)
     if not root.exists():
         raise DataError(f"The folder {str(root)!r} does not exist; choose a folder with one subfolder per class.")
     if not root.is_dir():
@@ -52,16 +55,16 @@ def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Pa
     for d in [d for d in class_dirs if not os.access(d, os.R_OK | os.X_OK)]:
         skipped.append((str(d), "class folder cannot be read: permission denied"))
         class_dirs.remove(d)
-    loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+    loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in extensions]
     if not class_dirs:
         if loose:
             raise DataError(
-                f"The folder {str(root)!r} holds images but no class subfolders; put each class's "
-                "images in its own subfolder (e.g. cats/ and dogs/)."
+                f"The folder {str(root)!r} holds {what} but no class subfolders; put each class's "
+                f"{what} in its own subfolder (e.g. cats/ and dogs/)."
             )
-        raise DataError(f"The folder {str(root)!r} is empty; add one subfolder of images per class.")
+        raise DataError(f"The folder {str(root)!r} is empty; add one subfolder of {what} per class.")
     for p in loose:
-        skipped.append((str(p), "image outside the class subfolders"))
+        skipped.append((str(p), f"{what} outside the class subfolders"))
     class_names: list[str] = []
     files: list[tuple[Path, int]] = []
     for d in class_dirs:
@@ -75,25 +78,24 @@ def scan_image_folder(path: str | os.PathLike) -> tuple[list[str], list[tuple[Pa
                 if not _regular_file(f):  # a FIFO or device named x.png would block the import
                     skipped.append((str(f), "not a regular file"))
                     continue
-                if f.suffix.lower() in IMAGE_EXTENSIONS:
+                if f.suffix.lower() in extensions:
                     mine.append(f)
                 else:
-                    skipped.append((str(f), f"not an image file ({f.suffix or 'no extension'})"))
+                    skipped.append((str(f), f"not {one} ({f.suffix or 'no extension'})"))
         if not mine:
-            skipped.append((str(d), "class folder has no images"))
+            skipped.append((str(d), f"class folder has no {what}"))
             continue
         idx = len(class_names)
         class_names.append(d.name)
         files.extend((f, idx) for f in mine)
     if not files:
         raise DataError(
-            f"No images were found in {str(root)!r}; put png, jpg, jpeg, bmp or webp images in one "
-            "subfolder per class."
+            f"No {what} were found in {str(root)!r}; put {kinds} files in one subfolder per class."
         )
     if len(class_names) < 2:
         raise DataError(
-            f"Only one class ({class_names[0]!r}) has images in {str(root)!r}; a classifier needs at "
-            "least two, so add a second subfolder of images."
+            f"Only one class ({class_names[0]!r}) has {what} in {str(root)!r}; a classifier needs at "
+            f"least two, so add a second subfolder of {what}."
         )
     return class_names, files, skipped
 

@@ -27,11 +27,13 @@ def load_data(
     grayscale: bool = False,
     progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    clip_seconds: float = 1.0,
 ) -> Dataset:
     """Load a data set.
 
-    ``source`` is "builtin:NAME", an image folder (one subfolder per class), a CSV table, a text
-    CSV (pass ``text_column``; a CSV whose only input is free text is found without it), or a
+    ``source`` is "builtin:NAME", an image folder (one subfolder per class), a folder of WAV clips
+    in class subfolders (``clip_seconds`` long after cutting / padding), a CSV table, a text CSV
+    (pass ``text_column``; a CSV whose only input is free text is found without it), or a
     ``Dataset.source`` dict saved in a run file (it reloads the same data the same way).
     ``columns`` overrides detected column kinds of a CSV ({"age": "categorical"} or
     ["age=categorical"]; kind "ignore" leaves a column out). Raises DataError with a sentence that
@@ -47,6 +49,15 @@ def load_data(
         hint = " (built-in sets are written builtin:NAME)" if "/" not in text and "\\" not in text and "." not in text else ""
         raise DataError(f"The path {text!r} does not exist{hint}; check the spelling.")
     if path.is_dir():
+        from workbench.core.data.audio import is_audio_folder, load_audio_folder
+
+        if is_audio_folder(path):  # WAV files in the class subfolders: a sound data set
+            meta = path / "capture.json"  # a set recorded in Workbench knows its clip length
+            if clip_seconds == 1.0 and meta.is_file():
+                from workbench.core.jsonio import read_json
+
+                clip_seconds = float((read_json(meta, kind="capture set file") or {}).get("seconds", 1.0) or 1.0)
+            return load_audio_folder(path, clip_seconds, progress=progress, should_cancel=should_cancel)
         return load_image_folder(path, image_size, grayscale=grayscale, progress=progress,
                                  should_cancel=should_cancel)
     if path.suffix.lower() not in TABLE_SUFFIXES:
@@ -81,6 +92,11 @@ def _load_from_dict(src: dict, **callbacks) -> Dataset:
     if kind == "image_folder":
         return load_image_folder(src["path"], tuple(src.get("image_size", (64, 64))),
                                  grayscale=bool(src.get("grayscale", False)), **callbacks)
+    if kind == "audio_folder":
+        from workbench.core.data.audio import load_audio_folder
+
+        return load_audio_folder(src["path"], float(src.get("seconds", 1.0)), int(src.get("sample_rate", 16000)),
+                                 **callbacks)
     if kind == "csv":
         return load_csv(src["path"], src.get("target"), src.get("time_column"),
                         task=src.get("task", "auto"), drop_columns=src.get("drop_columns") or None,

@@ -216,6 +216,29 @@ def _infer(tname: str, p: dict, shape: Shape, label: str, i: int) -> Shape:
             fail(f"needs a sequence (T, F), but its input is {_describe_input(shape)}; load the data as "
                  f"sequences, or use Dense layers.")
         return (shape[0], p["units"]) if p["return_sequences"] else (p["units"],)
+    if tname == "Pretrained":
+        from workbench.core.models.pretrained import FEATURES, feature_side, n_stages
+
+        if kind != "image":
+            fail(f"needs images (C, H, W), but its input is {_describe_input(shape)}; load an image folder.")
+        if i != 0:
+            fail("must be the first layer: it reads the images themselves (in [0, 1]).")
+        if shape[0] not in (1, 3):
+            fail(f"needs grey or RGB images, but its input has {shape[0]} channels.")
+        n = n_stages(p["backbone"])
+        if p["fine_tune_from"] is not None and p["fine_tune_from"] >= n:
+            fail(f"has fine_tune_from {p['fine_tune_from']}, but {p['backbone']} has stages 0..{n - 1}; "
+                 f"use 'none' to keep it frozen.")
+        if p["size"] < 32:
+            fail(f"resizes images to {p['size']} px; the network needs at least 32.")
+        if p["pool"]:
+            return (FEATURES,)
+        side = feature_side(p["size"])
+        return (FEATURES, side, side)
+    if tname == "AsImage":
+        if kind != "sequence" or shape[0] is None:
+            fail(f"turns a fixed-length sequence (T, F) into an image, but its input is {_describe_input(shape)}.")
+        return (1, shape[0], shape[1])
     # Dropout, BatchNorm, Activation keep the shape
     return shape
 
@@ -368,6 +391,11 @@ class _Recurrent(nn.Module):
         return out if self.return_sequences else out[:, -1]
 
 
+class _AsImage(nn.Module):
+    def forward(self, x):
+        return x.unsqueeze(1)
+
+
 class _Layer(nn.Module):
     def __init__(self, body: nn.Module, act: nn.Module):
         super().__init__()
@@ -434,6 +462,15 @@ def _make_body(pl: PlannedLayer) -> nn.Module:
         return _Recurrent(nn.GRU if t == "GRU" else nn.LSTM, shape[1], p["units"], p["return_sequences"], p["dropout"])
     if t == "Activation":
         return nn.Identity()
+    if t == "Pretrained":
+        from workbench.core.models.pretrained import PretrainedFeatures
+
+        # summarize_model builds on the meta device only to count parameters: no weights then
+        meta = torch.get_default_device().type == "meta"
+        return PretrainedFeatures(p["backbone"], shape[0], p["size"], p["fine_tune_from"], p["pool"],
+                                  load_weights=not meta)
+    if t == "AsImage":
+        return _AsImage()
     raise AssertionError(t)  # pragma: no cover
 
 
@@ -460,8 +497,23 @@ class SpecModel(nn.Module):
         self.sequence_output = plan.sequence_output
         self.layer_shapes = [pl.out_shape for pl in plan.layers]
         self.notes = list(plan.notes)
+        self.augment: nn.Module | None = None  # applied to training batches only (see core/data/augment.py)
+
+    def set_augmentation(self, module: nn.Module | None) -> None:
+        """Random changes applied to the inputs while training (never in eval mode: validation,
+        test and predictions see the data as it is). Frozen backbones then skip their cache."""
+        from workbench.core.models.pretrained import pretrained_modules
+
+        self.augment = module
+        self._backbones = pretrained_modules(self)
 
     def forward(self, x):
+        if self.augment is not None:
+            augmenting = self.training
+            for m in self._backbones:
+                m.augmenting = augmenting  # augmented batches are new images: no cache for them
+            if augmenting:
+                x = self.augment(x)
         for layer in self.layers:
             x = layer(x)
         return x
@@ -614,6 +666,9 @@ def _settings(pl: PlannedLayer) -> str:
         return f"{p['rate']:g}"
     if pl.type == "Embedding":
         return f"{p['dim']} x {p['vocab'] or DEFAULT_TOKEN_IDS:,} ids"
+    if pl.type == "Pretrained":
+        how = "frozen" if p["fine_tune_from"] is None else f"trains from stage {p['fine_tune_from']}"
+        return f"{p['backbone']} {p['size']}px {how}"
     return ""
 
 

@@ -114,7 +114,43 @@ def _make_presets() -> dict[str, Preset]:
                  "Trigger-word detector as in the course (Conv1D 196, GRU 128 x 2; dropout 0.5 instead of the "
                  "course's 0.8, which needs much more data). Slow on CPU."),
     ]
+    ps += _transfer_and_audio_presets()
     return {p.name: p for p in ps}
+
+
+def _transfer_and_audio_presets() -> list[Preset]:
+    def pretrained(name: str, backbone: str, description: str, **kw) -> Preset:
+        spec = ModelSpec([L("Pretrained", backbone=backbone, **kw), L("Dropout", rate=0.2)], name=name,
+                         description=description)
+        return Preset(name, spec, description, "image", (3, 64, 64), (3,), "multiclass")
+
+    audio_cnn = ModelSpec([
+        L("AsImage"),
+        L("Conv2D", filters=16, kernel=3, padding="same"), L("BatchNorm", activation="relu"), L("MaxPool", size=2),
+        L("Conv2D", filters=32, kernel=3, padding="same"), L("BatchNorm", activation="relu"), L("MaxPool", size=2),
+        L("Conv2D", filters=64, kernel=3, padding="same"), L("BatchNorm", activation="relu"),
+        L("GlobalAvgPool"), L("Dropout", rate=0.3),
+    ], name="audio-cnn", description="Small Conv2D network over a log-mel spectrogram (time x mel bands).")
+    audio_gru = ModelSpec([
+        L("Conv1D", filters=64, kernel=5, stride=2), L("BatchNorm", activation="relu"), L("Dropout", rate=0.2),
+        # every step's GRU output averaged: the word may sit anywhere in the clip, with silence after it
+        L("GRU", units=64, return_sequences=True), L("GlobalAvgPool"), L("Dropout", rate=0.3),
+    ], name="audio-gru", description="Conv1D over time, then a GRU whose outputs are averaged over time, on a "
+                                     "log-mel spectrogram.")
+    return [
+        pretrained("pretrained-small", "mobilenet_v2",
+                   "Pretrained + small head: frozen ImageNet MobileNetV2 (features cached), Dropout, Dense. "
+                   "Trains in seconds and works with a few images per class."),
+        pretrained("pretrained-efficientnet", "efficientnet_lite0",
+                   "Frozen ImageNet EfficientNet-Lite0 (features cached), Dropout, Dense."),
+        pretrained("pretrained-finetune", "mobilenet_v2",
+                   "MobileNetV2 with its last stages (15 on) fine-tuned, Dropout, Dense: for a few hundred "
+                   "images per class.", fine_tune_from=15),
+        Preset("audio-cnn", audio_cnn, "Small Conv2D over the log-mel spectrogram (3 conv blocks, global "
+               "average pool).", "sequence", (98, 40), (3,), "multiclass"),
+        Preset("audio-gru", audio_gru, "Conv1D + GRU over the log-mel spectrogram.", "sequence", (98, 40), (3,),
+               "multiclass"),
+    ]
 
 
 PRESETS: dict[str, Preset] = _make_presets()

@@ -102,6 +102,16 @@ LAYER_TYPES: dict[str, LayerType] = {
                                    "padding (always the zero vector), ids past the vocabulary count as unknown"),
         LayerType("GlobalMaxPool", {}, ("image", "sequence"), False,
                   "maximum over the image (per channel) or over time (per feature)"),
+        LayerType("Pretrained", {"backbone": _p("backbone", "mobilenet_v2", "mobilenet_v2 or efficientnet_lite0 "
+                                                "(ImageNet weights that ship with Workbench)"),
+                                 "size": _p("int", 128, "images are resized to size x size for the network"),
+                                 "fine_tune_from": _p("stage", "none", "'none' keeps the network frozen (features "
+                                                      "computed once and cached); N trains stage N onwards"),
+                                 "pool": _p("bool", True, "average the 1280 feature maps to one vector")},
+                  ("image",), True, "an ImageNet network (normalization and resizing done for you) as the first "
+                                    "layers of an image model"),
+        LayerType("AsImage", {}, ("sequence",), False,
+                  "treat a sequence (T, F), e.g. a spectrogram, as a one-channel image (1, T, F) for Conv2D layers"),
     ]
 }
 
@@ -123,6 +133,7 @@ _TYPE_ALIASES = {
     "embedding": "Embedding", "embed": "Embedding",
     "globalmaxpool": "GlobalMaxPool", "globalmaxpooling1d": "GlobalMaxPool", "globalmaxpooling2d": "GlobalMaxPool",
     "globalmaxpool1d": "GlobalMaxPool", "globalmaxpool2d": "GlobalMaxPool",
+    "pretrained": "Pretrained", "backbone": "Pretrained", "asimage": "AsImage", "toimage": "AsImage",
 }
 
 
@@ -269,6 +280,19 @@ def _check_value(label: str, index: int, pname: str, kind: str, value: Any) -> A
         if not isinstance(value, bool):
             bad("true or false")
         return value
+    if kind == "backbone":
+        from workbench.core.models.pretrained import BACKBONE_CHOICES
+
+        if isinstance(value, str) and value.strip().lower() in BACKBONE_CHOICES:
+            return value.strip().lower()
+        bad(f"one of {', '.join(BACKBONE_CHOICES)}")
+    if kind == "stage":
+        if isinstance(value, str) and value.strip().lower() in ("none", "frozen", ""):
+            return None
+        v = as_int(value)
+        if v is None or v < 0:
+            bad("'none' (frozen) or the index of the first stage to train (0 trains the whole network)")
+        return v
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             bad("a number > 0")

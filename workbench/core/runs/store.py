@@ -108,13 +108,7 @@ class RunStore:
             elif (final / WEIGHTS_FILE).exists():
                 shutil.copy2(final / WEIGHTS_FILE, tmp / WEIGHTS_FILE)
             atomic_write_json(tmp / RUN_FILE, record.to_dict())
-            if final.exists():
-                old = self.runs_dir / f".replaced-{run_id}-{secrets.token_hex(3)}"
-                os.replace(final, old)
-                os.replace(tmp, final)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, final)
+            replace_dir(tmp, final)
         except OSError as e:
             shutil.rmtree(tmp, ignore_errors=True)
             kept = _keep_elsewhere(record, weights)
@@ -187,6 +181,17 @@ class RunStore:
         rec = other.load(run_id)
         weights = other.load_weights(run_id) if other.weights_path(run_id).is_file() else None
         return self.save(rec, weights, run_id=run_id)
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Put the complete folder ``tmp`` at ``final`` (replacing an older one) with renames only."""
+    if final.exists():
+        old = final.parent / f".replaced-{final.name}-{secrets.token_hex(3)}"
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
 
 
 def _keep_elsewhere(record: RunRecord, weights: dict | None) -> Path:

@@ -43,6 +43,7 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
     ("Style transfer", "workbench.ui.panels.style_transfer:StyleTransferPanel"),
     ("Experiments", "workbench.ui.panels.experiments:ExperimentsPanel"),
+    ("Use", "workbench.ui.panels.use:UsePanel"),
 ]
 
 

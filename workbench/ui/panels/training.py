@@ -282,7 +282,9 @@ class TrainingPanel(Panel):
         self.metrics_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         top.addWidget(self.metrics_view)
         self.confusion = QTableWidget()
-        self.confusion.setToolTip("Rows: true class, columns: predicted class")
+        self.confusion.setToolTip("Rows: true class, columns: predicted class; click a cell to see its samples")
+        self.confusion.cellClicked.connect(self.open_cell)
+        self._evaluation: dict = {}
         top.addWidget(self.confusion)
         self.per_class_model = RecordsTableModel([("class", "class"), ("precision", "precision"),
                                                   ("recall", "recall"), ("f1", "F1"), ("support", "support")])
@@ -693,9 +695,21 @@ class TrainingPanel(Panel):
         self.search_model.set_rows(rows, [("rank", "#"), ("params", "settings"), ("score", s.get("metric", "score")),
                                           ("std", "± std"), ("best_epochs", "best epochs per fold")])
 
+    def open_cell(self, true_class: int, pred_class: int):
+        """Show the samples behind a confusion-matrix cell (to relabel or delete them)."""
+        from workbench.ui.sample_cell_view import CellSamplesView
+
+        if self.ctx.dataset is None or not self._evaluation.get("cells"):
+            return None
+        self.cell_view = getattr(self, "cell_view", None) or CellSamplesView()
+        self.cell_view.show_cell(self.ctx.dataset, self._evaluation, true_class, pred_class)
+        self.cell_view.show()
+        return self.cell_view
+
     def _show_evaluation(self, rec: dict) -> None:
         test = rec.get("test_metrics") or {}
         details = rec.get("evaluation") or {}
+        self._evaluation = details
         base = _baseline_of(rec, "test" if test else "val")
         keys = [k for k in ("accuracy", "precision", "recall", "f1", "auc", "mae", "loss") if k in test or k in base]
         self.metrics_model.set_rows([{"metric": k, "model": test.get(k), "baseline": base.get(k)} for k in keys])
@@ -873,6 +887,8 @@ class TrainingPanel(Panel):
 
     def shutdown(self) -> None:
         """Stop a running fit (cooperatively, between batches) and wait for its thread."""
+        if getattr(self, "cell_view", None) is not None:
+            self.cell_view.close()
         if self.trainer is not None:
             self.trainer.request_stop()
         self.tasks.stop_and_wait()

@@ -1,5 +1,6 @@
-"""Export a trained Day'n'Night model: TorchScript (always), ONNX (when torch's exporter works
-here without extra packages) and a metadata JSON (input size, scaling, class names, output).
+"""Export a trained Day'n'Night model through the generic exporter (``core/runs/export.py``):
+TorchScript + ONNX (checked with onnxruntime) + ``daynight.json`` (input size, scaling, class
+names, output). The exported output is the raw logit of class 1 ("night"), as the study's model.
 
 ``load_exported`` reads them back into an object with the same ``p_day(images)`` as the live
 model, so the round trip can be checked output for output.
@@ -13,73 +14,37 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import DeviceUnavailable, ProjectError
+from workbench.core.runs.export import export_module, file_names, read_export
 from workbench.core.studies.daynight.model import DayNightModel, p_day_from_logits, to_inputs
 
-TORCHSCRIPT_FILE = "daynight.torchscript.pt"
-ONNX_FILE = "daynight.onnx"
-META_FILE = "daynight.json"
-EXPORT_SCHEMA = 1
+PREFIX = "daynight"
+TORCHSCRIPT_FILE = file_names(PREFIX)["torchscript"]
+ONNX_FILE = file_names(PREFIX)["onnx"]
+META_FILE = file_names(PREFIX)["meta"]
 
 
 def onnx_unavailable_reason() -> str | None:
     """None when ONNX export can work, else why not (a sentence)."""
     import importlib.util
 
-    if importlib.util.find_spec("onnx") is None:
-        return ("ONNX export skipped: torch's ONNX exporter needs the 'onnx' package (and 'onnxscript' for "
-                "the new exporter), which is not installed; pip install onnx onnxscript to enable it.")
+    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
+        return "ONNX export skipped: the 'onnx' and 'onnxruntime' packages are not installed (pip install onnx onnxruntime)."
     return None
 
 
 def export_model(model: DayNightModel, out_dir: str | os.PathLike, onnx: bool = True) -> dict:
-    """Write the TorchScript model, the ONNX model when possible, and the metadata JSON.
-
-    Returns {"torchscript": path, "onnx": path or None, "onnx_skipped": reason or None,
-    "metadata": path}.
-    """
-    import torch
-
-    from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
-
-    out = Path(out_dir).expanduser()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ProjectError(f"Cannot create the export folder {out} ({e.strerror}); choose another folder.") from None
-    module = model.module
-    module.cpu().eval()
-    example = torch.rand(2, 3, model.size, model.size)
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # torch.jit deprecation notices: TorchScript still works
-        traced = torch.jit.trace(module, example, check_trace=False)
-        import io
-
-        buf = io.BytesIO()
-        torch.jit.save(traced, buf)
-    atomic_write_bytes(out / TORCHSCRIPT_FILE, buf.getvalue())
-    result = {"torchscript": str(out / TORCHSCRIPT_FILE), "onnx": None, "onnx_skipped": None}
-    if onnx:
+    """Returns {"torchscript": path, "onnx": path or None, "onnx_skipped": reason or None, "metadata": path}."""
+    reason = None if onnx else "ONNX export not requested."
+    if onnx and onnx_unavailable_reason():
         reason = onnx_unavailable_reason()
-        if reason is None:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    tmp = out / (ONNX_FILE + ".tmp")
-                    torch.onnx.export(module, (example,), str(tmp), input_names=["image"], output_names=["logit"],
-                                      dynamic_axes={"image": {0: "batch"}, "logit": {0: "batch"}}, dynamo=False)
-                    os.replace(tmp, out / ONNX_FILE)
-                result["onnx"] = str(out / ONNX_FILE)
-            except Exception as e:  # exporter missing pieces: say so, keep TorchScript
-                reason = f"ONNX export failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})."
-        result["onnx_skipped"] = reason
-    else:
-        result["onnx_skipped"] = "ONNX export not requested."
-    meta = {"schema_version": EXPORT_SCHEMA, "study": "daynight", "format": "torchscript",
-            "files": {"torchscript": TORCHSCRIPT_FILE, "onnx": ONNX_FILE if result["onnx"] else None},
-            "onnx_skipped": result["onnx_skipped"], "torch": torch.__version__, **model.metadata()}
-    atomic_write_json(out / META_FILE, meta)
-    result["metadata"] = str(out / META_FILE)
-    return result
+    formats = ("torchscript",) if reason else ("torchscript", "onnx")
+    samples = np.random.default_rng(0).random((8, 3, model.size, model.size), dtype=np.float32)
+    res = export_module(model.module, model.head, out_dir, input_shape=(3, model.size, model.size),
+                        class_names=model.class_names, samples=samples, samples_note="8 random images",
+                        meta={"study": "daynight", "onnx_skipped": reason, **model.metadata()}, formats=formats,
+                        activate=False, prefix=PREFIX, example=False, what="The Day'n'Night model")
+    return {"torchscript": res["files"]["torchscript"], "onnx": res["files"]["onnx"], "onnx_skipped": reason,
+            "metadata": res["metadata"]}
 
 
 class ExportedModel:
@@ -111,16 +76,10 @@ def load_exported(path: str | os.PathLike) -> ExportedModel:
     """Load an export folder (or its metadata JSON / TorchScript file)."""
     import torch
 
-    from workbench.core.jsonio import read_json
-
-    p = Path(path).expanduser()
-    folder = p if p.is_dir() else p.parent
-    meta = read_json(folder / META_FILE, kind="export metadata file", max_version=EXPORT_SCHEMA)
+    meta, folder = read_export(path, PREFIX, kind="Day'n'Night export")
     if meta.get("study") != "daynight":
         raise ProjectError(f"{folder / META_FILE} is not a Day'n'Night export.")
-    ts = folder / (meta.get("files", {}).get("torchscript") or TORCHSCRIPT_FILE)
-    if not ts.is_file():
-        raise ProjectError(f"The TorchScript file {ts} is missing; export the model again.")
+    ts = folder / (meta["files"].get("torchscript") or TORCHSCRIPT_FILE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QT
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.data.columns import ColumnsTab
+from workbench.ui.panels.data.augment import AugmentTab
+from workbench.ui.panels.data.capture import CaptureTab
 from workbench.ui.panels.data.preprocessing import PreprocessingTab
 from workbench.ui.panels.data.samples import SamplesTab
 from workbench.ui.panels.data.source import SourceBar
@@ -96,9 +98,14 @@ class DataPanel(Panel):
         self.summary_tab = SummaryTab()
         self.preprocessing_tab = PreprocessingTab()
         self.split_tab = SplitTab()
+        self.capture_tab = CaptureTab(self.ctx)
+        self.augment_tab = AugmentTab()
         for tab, name in ((self.samples_tab, "Samples"), (self.columns_tab, "Columns"), (self.summary_tab, "Summary"),
-                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split")):
+                          (self.preprocessing_tab, "Preprocessing"), (self.split_tab, "Split"),
+                          (self.augment_tab, "Augment"), (self.capture_tab, "Capture")):
             self.tabs.addTab(tab, name)
+        self.capture_tab.dataset_changed.connect(self.load_path)  # captures appear in the Samples grid
+        self.augment_tab.settings_edited.connect(lambda: self._preprocessing_edited(self.preprocessing_settings()))
         for owner, names in _TAB_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, owner), name))
@@ -263,11 +270,12 @@ class DataPanel(Panel):
 
     # -- preprocessing ---------------------------------------------------------------------------
     def preprocessing_settings(self) -> dict:
-        return self.preprocessing_tab.settings()
+        """The Preprocessor settings plus "augment" (None when off), as ``ctx.preprocessing`` holds them."""
+        return {**self.preprocessing_tab.settings(), "augment": self.augment_tab.settings()}
 
     @Slot(dict)
-    def _preprocessing_edited(self, settings: dict) -> None:
-        self.ctx.set_preprocessing(settings)
+    def _preprocessing_edited(self, _settings: dict) -> None:
+        self.ctx.set_preprocessing(self.preprocessing_settings())
         self.refresh_preview()
 
     def refresh_preview(self) -> None:
@@ -275,6 +283,8 @@ class DataPanel(Panel):
             return
         train_idx = self.splits.train_idx if self.splits is not None else np.arange(len(self.dataset))
         self.preprocessing_tab.refresh(self.dataset, train_idx, self.ctx.model_spec)
+        self.augment_tab.set_data(self.dataset, self.preprocessing_tab.settings(), train_idx)
+        self.augment_tab.refresh()
 
     @Slot(object)
     def _model_changed(self, spec) -> None:
@@ -325,6 +335,9 @@ class DataPanel(Panel):
         self.source_bar.set_options(state.get("options") or {})
         if isinstance(state.get("preprocessing"), dict):
             self.preprocessing_tab.set_settings(state["preprocessing"])
+            if self.dataset is not None:
+                self.augment_tab.set_kind(self.dataset.kind)
+            self.augment_tab.set_settings(state["preprocessing"].get("augment"))
             self.ctx.set_preprocessing(self.preprocessing_settings())
         if isinstance(state.get("split"), dict):
             self.split_tab.set_plan_dict(state["split"])
@@ -340,3 +353,5 @@ class DataPanel(Panel):
         self.load_jobs.shutdown()
         self.split_tab.shutdown()
         self.preprocessing_tab.shutdown()
+        self.capture_tab.shutdown()
+        self.augment_tab.shutdown()

@@ -26,7 +26,7 @@ class SamplesTab(QWidget):
         self.table.hide()
 
     def show_dataset(self, ds) -> None:
-        if ds.kind == "image":
+        if ds.kind in ("image", "audio"):  # sounds: their log-mel spectrograms
             self.table.hide()
             self.grid.show()
             n = len(ds)
@@ -38,7 +38,12 @@ class SamplesTab(QWidget):
                 y = ds.y[i]
                 caps.append(names[int(y)] if names is not None and np.ndim(y) == 0 else str(y))
             tips = [str(ds.paths[i]) if ds.paths is not None else f"sample {i + 1}" for i in idx]
-            self.grid.set_images([ds.X[i] for i in idx], caps, tips)
+            if ds.kind == "audio":
+                from workbench.core.data.audio import spectrogram_image
+
+                self.grid.set_images([spectrogram_image(ds.X[i]) for i in idx], caps, tips)
+            else:
+                self.grid.set_images([ds.X[i] for i in idx], caps, tips)
         else:
             self.grid.hide()
             self.table.show()
