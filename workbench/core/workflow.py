@@ -408,7 +408,8 @@ def build_model_for(cfg: RunConfig, prep: PreparedData, on_status: Status | None
     if prep.preprocessor is not None and prep.preprocessor.kind == "text":
         spec = with_token_count(spec, prep.preprocessor.token_count)  # the record rebuilds the same model
     summary = summarize_model(spec, prep.input_shape, prep.output_shape, prep.head)  # SpecError names the layer
-    _check_pretrained_scaling(spec, cfg)
+    _check_pretrained_scaling(spec, prep.preprocessor.effective_scale if prep.preprocessor is not None
+                              else cfg.scale)
     augmenter = make_augmenter(cfg.augment, prep.preprocessor) if cfg.augment else None
 
     def make(seed: int):
@@ -423,11 +424,12 @@ def build_model_for(cfg: RunConfig, prep: PreparedData, on_status: Status | None
     return BuiltModel(spec=spec, model=model, summary=summary, name=name, make=make)
 
 
-def _check_pretrained_scaling(spec, cfg: RunConfig) -> None:
+def _check_pretrained_scaling(spec, scale: str) -> None:
+    """A Pretrained layer expects images in [0, 1] (it applies its network's own normalization)."""
     from workbench.core.models.spec import canonical_type
 
     for i, layer in enumerate(spec.layers):
-        if canonical_type(layer.type) == "Pretrained" and cfg.scale != "none":
+        if canonical_type(layer.type) == "Pretrained" and scale != "none":
             raise SpecError(f"layer {i + 1} (Pretrained) normalizes the images itself (with the statistics its "
                             "network was trained on); set the preprocessing's scaling to none.", layer_index=i)
 
