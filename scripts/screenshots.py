@@ -363,11 +363,9 @@ def main(argv=None) -> int:
     run("digits-cnn, 20% training data")
     train.set_overlay([0, 1])
     train.show_run(train.runs[-1])
-    for i, tab in enumerate(("live", "runs", "cross-validation", "evaluation")):
-        if tab == "cross-validation":
-            continue
-        train.tabs.setCurrentIndex(i)
-        shot(f"train-{tab}")
+    for tab in (train.live, train.runs_tab, train.evaluation):
+        train.tabs.setCurrentWidget(tab)
+        shot(f"train-{train.tabs.tabText(train.tabs.currentIndex()).lower()}")
     train.tabs.setCurrentIndex(0)
 
     case_studies(w, {"daynight", "faces", "trigger", "style", "capture"}, shot, wait_until, settle)

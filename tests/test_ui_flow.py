@@ -66,19 +66,20 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     rec = done.args[0]
     assert rec["stop_reason"] == "completed" and len(rec["history"]) == 2
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)
-    for curve in (train.train_curve, train.val_curve, train.train_metric_curve, train.val_metric_curve):
+    for curve in (train.live.train_curve, train.live.val_curve, train.live.train_metric_curve,
+                  train.live.val_metric_curve):
         xs, ys = curve.getData()
         assert list(xs) == [1.0, 2.0] and len(ys) == 2
-    assert len(train.batch_curve.getData()[0]) >= 2
+    assert len(train.live.batch_curve.getData()[0]) >= 2
     assert rec["test_metrics"]["accuracy"] is not None and rec["baseline"]["test"]["accuracy"] < 0.2
-    assert train.confusion.rowCount() == 10
+    assert train.evaluation.confusion.rowCount() == 10
     cells = rec["evaluation"]["cells"]
     key = max(cells, key=lambda k: len(cells[k]))
-    view = train.open_cell(*map(int, key.split(",")))  # a confusion-matrix cell opens the samples behind it
+    view = train.evaluation.open_cell(*map(int, key.split(",")))  # a confusion-matrix cell opens its samples
     assert view is not None and view.grid.count() == len(cells[key]) > 0
     view.close()
-    assert train.metrics_model.rowCount() >= 2
-    assert train.diagnosis.toPlainText()
+    assert train.evaluation.metrics_model.rowCount() >= 2
+    assert train.live.diagnosis.toPlainText()
 
     # Stop mid-run: a long run, stopped after its first epoch.
     model = w.show_panel("Model")
@@ -92,9 +93,9 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     rec2 = done.args[0]
     assert rec2["stop_reason"] == "stopped" and 1 <= len(rec2["history"]) < 40
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)
-    assert train.runs_model.rowCount() == 2
+    assert train.runs_tab.model.rowCount() == 2
     train.set_overlay([0, 1])
-    assert len(train.overlay_plot.getPlotItem().listDataItems()) == 2
+    assert len(train.runs_tab.overlay_plot.getPlotItem().listDataItems()) == 2
 
     proj = tmp_path / "project"
     assert w.save_project_to(proj)
@@ -122,9 +123,9 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     assert m2.spec.to_dict() == spec_before
     assert m2.epochs_spin.value() == 40 and m2.batch_spin.value() == 256
     t2 = w2.panel("Train")
-    assert [r["name"] for r in t2.runs][-1] == "stopped run" and len(t2.runs) == 2
-    assert len(t2.train_curve.getData()[0]) == len(rec2["history"])  # the last run is shown again
-    assert sorted(t2.runs_model.checked) == [0, 1]
+    assert [r.name for r in t2.runs][-1] == "stopped run" and len(t2.runs) == 2
+    assert len(t2.live.train_curve.getData()[0]) == len(rec2["history"])  # the last run is shown again
+    assert sorted(t2.runs_tab.model.checked) == [0, 1]
     assert str(proj.resolve()) in w2.settings["recent_projects"]
     # Autosave: a run in an opened project is stored and the project file updated at once.
     m2.epochs_spin.setValue(1)
@@ -189,4 +190,4 @@ def test_closing_during_training_stops_cleanly(qtbot, window):
         train.start_btn.click()
     train.toggle_pause()  # a paused run must stop too
     w.close()  # shutdown: request_stop + wait; the autouse fixture fails if a thread is left
-    assert not train.busy or train.tasks.busy is False
+    assert not train.jobs.tasks.busy  # its thread has ended (the queued "finished" may still be on its way)

@@ -69,22 +69,22 @@ def test_cross_validation_and_search(qtbot, config_dir):
     rec = done.args[0]
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)
     assert rec["mode"] == "cv" and len(rec["cross_validation"]["folds"]) == 3
-    assert train.cv_model.rowCount() == 4  # 3 folds + mean ± std
-    assert "± " in train.cv_label.text()
-    assert len(train.cv_plot.getPlotItem().listDataItems()) >= 4  # per-fold curves + mean
+    assert train.cv.model.rowCount() == 4  # 3 folds + mean ± std
+    assert "± " in train.cv.label.text()
+    assert len(train.cv.plot.getPlotItem().listDataItems()) >= 4  # per-fold curves + mean
     assert rec["test_metrics"] is not None  # the final model, scored once on the test set
 
     train.mode_combo.setCurrentIndex(train.mode_combo.findData("search"))
-    train.space_edit.setText("lr=0.01,0.001")
+    train.search.space_edit.setText("lr=0.01,0.001")
     with qtbot.waitSignal(train.run_done, timeout=120_000) as done:
         train.start_btn.click()
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)
     s = done.args[0]["search"]
     assert len(s["trials"]) == 2 and s["best_params"] in ({"lr": 0.01}, {"lr": 0.001})
-    assert train.search_model.rowCount() == 2
+    assert train.search.model.rowCount() == 2
     assert "test" not in json.dumps(s)  # the search never looks at the test set
 
-    train.space_edit.setText("lr")  # a typo gives a message, not a crash
+    train.search.space_edit.setText("lr")  # a typo gives a message, not a crash
     train.start_btn.click()
     assert "lr" in train.banner.text() and not train.busy
     w.close()
@@ -115,10 +115,10 @@ def test_overfitting_is_shaded_and_explained(qtbot):
     rec = {"name": "overfits", "history": hist, "best_epoch": 3, "stop_reason": "completed",
            "diagnosis": diagnose(hist).to_dict()}
     p.show_run(rec)
-    assert p.overfit_region.isVisible()
-    assert p.overfit_region.getRegion() == (3.0, 8.0)
-    assert p.best_line.value() == 3.0
-    text = p.diagnosis.toPlainText()
+    assert p.live.overfit_region.isVisible()
+    assert p.live.overfit_region.getRegion() == (3.0, 8.0)
+    assert p.live.best_line.value() == 3.0
+    text = p.live.diagnosis.toPlainText()
     assert "Overfitting starts at epoch 3" in text and "smaller network" in text
     p.shutdown()
 

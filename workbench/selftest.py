@@ -170,11 +170,11 @@ def _train_one_epoch(app, win) -> str:
     _require(threads and threading.main_thread().ident not in threads,
              "Trainer.fit did not run on a background thread")
     # The chart redraws on a GUI timer; wait for the redraw that shows the epoch.
-    _wait(app, lambda: len(train.train_curve.getData()[0] if train.train_curve.getData()[0] is not None else []) >= 1,
+    _wait(app, lambda: len(train.live.train_curve.getData()[0] if train.live.train_curve.getData()[0] is not None else []) >= 1,
           5.0, [train.epoch_shown])
-    xs, ys = train.train_curve.getData()
+    xs, ys = train.live.train_curve.getData()
     _require(xs is not None and list(xs) == [1.0], f"the loss chart shows {0 if xs is None else len(xs)} epochs, not 1")
-    vxs, _ = train.val_curve.getData()
+    vxs, _ = train.live.val_curve.getData()
     _require(vxs is not None and len(vxs) == 1, "the validation-loss curve did not receive the epoch")
     loss = float(ys[0])
     acc = (rec.get("test_metrics") or {}).get("accuracy")

@@ -55,6 +55,7 @@ class WorkbenchState:
         self.head: Any = None
         self.train_settings: dict = {}
         self.runs: list[dict] = []
+        self._unsaved_weights: dict[int, dict] = {}  # id(run dict) -> weights of a run not stored yet
         self.guide: dict = {"answers": {}, "metric": None}
 
     # ---- setters (the only way values change) ----------------------------------------------
@@ -102,15 +103,53 @@ class WorkbenchState:
         self.train_settings_changed.emit(dict(settings))
         self.changed.emit()
 
-    def add_run(self, run: dict) -> None:
+    def add_run(self, run: dict, weights: dict | None = None) -> None:
+        """A finished run (a RunRecord's dict). ``weights`` are kept with a run that is not stored
+        yet (no project folder): ``store_runs`` writes them when the project is saved."""
         self.runs.append(run)
+        if weights is not None and not run.get("run_id"):
+            self._unsaved_weights[id(run)] = weights
         self.changed.emit()  # first: a listener of run_added may save the project (and clear "unsaved")
         self.run_added.emit(run)
 
     def reset_runs(self, runs: list[dict]) -> None:
         """The runs of a project just opened (no unsaved change)."""
         self.runs = list(runs)
+        self._unsaved_weights = {}
         self.runs_reset.emit(list(self.runs))
+
+    def load_runs(self, project_dir) -> list[dict]:
+        """Replace the runs by those stored in ``project_dir`` (oldest first); returns the damaged
+        ones as {"run_id", "error"} (they are listed as messages, never loaded)."""
+        from workbench.core.runs import RunStore
+
+        good, damaged = RunStore(project_dir).records()
+        self.reset_runs([r.to_dict() for r in good])
+        return damaged
+
+    def store_runs(self, project_dir, previous_dir=None) -> list[str]:
+        """Store in ``project_dir`` the runs that are not there: runs made before the project had
+        a folder (with their kept weights), and on "Save as" the runs of ``previous_dir``. Sets
+        the run ids of newly stored runs; returns one sentence per run that could not be stored."""
+        from pathlib import Path
+
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.runs import RunRecord, RunStore
+
+        store = RunStore(project_dir)
+        moved = previous_dir is not None and Path(previous_dir).resolve() != Path(project_dir).resolve()
+        problems = []
+        for run in self.runs:
+            try:
+                if not run.get("run_id"):
+                    rec = RunRecord.from_dict(run)
+                    store.save(rec, self._unsaved_weights.pop(id(run), None))
+                    run.update(rec.to_dict())  # its id, creation time and versions
+                elif moved and not store.exists(run["run_id"]):
+                    store.copy_from(RunStore(previous_dir), run["run_id"])  # Save As: the runs go with the project
+            except WorkbenchError as e:
+                problems.append(f"Run {run.get('name') or run.get('run_id') or ''} was not stored: {e}")
+        return problems
 
     def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
         if answers is not None:

@@ -344,12 +344,37 @@ def default_model_name(kind: str, input_shape: tuple, class_counts=None) -> str:
     return default_model_choice(kind, input_shape, class_counts)[0]
 
 
-def _class_counts(prep: PreparedData):
-    y = np.asarray(prep.dataset.y)
-    if prep.dataset.class_names is None or y.ndim != 1:
+def train_class_counts(dataset, splits) -> list[int] | None:
+    """Samples per class on the rows a model trains on (all non-test rows for K folds); None when
+    the targets are not single class labels."""
+    y = np.asarray(dataset.y)
+    if dataset.class_names is None or y.ndim != 1 or splits is None:
         return None
-    idx = prep.splits.rest_idx if prep.cross_validation else prep.splits.train_idx
-    return np.bincount(y[idx], minlength=len(prep.dataset.class_names)).tolist()
+    idx = splits.rest_idx if len(splits.folds) > 1 else splits.train_idx
+    return np.bincount(y[idx], minlength=len(dataset.class_names)).tolist()
+
+
+def _class_counts(prep: PreparedData):
+    return train_class_counts(prep.dataset, prep.splits)
+
+
+def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None):
+    """(name, spec) of the default preset for the data (``default_model_choice``: the Model panel
+    suggests what the command line trains). A preset that ends in its own output layer (the IMDB
+    network's Dense 1 sigmoid) loses it when the targets need another number of outputs: the head
+    then adds the right one, so any label count fits."""
+    from workbench.core.models import get_preset
+    from workbench.core.models.spec import canonical_activation, canonical_type
+
+    name = default_model_name(kind, input_shape, class_counts)
+    spec = get_preset(name)
+    if output_shape and spec.layers:
+        last = spec.layers[-1]
+        units = int(last.params.get("units") or 0)
+        if (canonical_type(last.type) == "Dense" and canonical_activation(last.activation) in ("sigmoid", "softmax")
+                and units != int(tuple(output_shape)[-1])):
+            spec.layers = spec.layers[:-1]
+    return name, spec
 
 
 def resolve_spec(cfg: RunConfig, prep: PreparedData):
@@ -358,12 +383,87 @@ def resolve_spec(cfg: RunConfig, prep: PreparedData):
 
     model = cfg.model
     if model is None:
-        model = default_model_name(prep.dataset.kind, prep.input_shape, _class_counts(prep))
+        name, spec = default_model(prep.dataset.kind, prep.input_shape, prep.output_shape, _class_counts(prep))
+        return spec, name
     if isinstance(model, dict):
         spec = ModelSpec.from_dict(model)
         return spec, getattr(spec, "name", None) or "custom"
     spec = load_spec(model)
     return spec, (Path(model).stem if str(model).lower().endswith(".json") else str(model))
+
+
+def input_shape_for(dataset, preprocessing: dict | None = None, splits=None, sequence: bool = False) -> tuple:
+    """The model's per-sample input shape: the preprocessing fitted as a run fits it (on the
+    training rows of ``splits``, or on every row without a split); ``sequence`` when the model
+    reads text as token sequences (it starts with an Embedding)."""
+    pre = _preprocessor(RunConfig(data="", **_preprocessing_kwargs(preprocessing)), sequence)
+    fit_idx = None
+    if splits is not None:
+        fit_idx = splits.rest_idx if len(splits.folds) > 1 else splits.train_idx
+    return tuple(pre.fit(dataset, fit_idx).output_shape)
+
+
+def _preprocessing_kwargs(settings: dict | None) -> dict:
+    """RunConfig's preprocessing fields from the app's preprocessing settings (the state's defaults)."""
+    s = settings or {}
+    return {"scale": s.get("scale", "auto"), "missing": s.get("missing", "indicator"),
+            "vocab_size": int(s.get("vocab_size", 10000)), "text": dict(s.get("text") or {}),
+            "augment": s.get("augment") or None}
+
+
+def config_from_state(state, *, name: str = "", project: str | Path | None = None) -> RunConfig:
+    """The RunConfig of what the app's state holds (a WorkbenchState, or the AppContext over it).
+
+    It is the config ``workbench train`` builds for the same choices, written the way the command
+    line writes it (a preset by name, the task and head left "auto" when they are the ones the
+    data suggest, only the training settings that are set, the split seed only when it differs
+    from the run's), so the GUI and the CLI store the same RunRecord for the same run. Raises a
+    WorkbenchError naming what is missing; a model that cannot fit the data's shapes raises its
+    SpecError here, before any thread starts."""
+    from workbench.core.errors import TrainingError
+    from workbench.core.models import default_head, get_preset, infer_task, summarize_model
+
+    ds = state.dataset
+    if ds is None:
+        raise TrainingError("Load a data set in the Data panel first.")
+    if state.splits is None:
+        raise TrainingError("Make a split in the Data panel first (the Split tab).")
+    spec = state.model_spec
+    if spec is None or not getattr(spec, "layers", None):
+        raise SpecError("Choose a model in the Model panel first (a preset or your own layers).")
+    inferred = infer_task(ds.y, ds.class_names)
+    head = state.head or default_head(inferred)
+    if state.input_shape:
+        n = len(ds.class_names) if ds.class_names else None
+        summarize_model(spec, tuple(state.input_shape), head.output_shape(ds.y, n), head)
+    train = {k: v for k, v in (state.train_settings or {}).items() if v is not None}
+    seed = int(train.get("seed", 0) or 0)
+    plan = state.splits.plan
+    if state.split_options:
+        from workbench.core.data import SplitPlan
+
+        plan = SplitPlan.from_dict(state.split_options)
+    split = plan.to_text().replace(";drop-duplicates", "")
+    if plan.seed == seed:
+        split = split.replace(f";seed={plan.seed}", "")
+    model: str | dict = spec.to_dict()
+    try:
+        if spec.name and get_preset(spec.name).to_dict() == model:
+            model = spec.name
+    except SpecError:
+        pass  # not a preset: the spec itself
+    task = "auto" if head.task == inferred else head.task
+    suggested = default_head(head.task)
+    head_cfg = None
+    if (head.activation, head.loss_name) != (suggested.activation, suggested.loss_name):
+        head_cfg = {"activation": head.activation, "loss": head.loss_name}
+    src = state.dataset_source or {}
+    return RunConfig(
+        data=str(src.get("source") or ""), target=src.get("target"), time_column=src.get("time_column"),
+        text_column=src.get("text_column"), image_size=tuple(src.get("image_size") or (64, 64)), split=split,
+        drop_duplicates=bool(plan.drop_duplicates), **_preprocessing_kwargs(state.preprocessing),
+        columns=src.get("columns") or None, task=task, model=model, head=head_cfg, train=train, seed=seed,
+        project=str(project) if project else None, name=name)
 
 
 def small_data_batch(batch_size: int, n_train: int | None) -> int:
@@ -659,6 +759,18 @@ def mean_history(histories: list[list[dict]]) -> list[dict]:
                 row[k] = float(np.mean(vals))
         out.append(row)
     return out
+
+
+def history_band(histories: list[list[dict]], key: str = "val_loss") -> tuple[list[float], list[float], list[float]]:
+    """(epochs, mean, std) of ``key`` over several histories (the folds of a CV run), for the
+    epochs every history reached with a value."""
+    curves = [[float(e[key]) for e in h if isinstance(e.get(key), (int, float))] for h in histories]
+    curves = [c for c in curves if c]
+    n = min((len(c) for c in curves), default=0)
+    if not n:
+        return [], [], []
+    a = np.asarray([c[:n] for c in curves])
+    return [float(i) for i in range(1, n + 1)], a.mean(0).tolist(), a.std(0).tolist()
 
 
 def _remember_run(project_dir: str | Path, run_id: str) -> None:

@@ -17,17 +17,25 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from workbench.core.state import WorkbenchState
 
-# WorkbenchState event -> the AppContext Qt signal of the same meaning
-_RELAYED = ("dataset_changed", "splits_changed", "preprocessing_changed", "input_shape_changed", "model_changed",
-            "head_changed", "train_settings_changed", "runs_reset", "guide_changed")
+# WorkbenchState events relayed as AppContext Qt signals of the same name and payload
+RELAYED = ("dataset_changed", "splits_changed", "preprocessing_changed", "input_shape_changed", "model_changed",
+           "head_changed", "train_settings_changed", "runs_reset", "guide_changed")
+# read through to the state (values) and forwarded to it (setters); see WorkbenchState
+STATE_VALUES = ("dataset", "dataset_source", "split_plan", "split_options", "splits", "preprocessing",
+                "input_shape", "model_spec", "head", "train_settings", "runs", "guide")
+STATE_SETTERS = ("set_dataset", "set_splits", "set_preprocessing", "set_input_shape", "set_model_spec", "set_head",
+                 "set_train_settings", "add_run", "set_guide")
+
+# The relayed signals, made from the list above (Qt reads signals when a class is created).
+_StateSignals = type("_StateSignals", (QObject,), {name: Signal(object) for name in RELAYED})
 
 
-class AppContext(QObject):
+class AppContext(_StateSignals):
     """Signals (all emitted on the GUI thread):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
         project_saving(str)        about to write the project into this folder: panels that keep
-                                   files there (runs, weights, captures) write them now
+                                   files there (captures, galleries) write them now
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
@@ -35,27 +43,22 @@ class AppContext(QObject):
         model_changed(object)      the ModelSpec (or None) after an edit
         head_changed(object)       the chosen Head (or None)
         train_settings_changed(dict)  optimizer / lr / batch size / epochs / early stopping ...
-        run_finished(dict)         a finished run (a RunRecord's dict)
-        runs_reset(list)           the runs of a project just opened
+        run_finished(dict)         a finished run (a RunRecord's dict), from any panel
+        runs_reset(list)           the runs of a project just opened (or none: a new project)
         guide_changed(dict)        the workflow guide's answers and chosen metric
         device_changed(object)     DeviceInfo once probed in the background
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
+
+    The state's values (``STATE_VALUES``: ``ctx.dataset``, ``ctx.runs``, ...) are read through to
+    ``ctx.state`` and its setters (``STATE_SETTERS``: ``ctx.set_dataset(...)``, ``ctx.add_run(...)``)
+    are the state's own.
     """
 
     status_message = Signal(str)
     project_changed = Signal()
     project_saving = Signal(str)
-    dataset_changed = Signal(object)
-    splits_changed = Signal(object)
-    preprocessing_changed = Signal(dict)
-    input_shape_changed = Signal(object)
-    model_changed = Signal(object)
-    head_changed = Signal(object)
-    train_settings_changed = Signal(dict)
     run_finished = Signal(dict)
-    runs_reset = Signal(list)
-    guide_changed = Signal(dict)
     device_changed = Signal(object)
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
@@ -67,7 +70,7 @@ class AppContext(QObject):
         self.project: Any = None  # workbench.core.project.Project
         self.project_dir: Path | None = Path(project_dir) if project_dir else None
         self.state = state or WorkbenchState()
-        for name in _RELAYED:
+        for name in RELAYED:
             getattr(self.state, name).connect(getattr(self, name).emit)
         self.state.run_added.connect(self.run_finished.emit)
         self.state.changed.connect(self.mark_dirty)
@@ -76,46 +79,12 @@ class AppContext(QObject):
         self._dirty = False
         self._device_probed.connect(self._on_device_probed)
 
-    # -- the state's values (read here, changed through the setters) -----------------------------
-    dataset = property(lambda self: self.state.dataset)
-    dataset_source = property(lambda self: self.state.dataset_source)
-    split_plan = property(lambda self: self.state.split_plan)
-    split_options = property(lambda self: self.state.split_options)
-    splits = property(lambda self: self.state.splits)
-    preprocessing = property(lambda self: self.state.preprocessing)
-    input_shape = property(lambda self: self.state.input_shape)
-    model_spec = property(lambda self: self.state.model_spec)
-    head = property(lambda self: self.state.head)
-    train_settings = property(lambda self: self.state.train_settings)
-    runs = property(lambda self: self.state.runs)
-    guide = property(lambda self: self.state.guide)
-
-    def set_dataset(self, dataset, source: dict | None = None) -> None:
-        self.state.set_dataset(dataset, source)
-
-    def set_splits(self, splits, plan: str | None = None, options: dict | None = None) -> None:
-        self.state.set_splits(splits, plan, options)
-
-    def set_preprocessing(self, settings: dict) -> None:
-        self.state.set_preprocessing(settings)
-
-    def set_input_shape(self, shape) -> None:
-        self.state.set_input_shape(shape)
-
-    def set_model_spec(self, spec) -> None:
-        self.state.set_model_spec(spec)
-
-    def set_head(self, head) -> None:
-        self.state.set_head(head)
-
-    def set_train_settings(self, settings: dict) -> None:
-        self.state.set_train_settings(settings)
-
-    def add_run(self, run: dict) -> None:
-        self.state.add_run(run)
-
-    def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
-        self.state.set_guide(answers, metric)
+    def __getattr__(self, name: str):
+        # only reached when normal lookup fails: the state's values and setters
+        state = self.__dict__.get("state")
+        if state is not None and (name in STATE_VALUES or name in STATE_SETTERS):
+            return getattr(state, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def status(self, text: str) -> None:
         self.status_message.emit(str(text))

@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
                 s.panel.shutdown()
         self.ctx.project = project
         self.ctx.project_dir = path
-        self.ctx.state.reset_runs([])
+        damaged = self.ctx.state.load_runs(path)
         states = ui.get("panels", {})
         # Data, Model, Train first: later panels read what they put into the context.
         for s in self.slots:
@@ -399,7 +399,8 @@ class MainWindow(QMainWindow):
         cur = ui.get("current_panel")
         if cur in self.panel_titles():
             self.show_panel(cur)
-        self._show_status(f"Opened project {path}")
+        self._show_status(f"Opened project {path}" + (
+            f"; {len(damaged)} damaged run(s) left out: " + " ".join(d["error"] for d in damaged) if damaged else ""))
         return True
 
     @Slot(dict)

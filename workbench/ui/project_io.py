@@ -1,7 +1,8 @@
 """Save/open a project folder from the GUI, through the core's ``workbench.core.project.Project``.
 
 The core owns ``project.json`` (data source, preprocessing, split, model spec, head, training
-settings, recent runs) and ``runs/``; the GUI fills those fields from the shared context (so the
+settings, recent runs) and ``runs/`` (``WorkbenchState.store_runs`` writes the runs the project
+does not hold yet before ``project.json`` names them); the GUI fills those fields from the shared context (so the
 CLI reads the same project) and keeps each panel's ``state()`` in the project's ``ui`` dict
 (versioned by ``UI_STATE_VERSION``). Damaged or newer files raise ``ProjectError``.
 """
@@ -60,6 +61,9 @@ def save_project(path: str | Path, ctx, panel_states: dict[str, dict], extra: di
                 project = Project(path=path)  # a damaged file is replaced by the good state
         else:
             project = Project(path=path)
+    problems = ctx.state.store_runs(path, previous_dir=ctx.project_dir)
+    if problems and hasattr(ctx, "status"):
+        ctx.status(" ".join(problems))
     _fill_from_context(project, ctx)
     project.ui = {"schema_version": UI_STATE_VERSION, "panels": panel_states, **(extra or {})}
     project.save()

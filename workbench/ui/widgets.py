@@ -211,3 +211,47 @@ class Banner(QLabel):
         self.level = ""
         self.setText("")
         self.hide()
+
+
+def records_table(columns: list[tuple[str, str]] | None = None, *, resize: str = "contents",
+                  checkable: bool = False):
+    """(RecordsTableModel, QTableView) for a read-only table of dict rows: no row numbers, whole
+    rows selected, columns sized to their contents ("contents"), stretched ("stretch") or with the
+    last one stretched ("last")."""
+    from PySide6.QtWidgets import QHeaderView, QTableView
+
+    from workbench.ui.models import RecordsTableModel
+
+    model = RecordsTableModel(columns)
+    model.checkable = checkable
+    view = QTableView()
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    header = view.horizontalHeader()
+    if resize == "last":
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch if resize == "stretch"
+                                    else QHeaderView.ResizeMode.ResizeToContents)
+    return model, view
+
+
+def explanation(text: str, rich: bool = False) -> QLabel:
+    """A wrapped label of explanatory text (rich text with ``rich``)."""
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    if rich:
+        lab.setTextFormat(Qt.TextFormat.RichText)
+    return lab
+
+
+def epoch_plot(title: str, ylabel: str = "", legend_at_bottom: bool = False) -> pg.PlotWidget:
+    """A plot with an epoch axis and a legend (top right; bottom right for rising metrics)."""
+    p = pg.PlotWidget(title=title)
+    p.setLabel("bottom", "epoch")
+    if ylabel:
+        p.setLabel("left", ylabel)
+    p.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
+    p.setMenuEnabled(False)
+    return p

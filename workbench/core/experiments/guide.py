@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from workbench.core.runs.summary import as_records
+
 STEPS = [
     (1, "Define the problem and assemble a data set", "Data"),
     (2, "Choose a measure of success", "Model"),
@@ -30,23 +32,6 @@ class GuideStep:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _records(runs) -> list:
-    """The runs as RunRecords (the GUI may hold plain dicts of them); damaged ones are left out."""
-    from workbench.core.errors import ProjectError
-    from workbench.core.runs import RunRecord
-
-    out = []
-    for r in runs or []:
-        if isinstance(r, RunRecord):
-            out.append(r)
-            continue
-        try:
-            out.append(RunRecord.from_dict(r))
-        except ProjectError:
-            continue  # a damaged run is reported by 'workbench runs', not here
-    return out
 
 
 def _beats_baseline(run) -> bool | None:
@@ -83,7 +68,7 @@ def check_steps(state: dict[str, Any]) -> list[GuideStep]:
     preprocessing (dict), runs (RunRecords or their dicts), answers ({step number: text}), metric."""
     answers = {int(k): v for k, v in (state.get("answers") or {}).items()}
     summary = state.get("dataset_summary") or {}
-    runs = _records(state.get("runs"))
+    runs = as_records(state.get("runs"))
     split = state.get("split") or ""
     split_kind = split.get("kind") if isinstance(split, dict) else str(split).split(":")[0]
     n = int(state.get("n_samples") or summary.get("n_samples") or 0)

@@ -3,10 +3,11 @@ from workbench.core.runs.record import MIGRATIONS, RUN_SCHEMA_VERSION, STOP_REAS
 from workbench.core.runs.store import (
     RUN_FILE, WEIGHTS_FILE, RunStore, check_project_writable, library_versions, new_run_id, now_iso,
 )
-from workbench.core.runs.summary import SUMMARY_COLUMNS, regularization, summarize
+from workbench.core.runs.samples import mistake_samples, same_data
+from workbench.core.runs.summary import SUMMARY_COLUMNS, as_records, ranked_trials, regularization, summarize
 
 __all__ = [
     "MIGRATIONS", "RUN_SCHEMA_VERSION", "STOP_REASONS", "RunRecord", "migrate", "plain",
     "RUN_FILE", "WEIGHTS_FILE", "RunStore", "check_project_writable", "library_versions", "new_run_id", "now_iso",
-    "SUMMARY_COLUMNS", "regularization", "summarize",
+    "SUMMARY_COLUMNS", "as_records", "mistake_samples", "ranked_trials", "regularization", "same_data", "summarize",
 ]

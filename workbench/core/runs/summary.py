@@ -1,4 +1,5 @@
-"""``summarize``: the one row that run lists, comparisons and the Train panel's history show."""
+"""``summarize``: the one row that run lists, comparisons and the Train panel's history show;
+``as_records`` for readers that hold run dicts; ``ranked_trials`` for a search's table."""
 from __future__ import annotations
 
 from typing import Any
@@ -59,3 +60,29 @@ def summarize(rec) -> dict[str, Any]:
         "overfit_epoch": (rec.diagnosis or {}).get("overfit_epoch"),
         "stop_reason": rec.stop_reason,
     }
+
+
+def as_records(runs) -> list:
+    """RunRecords of ``runs`` (RunRecords or their dicts, as the app's state holds them); a damaged
+    one is left out (``workbench runs list`` names it)."""
+    from workbench.core.errors import ProjectError
+    from workbench.core.runs.record import RunRecord
+
+    out = []
+    for r in runs or []:
+        if isinstance(r, RunRecord):
+            out.append(r)
+            continue
+        try:
+            out.append(RunRecord.from_dict(r))
+        except ProjectError:
+            continue
+    return out
+
+
+def ranked_trials(search: dict | None) -> list[dict]:
+    """A search's trials best first (by the search's metric and its direction; unscored last)."""
+    s = search or {}
+    sign = -1.0 if s.get("higher_is_better") else 1.0
+    trials = list(s.get("trials") or [])
+    return sorted(trials, key=lambda t: (t.get("score") is None, sign * (t.get("score") or 0.0)))

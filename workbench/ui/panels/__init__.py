@@ -2,32 +2,39 @@
 
 How to add a panel
 ------------------
-1. Write ``workbench/ui/panels/<name>.py`` with a subclass of
-   ``workbench.ui.panels.base.Panel``::
+1. Make a package ``workbench/ui/panels/<name>/``: ``panel.py`` with a subclass of
+   ``workbench.ui.panels.base.Panel``, one module per tab (each a QWidget the panel adds), and a
+   ``__main__.py`` that opens the panel on its own. No module over ~500 lines; no computation
+   (``tests/test_panel_imports.py`` says what a panel may import)::
 
+       # panel.py
+       from workbench.ui.job_runner import JobRunner
        from workbench.ui.panels.base import Panel
 
        class MyPanel(Panel):
            title = "My panel"
            def __init__(self, ctx, parent=None):
                super().__init__(ctx, parent)
-               ...                         # build widgets; import torch/cv2 lazily in methods
-           def shutdown(self): ...         # stop threads (TaskController.stop_and_wait), release devices
+               ...                         # build widgets (the tabs); call core functions only
+               self.jobs = JobRunner(self, banner=self.banner, progress=..., cancel_button=...)
+           def shutdown(self): self.jobs.shutdown()   # stop threads, release devices
            def state(self): return {...}   # JSON-able, saved in the project
            def restore(self, state): ...   # tolerate missing keys
 
-       if __name__ == "__main__":          # python -m workbench.ui.panels.<name>
-           from workbench.ui.panels.base import run_panel_standalone
-           raise SystemExit(run_panel_standalone(MyPanel))
+       # __main__.py                       # python -m workbench.ui.panels.<name>
+       from workbench.ui.panels.base import run_panel_standalone
+       from workbench.ui.panels.<name>.panel import MyPanel
+       raise SystemExit(run_panel_standalone(MyPanel))
 
-2. Add ONE line to ``PANEL_SPECS`` below: ``("My panel", "workbench.ui.panels.<name>:MyPanel")``.
+2. Add ONE line to ``PANEL_SPECS`` below: ``("My panel", "workbench.ui.panels.<name>.panel:MyPanel")``.
 
 That is all: the window imports the module the first time the panel is shown (so it costs
 nothing at start-up), gives it Ctrl+<n> and a navigation entry, calls ``shutdown()`` on close and
 saves/restores ``state()`` with the project. If the module is missing or raises on import, the
-page shows the error instead of crashing the app. Long jobs: ``workbench.ui.workers``
-(``TaskController``); training: ``workbench.ui.training_bridge``; shared data/model state:
-``ctx`` (``workbench.ui.context.AppContext``).
+page shows the error instead of crashing the app. Long jobs: ``workbench.ui.job_runner.JobRunner``;
+live training charts: ``workbench.ui.training_bridge``; shared data/model state and runs: ``ctx``
+(``workbench.ui.context.AppContext`` over ``workbench.core.state.WorkbenchState``). Panels never
+call each other.
 """
 from __future__ import annotations
 
@@ -37,7 +44,7 @@ import traceback
 PANEL_SPECS: list[tuple[str, str]] = [
     ("Data", "workbench.ui.panels.data.panel:DataPanel"),
     ("Model", "workbench.ui.panels.model:ModelPanel"),
-    ("Train", "workbench.ui.panels.training:TrainingPanel"),
+    ("Train", "workbench.ui.panels.training.panel:TrainingPanel"),
     ("Day & Night", "workbench.ui.panels.daynight:DayNightPanel"),
     ("Faces", "workbench.ui.panels.faces:FacesPanel"),
     ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
