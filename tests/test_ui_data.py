@@ -120,9 +120,11 @@ def test_splitters_and_new_project(qtbot, config_dir):
     assert w2.current_title() == "Model"
     assert w2.size() == w.size()
     qtbot.waitUntil(lambda: w2.panel("Model").splitter.sizes() == wanted, timeout=5000)
-    w2.panel("Model").load_preset("mlp")
-    assert w2.ctx.model_spec is not None
+    before = w2.panel("Model")
+    before.load_preset("mlp")
+    assert w2.ctx.model_spec is not None and before.spec.layers
     w2.new_project()
     assert w2.ctx.model_spec is None and w2.ctx.project_dir is None
-    assert not w2.panel("Model").spec.layers or w2.panel("Model") is not model
+    after = w2.panel("Model")
+    assert after is not before and not after.spec.layers  # a fresh panel: the old spec is gone
     w2.close()

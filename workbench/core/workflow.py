@@ -475,6 +475,15 @@ def small_data_batch(batch_size: int, n_train: int | None) -> int:
     return int(max(min(batch_size, 32), min(batch_size, fit)))
 
 
+def preset_train_defaults(model_name: str | None) -> dict[str, Any]:
+    """The training settings a preset was designed with ({} for other models); the IMDB family
+    shares the book's unless a member has its own."""
+    key = (model_name or "").lower()
+    if key.startswith("imdb") and key not in PRESET_TRAIN_DEFAULTS:
+        key = "imdb"
+    return dict(PRESET_TRAIN_DEFAULTS.get(key, {}))
+
+
 def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_core_free: bool = False,
                          n_train: int | None = None):
     """The TrainConfig of a run: generic defaults < the preset's own < what the user set. The
@@ -484,10 +493,7 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_cor
     from workbench.core.training import TrainConfig
 
     base = dict(GENERIC_TRAIN_DEFAULTS)
-    key = (model_name or "").lower()
-    if key.startswith("imdb") and key not in PRESET_TRAIN_DEFAULTS:
-        key = "imdb"
-    base.update(PRESET_TRAIN_DEFAULTS.get(key, {}))
+    base.update(preset_train_defaults(model_name))
     base["batch_size"] = small_data_batch(int(base["batch_size"]), n_train)
     base.update({k: v for k, v in (cfg.train or {}).items() if v is not None})
     if "seed" not in (cfg.train or {}):

@@ -43,7 +43,7 @@ import traceback
 
 PANEL_SPECS: list[tuple[str, str]] = [
     ("Data", "workbench.ui.panels.data.panel:DataPanel"),
-    ("Model", "workbench.ui.panels.model:ModelPanel"),
+    ("Model", "workbench.ui.panels.model.panel:ModelPanel"),
     ("Train", "workbench.ui.panels.training.panel:TrainingPanel"),
     ("Day & Night", "workbench.ui.panels.daynight:DayNightPanel"),
     ("Faces", "workbench.ui.panels.faces:FacesPanel"),
