@@ -118,17 +118,17 @@ def _capture_use(w, work, shot, wait_until, settle) -> None:
 def _daynight(w, work, shot, wait_until, settle) -> None:
     p = w.show_panel("Day & Night")
     p.on_shown()
-    p.n_spin.setValue(1500)
-    p.size_combo.setCurrentText("32")
-    p.hard_spin.setValue(0.6)  # dusk, dawn, overcast, lit cities: a few mistakes for the Results page
+    p.data_page.n_spin.setValue(1500)
+    p.input_page.size_combo.setCurrentText("32")
+    p.bias_page.hard_spin.setValue(0.6)  # dusk, dawn, overcast, lit cities: a few mistakes for the Results page
     p.generate()
-    wait_until(lambda: p._job is None, what="the day/night scenes")
+    wait_until(lambda: not p.jobs.busy, what="the day/night scenes")
     p.go("data")
     shot("day-night")
-    p.epochs_spin.setValue(2)
-    p.batch_spin.setValue(64)
+    p.train_page.epochs_spin.setValue(2)
+    p.train_page.batch_spin.setValue(64)
     p.train()
-    wait_until(lambda: p._job is None, what="day/night training")
+    wait_until(lambda: not p.jobs.busy, what="day/night training")
     p.go("results")
     shot("day-night-results")
     import cv2
@@ -142,14 +142,14 @@ def _daynight(w, work, shot, wait_until, settle) -> None:
         paths.append(str(path))
     p.go("use")
     p.classify(paths)
-    wait_until(lambda: p._job is None, what="classifying files")
-    p.source_combo.setCurrentText("synthetic:cycle")
+    wait_until(lambda: not p.jobs.busy, what="classifying files")
+    p.use_page.source_combo.setCurrentText("synthetic:cycle")
     p.toggle_live()
     wait_until(lambda: p.last_reading is not None and p.last_reading.get("image") is not None,
                what="the live P(day) gauge")
     shot("day-night-live")
     p.stop_live()
-    wait_until(lambda: p._live_handle is None, what="the live feed to stop")
+    wait_until(lambda: not p.live_jobs.busy, what="the live feed to stop")
     p.go("data")
 
 

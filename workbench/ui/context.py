@@ -49,6 +49,7 @@ class AppContext(_StateSignals):
         device_changed(object)     DeviceInfo once probed in the background
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
+        panel_requested(str)       a panel asks the window to show the panel of this title
 
     The state's values (``STATE_VALUES``: ``ctx.dataset``, ``ctx.runs``, ...) are read through to
     ``ctx.state`` and its setters (``STATE_SETTERS``: ``ctx.set_dataset(...)``, ``ctx.add_run(...)``)
@@ -62,6 +63,7 @@ class AppContext(_StateSignals):
     device_changed = Signal(object)
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
+    panel_requested = Signal(str)
     _device_probed = Signal(object)  # internal: from the probe thread to the GUI thread
 
     def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None,

@@ -154,3 +154,25 @@ class JobRunner(QObject):
         if self.cancel_button is not None:
             self.cancel_button.setEnabled(False)
         self.job_finished.emit()
+
+
+class Relay(QObject):
+    """Carries what a running job hands out as it goes (a chart, a camera reading, a frame) from
+    the worker thread to the GUI thread.
+
+    Give ``relay.send`` to the core function as its callback; it runs in the worker thread,
+    applies ``convert`` there (e.g. ``Chart.to_dict``, or building an owned QImage: never a
+    widget) and emits ``item``, which Qt queues to the GUI thread.
+
+    Signals:
+        item(object)  the converted payload
+    """
+
+    item = Signal(object)
+
+    def __init__(self, parent: QObject, convert: Callable[[Any], Any] | None = None):
+        super().__init__(parent)
+        self._convert = convert
+
+    def send(self, payload) -> None:  # called in the worker thread
+        self.item.emit(self._convert(payload) if self._convert is not None else payload)

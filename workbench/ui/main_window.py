@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("Compute device: probing…")
         self.statusBar().addPermanentWidget(self.device_label)
         self.ctx.status_message.connect(self._show_status)
+        self.ctx.panel_requested.connect(self._on_panel_requested)
         self.ctx.device_changed.connect(self._on_device)
         self.ctx.dirty_changed.connect(self._update_title)
         self.ctx.project_changed.connect(self._update_title)
@@ -251,6 +252,13 @@ class MainWindow(QMainWindow):
         else:
             self.nav.setCurrentRow(i)
         return self.slots[i].ensure()
+
+    @Slot(str)
+    def _on_panel_requested(self, title: str) -> None:
+        if title in self.panel_titles():
+            self.show_panel(title)
+        else:
+            self._show_status(f"There is no {title} panel in this window.")
 
     @Slot(int)
     def _on_nav_changed(self, row: int) -> None:

@@ -255,3 +255,30 @@ def epoch_plot(title: str, ylabel: str = "", legend_at_bottom: bool = False) -> 
     p.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
     p.setMenuEnabled(False)
     return p
+
+
+def table_widget(headers: list[str], max_height: int | None = None):
+    """A read-only QTableWidget with these column headers, no row numbers, the last column stretched."""
+    from PySide6.QtWidgets import QTableWidget
+
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.horizontalHeader().setStretchLastSection(True)
+    if max_height:
+        t.setMaximumHeight(max_height)
+    return t
+
+
+def fill_table(table, rows: list[list]) -> None:
+    """Rows of values into a QTableWidget; floats in [0, 1] read as percentages, others to 2 decimals."""
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    table.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, float):
+                v = f"{v:.1%}" if 0 <= v <= 1 else f"{v:.2f}"
+            table.setItem(i, j, QTableWidgetItem(str(v)))
+    table.resizeColumnsToContents()

@@ -20,6 +20,24 @@ STEPS = [
     (7, "Regularize and tune the model", "Train"),
 ]
 
+# the question each step asks the user (their answers are kept in the project)
+QUESTIONS = {
+    1: "What will you predict, from what inputs? What data do you have?",
+    2: "Why this measure? (e.g. classes are balanced / rare positives matter)",
+    3: "Why this protocol? (amount of data, time order)",
+    4: "What did you do to the inputs? (scaling, missing values, vocabulary)",
+    5: "What does the dumb baseline score, and what does your model score?",
+    6: "Which model overfit, from which epoch?",
+    7: "What did you try against overfitting, and what worked?",
+}
+
+
+def success_measures() -> list[str]:
+    """The measures of success step 2 offers: the metric registry's (losses aside)."""
+    from workbench.core.training.metrics import METRICS
+
+    return [m.label for m in METRICS.values() if m.name not in ("loss", "data_loss", "penalty")]
+
 
 @dataclass
 class GuideStep:
@@ -229,10 +247,15 @@ def grow_spec(spec_dict: dict, factor: int = 2) -> dict:
 
 
 def scale_up_until_overfit(cfg, max_rounds: int = 4, callbacks=(), on_status=None, should_cancel=None,
-                           dataset=None) -> list[dict]:
+                           dataset=None, progress=None, keep_one_core_free: bool = False) -> list[dict]:
     """Step 6 in one click: train, and while no overfitting is diagnosed, grow the network (x2) and
     train longer (x1.5), up to ``max_rounds`` runs. Each run goes through the common workflow and is
-    stored in the project like any other. Returns one row per round."""
+    stored in the project like any other (named "scale-up round N" unless ``cfg`` has a name).
+    Status lines go to ``on_status(text)`` (or to ``progress(0, 0, text)``, the GUI worker's form).
+    Returns one row per round (its record as a dict under "record")."""
+    if progress is not None and on_status is None:
+        def on_status(text, _p=progress):
+            _p(0, 0, text)
     from dataclasses import replace
 
     from workbench.core.errors import Cancelled
@@ -247,8 +270,9 @@ def scale_up_until_overfit(cfg, max_rounds: int = 4, callbacks=(), on_status=Non
     for r in range(1, max_rounds + 1):
         if should_cancel is not None and should_cancel():
             raise Cancelled("Scaling up was stopped.")
-        this = replace(cfg, model=spec_d, train=dict(train))
-        res = run_training(this, callbacks=callbacks, on_status=on_status, dataset=prep.dataset)
+        this = replace(cfg, model=spec_d, train=dict(train), name=cfg.name or f"scale-up round {r}")
+        res = run_training(this, callbacks=callbacks, on_status=on_status, dataset=prep.dataset,
+                           keep_one_core_free=keep_one_core_free)
         d = res.diagnosis
         params = res.record.model["parameters"]
         rows.append({"round": r, "model": spec_d.get("name"), "parameters": params, "epochs": train["epochs"],

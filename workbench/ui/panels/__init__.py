@@ -45,11 +45,11 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Data", "workbench.ui.panels.data.panel:DataPanel"),
     ("Model", "workbench.ui.panels.model.panel:ModelPanel"),
     ("Train", "workbench.ui.panels.training.panel:TrainingPanel"),
-    ("Day & Night", "workbench.ui.panels.daynight:DayNightPanel"),
+    ("Day & Night", "workbench.ui.panels.daynight.panel:DayNightPanel"),
     ("Faces", "workbench.ui.panels.faces:FacesPanel"),
     ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
     ("Style transfer", "workbench.ui.panels.style_transfer:StyleTransferPanel"),
-    ("Experiments", "workbench.ui.panels.experiments:ExperimentsPanel"),
+    ("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel"),
     ("Use", "workbench.ui.panels.use:UsePanel"),
 ]
 

@@ -257,3 +257,44 @@ def format_report(rows: list[dict]) -> str:
     for r in rows:
         lines.append(f"{r['group']:<14}{r['label']:<7}{r['n']:>7}{r['accuracy']:>10.1%}{r['errors']:>8}")
     return "\n".join(lines)
+
+
+def with_groups(ds: Dataset) -> Dataset:
+    """``ds`` with its subgroups recovered from file names written by ``write_folder`` (when it
+    has none yet and its files carry them)."""
+    if ds.groups is None and ds.paths is not None:
+        ds.groups = groups_from_paths(ds.paths)
+    return ds
+
+
+def describe_dataset(ds: Dataset) -> str:
+    """One paragraph about a day/night data set: its description, images per class and per
+    subgroup, and the files an import skipped."""
+    counts = np.bincount(ds.y, minlength=len(ds.class_names or [])) if len(ds) else []
+    parts = [f"{c}: {int(k):,}" for c, k in zip(ds.class_names or [], counts)]
+    info = f"{ds.description or ds.name}. Classes: {', '.join(parts)}."
+    if ds.groups is not None:
+        g, k = np.unique(ds.groups, return_counts=True)
+        info += " Groups: " + ", ".join(f"{a} {int(b):,}" for a, b in zip(g, k)) + "."
+    if ds.skipped:
+        info += f" Skipped {len(ds.skipped)} file(s), e.g. {Path(ds.skipped[0][0]).name}: {ds.skipped[0][1]}."
+    return info
+
+
+def preview_samples(ds: Dataset, n: int = 48, seed: int = 0) -> tuple[list[np.ndarray], list[str]]:
+    """Up to ``n`` images drawn at random (the same ones for the same seed) and their captions
+    (the subgroup, or the class when there are no subgroups)."""
+    if not len(ds):
+        return [], []
+    idx = np.random.default_rng(seed).choice(len(ds), size=min(n, len(ds)), replace=False)
+    caps = [str(ds.groups[i]) if ds.groups is not None else ds.class_names[int(ds.y[i])] for i in idx]
+    return [ds.X[i] for i in idx], caps
+
+
+def split_sizes(n: int, val: float, test: float) -> dict[str, int]:
+    """Images per part of a hold-out split of ``n`` images (a share of n, rounded up as
+    ``SplitPlan`` takes it)."""
+    import math
+
+    n_te, n_va = (int(math.ceil(f * n - 1e-9)) if f > 0 else 0 for f in (test, val))
+    return {"train": n - n_te - n_va, "val": n_va, "test": n_te}

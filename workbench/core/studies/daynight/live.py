@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.core.capture.camera import FrameSource, LatestFrameGrabber
+from workbench.core.studies.daynight.model import label_of, threshold_of
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class LiveClassifier:
         self._smoothed = p
         self._n += 1
         elapsed = time.perf_counter() - (self._t0 or t)
-        return LiveReading(no, p, "day" if p >= 0.5 else "night", latency,
+        return LiveReading(no, p, label_of(p, threshold_of(self.model)), latency,
                            self._n / elapsed if elapsed > 0 else 0.0, self.grabber.dropped,
                            frame if self.keep_frames else None)
 
@@ -133,3 +134,49 @@ class LiveClassifier:
             if not started:
                 self.stop()
         return out
+
+
+def open_source(spec: str) -> FrameSource:
+    """A frame source for ``spec``: "camera:N", "synthetic:cycle|day|night" (endless), or a video
+    file / image folder (looped, so a short clip can stand in for a camera)."""
+    from workbench.core.capture.camera import open_camera
+
+    if spec.startswith("synthetic"):
+        return open_camera(spec, n_frames=None, size=(320, 240))
+    if spec.startswith("camera"):
+        return open_camera(spec)
+    return open_camera(spec, loop=True)
+
+
+def live_readings(model, spec: str, on_reading: Callable[[dict], None], should_cancel: Callable[[], bool] | None = None,
+                  *, max_hz: float = 30.0, max_width: int = 480, smoothing: float = 0.3) -> int:
+    """Classify the newest frame of ``spec`` until ``should_cancel()`` or the end of a file, handing
+    at most ``max_hz`` readings a second to ``on_reading`` as dicts: p_day, label (at the model's
+    threshold, read at each frame so it may change meanwhile), fps, dropped, latency_ms, frame_no
+    and frame (an owned copy at most ``max_width`` pixels wide). Files and synthetic sources play
+    at their frame rate, like a camera. Returns the number of readings handed out."""
+    live = LiveClassifier(model, open_source(spec), pace=not spec.startswith("camera"), smoothing=smoothing)
+    live.start()
+    min_dt, last, n = 1.0 / max_hz, 0.0, 0
+    try:
+        while should_cancel is None or not should_cancel():
+            r = live.step(timeout=0.25)
+            if r is None:
+                if live.grabber.finished:
+                    break
+                continue
+            now = time.perf_counter()
+            if now - last < min_dt:
+                continue
+            last = now
+            frame = r.frame
+            if frame is not None and frame.shape[1] > max_width:  # keep the payload small
+                step = int(np.ceil(frame.shape[1] / max_width))
+                frame = frame[::step, ::step]
+            on_reading({"p_day": float(r.p_day), "label": r.label, "fps": float(r.fps), "dropped": int(r.dropped),
+                        "latency_ms": float(r.latency_ms), "frame_no": int(r.frame_no),
+                        "frame": None if frame is None else np.ascontiguousarray(frame)})
+            n += 1
+    finally:
+        live.stop()
+    return n

@@ -95,6 +95,7 @@ class DayNightModel:
     class_names: list[str] = field(default_factory=lambda: list(CLASS_NAMES))
     spec: dict | None = None
     day_index: int = 0
+    threshold: float = 0.5  # P(day) at or above it is "day" (predictions, live labels, file labels)
 
     @classmethod
     def create(cls, size: int = 64, spec=None, class_names: Sequence[str] = CLASS_NAMES) -> "DayNightModel":
@@ -125,10 +126,9 @@ class DayNightModel:
         return p_day_from_logits(self.logits(images, batch_size), self.day_index)
 
     def predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(class index per image, P(day) per image)."""
+        """(class index per image, P(day) per image) at the model's threshold."""
         p = self.p_day(images)
-        day = p >= 0.5
-        return np.where(day, self.day_index, 1 - self.day_index).astype(np.int64), p
+        return classes_at(p, self.threshold, self.day_index), p
 
     def metadata(self) -> dict:
         return {"size": self.size, "class_names": self.class_names, "day_index": self.day_index,
@@ -165,6 +165,21 @@ class DayNightModel:
         return m
 
 
+def threshold_of(model) -> float:
+    """The P(day) threshold of a model (an exported model without one: 0.5)."""
+    return float(getattr(model, "threshold", 0.5))
+
+
+def classes_at(p_day: np.ndarray, threshold: float = 0.5, day_index: int = 0) -> np.ndarray:
+    """Class index per image: day where P(day) >= threshold, else night."""
+    p = np.asarray(p_day)
+    return np.where(p >= threshold, day_index, 1 - day_index).astype(np.int64)
+
+
+def label_of(p_day: float, threshold: float = 0.5) -> str:
+    return "day" if p_day >= threshold else "night"
+
+
 def p_day_from_logits(logits: np.ndarray, day_index: int = 0) -> np.ndarray:
     logits = np.asarray(logits, np.float64)
     p1 = 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
@@ -190,12 +205,34 @@ class TrainOutcome:
     baseline: float
     run_id: str | None = None
     record: object = None  # RunRecord
+    X_test: np.ndarray | None = None  # the test images themselves (uint8): results never read the data set again
+    groups_test: np.ndarray | None = None
 
     def misclassified(self, limit: int | None = None) -> list[dict]:
         """Wrong test predictions, most confident first: index into the data set, true class,
         predicted class, P(day), confidence of the wrong answer, subgroup."""
         return misclassified(self.test_idx, self.y_test, self.pred_test, self.p_day_test,
-                             self.model.class_names, None, limit)
+                             self.model.class_names, self.groups_test, limit)
+
+    def report(self, threshold: float | None = None, limit: int | None = 60) -> dict:
+        """The test results at a P(day) threshold (default: the model's), from the outcome's own
+        test samples (so regenerating the data set later changes nothing here):
+        rows (per subgroup, "all" last), accuracy, mistakes (most confident first, each with its
+        "image"), night_called_day, day_called_night, n_test, baseline, threshold."""
+        m = self.model
+        thr = threshold_of(m) if threshold is None else float(threshold)
+        pred = classes_at(self.p_day_test, thr, m.day_index)
+        rows = subgroup_report(self.y_test, pred, self.groups_test, m.class_names, self.p_day_test)
+        wrong = misclassified(self.test_idx, self.y_test, pred, self.p_day_test, m.class_names, self.groups_test,
+                              limit)
+        if self.X_test is not None:
+            for w in wrong:
+                w["image"] = self.X_test[w["position"]]
+        day, yt = m.day_index, self.y_test
+        return {"rows": rows, "accuracy": rows[-1]["accuracy"], "mistakes": wrong, "threshold": thr,
+                "night_called_day": int(((pred == day) & (yt != day)).sum()),
+                "day_called_night": int(((pred != day) & (yt == day)).sum()),
+                "n_test": len(yt), "baseline": self.baseline}
 
     def summary(self) -> dict:
         return {"size": self.model.size, "test_accuracy": self.test_accuracy, "train_time": self.train_time,
@@ -262,7 +299,7 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
     train_time = time.perf_counter() - t0
     model.module.cpu()
     p = model.p_day(ds.X[te]) if len(te) else np.zeros(0, np.float32)
-    pred = np.where(p >= 0.5, model.day_index, 1 - model.day_index)
+    pred = classes_at(p, model.threshold, model.day_index)
     yt = ds.y[te]
     acc = float((pred == yt).mean()) if len(te) else float("nan")
     from workbench.core.training import compute_metrics
@@ -277,7 +314,7 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
     baseline = float((yt == majority).mean()) if len(te) else float("nan")
     groups = ds.groups[te] if ds.groups is not None else None
     outcome = TrainOutcome(model, fit, te, acc, metrics, subgroup_report(yt, pred, groups, ds.class_names, p),
-                           yt, pred, p, train_time, len(tr), len(va), baseline)
+                           yt, pred, p, train_time, len(tr), len(va), baseline, X_test=ds.X[te], groups_test=groups)
     outcome.record = run_record(ds, outcome, cfg, plan)
     if run_store is not None:
         outcome.run_id = run_store.save(outcome.record, weights=model.module.state_dict())
@@ -305,10 +342,24 @@ def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
         details={"subgroups": outcome.subgroups}, fit_time=outcome.train_time)
 
 
+def architecture_text(size: int = 64) -> str:
+    """The shallow CNN's layers, output shapes and parameters for size x size x 3 inputs."""
+    from workbench.core.models import summarize_model
+
+    return summarize_model(model_spec(), (3, size, size), (1,), make_head()).to_text()
+
+
+def evaluate_shifted(model, shift: str = "dusk", n: int = 1000) -> dict:
+    """Score a trained model on a generated shifted test set (``data.SHIFTS``) at its own size."""
+    from workbench.core.studies.daynight.data import generate_shifted
+
+    return evaluate_on(model, generate_shifted(shift, n=n, size=model.size))
+
+
 def evaluate_on(model: DayNightModel, ds: Dataset) -> dict:
     """Score a trained model on another data set (e.g. a shifted test set): accuracy + subgroups."""
     p = model.p_day(ds.X)
-    pred = np.where(p >= 0.5, model.day_index, 1 - model.day_index)
+    pred = classes_at(p, threshold_of(model), getattr(model, "day_index", 0))
     acc = float((pred == ds.y).mean()) if len(ds) else float("nan")
     return {"accuracy": acc, "n": len(ds), "subgroups": subgroup_report(ds.y, pred, ds.groups, ds.class_names, p),
             "pred": pred, "p_day": p}
@@ -331,9 +382,16 @@ def dataset_at(ds: Dataset, size: int) -> Dataset:
     return out
 
 
+def train_at_size(ds: Dataset, size: int, *, progress=None, should_cancel=None, **train_kwargs) -> TrainOutcome:
+    """``train_daynight`` on ``dataset_at(ds, size)`` (a generated set is drawn again, sharp).
+    ``progress`` / ``should_cancel`` (a GUI worker's) are not used: a training reports and stops
+    through its Trainer's callbacks."""
+    return train_daynight(dataset_at(ds, size), size, **train_kwargs)
+
+
 def resolution_sweep(ds: Dataset, sizes: Sequence[int] = (32, 64, 128), *,
                      on_result: Callable[[dict], None] | None = None,
-                     should_stop: Callable[[], bool] | None = None, trainer_factory=None,
+                     should_stop: Callable[[], bool] | None = None, trainer_factory=None, trainer=None,
                      progress: Callable[[int, int], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None, **train_kwargs) -> list[dict]:
     """Train the same shallow CNN at each resolution on the same scenes and the same split;
@@ -341,8 +399,17 @@ def resolution_sweep(ds: Dataset, sizes: Sequence[int] = (32, 64, 128), *,
 
     ``on_result(row)`` is called after each size (for a live chart); ``should_stop()`` ends the
     sweep between sizes (as does ``should_cancel()``, the GUI worker's name for it).
-    ``trainer_factory()`` makes the Trainer for each size (GUI bridge).
+    ``trainer_factory()`` makes the Trainer for each size; or one ``trainer`` trains every size
+    (the GUI's, with its live-chart bridge), and the sweep ends when its user pressed Stop.
     """
+    if trainer is not None and trainer_factory is None:
+        def trainer_factory():
+            return trainer
+
+        user_stopped = should_stop
+
+        def should_stop():
+            return bool(trainer.stop_requested_by_user) or bool(user_stopped and user_stopped())
     rows = []
     sizes = [int(s) for s in sizes]
     if progress:
@@ -350,8 +417,7 @@ def resolution_sweep(ds: Dataset, sizes: Sequence[int] = (32, 64, 128), *,
     for i, s in enumerate(sizes):
         if (should_stop is not None and should_stop()) or (should_cancel is not None and should_cancel()):
             break
-        trainer = trainer_factory() if trainer_factory else None
-        out = train_daynight(dataset_at(ds, s), s, trainer=trainer, **train_kwargs)
+        out = train_at_size(ds, s, trainer=trainer_factory() if trainer_factory else None, **train_kwargs)
         row = out.summary()
         row["time_per_epoch"] = out.train_time / max(1, len(out.fit.history))
         row["run_id"] = out.run_id
@@ -388,7 +454,7 @@ def classify_paths(model: DayNightModel, paths: Sequence[str | os.PathLike]) -> 
             return
         probs = model.p_day(np.stack(batch))
         for f, pd in zip(names, probs):
-            rows.append({"path": str(f), "p_day": float(pd), "label": "day" if pd >= 0.5 else "night",
+            rows.append({"path": str(f), "p_day": float(pd), "label": label_of(pd, threshold_of(model)),
                          "confidence": float(max(pd, 1 - pd))})
         batch.clear()
         names.clear()

@@ -1,0 +1,569 @@
+"""Case study "Day'n'Night": the course's questions, each answered by trying it.
+
+Data? Split? Bias? Input? Output? Architecture? Loss? -- then Train, Results, Use (files and the
+live camera with a P(day) gauge) and Export: one page module each (``data_pages``,
+``model_pages``, ``train_page``, ``results_page``, ``use_page``, ``export_page``). The logic lives
+in ``workbench.core.studies.daynight``; this panel starts its functions on a ``JobRunner`` (one
+for the jobs, one for the live camera loop) and shows what they return. Results come from the
+trained run's own test images, so regenerating the data afterwards changes nothing in them.
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout
+
+from workbench.ui.job_runner import JobRunner, Relay
+from workbench.ui.panels.base import Panel
+from workbench.ui.panels.daynight.data_pages import TINT_NAMES, BiasPage, DataPage, SplitPage
+from workbench.ui.panels.daynight.export_page import ExportPage
+from workbench.ui.panels.daynight.model_pages import SIZES, ArchitecturePage, InputPage, OutputPage
+from workbench.ui.panels.daynight.results_page import ResultsPage
+from workbench.ui.panels.daynight.train_page import TrainPage
+from workbench.ui.panels.daynight.use_page import UsePage
+from workbench.ui.widgets import Banner, array_to_qimage
+
+QUESTIONS = [
+    ("data", "1. Data?", "10K images. How many do we need, and what do they show?", DataPage),
+    ("split", "2. Split?", "Train / validation / test: the test set is used once, at the end.", SplitPage),
+    ("bias", "3. Bias?", "Class balance, hard cases, a camera the model never saw.", BiasPage),
+    ("input", "4. Input?", "Resolution (64, 64, 3). Would 32 px do? Does 128 px pay?", InputPage),
+    ("output", "5. Output?", "y = 0 or 1 with a sigmoid: one probability.", OutputPage),
+    ("architecture", "6. Architecture?", "A shallow CNN.", ArchitecturePage),
+    ("train", "7. Loss? Train", "Binary cross-entropy. Train it and watch the curves.", TrainPage),
+    ("results", "8. Results", "Per subgroup, and the mistakes it was most sure about.", ResultsPage),
+    ("use", "9. Use it", "Classify files, folders, or the live camera.", UsePage),
+    ("export", "10. Export", "TorchScript (+ ONNX) with a metadata file.", ExportPage),
+]
+
+
+def _with_qimage(reading: dict) -> dict:
+    """In the live worker thread: the reading's frame as an owned QImage (the GUI makes the pixmap)."""
+    frame = reading.pop("frame", None)
+    reading["image"] = array_to_qimage(frame) if frame is not None else None
+    return reading
+
+
+class DayNightPanel(Panel):
+    """Case study 1: day or night, from 10,000 generated images to a live camera."""
+
+    title = "Day & Night"
+    icon_name = "SP_DesktopIcon"
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.setAcceptDrops(True)
+        self.dataset = None  # Dataset (generated or imported)
+        self.outcome = None  # TrainOutcome of the last training
+        self.model = None  # DayNightModel (or an exported model) in use
+        self.runs: list[dict] = []  # this session's trainings (TrainOutcome.summary rows)
+        self.sweep_rows: list[dict] = []
+        self.last_reading: dict | None = None
+        self._bridge = self._buffer = None
+        self._drawn_version = -1
+        self._build()
+        self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
+                              cancel_button=self.cancel_btn)
+        self.jobs.job_finished.connect(self._after_job)
+        self.live_jobs = JobRunner(self, banner=self.banner)
+        self.live_jobs.job_failed.connect(self._on_live_error)
+        self.live_jobs.job_finished.connect(self._on_live_finished)
+        self.readings = Relay(self, convert=_with_qimage)
+        self.readings.item.connect(self._on_reading)
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setInterval(100)  # <= 10 Hz redraws; the buffer only stores
+        self._chart_timer.timeout.connect(self._redraw_training)
+
+    # ------------------------------------------------------------------------------------ build
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(split, 1)
+        self.nav = QListWidget()
+        self.nav.setMaximumWidth(190)
+        self.pages = QStackedWidget()
+        self.page_index: dict[str, int] = {}
+        for key, label, tip, page_cls in QUESTIONS:
+            self.nav.addItem(label)
+            self.nav.item(self.nav.count() - 1).setToolTip(tip)
+            page = page_cls(f"<h3>{label}</h3><p>{tip}</p>")
+            setattr(self, f"{key}_page", page)
+            self.page_index[key] = self.pages.count()
+            self.pages.addWidget(page)
+        split.addWidget(self.nav)
+        split.addWidget(self.pages)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setCollapsible(0, False)
+        split.setSizes([self.nav.maximumWidth(), 4 * self.nav.maximumWidth()])  # no gap beside the list
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        bottom = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.cancel_btn = QPushButton("Cancel")
+        self.status = QLabel("Generate or drop a folder of day/ and night/ images to start.")
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_btn)
+        outer.addLayout(bottom)
+        self._connect_pages()
+
+    def _connect_pages(self) -> None:
+        d, b, i, a, t, u, e = (self.data_page, self.bias_page, self.input_page, self.architecture_page,
+                               self.train_page, self.use_page, self.export_page)
+        d.generate_btn.clicked.connect(self.generate)
+        d.write_btn.clicked.connect(self._ask_write_folder)
+        d.import_btn.clicked.connect(self._ask_import_folder)
+        for s in (self.split_page.val_spin, self.split_page.test_spin, d.n_spin):
+            s.valueChanged.connect(self._update_split_info)
+        b.regenerate_btn.clicked.connect(self.generate)
+        b.shift_btn.clicked.connect(self.evaluate_shift)
+        i.sweep_btn.clicked.connect(self.run_sweep)
+        i.size_combo.currentTextChanged.connect(self.show_architecture)
+        self.output_page.threshold_spin.valueChanged.connect(self._threshold_changed)
+        a.show_btn.clicked.connect(self.show_architecture)
+        a.to_model_btn.clicked.connect(self.send_to_model_panel)
+        t.train_btn.clicked.connect(self.train)
+        t.stop_btn.clicked.connect(self.stop_training)
+        u.classify_btn.clicked.connect(self._ask_classify)
+        u.source_file_btn.clicked.connect(self._ask_source_file)
+        u.live_btn.clicked.connect(self.toggle_live)
+        e.export_btn.clicked.connect(self._ask_export)
+        e.save_btn.clicked.connect(self._ask_save_model)
+        e.load_btn.clicked.connect(self._ask_load_model)
+        self._update_split_info()
+
+    # ------------------------------------------------------------------------------- helpers
+    def go(self, key: str) -> None:
+        self.nav.setCurrentRow(self.page_index[key])
+
+    def size(self) -> int:
+        return self.input_page.size()
+
+    @Slot()
+    def _after_job(self) -> None:
+        self.train_page.set_running(False)
+        self._chart_timer.stop()
+        self._redraw_training()
+
+    def _update_split_info(self, *_) -> None:
+        self.split_page.show_sizes(len(self.dataset) if self.dataset is not None else self.data_page.n_spin.value())
+
+    def _need(self, what: str) -> bool:
+        """Say what is missing: "data" (no images yet) or "model" (nothing trained or loaded)."""
+        if what == "data" and self.dataset is None:
+            self.banner.show_message("No images yet: generate a data set (1. Data?) or drop a folder first.", "warning")
+            self.go("data")
+            return False
+        if what == "model" and self.model is None:
+            self.banner.show_message("Train or load a model first (7. Loss? Train, or Export → Load model).", "warning")
+            return False
+        return True
+
+    # ---------------------------------------------------------------------------------- data
+    def generation_kwargs(self) -> dict:
+        b = self.bias_page
+        return dict(n=self.data_page.n_spin.value(), size=self.size(), balance=b.balance_spin.value(),
+                    hard_share=b.hard_spin.value(), seed=self.data_page.seed_spin.value(), tint=b.tint(),
+                    only_groups=b.only_groups())
+
+    def generate(self) -> None:
+        from workbench.core.studies.daynight.data import generate_dataset
+
+        kw = self.generation_kwargs()
+        self.jobs.start(generate_dataset, on_result=self.set_dataset, label=f"Generating {kw['n']:,} scenes…", **kw)
+
+    @Slot(object)
+    def set_dataset(self, ds) -> None:
+        from workbench.core.studies.daynight.data import with_groups
+
+        self.dataset = with_groups(ds)
+        self.data_page.show_dataset(self.dataset)
+        self._update_split_info()
+        self.status.setText(f"{len(ds):,} images ready.")
+        self.ctx.status(f"Day & Night: {len(ds):,} images")
+
+    def _ask_write_folder(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Write the generated images to…")
+        if d:
+            self.write_folder(d)
+
+    def write_folder(self, folder: str) -> None:
+        from workbench.core.studies.daynight.data import write_folder
+
+        kw = self.generation_kwargs()
+        self.jobs.start(write_folder, folder, on_result=self._on_written, label=f"Writing {kw['n']:,} images…", **kw)
+
+    @Slot(object)
+    def _on_written(self, summary) -> None:
+        self.banner.show_message(f"Wrote {summary['n']:,} images to {summary['path']} "
+                                 f"({summary['classes']['day']:,} day, {summary['classes']['night']:,} night).", "ok")
+
+    def _ask_import_folder(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Folder with one subfolder per class (day/, night/)")
+        if d:
+            self.import_folder(d)
+
+    def import_folder(self, folder: str) -> None:
+        from workbench.core.data import load_image_folder
+
+        s = self.size()
+        self.jobs.start(load_image_folder, folder, (s, s), on_result=self.set_dataset, label=f"Importing {folder}…")
+
+    # ------------------------------------------------------------------------------ training
+    def _train_kwargs(self) -> dict:
+        from workbench.core.runs import RunStore
+
+        return dict(seed=self.data_page.seed_spin.value(), split=self.split_page.split_text(),
+                    run_store=RunStore(self.ctx.project_dir) if self.ctx.project_dir is not None else None,
+                    **self.train_page.settings())
+
+    def _make_trainer(self):
+        from workbench.core.training import Trainer
+        from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+
+        if self._bridge is None:
+            self._bridge = TrainingBridge(self)
+            self._buffer = TrainingBuffer(self)
+            # connected before the buffer: each fit (each size of a sweep) starts a fresh chart
+            self._bridge.fit_started.connect(self._on_fit_started)
+            self._buffer.connect_bridge(self._bridge)
+        self._buffer.clear()
+        self._drawn_version = -1
+        return Trainer(callbacks=[self._bridge.callback()])
+
+    def _start_training(self, fn, *args, **kwargs):
+        """Start a training job with a fresh Trainer that Stop / Cancel reach between batches."""
+        trainer = self._make_trainer()
+        job = self.jobs.start(partial(fn, trainer=trainer), *args, trainer=trainer, **kwargs)
+        if job is not None:
+            self.train_page.set_running(True)
+            self._chart_timer.start()
+        return job
+
+    def stop_training(self) -> None:
+        self.jobs.stop_training()
+
+    def cancel_job(self) -> None:
+        self.jobs.cancel()
+
+    @Slot(dict)
+    def _on_fit_started(self, info: dict) -> None:
+        self._buffer.clear()
+        self._drawn_version = -1
+
+    def train(self) -> None:
+        from workbench.core.studies.daynight.model import train_at_size
+
+        if not self._need("data"):
+            return
+        if self._start_training(train_at_size, self.dataset, self.size(), on_result=self._on_trained,
+                                label=f"Training at {self.size()} px…", **self._train_kwargs()) is not None:
+            self.go("train")
+
+    @Slot()
+    def _redraw_training(self) -> None:
+        b = self._buffer
+        if b is None or b.version == self._drawn_version:
+            return
+        self._drawn_version = b.version
+        self.train_page.show_buffer(b)
+        p = b.progress()
+        if p["total_epochs"] and self.jobs.trainer is not None:
+            self.progress.setValue(int(100 * p["fraction"]))
+            eta = f", ETA {p['eta_s']:.0f} s" if p.get("eta_s") else ""
+            self.status.setText(f"Epoch {p['epochs_done']:.1f}/{p['total_epochs']}, {p['samples_per_s']:.0f} samples/s{eta}")
+
+    @Slot(object)
+    def _on_trained(self, outcome) -> None:
+        self.outcome = outcome
+        self.model = outcome.model
+        self.model.threshold = self.output_page.threshold_spin.value()
+        self.runs.append({"name": outcome.record.name, **outcome.summary(), "run_id": outcome.run_id})
+        self.train_page.show_runs(self.runs)
+        self.ctx.add_run(outcome.record.to_dict())
+        self.show_results()
+        self.status.setText(f"Test accuracy {outcome.test_accuracy:.1%} at {outcome.model.size} px, "
+                            f"{outcome.train_time:.1f} s of training.")
+        self.banner.show_message(outcome.fit.message or "Training finished.",
+                                 "ok" if outcome.fit.stop_reason != "nan" else "warning")
+
+    @Slot()
+    def _threshold_changed(self, *_) -> None:
+        if self.model is not None:
+            self.model.threshold = self.output_page.threshold_spin.value()  # live labels and files follow it
+        self.show_results()
+
+    def show_results(self) -> None:
+        """The last training's results at the chosen threshold, from its own test images."""
+        if self.outcome is None:
+            return
+        rep = self.outcome.report(self.output_page.threshold_spin.value())
+        self.results_page.show_report(rep)
+        self.output_page.show_report(rep)
+
+    # --------------------------------------------------------------------------------- sweep
+    def run_sweep(self) -> None:
+        from workbench.core.studies.daynight.model import resolution_sweep
+
+        if not self._need("data"):
+            return
+        sizes = self.input_page.sweep_sizes()
+        if not sizes:
+            self.banner.show_message("Tick at least one resolution for the sweep.", "warning")
+            return
+        self.sweep_rows = []
+        self.input_page.show_sweep([])
+        self._start_training(resolution_sweep, self.dataset, sizes, on_result=self._on_sweep,
+                             label=f"Resolution sweep {sizes}…", **self._train_kwargs())
+
+    @Slot(object)
+    def _on_sweep(self, rows) -> None:
+        self.sweep_rows = list(rows)
+        self.input_page.show_sweep(self.sweep_rows)
+        self.status.setText("Sweep done: " + ", ".join(f"{r['size']} px {r['test_accuracy']:.1%} in "
+                                                       f"{r['train_time']:.0f} s" for r in rows))
+
+    # ---------------------------------------------------------------------------- shift/eval
+    def evaluate_shift(self) -> None:
+        from workbench.core.studies.daynight.model import evaluate_shifted
+
+        if not self._need("model"):
+            return
+        shift = self.bias_page.shift_combo.currentText()
+        self.jobs.start(evaluate_shifted, self.model, shift, 1000, on_result=self._on_shift,
+                        label=f"Scoring on '{shift}'…")
+
+    @Slot(object)
+    def _on_shift(self, res) -> None:
+        self.bias_page.show_shift(res)
+        own = f" (own test split {self.outcome.test_accuracy:.1%})" if self.outcome is not None else ""
+        self.banner.show_message(f"Shifted test set: accuracy {res['accuracy']:.1%}{own}.", "info")
+
+    # --------------------------------------------------------------------------- architecture
+    @Slot()
+    def show_architecture(self, *_) -> None:
+        self.architecture_page.show_layers(self.size())
+
+    def send_to_model_panel(self) -> None:
+        """The shallow CNN, its sigmoid head and these images become the app's model and data."""
+        from workbench.core.studies.daynight.model import make_head, model_spec
+        from workbench.core.workflow import input_shape_for
+
+        self.ctx.set_model_spec(model_spec())
+        self.ctx.set_head(make_head())
+        if self.dataset is not None:
+            self.ctx.set_dataset(self.dataset)
+            self.ctx.set_input_shape(input_shape_for(self.dataset, self.ctx.preprocessing))
+        self.ctx.status("Shallow CNN and the Day & Night data sent to the Data/Model/Train panels.")
+
+    # ---------------------------------------------------------------------------- classify
+    def _ask_classify(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Images to classify", "", "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
+        if files:
+            self.classify(files)
+
+    def classify(self, paths: list[str]) -> None:
+        from workbench.core.studies.daynight.model import classify_paths
+
+        if not self._need("model"):
+            return
+        self.go("use")
+        self.jobs.start(classify_paths, self.model, list(paths), on_result=self._on_classified,
+                        label=f"Classifying {len(paths)} path(s)…")
+
+    @Slot(object)
+    def _on_classified(self, result) -> None:
+        rows, skipped = result
+        self.use_page.show_classified(rows)
+        if skipped:
+            self.banner.show_message(f"Skipped {len(skipped)}: " + "; ".join(
+                f"{Path(f).name} ({why})" for f, why in skipped[:5]), "warning")
+        self.status.setText(f"Classified {len(rows)} image(s).")
+
+    # ---------------------------------------------------------------------------------- live
+    def _ask_source_file(self) -> None:
+        f, _ = QFileDialog.getOpenFileName(self, "Video file", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)")
+        f = f or QFileDialog.getExistingDirectory(self, "…or a folder of images")
+        if f:
+            self.use_page.source_combo.setEditText(f)
+
+    def toggle_live(self) -> None:
+        if self.live_jobs.busy:
+            self.stop_live()
+        else:
+            self.start_live(self.use_page.source())
+
+    def start_live(self, spec: str) -> None:
+        from workbench.core.studies.daynight.live import live_readings
+
+        if not self._need("model") or self.live_jobs.busy:
+            return
+        if self.live_jobs.start(live_readings, self.model, spec, self.readings.send) is not None:
+            self.use_page.set_live(True, opening=spec)
+
+    def stop_live(self) -> None:
+        self.live_jobs.cancel()
+
+    @Slot(object)
+    def _on_reading(self, r: dict) -> None:
+        self.use_page.show_reading(r)
+        self.last_reading = r
+
+    @Slot(str)
+    def _on_live_error(self, msg: str) -> None:
+        no_camera = "camera" in msg.lower()
+        if no_camera:
+            msg += " Choose a video file or a folder of images with the button next to the source."
+            self.use_page.source_file_btn.setFocus()
+        self.banner.show_message(msg, "warning")
+        self.use_page.frame_view.setText("no camera" if no_camera else "no frames")
+
+    @Slot()
+    def _on_live_finished(self) -> None:
+        self.use_page.set_live(False)
+
+    # -------------------------------------------------------------------------------- export
+    def _ask_export(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Export the model to…")
+        if d:
+            self.export(d)
+
+    def export(self, folder: str) -> None:
+        from workbench.core.studies.daynight.export import export_model
+        from workbench.core.studies.daynight.model import DayNightModel
+
+        if not self._need("model"):
+            return
+        if not isinstance(self.model, DayNightModel):
+            self.banner.show_message("This model was loaded from an export; it is already exported.", "info")
+            return
+        self.jobs.start(export_model, self.model, folder, on_result=self._on_exported, label="Exporting…")
+
+    @Slot(object)
+    def _on_exported(self, res) -> None:
+        self.export_page.show_export(res)
+        self.banner.show_message("Exported.", "ok")
+
+    def _ask_save_model(self) -> None:
+        if not self._need("model"):
+            return
+        d = QFileDialog.getExistingDirectory(self, "Save the model to…")
+        if d:
+            self.model.save(d)
+            self.export_page.info.setPlainText(f"Saved to {d} (model.json + weights.pt).")
+
+    def _ask_load_model(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "A saved model or export folder")
+        if d:
+            self.load_model(d)
+
+    def load_model(self, folder: str) -> None:
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.studies.daynight.export import META_FILE, load_exported
+        from workbench.core.studies.daynight.model import DayNightModel
+
+        try:
+            self.model = load_exported(folder) if (Path(folder) / META_FILE).exists() else DayNightModel.load(folder)
+        except WorkbenchError as e:
+            self.banner.show_message(str(e), "error")
+            return
+        self.model.threshold = self.output_page.threshold_spin.value()
+        self.banner.show_message(f"Loaded the model from {folder} ({self.model.size} px).", "ok")
+
+    # ---------------------------------------------------------------------------- drag/drop
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.handle_drop(paths)
+            event.acceptProposedAction()
+
+    def handle_drop(self, paths: list[str]) -> None:
+        """A video: play it live. A folder on the data pages (or with no model yet): import it.
+        Files with a model: classify them."""
+        from workbench.core.capture.camera import VIDEO_EXTENSIONS
+
+        on_data = self.pages.currentIndex() in (self.page_index["data"], self.page_index["bias"])
+        if len(paths) == 1 and Path(paths[0]).suffix.lower() in VIDEO_EXTENSIONS:
+            self.use_page.source_combo.setEditText(paths[0])  # a video is a camera stand-in: play it live
+            self.go("use")
+            if self.model is None:
+                self.banner.show_message("Train or load a model first, then press Start live.", "info")
+            elif self.live_jobs.busy:
+                self.stop_live()  # one source at a time: press Start live again for the video
+            else:
+                self.start_live(paths[0])
+        elif len(paths) == 1 and Path(paths[0]).is_dir() and (on_data or self.model is None):
+            self.import_folder(paths[0])
+        elif self.model is not None:
+            self.classify(paths)
+        else:
+            self.banner.show_message("Drop a folder with day/ and night/ subfolders to train on it, or train a "
+                                     "model first to classify single images.", "info")
+
+    # -------------------------------------------------------------------------- lifecycle
+    def on_shown(self) -> None:
+        if not self.architecture_page.text.toPlainText():
+            self.show_architecture()
+
+    def shutdown(self) -> None:
+        self._chart_timer.stop()
+        self.live_jobs.shutdown()
+        self.jobs.shutdown()
+
+    _STATE = (("n", "data_page.n_spin", int), ("seed", "data_page.seed_spin", int),
+              ("balance", "bias_page.balance_spin", float), ("hard_share", "bias_page.hard_spin", float),
+              ("val", "split_page.val_spin", float), ("test", "split_page.test_spin", float),
+              ("epochs", "train_page.epochs_spin", int), ("batch_size", "train_page.batch_spin", int),
+              ("lr", "train_page.lr_spin", float), ("patience", "train_page.patience_spin", int),
+              ("threshold", "output_page.threshold_spin", float))
+
+    def _spin(self, path: str):
+        page, name = path.split(".")
+        return getattr(getattr(self, page), name)
+
+    def state(self) -> dict:
+        d = {key: self._spin(path).value() for key, path, _ in self._STATE}
+        d.update(size=self.size(), tint=self.bias_page.tint_combo.currentText(),
+                 groups=[g for g, c in self.bias_page.group_checks.items() if c.isChecked()],
+                 source=self.use_page.source_combo.currentText(), page=self.nav.currentRow(), sweep=self.sweep_rows)
+        return d
+
+    def restore(self, state: dict) -> None:
+        s = dict(state or {})
+        for key, path, cast in self._STATE:
+            if key in s:
+                try:
+                    self._spin(path).setValue(cast(s[key]))
+                except (TypeError, ValueError):
+                    pass
+        if str(s.get("size")) in SIZES:
+            self.input_page.size_combo.setCurrentText(str(s["size"]))
+        if s.get("tint") in TINT_NAMES:
+            self.bias_page.tint_combo.setCurrentText(s["tint"])
+        if isinstance(s.get("groups"), list):
+            for g, cb in self.bias_page.group_checks.items():
+                cb.setChecked(g in s["groups"])
+        if isinstance(s.get("source"), str):
+            self.use_page.source_combo.setEditText(s["source"])
+        if isinstance(s.get("sweep"), list):
+            try:
+                self.sweep_rows = [dict(r) for r in s["sweep"]]
+                self.input_page.show_sweep(self.sweep_rows)
+            except (TypeError, KeyError, ValueError):
+                self.sweep_rows = []
+        if isinstance(s.get("page"), int) and 0 <= s["page"] < self.nav.count():
+            self.nav.setCurrentRow(s["page"])
+
+
+def demo(ctx, panel) -> None:
+    panel.data_page.n_spin.setValue(2000)
