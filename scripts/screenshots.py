@@ -238,9 +238,9 @@ def _trigger(w, work, shot, wait_until, settle) -> None:
 
 def _style(w, work, shot, wait_until, settle) -> None:
     p = w.show_panel("Style transfer")
-    p.size_spin.setValue(192)
-    p.steps_spin.setValue(60)
-    p.every_spin.setValue(5)
+    p.controls.size_spin.setValue(192)
+    p.controls.steps_spin.setValue(60)
+    p.controls.every_spin.setValue(5)
     p.start()
     wait_until(lambda: not p.busy, what="style transfer")
     p._redraw_charts()

@@ -21,15 +21,15 @@ def panel(qtbot, tmp_path):
     qtbot.addWidget(p)
     p.resize(1000, 700)
     p.show()
-    p.size_spin.setValue(48)
+    p.controls.size_spin.setValue(48)
     yield p
     p.shutdown()
 
 
 def test_canvas_updates_from_the_worker_on_the_gui_thread(panel, qtbot, tmp_path):
     gui = threading.get_ident()
-    panel.steps_spin.setValue(6)
-    panel.every_spin.setValue(2)
+    panel.controls.steps_spin.setValue(6)
+    panel.controls.every_spin.setValue(2)
     panel.start()
     assert panel.busy and not panel.run_btn.isEnabled()
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
@@ -40,9 +40,9 @@ def test_canvas_updates_from_the_worker_on_the_gui_thread(panel, qtbot, tmp_path
     assert set(panel.canvas.paint_thread_ids) == {gui}
     assert panel.result_img.shape == (32, 48, 3)
     panel._redraw_charts()
-    x, y = panel._curves["total"].getData()
+    x, y = panel.curves["total"].getData()
     assert list(x) == [2, 4, 6] and np.all(y > 0)
-    assert len(panel._speed_curve.getData()[0]) == 3
+    assert len(panel.speed_curve.getData()[0]) == 3
     assert "Done" in panel.status.text()
     # save the PNG + settings
     png, js = panel.save(str(tmp_path / "out.png"))
@@ -52,8 +52,8 @@ def test_canvas_updates_from_the_worker_on_the_gui_thread(panel, qtbot, tmp_path
 
 
 def test_pause_resume_stop(panel, qtbot):
-    panel.steps_spin.setValue(10000)
-    panel.every_spin.setValue(1)
+    panel.controls.steps_spin.setValue(10000)
+    panel.controls.every_spin.setValue(1)
     panel.start()
     qtbot.waitUntil(lambda: panel.frames_received >= 1, timeout=60000)
     qtbot.mouseClick(panel.pause_btn, Qt.MouseButton.LeftButton)
@@ -73,8 +73,8 @@ def test_pause_resume_stop(panel, qtbot):
 def test_paint_and_clear_mask(panel, qtbot):
     c = panel.canvas
     assert c.mask_array() is None
-    panel.paint_check.setChecked(True)
-    panel.brush_spin.setValue(40)
+    panel.controls.paint_check.setChecked(True)
+    panel.controls.brush_spin.setValue(40)
     centre = QPoint(c.width() // 2, c.height() // 2)
     qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=centre)
     qtbot.mouseMove(c, centre + QPoint(30, 0))
@@ -88,24 +88,24 @@ def test_paint_and_clear_mask(panel, qtbot):
     mid_x = int((centre.x() + 15 - r.x()) / r.width() * w)
     assert m[h // 2, mid_x] > 0.9
     # the run gets the mask: outside it the result is the content image
-    panel.steps_spin.setValue(2)
+    panel.controls.steps_spin.setValue(2)
     panel.start()
-    assert panel._worker._mask is not None
+    assert panel.current_job.mask is not None
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
-    panel.clear_mask_btn.click()
+    panel.controls.clear_mask_btn.click()
     assert c.mask_array() is None
 
 
 def test_errors_are_shown_not_raised(panel, qtbot, tmp_path):
-    panel.backbone_combo.setCurrentIndex(2)  # VGG-19 without a weights file
-    assert panel.weights_btn.isEnabled()
-    panel.steps_spin.setValue(2)
+    panel.controls.backbone_combo.setCurrentIndex(2)  # VGG-19 without a weights file
+    assert panel.controls.weights_btn.isEnabled()
+    panel.controls.steps_spin.setValue(2)
     panel.start()
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
     assert panel.banner.level == "error" and "weights file" in panel.banner.text()
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"no image")
-    panel.content_thumb.file_dropped.emit(str(bad))
+    panel.controls.content.thumb.file_dropped.emit(str(bad))
     assert panel.banner.level == "error" and "not an image" in panel.banner.text()
     assert panel.content_source == "sample:chelsea"
 
@@ -114,17 +114,17 @@ def test_dropped_file_state_and_restore(panel, qtbot, tmp_path):
     from workbench.core.studies.style_transfer import generate_style, save_png
 
     f = save_png(tmp_path / "tex.png", generate_style("mosaic", 40, 2))
-    panel.style_thumb.file_dropped.emit(str(f))
+    panel.controls.style.thumb.file_dropped.emit(str(f))
     assert panel.style_source == str(f) and panel.style_img.shape == (40, 40, 3)
-    panel.style_w.set_value(1e6)
-    panel.keep_colors.setChecked(True)
-    panel.set_style_layers(["conv0", "block3"])
+    panel.controls.style_w.set_value(1e6)
+    panel.controls.keep_colors.setChecked(True)
+    panel.controls.set_style_layers(["conv0", "block3"])
     st = panel.state()
     other = StyleTransferPanel(AppContext())
     qtbot.addWidget(other)
     other.restore(st)
     assert other.state() == st
-    assert other.style_layers() == ["conv0", "block3"] and other.style_w.value() == 1e6
+    assert other.controls.style_layers() == ["conv0", "block3"] and other.controls.style_w.value() == 1e6
     other.restore({"unknown": 1})  # old/odd project files are tolerated
     other.shutdown()
 
@@ -134,6 +134,6 @@ def test_webcam_snapshot_without_camera_says_so(panel, qtbot):
 
     if list_cameras(1):
         pytest.skip("a real camera is attached")
-    panel.snapshot_btn.click()
-    qtbot.waitUntil(lambda: panel.snapshot_btn.isEnabled(), timeout=30000)
+    panel.controls.snapshot_btn.click()
+    qtbot.waitUntil(lambda: panel.controls.snapshot_btn.isEnabled(), timeout=30000)
     assert panel.banner.level == "warning" and "webcam" in panel.banner.text().lower()

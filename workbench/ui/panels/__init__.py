@@ -48,7 +48,7 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Day & Night", "workbench.ui.panels.daynight.panel:DayNightPanel"),
     ("Faces", "workbench.ui.panels.faces:FacesPanel"),
     ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
-    ("Style transfer", "workbench.ui.panels.style_transfer:StyleTransferPanel"),
+    ("Style transfer", "workbench.ui.panels.style_transfer.panel:StyleTransferPanel"),
     ("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel"),
     ("Use", "workbench.ui.panels.use:UsePanel"),
 ]

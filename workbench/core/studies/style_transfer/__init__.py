@@ -4,6 +4,7 @@ from workbench.core.studies.style_transfer.features import FeatureExtractor, fol
 from workbench.core.studies.style_transfer.images import (
     SAMPLE_PHOTOS,
     STYLE_NAMES,
+    camera_snapshot,
     generate_style,
     keep_luminance,
     load_image,
@@ -15,6 +16,7 @@ from workbench.core.studies.style_transfer.losses import content_loss, gram_matr
 from workbench.core.studies.style_transfer.transfer import (
     INITS,
     OPTIMIZERS,
+    StyleJob,
     StyleProgress,
     StyleSettings,
     StyleTransfer,
@@ -25,5 +27,5 @@ __all__ = [
     "BACKBONES", "BackboneInfo", "backbone_layers", "save_result", "build_backbone", "FeatureExtractor", "fold_batchnorm", "get_backbone",
     "SAMPLE_PHOTOS", "STYLE_NAMES", "generate_style", "keep_luminance", "load_image", "resolve_image",
     "sample_photo", "save_png", "content_loss", "gram_matrix", "style_loss", "tv_loss", "INITS", "OPTIMIZERS",
-    "StyleProgress", "StyleSettings", "StyleTransfer",
+    "StyleJob", "StyleProgress", "StyleSettings", "StyleTransfer", "camera_snapshot",
 ]

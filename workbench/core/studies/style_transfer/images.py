@@ -241,3 +241,21 @@ def keep_luminance(generated: np.ndarray, content: np.ndarray) -> np.ndarray:
     c = rgb_to_ycbcr(content.astype(np.float64) / 255)
     out = np.concatenate([g[..., :1], c[..., 1:]], -1)
     return _to_uint8(np.clip(ycbcr_to_rgb(out), 0, 1))
+
+
+def camera_snapshot(spec: str = "camera:0", warmup: int = 5) -> np.ndarray:
+    """One RGB frame from a camera; the first few frames are skipped (they are often dark).
+    DeviceUnavailable with a sentence when there is no camera or it gives no picture."""
+    from workbench.core.capture.camera import open_camera
+    from workbench.core.errors import DeviceUnavailable
+
+    frame = None
+    with open_camera(spec) as src:
+        for _ in range(warmup):
+            f = src.read()
+            if f is None:
+                break
+            frame = f
+    if frame is None:
+        raise DeviceUnavailable(f"The camera {spec} gave no picture; check it is connected and not in use.")
+    return frame

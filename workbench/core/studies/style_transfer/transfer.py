@@ -311,6 +311,65 @@ class StyleTransfer:
         return save_result(png_path, self.image(), self.settings, meta)
 
 
+class StyleJob:
+    """One style transfer as a job another thread controls: ``pause`` / ``resume`` /
+    ``request_stop`` may come before the network is loaded (they apply once it is) or while it
+    runs. ``run`` builds the ``StyleTransfer`` (loading the network) and iterates, handing each
+    report to ``on_frame``; it returns the final image, or None when stopped before the last
+    iteration."""
+
+    def __init__(self, content: np.ndarray, style: np.ndarray, settings: StyleSettings | dict, steps: int,
+                 mask: np.ndarray | None = None):
+        self.content, self.style, self.mask = content, style, mask
+        self.settings = settings if isinstance(settings, StyleSettings) else StyleSettings.from_dict(settings)
+        self.steps = int(steps)
+        self._lock = threading.Lock()
+        self._transfer: StyleTransfer | None = None
+        self._paused = False
+        self._stop = False
+
+    @property
+    def transfer(self) -> "StyleTransfer | None":
+        """The running StyleTransfer (None before the network is loaded and after the end)."""
+        return self._transfer
+
+    def pause(self) -> None:
+        with self._lock:
+            self._paused = True
+            if self._transfer is not None:
+                self._transfer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            if self._transfer is not None:
+                self._transfer.resume()
+
+    def request_stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            if self._transfer is not None:
+                self._transfer.request_stop()
+
+    def run(self, on_frame: Callable[[StyleProgress], None] | None = None,
+            should_cancel: Callable[[], bool] | None = None) -> np.ndarray | None:
+        st = StyleTransfer(self.content, self.style, self.settings, mask=self.mask)
+        if on_frame is not None:
+            st.add_callback(on_frame)
+        with self._lock:
+            self._transfer = st
+            if self._paused:
+                st.pause()
+            if self._stop:
+                st.request_stop()
+        try:
+            img = st.run(self.steps, should_cancel)
+        finally:
+            with self._lock:
+                self._transfer = None
+        return None if st.stopped and st.iteration < self.steps else img
+
+
 def save_result(png_path, image: np.ndarray, settings: StyleSettings, extra: dict | None = None):
     """Write the image as PNG and ``<name>.json`` with the settings (+ extra) beside it, atomically.
     Returns (png path, json path)."""
