@@ -83,6 +83,27 @@ def test_quick_train_prints_json_last_and_stores_a_run(capsys, tmp_path):
     assert_user_error(*run(capsys, "runs", "list", "--project", str(tmp_path / "none")), "does not exist")
 
 
+def test_runs_list_shows_the_baseline_beside_the_scores(capsys, tmp_path):
+    """The baseline column of ``runs list`` is the run's baseline on the part its score is on: the
+    test set when the run was tested, the validation folds for a CV run without a test set."""
+    proj = tmp_path / "proj"
+    common = ["--data", "builtin:iris", "--model", "mlp", "--epochs", "2", "--scale", "standard", "--device", "cpu",
+              "--project", str(proj), "--quiet", "--json"]
+    runs = {}
+    for split in ("holdout:0.2,0.2", "kfold:3,0"):
+        code, out, err = run(capsys, "train", "--split", split, *common)
+        assert code == 0, err
+        res = json.loads(out.strip().splitlines()[-1])
+        runs[res["run_id"]] = res["baseline"]["test" if res["test_metrics"] else "val"]["accuracy"]
+    code, out, _ = run(capsys, "runs", "list", "--project", str(proj))
+    header, *lines = out.strip().splitlines()
+    col = header.split().index("baseline")
+    shown = {ln.split()[0]: ln.split()[col] for ln in lines}
+    assert shown == {rid: f"{b:.4f}" for rid, b in runs.items()} and "-" not in shown.values()
+    code, out, _ = run(capsys, "runs", "compare", "--project", str(proj), "--json")
+    assert {r["run_id"]: r["baseline"] for r in json.loads(out)} == runs
+
+
 def test_inspect_json(capsys):
     code, out, _ = run(capsys, "inspect", "builtin:iris", "--json")
     s = json.loads(out.strip().splitlines()[-1])

@@ -1,5 +1,4 @@
 """``workbench --self-test``: the real window, a 1-epoch run on the Train panel's thread, every panel, devices."""
-import importlib.util
 import io
 
 import pytest
@@ -9,14 +8,8 @@ pytestmark = pytest.mark.gui
 
 
 
-def _missing_panel_modules() -> list[str]:
-    """Titles of panels whose module file does not exist yet (another issue still adds it)."""
-    from workbench.ui.panels import PANEL_SPECS
-
-    return [t for t, target in PANEL_SPECS if importlib.util.find_spec(target.split(":")[0]) is None]
-
-
 def test_self_test_passes_in_process(qtbot, config_dir):
+    """Every check passes, every panel opens (one that fell back to the placeholder is a FAIL)."""
     from workbench.selftest import run_self_test
     from workbench.ui.panels import PANEL_SPECS
 
@@ -25,20 +18,16 @@ def test_self_test_passes_in_process(qtbot, config_dir):
     text = out.getvalue()
     lines = text.splitlines()
     fails = [ln.strip() for ln in lines if ln.strip().startswith("FAIL")]
-    missing = _missing_panel_modules()
-    # A panel that is not there yet is reported as a failure, and nothing else may fail.
-    assert sorted(fails) == sorted(f"FAIL  panel {t}: fell back to the placeholder (ModuleNotFoundError: "
-                                   f"No module named '{dict(PANEL_SPECS)[t].split(':')[0]}')" for t in missing), text
-    assert rc == (1 if missing else 0), text
+    assert not fails and rc == 0, text
     assert lines[0].startswith("Workbench ") and "source install" in lines[0]
     train = next(ln for ln in lines if "train 1 epoch" in ln)
     assert train.strip().startswith("ok") and "background thread" in train and "chart shows 1 epoch" in train
     for title, _ in PANEL_SPECS:
-        assert any(ln.strip().startswith(("ok    panel " + title, "FAIL  panel " + title)) for ln in lines), title
+        assert any(ln.strip().startswith("ok    panel " + title) for ln in lines), title
     for dev in ("camera", "microphone", "GPU"):
         row = next(ln for ln in lines if ln.strip().startswith(f"info  {dev}:"))
         assert ("present" in row) or ("absent" in row), row
-    assert lines[-1].startswith("self-test passed" if rc == 0 else "self-test FAILED")
+    assert lines[-1].startswith("self-test passed")
 
 
 def test_placeholder_panel_is_a_failure(qtbot, config_dir):

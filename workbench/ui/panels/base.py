@@ -76,4 +76,9 @@ def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -
     panel.shutdown()
     panel.close()
     panel.deleteLater()
+    # Delete it now: results a finished job queued to it are dropped with it, not delivered to a
+    # panel that has shut down (by the next event loop of a process that opens another panel).
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return rc
