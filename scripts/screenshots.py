@@ -145,11 +145,11 @@ def _daynight(w, work, shot, wait_until, settle) -> None:
     wait_until(lambda: not p.jobs.busy, what="classifying files")
     p.use_page.source_combo.setCurrentText("synthetic:cycle")
     p.toggle_live()
-    wait_until(lambda: p.last_reading is not None and p.last_reading.get("image") is not None,
+    wait_until(lambda: p.use_page.last_reading is not None and p.use_page.last_reading.get("image") is not None,
                what="the live P(day) gauge")
     shot("day-night-live")
     p.stop_live()
-    wait_until(lambda: not p.live_jobs.busy, what="the live feed to stop")
+    wait_until(lambda: not p.use_page.jobs.busy, what="the live feed to stop")
     p.go("data")
 
 

@@ -109,11 +109,11 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
 
     # live: a synthetic camera feeds the gauge
     panel.start_live("synthetic:day")
-    qtbot.waitUntil(lambda: panel.last_reading is not None, timeout=30_000)
-    assert 0.0 <= panel.last_reading["p_day"] <= 1.0
+    qtbot.waitUntil(lambda: panel.use_page.last_reading is not None, timeout=30_000)
+    assert 0.0 <= panel.use_page.last_reading["p_day"] <= 1.0
     assert panel.use_page.frame_view.pixmap() is not None and not panel.use_page.frame_view.pixmap().isNull()
     panel.stop_live()
-    qtbot.waitUntil(lambda: not panel.live_jobs.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.use_page.jobs.busy, timeout=10_000)
 
     # a dropped video file stands in for the camera
     video = tmp_path / "clip.avi"
@@ -121,16 +121,16 @@ def test_panel_walkthrough(qtbot, panel, tmp_path, one_torch_thread):
     for img in panel.dataset.X[:5]:
         vw.write(img[:, :, ::-1].copy())
     vw.release()
-    panel.last_reading = None
+    panel.use_page.last_reading = None
     panel.handle_drop([str(video)])
     assert panel.use_page.source_combo.currentText() == str(video)
-    qtbot.waitUntil(lambda: panel.last_reading is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.use_page.last_reading is not None, timeout=30_000)
     panel.stop_live()
-    qtbot.waitUntil(lambda: not panel.live_jobs.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.use_page.jobs.busy, timeout=10_000)
 
     # no camera: the panel says so and offers a file
     panel.start_live("camera:63")
-    qtbot.waitUntil(lambda: not panel.live_jobs.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.use_page.jobs.busy, timeout=10_000)
     assert "No camera" in panel.banner.text() and "video file" in panel.banner.text()
 
     # drop a folder of images on the Use page: classified

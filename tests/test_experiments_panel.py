@@ -34,7 +34,7 @@ def test_run_shows_conclusion_charts_and_exports_report(panel, qtbot, tmp_path):
     assert panel.view.table.rowCount() == 2
     assert "Conclusion" in panel.view.conclusion.text() or "contradict" in panel.view.conclusion.text()
     # the live chart received the epochs of the training runs through the bridge
-    assert len(panel.buffer.epochs) > 0
+    assert len(panel.live_training.buffer.epochs) > 0
     out = panel.export_report(str(tmp_path / "report.html"), ["redundancy"])
     text = open(out, encoding="utf-8").read()
     assert "<svg" in text and res["conclusion"][:40] in text

@@ -128,6 +128,41 @@ def check_version(data: dict, max_version: int, *, kind: str, where: str | os.Pa
     return v
 
 
+def fields_dict(obj, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A dataclass's fields as a (shallow) dict, without the fields in ``exclude``."""
+    from dataclasses import fields
+
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in exclude}
+
+
+def from_fields(cls, d: dict[str, Any]):
+    """``cls(**d)`` with only the keys that are fields of the dataclass ``cls`` (a file from an
+    older or newer Workbench may hold others)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def migrate(data: dict, migrations: dict, target: int, *, kind: str, absent: int = 1) -> dict:
+    """Upgrade a versioned dict one format at a time up to ``target``: ``migrations[n]`` turns
+    format n into format n+1. The format is the dict's ``schema_version`` (``absent`` when it has
+    none). ProjectError (one sentence) for a damaged version or a format no step starts from."""
+    v = data.get("schema_version", absent)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise ProjectError(f"The {kind} has an invalid format version {v!r}; it cannot be opened.")
+    d = dict(data)
+    while v < target:
+        step = migrations.get(v)
+        if step is None:
+            raise ProjectError(f"{kind[0].upper() + kind[1:]}s of format {v} cannot be upgraded by this version "
+                               "of Workbench.")
+        d = step(d)
+        v += 1
+        d["schema_version"] = v
+    return d
+
+
 def save_weights(path: str | os.PathLike, state_dict: dict) -> None:
     """Atomically save a state dict (tensors only) with torch.save."""
     import io

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from workbench.core.errors import ProjectError
 from workbench.core.jsonio import atomic_write_json, read_json
+from workbench.core.jsonio import migrate as migrate_versions
 
 PROJECT_FILE = "project.json"
 SCHEMA_VERSION = 1
@@ -51,18 +52,7 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1}
 
 def migrate(data: dict, target: int = SCHEMA_VERSION) -> dict:
     """Upgrade a project dict step by step from its schema_version to ``target``."""
-    v = data.get("schema_version", 0)
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise ProjectError(f"The project file has an invalid format version {v!r}; it cannot be opened.")
-    d = dict(data)
-    while v < target:
-        step = MIGRATIONS.get(v)
-        if step is None:
-            raise ProjectError(f"Project files of format {v} cannot be upgraded by this version of Workbench.")
-        d = step(d)
-        v += 1
-        d["schema_version"] = v
-    return d
+    return migrate_versions(data, MIGRATIONS, target, kind="project file", absent=0)
 
 
 @dataclass

@@ -76,10 +76,13 @@ class WorkbenchState:
         self.splits_changed.emit(splits)
         self.changed.emit()
 
-    def set_preprocessing(self, settings: dict) -> None:
-        self.preprocessing = dict(settings)
-        self.preprocessing_changed.emit(dict(settings))
+    def _set(self, attr: str, value, signal, payload=None) -> None:
+        setattr(self, attr, value)
+        signal.emit(value if payload is None else payload)
         self.changed.emit()
+
+    def set_preprocessing(self, settings: dict) -> None:
+        self._set("preprocessing", dict(settings), self.preprocessing_changed, dict(settings))
 
     def set_input_shape(self, shape) -> None:
         shape = tuple(shape) if shape is not None else None
@@ -89,19 +92,13 @@ class WorkbenchState:
         self.input_shape_changed.emit(shape)
 
     def set_model_spec(self, spec) -> None:
-        self.model_spec = spec
-        self.model_changed.emit(spec)
-        self.changed.emit()
+        self._set("model_spec", spec, self.model_changed)
 
     def set_head(self, head) -> None:
-        self.head = head
-        self.head_changed.emit(head)
-        self.changed.emit()
+        self._set("head", head, self.head_changed)
 
     def set_train_settings(self, settings: dict) -> None:
-        self.train_settings = dict(settings)
-        self.train_settings_changed.emit(dict(settings))
-        self.changed.emit()
+        self._set("train_settings", dict(settings), self.train_settings_changed, dict(settings))
 
     def add_run(self, run: dict, weights: dict | None = None) -> None:
         """A finished run (a RunRecord's dict). ``weights`` are kept with a run that is not stored

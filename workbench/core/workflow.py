@@ -89,11 +89,11 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
-        if "image_size" in kw:
-            kw["image_size"] = tuple(kw["image_size"])
-        return cls(**kw)
+        from workbench.core.jsonio import from_fields
+
+        cfg = from_fields(cls, d)
+        cfg.image_size = tuple(cfg.image_size)
+        return cfg
 
 
 @dataclass

@@ -17,15 +17,14 @@ import json
 import sys
 import time
 
+from workbench.studies_cli import study_parser
 
 NAME = "daynight"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(NAME, help="Case study Day'n'Night: generate scenes, train, classify, export, live.",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="daynight_cmd", metavar="{generate,train,classify,export,live}")
-    sub.required = True
+    p, sub = study_parser(subparsers, NAME, "Case study Day'n'Night: generate scenes, train, classify, export, live.",
+                          __doc__, ["generate", "train", "classify", "export", "live"])
 
     def bias(q):
         q.add_argument("--n", type=int, default=10_000, help="number of images (default 10000)")

@@ -16,15 +16,14 @@ import argparse
 import sys
 
 from workbench.core.errors import WorkbenchError
+from workbench.studies_cli import study_parser
 
 NAME = "style"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(NAME, help="Case study style transfer: run Gatys' method on two images.",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="style_cmd", metavar="{run,samples,texture}")
-    sub.required = True
+    p, sub = study_parser(subparsers, NAME, "Case study style transfer: run Gatys' method on two images.", __doc__,
+                          ["run", "samples", "texture"])
     r = sub.add_parser("run", help="stylize CONTENT with STYLE and save a PNG + settings JSON")
     r.add_argument("content", help="image file, sample:<photo> or style:<texture>")
     r.add_argument("style", help="image file, sample:<photo> or style:<texture>")

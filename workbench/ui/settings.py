@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from workbench.core.errors import ProjectError
 from workbench.core.jsonio import atomic_write_json
+from workbench.core.jsonio import migrate as migrate_versions
 
 SCHEMA_VERSION = 2
 FILE_NAME = "settings.json"
@@ -79,14 +81,7 @@ def _valid(key: str, value: Any) -> bool:
 
 
 def migrate(d: dict) -> dict:
-    v = d.get("schema_version", 1)
-    while v < SCHEMA_VERSION:
-        step = MIGRATIONS.get(v)
-        if step is None:
-            raise ValueError(f"format {v!r} is unknown")
-        d = step(d)
-        v = d["schema_version"]
-    return d
+    return migrate_versions(d, MIGRATIONS, SCHEMA_VERSION, kind="settings file")
 
 
 class Settings:
@@ -115,7 +110,7 @@ class Settings:
                 self._read_only = True
                 return self
             raw = migrate(raw)
-        except (OSError, ValueError, KeyError, RecursionError) as e:
+        except (OSError, ValueError, KeyError, RecursionError, ProjectError) as e:
             self.problem = f"Settings file {self.path} could not be read ({e}); using defaults."
             return self
         bad = sorted(k for k, v in raw.items() if not _valid(k, v))

@@ -232,3 +232,57 @@ class TrainingBuffer(QObject):
         eta = elapsed * (1 - frac) / frac if frac > 0 else None
         return {"fraction": frac, "epochs_done": done, "total_epochs": total, "eta_s": eta,
                 "samples_per_s": self.samples_per_s, "elapsed_s": elapsed}
+
+
+class LiveTraining(QObject):
+    """Trainings shown live on a chart: the bridge, the buffer it fills, and a GUI timer that calls
+    ``draw(buffer)`` when the buffer changed (at most every ``interval_ms``), so a panel only says
+    how to draw. ``trainer()`` makes a Trainer that reports here (Stop / Pause reach it through
+    the panel's JobRunner); ``callback()`` is the bare callback for code that makes its own
+    Trainers (a lesson). With ``fresh_per_fit`` each fit (each size of a sweep, each fold) starts
+    an empty chart."""
+
+    def __init__(self, parent: QObject, draw, *, interval_ms: int = 100, fresh_per_fit: bool = False):
+        from PySide6.QtCore import QTimer
+
+        super().__init__(parent)
+        self.bridge = TrainingBridge(self)
+        self.buffer = TrainingBuffer(self)
+        if fresh_per_fit:  # connected before the buffer's own slot: the new fit's first batch lands in a clean buffer
+            self.bridge.fit_started.connect(self._fresh)
+        self.buffer.connect_bridge(self.bridge)
+        self._draw = draw
+        self._drawn = -1
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.redraw)
+
+    def callback(self) -> BridgeCallback:
+        return self.bridge.callback()
+
+    def trainer(self):
+        """A new Trainer reporting to this chart, which starts empty and redraws until ``stop()``."""
+        from workbench.core.training import Trainer
+
+        self.start()
+        return Trainer(callbacks=[self.callback()])
+
+    def start(self) -> None:
+        self.buffer.clear()
+        self._drawn = -1
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    @Slot(dict)
+    def _fresh(self, _info: dict) -> None:
+        self.buffer.clear()
+        self._drawn = -1
+
+    @Slot()
+    def redraw(self) -> None:
+        if self.buffer.version != self._drawn:
+            self._drawn = self.buffer.version
+            self._draw(self.buffer)

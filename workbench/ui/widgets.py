@@ -282,3 +282,45 @@ def fill_table(table, rows: list[list]) -> None:
                 v = f"{v:.1%}" if 0 <= v <= 1 else f"{v:.2f}"
             table.setItem(i, j, QTableWidgetItem(str(v)))
     table.resizeColumnsToContents()
+
+
+def hbox(*items, stretch: bool = True, margins: int | None = None):
+    """A row: widgets, layouts, and strings (as labels), then a stretch (``stretch``)."""
+    from PySide6.QtWidgets import QHBoxLayout, QLayout
+
+    row = QHBoxLayout()
+    if margins is not None:
+        row.setContentsMargins(margins, margins, margins, margins)
+    for it in items:
+        if isinstance(it, str):
+            row.addWidget(QLabel(it))
+        elif isinstance(it, QLayout):
+            row.addLayout(it)
+        else:
+            row.addWidget(it)
+    if stretch:
+        row.addStretch(1)
+    return row
+
+
+def spin_box(lo: int, hi: int, value: int, *, step: int = 1, prefix: str = "", suffix: str = ""):
+    from PySide6.QtWidgets import QSpinBox
+
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setSingleStep(step)
+    s.setPrefix(prefix)
+    s.setSuffix(suffix)
+    s.setValue(value)
+    return s
+
+
+def double_spin(lo: float, hi: float, value: float, *, step: float = 0.05, decimals: int = 2):
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    s = QDoubleSpinBox()
+    s.setDecimals(decimals)
+    s.setRange(lo, hi)
+    s.setSingleStep(step)
+    s.setValue(value)
+    return s

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.errors import SpecError, TrainingError
+from workbench.core.models.spec import canonical_name
 
 TASKS = ("binary", "multiclass", "multilabel", "regression", "regression01", "sequence_binary")
 HEAD_ACTIVATIONS = ("sigmoid", "softmax", "none", "tanh", "relu")
@@ -47,21 +48,11 @@ _DEFAULTS = {
 
 
 def _canon_loss(loss: Any) -> str | None:
-    if not isinstance(loss, str):
-        return None
-    key = loss.strip().lower()
-    key = _LOSS_ALIASES.get(key, key)
-    return key if key in LOSSES else None
+    return canonical_name(loss, LOSSES, _LOSS_ALIASES)
 
 
 def _canon_act(act: Any) -> str | None:
-    if act is None:
-        return "none"
-    if not isinstance(act, str):
-        return None
-    key = act.strip().lower()
-    key = {"linear": "none", "identity": "none", "": "none"}.get(key, key)
-    return key if key in HEAD_ACTIVATIONS else None
+    return canonical_name(act, HEAD_ACTIVATIONS, {"linear": "none", "identity": "none", "": "none"}, none="none")
 
 
 def _canon_task(task: Any) -> str:

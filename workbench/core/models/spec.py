@@ -144,14 +144,20 @@ def canonical_type(name: Any) -> str | None:
     return _TYPE_ALIASES.get(name.strip().lower().replace("_", "").replace(" ", ""))
 
 
-def canonical_activation(name: Any) -> str | None:
+def canonical_name(name: Any, known, aliases: dict | None = None, none: str | None = None) -> str | None:
+    """``name`` as one of ``known`` (case-insensitive, through ``aliases``); ``none`` when the name
+    is missing (None); None when it is unknown."""
     if name is None:
-        return "none"
+        return none
     if not isinstance(name, str):
         return None
     key = name.strip().lower()
-    key = _ACTIVATION_ALIASES.get(key, key)
-    return key if key in ACTIVATIONS else None
+    key = (aliases or {}).get(key, key)
+    return key if key in known else None
+
+
+def canonical_activation(name: Any) -> str | None:
+    return canonical_name(name, ACTIVATIONS, _ACTIVATION_ALIASES, none="none")
 
 
 def layer_label(index: int, type_name: str) -> str:

@@ -219,13 +219,6 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
 def migrate(data: dict, target: int = RUN_SCHEMA_VERSION) -> dict:
     """Upgrade a run dict step by step from its ``schema_version`` (1 when absent) to ``target``."""
-    v = data.get("schema_version", 1)
-    d = dict(data)
-    while v < target:
-        step = MIGRATIONS.get(v)
-        if step is None:
-            raise ProjectError(f"Run files of format {v} cannot be upgraded by this version of Workbench.")
-        d = step(d)
-        v += 1
-        d["schema_version"] = v
-    return d
+    from workbench.core.jsonio import migrate as migrate_versions
+
+    return migrate_versions(data, MIGRATIONS, target, kind="run file")

@@ -1,7 +1,7 @@
 """Training configuration and result types (plain dataclasses, JSON-friendly)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
@@ -66,8 +66,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        from workbench.core.jsonio import from_fields
+
+        return from_fields(cls, d)
 
 
 @dataclass
@@ -110,16 +111,9 @@ class FitResult:
         return self.history[self.best_epoch - 1]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "history": self.history,
-            "best_epoch": self.best_epoch,
-            "stop_reason": self.stop_reason,
-            "message": self.message,
-            "monitor": self.monitor,
-            "device": self.device,
-            "time": self.time,
-            "restored_best": self.restored_best,
-        }
+        from workbench.core.jsonio import fields_dict
+
+        return fields_dict(self, exclude=("best_state",))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -84,8 +84,9 @@ class StyleSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "StyleSettings":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        from workbench.core.jsonio import from_fields
+
+        return from_fields(cls, d)
 
 
 @dataclass(frozen=True)

@@ -2,28 +2,22 @@
 save / load it."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
-from workbench.ui.panels.daynight.data_pages import page_layout
-from workbench.ui.widgets import explanation
+from workbench.ui.panels.daynight.page import Page
+from workbench.ui.widgets import hbox
 
 
-class ExportPage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
-        lay.addWidget(explanation(
-            "Writes <i>daynight.torchscript.pt</i> (runs without Workbench: <code>torch.jit.load</code>), "
-            "<i>daynight.onnx</i> when the ONNX exporter is installed, and <i>daynight.json</i> with the input "
-            "size, scaling and class names.", rich=True))
-        row = QHBoxLayout()
+class ExportPage(Page):
+    INTRO = ("Writes <i>daynight.torchscript.pt</i> (runs without Workbench: <code>torch.jit.load</code>), "
+             "<i>daynight.onnx</i> when the ONNX exporter is installed, and <i>daynight.json</i> with the input size, "
+             "scaling and class names.")
+
+    def build(self, lay) -> None:
         self.export_btn = QPushButton("Export…")
         self.save_btn = QPushButton("Save model…")
         self.load_btn = QPushButton("Load model…")
-        for b in (self.export_btn, self.save_btn, self.load_btn):
-            row.addWidget(b)
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addLayout(hbox(self.export_btn, self.save_btn, self.load_btn))
         self.info = QPlainTextEdit()
         self.info.setReadOnly(True)
         lay.addWidget(self.info, 1)

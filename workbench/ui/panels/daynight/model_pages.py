@@ -4,47 +4,34 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton
 
-from workbench.ui.panels.daynight.data_pages import page_layout, share_spin
-from workbench.ui.widgets import color, explanation, fill_table, table_widget
+from workbench.ui.panels.daynight.page import Page, share_spin
+from workbench.ui.widgets import color, fill_table, hbox, table_widget
 
 SIZES = ("32", "64", "128")
 
 
-class InputPage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
-        lay.addWidget(explanation(
-            "The input is an RGB image resized to size x size, pixels scaled to [0, 1]. Smaller is "
-            "faster; does it cost accuracy? The sweep trains the same CNN on the same images at each "
-            "resolution."))
-        row = QHBoxLayout()
+class InputPage(Page):
+    INTRO = ("The input is an RGB image resized to size x size, pixels scaled to [0, 1]. Smaller is faster; does it "
+             "cost accuracy? The sweep trains the same CNN on the same images at each resolution.")
+
+    def build(self, lay) -> None:
         self.size_combo = QComboBox()
         self.size_combo.addItems(list(SIZES))
         self.size_combo.setCurrentText("64")
-        row.addWidget(QLabel("Resolution"))
-        row.addWidget(self.size_combo)
-        self.sweep_checks = {}
-        for s in SIZES:
-            cb = QCheckBox(f"{s} px")
+        self.sweep_checks = {s: QCheckBox(f"{s} px") for s in SIZES}
+        for cb in self.sweep_checks.values():
             cb.setChecked(True)
-            self.sweep_checks[s] = cb
-            row.addWidget(cb)
         self.sweep_btn = QPushButton("Run resolution sweep")
-        row.addWidget(self.sweep_btn)
-        row.addStretch(1)
-        lay.addLayout(row)
-        charts = QHBoxLayout()
+        lay.addLayout(hbox("Resolution", self.size_combo, *self.sweep_checks.values(), self.sweep_btn))
         self.acc_plot = pg.PlotWidget(title="Test accuracy vs resolution")
         self.time_plot = pg.PlotWidget(title="Training time (s) vs resolution")
         for p in (self.acc_plot, self.time_plot):
             p.setLabel("bottom", "pixels")
-            charts.addWidget(p)
         self.acc_curve = self.acc_plot.plot([], [], pen=pg.mkPen(color(0), width=2), symbol="o")
         self.time_curve = self.time_plot.plot([], [], pen=pg.mkPen(color(1), width=2), symbol="o")
-        lay.addLayout(charts, 1)
+        lay.addLayout(hbox(self.acc_plot, self.time_plot, stretch=False), 1)
         self.table = table_widget(["size", "accuracy", "train s", "s / epoch", "params", "epochs"], max_height=140)
         lay.addWidget(self.table)
 
@@ -62,14 +49,12 @@ class InputPage(QWidget):
                                  f"{r.get('time_per_epoch', 0):.2f}", r["params"], r["epochs"]] for r in rows])
 
 
-class OutputPage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
-        lay.addWidget(explanation(
-            "One output unit with a <b>sigmoid</b>: the model gives one number in [0, 1]. Classes are "
-            "<i>day</i> = 0 and <i>night</i> = 1 (alphabetical, as a folder import gives), so the sigmoid "
-            "is P(night) and the gauge shows P(day) = 1 - P(night). Above the threshold a frame is day.", rich=True))
+class OutputPage(Page):
+    INTRO = ("One output unit with a <b>sigmoid</b>: the model gives one number in [0, 1]. Classes are <i>day</i> = 0 "
+             "and <i>night</i> = 1 (alphabetical, as a folder import gives), so the sigmoid is P(night) and the gauge "
+             "shows P(day) = 1 - P(night). Above the threshold a frame is day.")
+
+    def build(self, lay) -> None:
         form = QFormLayout()
         self.threshold_spin = share_spin(0.05, 0.95, 0.5)
         form.addRow("P(day) threshold", self.threshold_spin)
@@ -84,24 +69,18 @@ class OutputPage(QWidget):
                           f"{rep['day_called_night']} day images called night, accuracy {rep['accuracy']:.2%}.")
 
 
-class ArchitecturePage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
-        lay.addWidget(explanation(
-            "The <b>shallow-cnn</b> preset: three 3x3 convolution blocks, a global average pool and a "
-            "small dense layer, then one sigmoid unit. The same spec as the Model panel's preset.", rich=True))
+class ArchitecturePage(Page):
+    INTRO = ("The <b>shallow-cnn</b> preset: three 3x3 convolution blocks, a global average pool and a small dense "
+             "layer, then one sigmoid unit. The same spec as the Model panel's preset.")
+
+    def build(self, lay) -> None:
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         lay.addWidget(self.text, 1)
-        row = QHBoxLayout()
         self.show_btn = QPushButton("Show layers at this resolution")
         self.to_model_btn = QPushButton("Open in the Model panel")
-        row.addWidget(self.show_btn)
-        row.addWidget(self.to_model_btn)
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addLayout(hbox(self.show_btn, self.to_model_btn))
 
     def show_layers(self, size: int) -> None:
         from workbench.core.errors import WorkbenchError

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout
 
-from workbench.ui.job_runner import JobRunner, Relay
+from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.daynight.data_pages import TINT_NAMES, BiasPage, DataPage, SplitPage
 from workbench.ui.panels.daynight.export_page import ExportPage
@@ -23,7 +23,8 @@ from workbench.ui.panels.daynight.model_pages import SIZES, ArchitecturePage, In
 from workbench.ui.panels.daynight.results_page import ResultsPage
 from workbench.ui.panels.daynight.train_page import TrainPage
 from workbench.ui.panels.daynight.use_page import UsePage
-from workbench.ui.widgets import Banner, array_to_qimage
+from workbench.ui.training_bridge import LiveTraining
+from workbench.ui.widgets import Banner
 
 QUESTIONS = [
     ("data", "1. Data?", "10K images. How many do we need, and what do they show?", DataPage),
@@ -37,13 +38,6 @@ QUESTIONS = [
     ("use", "9. Use it", "Classify files, folders, or the live camera.", UsePage),
     ("export", "10. Export", "TorchScript (+ ONNX) with a metadata file.", ExportPage),
 ]
-
-
-def _with_qimage(reading: dict) -> dict:
-    """In the live worker thread: the reading's frame as an owned QImage (the GUI makes the pixmap)."""
-    frame = reading.pop("frame", None)
-    reading["image"] = array_to_qimage(frame) if frame is not None else None
-    return reading
 
 
 class DayNightPanel(Panel):
@@ -60,21 +54,13 @@ class DayNightPanel(Panel):
         self.model = None  # DayNightModel (or an exported model) in use
         self.runs: list[dict] = []  # this session's trainings (TrainOutcome.summary rows)
         self.sweep_rows: list[dict] = []
-        self.last_reading: dict | None = None
-        self._bridge = self._buffer = None
-        self._drawn_version = -1
         self._build()
         self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
                               cancel_button=self.cancel_btn)
         self.jobs.job_finished.connect(self._after_job)
-        self.live_jobs = JobRunner(self, banner=self.banner)
-        self.live_jobs.job_failed.connect(self._on_live_error)
-        self.live_jobs.job_finished.connect(self._on_live_finished)
-        self.readings = Relay(self, convert=_with_qimage)
-        self.readings.item.connect(self._on_reading)
-        self._chart_timer = QTimer(self)
-        self._chart_timer.setInterval(100)  # <= 10 Hz redraws; the buffer only stores
-        self._chart_timer.timeout.connect(self._redraw_training)
+        self.use_page.live_failed.connect(self._on_live_failed)
+        # each fit (each size of a sweep) starts a fresh chart; redraws <= 10 Hz
+        self.live_training = LiveTraining(self, self._draw_training, fresh_per_fit=True)
 
     # ------------------------------------------------------------------------------------ build
     def _build(self) -> None:
@@ -116,27 +102,29 @@ class DayNightPanel(Panel):
     def _connect_pages(self) -> None:
         d, b, i, a, t, u, e = (self.data_page, self.bias_page, self.input_page, self.architecture_page,
                                self.train_page, self.use_page, self.export_page)
-        d.generate_btn.clicked.connect(self.generate)
-        d.write_btn.clicked.connect(self._ask_write_folder)
-        d.import_btn.clicked.connect(self._ask_import_folder)
+        for button, slot in (
+                (d.generate_btn, self.generate), (b.regenerate_btn, self.generate),
+                (d.write_btn, partial(self._ask_folder, "Write the generated images to…", self.write_folder)),
+                (d.import_btn, partial(self._ask_folder, "Folder with one subfolder per class (day/, night/)",
+                                       self.import_folder)),
+                (b.shift_btn, self.evaluate_shift), (i.sweep_btn, self.run_sweep), (a.show_btn, self.show_architecture),
+                (a.to_model_btn, self.send_to_model_panel), (t.train_btn, self.train), (t.stop_btn, self.stop_training),
+                (u.classify_btn, self._ask_classify),
+                (u.live_btn, self.toggle_live),
+                (e.export_btn, partial(self._ask_folder, "Export the model to…", self.export)),
+                (e.save_btn, partial(self._ask_folder, "Save the model to…", self.save_model)),
+                (e.load_btn, partial(self._ask_folder, "A saved model or export folder", self.load_model))):
+            button.clicked.connect(slot)
         for s in (self.split_page.val_spin, self.split_page.test_spin, d.n_spin):
             s.valueChanged.connect(self._update_split_info)
-        b.regenerate_btn.clicked.connect(self.generate)
-        b.shift_btn.clicked.connect(self.evaluate_shift)
-        i.sweep_btn.clicked.connect(self.run_sweep)
         i.size_combo.currentTextChanged.connect(self.show_architecture)
         self.output_page.threshold_spin.valueChanged.connect(self._threshold_changed)
-        a.show_btn.clicked.connect(self.show_architecture)
-        a.to_model_btn.clicked.connect(self.send_to_model_panel)
-        t.train_btn.clicked.connect(self.train)
-        t.stop_btn.clicked.connect(self.stop_training)
-        u.classify_btn.clicked.connect(self._ask_classify)
-        u.source_file_btn.clicked.connect(self._ask_source_file)
-        u.live_btn.clicked.connect(self.toggle_live)
-        e.export_btn.clicked.connect(self._ask_export)
-        e.save_btn.clicked.connect(self._ask_save_model)
-        e.load_btn.clicked.connect(self._ask_load_model)
         self._update_split_info()
+
+    def _ask_folder(self, title: str, then, *_) -> None:
+        d = QFileDialog.getExistingDirectory(self, title)
+        if d:
+            then(d)
 
     # ------------------------------------------------------------------------------- helpers
     def go(self, key: str) -> None:
@@ -148,8 +136,7 @@ class DayNightPanel(Panel):
     @Slot()
     def _after_job(self) -> None:
         self.train_page.set_running(False)
-        self._chart_timer.stop()
-        self._redraw_training()
+        self.live_training.stop()
 
     def _update_split_info(self, *_) -> None:
         self.split_page.show_sizes(len(self.dataset) if self.dataset is not None else self.data_page.n_spin.value())
@@ -188,11 +175,6 @@ class DayNightPanel(Panel):
         self.status.setText(f"{len(ds):,} images ready.")
         self.ctx.status(f"Day & Night: {len(ds):,} images")
 
-    def _ask_write_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Write the generated images to…")
-        if d:
-            self.write_folder(d)
-
     def write_folder(self, folder: str) -> None:
         from workbench.core.studies.daynight.data import write_folder
 
@@ -203,11 +185,6 @@ class DayNightPanel(Panel):
     def _on_written(self, summary) -> None:
         self.banner.show_message(f"Wrote {summary['n']:,} images to {summary['path']} "
                                  f"({summary['classes']['day']:,} day, {summary['classes']['night']:,} night).", "ok")
-
-    def _ask_import_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Folder with one subfolder per class (day/, night/)")
-        if d:
-            self.import_folder(d)
 
     def import_folder(self, folder: str) -> None:
         from workbench.core.data import load_image_folder
@@ -223,27 +200,12 @@ class DayNightPanel(Panel):
                     run_store=RunStore(self.ctx.project_dir) if self.ctx.project_dir is not None else None,
                     **self.train_page.settings())
 
-    def _make_trainer(self):
-        from workbench.core.training import Trainer
-        from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
-
-        if self._bridge is None:
-            self._bridge = TrainingBridge(self)
-            self._buffer = TrainingBuffer(self)
-            # connected before the buffer: each fit (each size of a sweep) starts a fresh chart
-            self._bridge.fit_started.connect(self._on_fit_started)
-            self._buffer.connect_bridge(self._bridge)
-        self._buffer.clear()
-        self._drawn_version = -1
-        return Trainer(callbacks=[self._bridge.callback()])
-
     def _start_training(self, fn, *args, **kwargs):
         """Start a training job with a fresh Trainer that Stop / Cancel reach between batches."""
-        trainer = self._make_trainer()
+        trainer = self.live_training.trainer()
         job = self.jobs.start(partial(fn, trainer=trainer), *args, trainer=trainer, **kwargs)
         if job is not None:
             self.train_page.set_running(True)
-            self._chart_timer.start()
         return job
 
     def stop_training(self) -> None:
@@ -251,11 +213,6 @@ class DayNightPanel(Panel):
 
     def cancel_job(self) -> None:
         self.jobs.cancel()
-
-    @Slot(dict)
-    def _on_fit_started(self, info: dict) -> None:
-        self._buffer.clear()
-        self._drawn_version = -1
 
     def train(self) -> None:
         from workbench.core.studies.daynight.model import train_at_size
@@ -266,12 +223,7 @@ class DayNightPanel(Panel):
                                 label=f"Training at {self.size()} px…", **self._train_kwargs()) is not None:
             self.go("train")
 
-    @Slot()
-    def _redraw_training(self) -> None:
-        b = self._buffer
-        if b is None or b.version == self._drawn_version:
-            return
-        self._drawn_version = b.version
+    def _draw_training(self, b) -> None:
         self.train_page.show_buffer(b)
         p = b.progress()
         if p["total_epochs"] and self.jobs.trainer is not None:
@@ -387,53 +339,24 @@ class DayNightPanel(Panel):
         self.status.setText(f"Classified {len(rows)} image(s).")
 
     # ---------------------------------------------------------------------------------- live
-    def _ask_source_file(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Video file", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)")
-        f = f or QFileDialog.getExistingDirectory(self, "…or a folder of images")
-        if f:
-            self.use_page.source_combo.setEditText(f)
-
     def toggle_live(self) -> None:
-        if self.live_jobs.busy:
+        if self.use_page.jobs.busy:
             self.stop_live()
         else:
             self.start_live(self.use_page.source())
 
     def start_live(self, spec: str) -> None:
-        from workbench.core.studies.daynight.live import live_readings
-
-        if not self._need("model") or self.live_jobs.busy:
-            return
-        if self.live_jobs.start(live_readings, self.model, spec, self.readings.send) is not None:
-            self.use_page.set_live(True, opening=spec)
+        if self._need("model"):
+            self.use_page.start_live(self.model, spec)
 
     def stop_live(self) -> None:
-        self.live_jobs.cancel()
-
-    @Slot(object)
-    def _on_reading(self, r: dict) -> None:
-        self.use_page.show_reading(r)
-        self.last_reading = r
+        self.use_page.stop_live()
 
     @Slot(str)
-    def _on_live_error(self, msg: str) -> None:
-        no_camera = "camera" in msg.lower()
-        if no_camera:
-            msg += " Choose a video file or a folder of images with the button next to the source."
-            self.use_page.source_file_btn.setFocus()
+    def _on_live_failed(self, msg: str) -> None:
         self.banner.show_message(msg, "warning")
-        self.use_page.frame_view.setText("no camera" if no_camera else "no frames")
-
-    @Slot()
-    def _on_live_finished(self) -> None:
-        self.use_page.set_live(False)
 
     # -------------------------------------------------------------------------------- export
-    def _ask_export(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Export the model to…")
-        if d:
-            self.export(d)
-
     def export(self, folder: str) -> None:
         from workbench.core.studies.daynight.export import export_model
         from workbench.core.studies.daynight.model import DayNightModel
@@ -450,18 +373,10 @@ class DayNightPanel(Panel):
         self.export_page.show_export(res)
         self.banner.show_message("Exported.", "ok")
 
-    def _ask_save_model(self) -> None:
-        if not self._need("model"):
-            return
-        d = QFileDialog.getExistingDirectory(self, "Save the model to…")
-        if d:
-            self.model.save(d)
-            self.export_page.info.setPlainText(f"Saved to {d} (model.json + weights.pt).")
-
-    def _ask_load_model(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "A saved model or export folder")
-        if d:
-            self.load_model(d)
+    def save_model(self, folder: str) -> None:
+        if self._need("model"):
+            self.model.save(folder)
+            self.export_page.info.setPlainText(f"Saved to {folder} (model.json + weights.pt).")
 
     def load_model(self, folder: str) -> None:
         from workbench.core.errors import WorkbenchError
@@ -498,7 +413,7 @@ class DayNightPanel(Panel):
             self.go("use")
             if self.model is None:
                 self.banner.show_message("Train or load a model first, then press Start live.", "info")
-            elif self.live_jobs.busy:
+            elif self.use_page.jobs.busy:
                 self.stop_live()  # one source at a time: press Start live again for the video
             else:
                 self.start_live(paths[0])
@@ -516,8 +431,8 @@ class DayNightPanel(Panel):
             self.show_architecture()
 
     def shutdown(self) -> None:
-        self._chart_timer.stop()
-        self.live_jobs.shutdown()
+        self.live_training.timer.stop()
+        self.use_page.jobs.shutdown()
         self.jobs.shutdown()
 
     _STATE = (("n", "data_page.n_spin", int), ("seed", "data_page.seed_spin", int),

@@ -2,24 +2,22 @@
 about, at the chosen P(day) threshold (``TrainOutcome.report``: from the run's own test images)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel
 
-from workbench.ui.panels.daynight.data_pages import SUBGROUP_HEADERS, page_layout, subgroup_rows
-from workbench.ui.widgets import BarChart, ImageGridWidget, fill_table, table_widget
+from workbench.ui.panels.daynight.page import SUBGROUP_HEADERS, Page, subgroup_rows
+from workbench.ui.widgets import BarChart, ImageGridWidget, fill_table, hbox, table_widget
 
 
-class ResultsPage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
+class ResultsPage(Page):
+    def build(self, lay) -> None:
         self.info = QLabel("Train a model first.")
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
-        row = QHBoxLayout()
         self.groups_table = table_widget(SUBGROUP_HEADERS)
         self.groups_chart = BarChart("Test accuracy per subgroup")
-        row.addWidget(self.groups_table, 2)
-        row.addWidget(self.groups_chart, 3)  # room for the group names under the bars
+        row = hbox(self.groups_table, self.groups_chart, stretch=False)
+        row.setStretch(0, 2)
+        row.setStretch(1, 3)  # room for the group names under the bars
         lay.addLayout(row, 1)
         lay.addWidget(QLabel("Misclassified test images, most confident mistakes first:"))
         self.wrong_grid = ImageGridWidget(thumb=84)  # captions like "night→day 100%" fit

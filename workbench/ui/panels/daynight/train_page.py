@@ -3,19 +3,12 @@ engine as the Train panel; live loss and accuracy curves; the runs of this sessi
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton
 
-from workbench.ui.panels.daynight.data_pages import page_layout
-from workbench.ui.widgets import color, explanation, fill_table, table_widget
+from workbench.ui.panels.daynight.page import Page
+from workbench.ui.widgets import color, double_spin, fill_table, hbox, spin_box, table_widget
 
 RUN_HEADERS = ["run", "size", "n", "test acc", "baseline", "epochs", "train s", "stop"]
-
-
-def _spin(lo: int, hi: int, value: int) -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setValue(value)
-    return s
 
 
 def _epoch_plot(title: str) -> pg.PlotWidget:
@@ -29,34 +22,20 @@ def _curve(plot, i: int, name: str):
     return plot.plot([], [], pen=pg.mkPen(color(i), width=2), symbol="o", name=name)
 
 
-class TrainPage(QWidget):
-    def __init__(self, header: str, parent=None):
-        super().__init__(parent)
-        lay = page_layout(self, header)
-        lay.addWidget(explanation(
-            "Binary cross-entropy on the sigmoid output (computed stably from the raw output). Training "
-            "runs through the same engine as the Train panel; each run joins the project's run history."))
-        form = QHBoxLayout()
-        self.epochs_spin = _spin(1, 200, 8)
-        self.batch_spin = _spin(1, 4096, 64)
-        self.lr_spin = QDoubleSpinBox()
-        self.lr_spin.setDecimals(5)
-        self.lr_spin.setRange(1e-5, 1.0)
-        self.lr_spin.setSingleStep(0.0005)
-        self.lr_spin.setValue(0.002)
-        self.patience_spin = _spin(0, 50, 3)
-        for lab, w in (("Epochs", self.epochs_spin), ("Batch", self.batch_spin), ("Learning rate", self.lr_spin),
-                       ("Early stop (0 off)", self.patience_spin)):
-            form.addWidget(QLabel(lab))
-            form.addWidget(w)
+class TrainPage(Page):
+    INTRO = ("Binary cross-entropy on the sigmoid output (computed stably from the raw output). Training runs through "
+             "the same engine as the Train panel; each run joins the project's run history.")
+
+    def build(self, lay) -> None:
+        self.epochs_spin = spin_box(1, 200, 8)
+        self.batch_spin = spin_box(1, 4096, 64)
+        self.lr_spin = double_spin(1e-5, 1.0, 0.002, step=0.0005, decimals=5)
+        self.patience_spin = spin_box(0, 50, 3)
         self.train_btn = QPushButton("Train")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setEnabled(False)
-        form.addWidget(self.train_btn)
-        form.addWidget(self.stop_btn)
-        form.addStretch(1)
-        lay.addLayout(form)
-        charts = QHBoxLayout()
+        lay.addLayout(hbox("Epochs", self.epochs_spin, "Batch", self.batch_spin, "Learning rate", self.lr_spin,
+                           "Early stop (0 off)", self.patience_spin, self.train_btn, self.stop_btn))
         self.loss_plot = _epoch_plot("Loss")
         self.batch_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#bbbbbb"), name="batch (smoothed)")
         self.loss_curve = _curve(self.loss_plot, 0, "train")
@@ -64,9 +43,7 @@ class TrainPage(QWidget):
         self.acc_plot = _epoch_plot("Accuracy")
         self.acc_curve = _curve(self.acc_plot, 0, "train")
         self.vacc_curve = _curve(self.acc_plot, 1, "validation")
-        charts.addWidget(self.loss_plot)
-        charts.addWidget(self.acc_plot)
-        lay.addLayout(charts, 2)
+        lay.addLayout(hbox(self.loss_plot, self.acc_plot, stretch=False), 2)
         lay.addWidget(QLabel("Runs in this session (also in the Train panel's run history):"))
         self.runs_table = table_widget(RUN_HEADERS, max_height=150)
         lay.addWidget(self.runs_table)

@@ -4,14 +4,14 @@ checks and "scale up until it overfits" live in ``workbench.core.experiments``; 
 and forwards, running every job through one ``JobRunner``."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QSplitter, QStackedWidget
 
 from workbench.ui.job_runner import JobRunner, Relay
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.experiments.guide import GuideView
 from workbench.ui.panels.experiments.lesson import ExperimentView
-from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+from workbench.ui.training_bridge import LiveTraining
 
 GUIDE_KEY = "__guide__"
 
@@ -30,14 +30,11 @@ class ExperimentsPanel(Panel):
 
         self.experiments = list_experiments()
         self.results: dict[str, dict] = {}
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
+        self.live_training = LiveTraining(self, self._draw_live)  # the lesson's trainings, redrawn <= 10 Hz
         self.charts = Relay(self, convert=_chart_dict)  # a lesson's charts, as it makes them
         self.charts.item.connect(self._on_chart)
         self._running: str | None = None
         self._live_charts: list[dict] = []
-        self._drawn_version = -1
 
         lay = QHBoxLayout(self)
         split = QSplitter()
@@ -68,9 +65,6 @@ class ExperimentsPanel(Panel):
         self.view.run_full.clicked.connect(self.run_full)
         self.view.stop.clicked.connect(self.stop)
         self.view.export.clicked.connect(self._export_dialog)
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)  # live chart redraw <= 10 Hz
-        self.timer.timeout.connect(self._redraw_live)
         self.list.setCurrentRow(1)
 
     # -- navigation ------------------------------------------------------------------------------
@@ -113,15 +107,13 @@ class ExperimentsPanel(Panel):
             return None
         self._running = name
         self._live_charts = []
-        self.buffer.clear()
-        self._drawn_version = -1
+        self.live_training.start()
         self.view.set_result(None)
         self.view.show_progress(0, 1, "starting…")
         job = self.jobs.start(run_experiment, name, full=full, seed=seed, on_chart=self.charts.send,
-                              trainer_callbacks=(self.bridge.callback(),), on_result=self._on_result)
+                              trainer_callbacks=(self.live_training.callback(),), on_result=self._on_result)
         job.progress.connect(self._on_progress)
         job.cancelled.connect(self._on_cancelled)
-        self.timer.start()
         self._update_buttons()
         self.ctx.busy_changed.emit(True)
         return job
@@ -169,17 +161,13 @@ class ExperimentsPanel(Panel):
     @Slot()
     def _on_finished(self) -> None:
         self._running = None
-        self.timer.stop()
-        self._redraw_live()
+        self.live_training.stop()
         self.guide.scale_btn.setEnabled(True)
         self._update_buttons()
         self.ctx.busy_changed.emit(False)
 
-    @Slot()
-    def _redraw_live(self) -> None:
-        if self.buffer.version != self._drawn_version:
-            self._drawn_version = self.buffer.version
-            self.view.show_live(self.buffer)
+    def _draw_live(self, buffer) -> None:
+        self.view.show_live(buffer)
 
     # -- workflow guide: one-click "scale up until it overfits" ----------------------------------------
     def scale_up(self):
@@ -197,9 +185,10 @@ class ExperimentsPanel(Panel):
             self.guide.scale_status.setText(str(e))
             return None
         self._running = GUIDE_KEY
+        self.live_training.start()
         self.guide.scale_btn.setEnabled(False)
         self.guide.scale_status.setText("Training round 1 …")
-        job = self.jobs.start(scale_up_until_overfit, cfg, callbacks=(self.bridge.callback(),),
+        job = self.jobs.start(scale_up_until_overfit, cfg, callbacks=(self.live_training.callback(),),
                               dataset=self.ctx.dataset, keep_one_core_free=True, on_result=self._on_scaled)
         job.progress.connect(self._on_scale_progress)
         return job
@@ -241,7 +230,7 @@ class ExperimentsPanel(Panel):
 
     # -- panel contract --------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self.timer.stop()
+        self.live_training.timer.stop()
         self.jobs.shutdown()
 
     def state(self) -> dict:

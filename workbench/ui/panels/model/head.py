@@ -77,14 +77,12 @@ class HeadBox(QGroupBox):
     def use_suggested(self, *_) -> None:
         from workbench.core.models import default_head
 
-        if self._loading:
-            return
-        task = self.current_task()
-        if task is None:
-            self.edited()
-            return
-        head = default_head(task)
-        self.set_choices(head.activation, head.loss_name)
+        task = None if self._loading else self.current_task()
+        if task is not None:
+            suggested = default_head(task)
+            self.set_choices(suggested.activation, suggested.loss_name)
+        elif not self._loading:
+            self.edited()  # no data: say so
 
     def set_choices(self, activation: str | None, loss: str | None, task: str | None = None) -> None:
         self._loading = True

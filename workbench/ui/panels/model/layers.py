@@ -9,9 +9,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QMenu, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
+
+from workbench.ui.widgets import double_spin, hbox
 
 # the settings a new layer of these types starts with (the rest: the layer type's defaults)
 NEW_LAYER_PARAMS = {"Dense": {"units": 64}, "TimeDense": {"units": 1}, "Conv2D": {"filters": 32},
@@ -27,12 +29,9 @@ def layer_text(i: int, layer) -> str:
     return f"{i + 1}. {layer.type}" + (f" ({p})" if p else "") + act + reg
 
 
-def reg_spin() -> QDoubleSpinBox:
-    s = QDoubleSpinBox()
-    s.setDecimals(5)
-    s.setRange(0.0, 10.0)
-    s.setSingleStep(0.0005)
-    return s
+def reg_spin():
+    """An L1 / L2 penalty."""
+    return double_spin(0.0, 10.0, 0.0, step=0.0005, decimals=5)
 
 
 def _menu_button(parent: QWidget, text: str, items, slot) -> QToolButton:
@@ -71,7 +70,6 @@ class LayerEditor(QWidget):
         self._fields: dict = {}
         lv = QVBoxLayout(self)
         lv.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
         self.preset_btn = _menu_button(self, "Presets ▾", [(f"{p.name} — {p.input_kind}", p.description, p.name)
                                                             for p in list_presets()], self._on_preset_action)
         self.add_btn = _menu_button(self, "Add layer ▾", [(n, lt.help, n) for n, lt in LAYER_TYPES.items()],
@@ -84,10 +82,7 @@ class LayerEditor(QWidget):
         self.remove_btn.clicked.connect(self.remove_selected)
         self.up_btn.clicked.connect(lambda: self.move_selected(-1))
         self.down_btn.clicked.connect(lambda: self.move_selected(1))
-        for w in (self.preset_btn, self.add_btn, self.remove_btn, self.up_btn, self.down_btn):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        lv.addLayout(bar)
+        lv.addLayout(hbox(self.preset_btn, self.add_btn, self.remove_btn, self.up_btn, self.down_btn))
         self.layer_list = QListWidget()
         self.layer_list.currentRowChanged.connect(self._on_select)
         lv.addWidget(QLabel("Layers (input at the top; the output layer is added from the head):"))

@@ -3,18 +3,12 @@ stopping, seed) and the defaults for new layers (L1, L2, dropout)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QPushButton
 
 from workbench.ui.panels.model.layers import reg_spin
+from workbench.ui.widgets import double_spin, hbox, spin_box
 
 OPTIMIZER_LABELS = [("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("sgd", "SGD (momentum 0.9)")]
-
-
-def _spin(lo: int, hi: int, value: int) -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setValue(value)
-    return s
 
 
 class TrainSettingsBox(QGroupBox):
@@ -31,19 +25,13 @@ class TrainSettingsBox(QGroupBox):
         self.opt_combo = QComboBox()
         for k, t in OPTIMIZER_LABELS:
             self.opt_combo.addItem(t, k)
-        self.lr_spin = QDoubleSpinBox()
-        self.lr_spin.setDecimals(5)
-        self.lr_spin.setRange(1e-5, 10.0)
-        self.lr_spin.setSingleStep(0.0005)
-        self.lr_spin.setValue(0.001)
-        self.batch_spin = _spin(1, 65536, 32)
-        self.epochs_spin = _spin(1, 10000, 10)
+        self.lr_spin = double_spin(1e-5, 10.0, 0.001, step=0.0005, decimals=5)
+        self.batch_spin = spin_box(1, 65536, 32)
+        self.epochs_spin = spin_box(1, 10000, 10)
         self.es_check = QCheckBox("early stopping, patience")
-        self.es_spin = _spin(1, 1000, 3)
-        es_row = QHBoxLayout()
-        es_row.addWidget(self.es_check)
-        es_row.addWidget(self.es_spin)
-        self.seed_spin = _spin(0, 2**31 - 1, 0)
+        self.es_spin = spin_box(1, 1000, 3)
+        es_row = hbox(self.es_check, self.es_spin, stretch=False)
+        self.seed_spin = spin_box(0, 2**31 - 1, 0)
         tf.addRow("Optimizer:", self.opt_combo)
         tf.addRow("Learning rate:", self.lr_spin)
         tf.addRow("Batch size:", self.batch_spin)
@@ -92,10 +80,7 @@ class LayerDefaultsBox(QGroupBox):
         df = QFormLayout(self)
         self.l1 = reg_spin()
         self.l2 = reg_spin()
-        self.dropout = QDoubleSpinBox()
-        self.dropout.setRange(0.0, 0.95)
-        self.dropout.setSingleStep(0.1)
-        self.dropout.setValue(0.5)
+        self.dropout = double_spin(0.0, 0.95, 0.5, step=0.1)
         df.addRow("L1 on weights:", self.l1)
         df.addRow("L2 on weights:", self.l2)
         df.addRow("Dropout rate:", self.dropout)

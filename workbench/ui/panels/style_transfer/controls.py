@@ -10,9 +10,9 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from workbench.ui.widgets import Banner, array_to_qimage
+from workbench.ui.widgets import Banner, array_to_qimage, hbox, spin_box
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
 SAMPLES = ["astronaut", "chelsea", "coffee", "rocket", "china", "flower"]
@@ -85,16 +85,6 @@ class LogSlider(QWidget):
         self.label.setText("0" if v == 0 else f"{v:.3g}")
 
 
-def _spin(lo: int, hi: int, value: int, step: int = 1, prefix: str = "", suffix: str = "") -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setSingleStep(step)
-    s.setValue(value)
-    s.setPrefix(prefix)
-    s.setSuffix(suffix)
-    return s
-
-
 class ImageChooser(QGroupBox):
     """A combo of built-in images, an Open… button (plus ``extra`` buttons) and a drop target.
     Signal chosen(str): a spec ("sample:chelsea", "style:swirls") or a file path."""
@@ -107,12 +97,9 @@ class ImageChooser(QGroupBox):
         self.combo = QComboBox()
         self.combo.addItems(specs)
         self.combo.activated.connect(lambda _i: self.chosen.emit(self.combo.currentText()))
-        row = QHBoxLayout()
-        for w in extra:
-            row.addWidget(w)
         self.open_btn = QPushButton("Open…")
         self.open_btn.clicked.connect(self._open)
-        row.addWidget(self.open_btn)
+        row = hbox(*extra, self.open_btn, stretch=False)
         self.thumb = DropLabel("drop an image here")
         self.thumb.file_dropped.connect(self.chosen)
         gl.addWidget(self.combo)
@@ -148,7 +135,7 @@ class Controls(QWidget):
         self.snapshot_btn.clicked.connect(self.snapshot_requested)
         self.content = ImageChooser("Content image", [f"sample:{s}" for s in SAMPLES], [self.snapshot_btn])
         self.content.chosen.connect(self.content_chosen)
-        self.style_seed = _spin(0, 9999, 0, prefix="seed ")
+        self.style_seed = spin_box(0, 9999, 0, prefix="seed ")
         self.style_seed.valueChanged.connect(self.style_seed_changed)
         self.style = ImageChooser("Style image", [f"style:{s}" for s in TEXTURES] + [f"sample:{s}" for s in SAMPLES],
                                   [self.style_seed])
@@ -169,13 +156,12 @@ class Controls(QWidget):
             self.backbone_combo.addItem(text, key)
         self.backbone_combo.currentIndexChanged.connect(self._backbone_changed)
         form.addRow("Backbone", self.backbone_combo)
-        row = QHBoxLayout()
         self.weights_label = QLabel("—")
         self.weights_label.setWordWrap(True)
         self.weights_btn = QPushButton("VGG-19 weights…")
         self.weights_btn.clicked.connect(self._pick_weights)
-        row.addWidget(self.weights_label, 1)
-        row.addWidget(self.weights_btn)
+        row = hbox(self.weights_label, self.weights_btn, stretch=False)
+        row.setStretch(0, 1)
         form.addRow("Weights", row)
         self.weights_path = ""
         self.content_layer_combo = QComboBox()
@@ -198,9 +184,9 @@ class Controls(QWidget):
         self.init_combo.addItems(["content", "noise", "style"])
         self.opt_combo = QComboBox()
         self.opt_combo.addItems(["lbfgs", "adam"])
-        self.size_spin = _spin(32, 2048, 256, step=32, suffix=" px")
-        self.steps_spin = _spin(1, 100000, 300)
-        self.every_spin = _spin(1, 1000, 5)
+        self.size_spin = spin_box(32, 2048, 256, step=32, suffix=" px")
+        self.steps_spin = spin_box(1, 100000, 300)
+        self.every_spin = spin_box(1, 1000, 5)
         self.keep_colors = QCheckBox("Keep the content image's colours")
         form.addRow("Start from", self.init_combo)
         form.addRow("Optimizer", self.opt_combo)
@@ -212,12 +198,10 @@ class Controls(QWidget):
 
     def _mask_box(self) -> QGroupBox:
         g = QGroupBox("Mask (style only inside)")
-        gl = QHBoxLayout(g)
         self.paint_check = QCheckBox("Paint")
-        self.brush_spin = _spin(2, 200, 24, prefix="brush ")
+        self.brush_spin = spin_box(2, 200, 24, prefix="brush ")
         self.clear_mask_btn = QPushButton("Clear")
-        for w in (self.paint_check, self.brush_spin, self.clear_mask_btn):
-            gl.addWidget(w)
+        g.setLayout(hbox(self.paint_check, self.brush_spin, self.clear_mask_btn, stretch=False))
         return g
 
     # -- network choices -------------------------------------------------------------------------

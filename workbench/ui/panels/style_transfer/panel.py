@@ -20,7 +20,7 @@ from workbench.ui.job_runner import JobRunner, Relay
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.style_transfer.canvas import CanvasWidget
 from workbench.ui.panels.style_transfer.controls import Controls
-from workbench.ui.widgets import array_to_qimage, color
+from workbench.ui.widgets import array_to_qimage, color, hbox
 
 LOSS_TERMS = ("content", "style", "tv", "total")
 HISTORY_KEYS = ("iteration", *LOSS_TERMS, "its_per_s")
@@ -90,7 +90,6 @@ class StyleTransferPanel(Panel):
         split.addWidget(scroll)
         right = QWidget()
         rl = QVBoxLayout(right)
-        bar = QHBoxLayout()
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.start)
         self.pause_btn = QPushButton("Pause")
@@ -100,9 +99,8 @@ class StyleTransferPanel(Panel):
         self.save_btn = QPushButton("Save PNG + settings…")
         self.save_btn.clicked.connect(self._save_dialog)
         self.status = QLabel("Ready.")
-        for w in (self.run_btn, self.pause_btn, self.stop_btn, self.save_btn):
-            bar.addWidget(w)
-        bar.addWidget(self.status, 1)
+        bar = hbox(self.run_btn, self.pause_btn, self.stop_btn, self.save_btn, self.status, stretch=False)
+        bar.setStretchFactor(self.status, 1)
         rl.addLayout(bar)
         self.canvas = CanvasWidget()
         c.clear_mask_btn.clicked.connect(self.canvas.clear_mask)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from workbench.ui.widgets import color, epoch_plot, records_table
+from workbench.ui.widgets import explanation, color, epoch_plot, records_table
 
 IDLE_TEXT = "Choose a K-fold split in the Data panel, then press Start: every fold trains, then a final model."
 
@@ -19,8 +19,7 @@ class CrossValTab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QVBoxLayout(self)
-        self.label = QLabel(IDLE_TEXT)
-        self.label.setWordWrap(True)
+        self.label = explanation(IDLE_TEXT)
         lay.addWidget(self.label)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.plot = epoch_plot("Validation loss per fold")

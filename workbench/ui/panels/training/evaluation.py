@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from workbench.ui.widgets import ImageGridWidget, records_table
+from workbench.ui.widgets import explanation, ImageGridWidget, records_table
 
 INTRO = ("After training: test metrics (the test set is used once), the baseline beside them, the confusion "
          "matrix and the mistakes.")
@@ -16,8 +16,7 @@ class EvaluationTab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QVBoxLayout(self)
-        self.label = QLabel(INTRO)
-        self.label.setWordWrap(True)
+        self.label = explanation(INTRO)
         lay.addWidget(self.label)
         top = QSplitter(Qt.Orientation.Horizontal)
         self.metrics_model, metrics_view = records_table(
