@@ -67,3 +67,14 @@ def preview_preprocessing(ds, settings: dict, train_idx=None, n: int = PREVIEW_S
             images += [(ds.X[i], f"#{i + 1} before"), (after[j], f"#{i + 1} after")]
     return {"pre": pre, "describe": pre.describe(), "warnings": list(pre.warnings), "sequence": sequence,
             "output_shape": tuple(pre.output_shape), "rows": rows, "images": images}
+
+
+def grid_samples(ds, n: int = 60) -> tuple[list[int], list[str], list[str]]:
+    """(indices, captions, tooltips) of up to ``n`` samples spread evenly over the data set (files
+    are often sorted by class): each caption its label, each tooltip its file or sample number."""
+    count = len(ds)
+    idx = [int(i) for i in np.unique(np.linspace(0, count - 1, min(n, count)).astype(int))] if count else []
+    names = ds.class_names
+    caps = [names[int(ds.y[i])] if names is not None and np.ndim(ds.y[i]) == 0 else str(ds.y[i]) for i in idx]
+    tips = [str(ds.paths[i]) if ds.paths is not None else f"sample {i + 1}" for i in idx]
+    return idx, caps, tips

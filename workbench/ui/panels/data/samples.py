@@ -1,7 +1,6 @@
 """Samples tab: a grid of images with their labels, or the rows of a table / text set."""
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from workbench.ui.models import DatasetTableModel
@@ -29,15 +28,9 @@ class SamplesTab(QWidget):
         if ds.kind in ("image", "audio"):  # sounds: their log-mel spectrograms
             self.table.hide()
             self.grid.show()
-            n = len(ds)
-            # A spread over the data set (files are often sorted by class).
-            idx = np.unique(np.linspace(0, n - 1, min(GRID_SAMPLES, n)).astype(int))
-            names = ds.class_names
-            caps = []
-            for i in idx:
-                y = ds.y[i]
-                caps.append(names[int(y)] if names is not None and np.ndim(y) == 0 else str(y))
-            tips = [str(ds.paths[i]) if ds.paths is not None else f"sample {i + 1}" for i in idx]
+            from workbench.core.data.preview import grid_samples
+
+            idx, caps, tips = grid_samples(ds, GRID_SAMPLES)
             if ds.kind == "audio":
                 from workbench.core.data.audio import spectrogram_image
 
