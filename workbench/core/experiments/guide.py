@@ -5,7 +5,7 @@ against the user's say-so, and says what to do next and which panel does it.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.runs.summary import as_records
@@ -49,7 +49,9 @@ class GuideStep:
     answer: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        from workbench.core.jsonio import fields_dict
+
+        return fields_dict(self)
 
 
 def _beats_baseline(run) -> bool | None:
