@@ -6,7 +6,8 @@ the finished QThread with deleteLater and releases the worker on the GUI thread 
 ended, and on shutdown asks the job to stop and waits. No lambdas on cross-thread
 connections, no slots on QThread subclasses, no terminate().
 
-Typical use inside a panel::
+Panels do not use these directly: ``workbench.ui.job_runner.JobRunner`` wraps them (one job at a
+time, banner / progress / Cancel wiring). Underneath, it does::
 
     self.tasks = TaskController(self)
     job = self.tasks.start(load_data, "builtin:digits")   # fn(*args, progress=, should_cancel=)

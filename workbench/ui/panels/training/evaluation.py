@@ -55,7 +55,7 @@ class EvaluationTab(QWidget):
         details = rec.evaluation or {}
         self._rec, self._evaluation, self._dataset = rec, details, dataset
         base = rec.baseline_for("test" if test else "val")
-        keys = [k for k in METRICS if k in test or k in base]
+        keys = [k for k in METRICS if k not in ("data_loss", "penalty") and (k in test or k in base)]
         self.metrics_model.set_rows([{"metric": METRICS[k].label, "model": test.get(k), "baseline": base.get(k)}
                                      for k in keys])
         if test:
