@@ -64,12 +64,15 @@ class JobRunner(QObject):
 
     # ---- control -----------------------------------------------------------------------------
     def start(self, fn: Callable, /, *args, on_result: Callable[[Any], None] | None = None, label: str = "",
-              trainer=None, quiet_if_busy: bool = False, **kwargs) -> TaskHandle | None:
+              trainer=None, quiet_if_busy: bool = False, on_progress: Callable[[int, int, str], None] | None = None,
+              on_cancelled: Callable[[], None] | None = None, **kwargs) -> TaskHandle | None:
         """Run ``fn(*args, **kwargs)`` on a worker thread unless a job is running (then None).
 
         ``fn`` receives ``progress(done, total, text)`` and ``should_cancel()`` when its signature
-        takes them. With ``trainer`` (a core Trainer the job trains with) Cancel and ``stop_training``
-        stop it between batches, and ``pause``/``resume`` reach it."""
+        takes them; ``on_result(value)``, ``on_progress(done, total, text)`` and ``on_cancelled()``
+        run on the GUI thread. With ``trainer`` (a core Trainer the job trains with, or anything
+        with ``request_stop`` / ``pause`` / ``resume``) Cancel and ``stop_training`` stop it between
+        batches, and ``pause``/``resume`` reach it."""
         if self._job is not None:
             if not quiet_if_busy:
                 self._say("Another job is still running; wait for it or cancel it.", "warning")
@@ -88,8 +91,9 @@ class JobRunner(QObject):
         job.error.connect(self._on_error)
         job.cancelled.connect(self._on_cancelled)
         job.result.connect(self._on_result)
-        if on_result is not None:
-            job.result.connect(on_result)
+        for signal, slot in ((job.result, on_result), (job.progress, on_progress), (job.cancelled, on_cancelled)):
+            if slot is not None:
+                signal.connect(slot)
         job.finished.connect(self._on_finished)
         self.job_started.emit(label)
         return job

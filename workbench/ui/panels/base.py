@@ -10,8 +10,10 @@ class Panel(QWidget):
     """A page of the main window.
 
     Subclasses set ``title`` (navigation text) and optionally ``icon_name`` (a Qt standard icon
-    name such as "SP_DirOpenIcon", or a theme icon name), build widgets in ``__init__`` and keep
-    heavy imports (torch, sklearn, cv2) inside methods so the window shows fast.
+    name such as "SP_DirOpenIcon", or a theme icon name) and build widgets in ``__init__``. A panel
+    computes nothing itself (``tests/test_panel_imports.py``): it calls core functions, importing
+    them inside the methods that use them so the window shows fast, and runs long ones through a
+    ``workbench.ui.job_runner.JobRunner``.
 
     Contract with the window:
     - ``shutdown()`` stops threads and releases camera/microphone; called when the window closes

@@ -111,9 +111,8 @@ class ExperimentsPanel(Panel):
         self.view.set_result(None)
         self.view.show_progress(0, 1, "starting…")
         job = self.jobs.start(run_experiment, name, full=full, seed=seed, on_chart=self.charts.send,
-                              trainer_callbacks=(self.live_training.callback(),), on_result=self._on_result)
-        job.progress.connect(self._on_progress)
-        job.cancelled.connect(self._on_cancelled)
+                              trainer_callbacks=(self.live_training.callback(),), on_result=self._on_result,
+                              on_progress=self._on_progress, on_cancelled=self._on_cancelled)
         self._update_buttons()
         self.ctx.busy_changed.emit(True)
         return job
@@ -188,10 +187,9 @@ class ExperimentsPanel(Panel):
         self.live_training.start()
         self.guide.scale_btn.setEnabled(False)
         self.guide.scale_status.setText("Training round 1 …")
-        job = self.jobs.start(scale_up_until_overfit, cfg, callbacks=(self.live_training.callback(),),
-                              dataset=self.ctx.dataset, keep_one_core_free=True, on_result=self._on_scaled)
-        job.progress.connect(self._on_scale_progress)
-        return job
+        return self.jobs.start(scale_up_until_overfit, cfg, callbacks=(self.live_training.callback(),),
+                               dataset=self.ctx.dataset, keep_one_core_free=True, on_result=self._on_scaled,
+                               on_progress=self._on_scale_progress)
 
     @Slot(int, int, str)
     def _on_scale_progress(self, _done: int, _total: int, text: str) -> None:

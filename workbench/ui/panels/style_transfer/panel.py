@@ -221,9 +221,8 @@ class StyleTransferPanel(Panel):
         job = StyleJob(self.content_img, self.style_img, self._run_settings, self.controls.steps_spin.value(),
                        mask=self.canvas.mask_array())
         if self.jobs.start(job.run, self.frames.send, trainer=job, on_result=self._on_result,
-                           label="Loading the network…") is not None:
+                           on_cancelled=self._on_cancelled, label="Loading the network…") is not None:
             self.current_job = job
-            self.jobs.handle.cancelled.connect(self._on_cancelled)
             self._update_buttons()
 
     def toggle_pause(self) -> None:

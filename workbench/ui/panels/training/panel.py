@@ -184,15 +184,13 @@ class TrainingPanel(Panel):
             self.cv.say(f"Cross-validating over {len(self.ctx.splits.folds)} folds…")
         self._paused = False
         self._t_start = time.perf_counter()
-        job = self.jobs.start(run_job, req, self.trainer, trainer=self.trainer, on_result=self._on_result,
-                              label=f"Training {req.config.name or 'a model'}…")
-        if job is None:
+        if self.jobs.start(run_job, req, self.trainer, trainer=self.trainer, on_result=self._on_result,
+                           on_progress=self._on_job_progress, label=f"Training {req.config.name or 'a model'}…") is None:
             return False
-        job.progress.connect(self._on_job_progress)
         self.timer.start()
         self._update_buttons()
         self.ctx.busy_changed.emit(True)
-        self.ctx.status(f"Training {req.config.name or ''}…".replace("  ", " "))
+        self.ctx.status(f"Training {req.config.name}…" if req.config.name else "Training…")
         self.run_started.emit()
         return True
 
