@@ -324,3 +324,15 @@ def double_spin(lo: float, hi: float, value: float, *, step: float = 0.05, decim
     s.setSingleStep(step)
     s.setValue(value)
     return s
+
+
+def button(text: str, slot=None, tip: str = ""):
+    """A push button, its clicked signal connected to ``slot`` (when given)."""
+    from PySide6.QtWidgets import QPushButton
+
+    b = QPushButton(text)
+    if slot is not None:
+        b.clicked.connect(slot)
+    if tip:
+        b.setToolTip(tip)
+    return b

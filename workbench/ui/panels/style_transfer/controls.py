@@ -12,7 +12,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from workbench.ui.widgets import Banner, array_to_qimage, hbox, spin_box
+from workbench.ui.widgets import Banner, array_to_qimage, button, hbox, spin_box
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
 SAMPLES = ["astronaut", "chelsea", "coffee", "rocket", "china", "flower"]
@@ -97,8 +97,7 @@ class ImageChooser(QGroupBox):
         self.combo = QComboBox()
         self.combo.addItems(specs)
         self.combo.activated.connect(lambda _i: self.chosen.emit(self.combo.currentText()))
-        self.open_btn = QPushButton("Open…")
-        self.open_btn.clicked.connect(self._open)
+        self.open_btn = button("Open…", self._open)
         row = hbox(*extra, self.open_btn, stretch=False)
         self.thumb = DropLabel("drop an image here")
         self.thumb.file_dropped.connect(self.chosen)
@@ -128,11 +127,10 @@ class Controls(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        sl = QVBoxLayout(self)
         self.banner = Banner()
+        sl = QVBoxLayout(self)
         sl.addWidget(self.banner)
-        self.snapshot_btn = QPushButton("Webcam snapshot")
-        self.snapshot_btn.clicked.connect(self.snapshot_requested)
+        self.snapshot_btn = button("Webcam snapshot", self.snapshot_requested)
         self.content = ImageChooser("Content image", [f"sample:{s}" for s in SAMPLES], [self.snapshot_btn])
         self.content.chosen.connect(self.content_chosen)
         self.style_seed = spin_box(0, 9999, 0, prefix="seed ")
@@ -158,8 +156,7 @@ class Controls(QWidget):
         form.addRow("Backbone", self.backbone_combo)
         self.weights_label = QLabel("—")
         self.weights_label.setWordWrap(True)
-        self.weights_btn = QPushButton("VGG-19 weights…")
-        self.weights_btn.clicked.connect(self._pick_weights)
+        self.weights_btn = button("VGG-19 weights…", self._pick_weights)
         row = hbox(self.weights_label, self.weights_btn, stretch=False)
         row.setStretch(0, 1)
         form.addRow("Weights", row)

@@ -14,13 +14,13 @@ import threading
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from workbench.ui.job_runner import JobRunner, Relay
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.style_transfer.canvas import CanvasWidget
 from workbench.ui.panels.style_transfer.controls import Controls
-from workbench.ui.widgets import array_to_qimage, color, hbox
+from workbench.ui.widgets import array_to_qimage, button, color, hbox
 
 LOSS_TERMS = ("content", "style", "tv", "total")
 HISTORY_KEYS = ("iteration", *LOSS_TERMS, "its_per_s")
@@ -90,14 +90,10 @@ class StyleTransferPanel(Panel):
         split.addWidget(scroll)
         right = QWidget()
         rl = QVBoxLayout(right)
-        self.run_btn = QPushButton("Run")
-        self.run_btn.clicked.connect(self.start)
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.clicked.connect(self.toggle_pause)
-        self.stop_btn = QPushButton("Stop")
-        self.stop_btn.clicked.connect(self.stop)
-        self.save_btn = QPushButton("Save PNG + settings…")
-        self.save_btn.clicked.connect(self._save_dialog)
+        self.run_btn = button("Run", self.start)
+        self.pause_btn = button("Pause", self.toggle_pause)
+        self.stop_btn = button("Stop", self.stop)
+        self.save_btn = button("Save PNG + settings…", self._save_dialog)
         self.status = QLabel("Ready.")
         bar = hbox(self.run_btn, self.pause_btn, self.stop_btn, self.save_btn, self.status, stretch=False)
         bar.setStretchFactor(self.status, 1)
