@@ -129,8 +129,9 @@ def test_use_panel_without_model_or_camera_says_what_to_do(qtbot, app_ctx, tmp_p
 
 def test_augment_tab_previews_and_reaches_the_run_config(qtbot, app_ctx):
     from workbench.core.data import load_builtin
+    from workbench.core.models import get_preset
+    from workbench.core.workflow import config_from_state
     from workbench.ui.panels.data import DataPanel
-    from workbench.ui.training_jobs import TrainRequest
 
     panel = DataPanel(app_ctx)
     qtbot.addWidget(panel)
@@ -144,11 +145,8 @@ def test_augment_tab_previews_and_reaches_the_run_config(qtbot, app_ctx):
     assert tab.grid.count() == 8  # four before / after pairs
     aug = app_ctx.preprocessing["augment"]
     assert aug["flip"] is False and aug["rotate"] == 10.0
-    req = TrainRequest(dataset=None, source={"source": "builtin:digits"}, split_plan={}, preprocessing=app_ctx.preprocessing,
-                       spec=None, head=type("H", (), {"activation": "softmax", "loss_name": "cce", "task": "multiclass"})(),
-                       train={})
-    req.spec = type("S", (), {"to_dict": lambda self: {"layers": []}})()
-    assert req.run_config().augment == aug
+    app_ctx.set_model_spec(get_preset("digits-cnn"))
+    assert config_from_state(app_ctx.state).augment == aug  # the run the Train panel starts augments its batches
     panel.shutdown()
 
 

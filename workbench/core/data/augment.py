@@ -207,3 +207,14 @@ def preview(ds, pre, settings: dict, idx, seed: int = 0) -> list[tuple[np.ndarra
             raw = after[j] * scale + offset
             out.append((spectrogram_image(ds.X[i]), spectrogram_image(raw)))
     return out
+
+
+def preview_draw(ds, preprocessing: dict, settings: dict, train_idx, n: int = 4, seed: int | None = None) -> list:
+    """``preview`` of the first ``n`` samples with the preprocessing fitted on ``train_idx`` as a run
+    fits it, and a fresh random draw unless ``seed`` is given (the Data panel's Augment tab)."""
+    from workbench.core.data import Preprocessor
+
+    pre = Preprocessor(**{k: v for k, v in (preprocessing or {}).items() if k in ("scale", "missing", "vocab_size")})
+    pre.fit(ds, train_idx)
+    seed = int(np.random.default_rng().integers(1 << 30)) if seed is None else int(seed)
+    return preview(ds, pre, settings, np.arange(min(n, len(ds))), seed=seed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from workbench.core.data.augment import preview_draw
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.widgets import Banner, ImageGridWidget
 
@@ -18,18 +19,6 @@ FIELDS = {
     "audio": [("shift", "time shift up to", (0, 0.5, 0.05)), ("gain_db", "gain ± (dB)", (0, 24, 1)),
               ("noise_snr_db", "noise SNR from (dB, 0 = off)", (0, 60, 1))],
 }
-
-
-def preview_job(ds, preprocessing: dict, augment: dict, train_idx, n: int = 4) -> list:
-    """Before / after pictures of the first ``n`` samples (a worker job: core calls only)."""
-    import numpy as np
-
-    from workbench.core.data import Preprocessor
-    from workbench.core.data.augment import preview
-
-    pre = Preprocessor(**{k: v for k, v in preprocessing.items() if k in ("scale", "missing", "vocab_size")})
-    pre.fit(ds, train_idx)
-    return preview(ds, pre, augment, np.arange(min(n, len(ds))), seed=int(np.random.default_rng().integers(1 << 30)))
 
 
 class AugmentTab(QWidget):
@@ -128,7 +117,7 @@ class AugmentTab(QWidget):
         if self._ds is None or not s:
             self.grid.clear()
             return
-        self.jobs.start(preview_job, self._ds, self._preprocessing, s, self._train_idx, on_result=self._show,
+        self.jobs.start(preview_draw, self._ds, self._preprocessing, s, self._train_idx, on_result=self._show,
                         quiet_if_busy=True)
 
     def _show(self, pairs: list) -> None:

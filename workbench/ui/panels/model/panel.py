@@ -156,10 +156,10 @@ class ModelPanel(Panel):
         """With no model chosen yet, suggest the one the command line trains on such data."""
         ds = self.ctx.dataset
         if ds is not None and shape and not self.spec.layers:
-            from workbench.core.workflow import default_model
+            from workbench.core.workflow import default_model, train_class_counts
 
-            outs = self.output_shape()
-            name, spec = default_model(ds.kind, tuple(shape), outs)
+            name, spec = default_model(ds.kind, tuple(shape), self.output_shape(),
+                                       train_class_counts(ds, self.ctx.splits))
             self.editor.set_spec(spec)
             self._apply_preset_training(name)
             self.ctx.set_model_spec(self.spec.copy())
