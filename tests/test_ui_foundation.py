@@ -182,3 +182,29 @@ def test_main_window_shell(qtbot, config_dir, tmp_path):
     w.close()
     saved = json.loads((config_dir / "settings.json").read_text())
     assert saved["current_panel"] == "Two" and saved["geometry"]
+
+
+def test_dropped_files_reach_the_widget(qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QWidget
+
+    from workbench.ui.widgets import FileDrops
+
+    class Target(FileDrops, QWidget):
+        def __init__(self):
+            super().__init__()
+            self.setAcceptDrops(True)
+            self.got = []
+
+        def files_dropped(self, paths):
+            self.got.append(paths)
+
+    w = Target()
+    qtbot.addWidget(w)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "a.png")), QUrl("https://example.org/not-a-file")])
+    # QWidget.event dispatches to the virtual dropEvent (Qt delivers real drops only during a drag)
+    w.event(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier))
+    assert w.got == [[str(tmp_path / "a.png")]]  # local files only

@@ -336,3 +336,21 @@ def button(text: str, slot=None, tip: str = ""):
     if tip:
         b.setToolTip(tip)
     return b
+
+
+class FileDrops:
+    """Mix into a QWidget (before the Qt class) that accepts dropped files and folders: their local
+    paths go to ``files_dropped(paths)``. Call ``setAcceptDrops(True)`` in ``__init__``."""
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.files_dropped(paths)
+            event.acceptProposedAction()
+
+    def files_dropped(self, paths: list[str]) -> None:
+        raise NotImplementedError

@@ -24,7 +24,7 @@ from workbench.ui.panels.daynight.results_page import ResultsPage
 from workbench.ui.panels.daynight.train_page import TrainPage
 from workbench.ui.panels.daynight.use_page import UsePage
 from workbench.ui.training_bridge import LiveTraining
-from workbench.ui.widgets import Banner
+from workbench.ui.widgets import Banner, FileDrops
 
 QUESTIONS = [
     ("data", "1. Data?", "10K images. How many do we need, and what do they show?", DataPage),
@@ -40,7 +40,7 @@ QUESTIONS = [
 ]
 
 
-class DayNightPanel(Panel):
+class DayNightPanel(FileDrops, Panel):
     """Case study 1: day or night, from 10,000 generated images to a live camera."""
 
     title = "Day & Night"
@@ -392,17 +392,7 @@ class DayNightPanel(Panel):
         self.banner.show_message(f"Loaded the model from {folder} ({self.model.size} px).", "ok")
 
     # ---------------------------------------------------------------------------- drag/drop
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.handle_drop(paths)
-            event.acceptProposedAction()
-
-    def handle_drop(self, paths: list[str]) -> None:
+    def files_dropped(self, paths: list[str]) -> None:
         """A video: play it live. A folder on the data pages (or with no model yet): import it.
         Files with a model: classify them."""
         from workbench.core.capture.camera import VIDEO_EXTENSIONS
@@ -424,6 +414,8 @@ class DayNightPanel(Panel):
         else:
             self.banner.show_message("Drop a folder with day/ and night/ subfolders to train on it, or train a "
                                      "model first to classify single images.", "info")
+
+    handle_drop = files_dropped
 
     # -------------------------------------------------------------------------- lifecycle
     def on_shown(self) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from workbench.ui.widgets import Banner, array_to_qimage, button, hbox, spin_box
+from workbench.ui.widgets import Banner, FileDrops, array_to_qimage, button, hbox, spin_box
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
 SAMPLES = ["astronaut", "chelsea", "coffee", "rocket", "china", "flower"]
@@ -21,7 +21,7 @@ BACKBONE_NAMES = {"mobilenet_v2": "MobileNetV2 (ships)", "efficientnet_lite0": "
                   "vgg19": "VGG-19 (your weights file)"}
 
 
-class DropLabel(QLabel):
+class DropLabel(FileDrops, QLabel):
     """A thumbnail that accepts a dropped image file. Signal file_dropped(str): the path."""
 
     file_dropped = Signal(str)
@@ -33,16 +33,8 @@ class DropLabel(QLabel):
         self.setMinimumSize(120, 90)
         self.setStyleSheet("QLabel{border:1px dashed #999;border-radius:4px;color:#666;}")
 
-    def dragEnterEvent(self, e):
-        if e.mimeData().hasUrls():
-            e.acceptProposedAction()
-
-    def dropEvent(self, e):
-        for url in e.mimeData().urls():
-            if url.isLocalFile():
-                self.file_dropped.emit(url.toLocalFile())
-                e.acceptProposedAction()
-                return
+    def files_dropped(self, paths: list[str]) -> None:
+        self.file_dropped.emit(paths[0])
 
     def show_array(self, img: np.ndarray, tip: str = "") -> None:
         pm = QPixmap.fromImage(array_to_qimage(img))
