@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.job_runner import JobRunner
-from workbench.ui.widgets import Banner, ImageGridWidget, array_to_qimage, pixmap_from_array
+from workbench.ui.widgets import Banner, FileDrops, ImageGridWidget, array_to_qimage, pixmap_from_array
 
 REVIEW_MAX = 80
 
 
-class CaptureTab(QWidget):
+class CaptureTab(FileDrops, QWidget):
     """Signals:
         dataset_changed(str)   the capture folder changed and holds two classes with samples (load it)
         capture_finished(dict) a recording / import ended (its CaptureReport as a dict)
@@ -388,15 +388,8 @@ class CaptureTab(QWidget):
         if files:
             self.import_paths(files)
 
-    def dragEnterEvent(self, e) -> None:
-        if e.mimeData().hasUrls():
-            e.acceptProposedAction()
-
-    def dropEvent(self, e) -> None:
-        paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.import_paths(paths)
-            e.acceptProposedAction()
+    def files_dropped(self, paths: list[str]) -> None:
+        self.import_paths(paths)
 
     def shutdown(self) -> None:
         self.timer.stop()

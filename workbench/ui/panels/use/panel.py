@@ -18,12 +18,12 @@ from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.use.files_tab import FilesTab
 from workbench.ui.panels.use.live_tab import LiveTab
-from workbench.ui.widgets import Banner, BarChart, array_to_qimage
+from workbench.ui.widgets import Banner, BarChart, FileDrops, array_to_qimage
 
 REDRAW_MS = 33  # <= 30 Hz
 
 
-class UsePanel(Panel):
+class UsePanel(FileDrops, Panel):
     """Signals:
         model_opened(str)      a model is ready (its name)
         files_classified(int)  rows shown after classifying files
@@ -192,15 +192,8 @@ class UsePanel(Panel):
         if row.get("picture") is not None:
             self._show_picture(row["picture"])
 
-    def dragEnterEvent(self, e) -> None:
-        if e.mimeData().hasUrls():
-            e.acceptProposedAction()
-
-    def dropEvent(self, e) -> None:
-        paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.classify_paths(paths)
-            e.acceptProposedAction()
+    def files_dropped(self, paths: list[str]) -> None:
+        self.classify_paths(paths)
 
     # -- live --------------------------------------------------------------------------------
     def start_live(self, source) -> None:
