@@ -705,6 +705,7 @@ def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: 
 def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: int | None = None,
                pruner: str | None = None, metric: str | None = None, seed_policy: str = "same",
                study: str | None = None, parallel: int | None = None, cluster=None, retrain: bool = True,
+               first: list | None = None,
                dataset=None, on_status: Status | None = None, on_event=None, on_trial=None, should_cancel=None,
                trainer=None, save: bool = True, keep_one_core_free: bool = False, mode: str | None = None,
                n_iter: int | None = None) -> RunResult:
@@ -721,7 +722,7 @@ def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: i
 
     settings = SearchSettings(space, n_trials=int(n_trials or n_iter or 20), sampler=sampler or mode or "tpe",
                               pruner=pruner, metric=metric, seed=cfg.seed, seed_policy=seed_policy, study=study,
-                              parallel=parallel, cluster=cluster)
+                              parallel=parallel, cluster=cluster, first=list(first or []))
     counter = {"done": 0}
 
     def events(e: dict) -> None:

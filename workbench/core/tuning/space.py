@@ -15,8 +15,8 @@ trial starts, so a typo is one sentence, not a failed search):
 
     lr, batch_size, epochs, optimizer, momentum, weight_decay, early_stopping   the training config
     scale, missing, vocab_size                                                  the preprocessing
-    layers.N.SETTING     a setting of layer N (counted from 0, as in the spec file: layers.1 is the
-                         second layer): units, filters, rate, kernel, ..., activation, l1 or l2
+    layers.N.SETTING     a setting of layer N, counted from 1 as the Model panel and the messages
+                         count them: units, filters, rate, kernel, ..., activation, l1 or l2
     dropout              the rate of every Dropout layer
     l1, l2               the penalty of every layer with weights
     units / filters      the units of every hidden Dense layer / the filters of every Conv layer
@@ -366,8 +366,10 @@ def _target(p: Param, spec, output_units: int | None) -> Target:
 
     name = p.name
     if name in TRAIN_FIELDS:
+        _check_field(p)
         return Target("train", name)
     if name in PREP_FIELDS:
+        _check_field(p)
         return Target("prep", name)
     layers = spec.layers
     if name in SPEC_WIDE:
@@ -390,17 +392,44 @@ def _target(p: Param, spec, output_units: int | None) -> Target:
         return Target("spec", name)
     if name.startswith("layers."):
         _, idx, key = name.split(".")
-        i = int(idx)
-        if i >= len(layers):
-            raise SpaceError(f"{name}: the model has {len(layers)} layers (layers.0 to layers.{len(layers) - 1}).")
+        i = int(idx) - 1  # layers.1 is the first layer, as the Model panel numbers them
+        if not 0 <= i < len(layers):
+            raise SpaceError(f"{name}: the model has {len(layers)} layers, layers.1 to layers.{len(layers)}.")
         tname = layers[i].canonical_type
         settings = list(LAYER_TYPES[tname].params) + ["activation", "l1", "l2"] if tname else []
         if key not in settings:
-            raise SpaceError(f"{name}: layer {i} ({tname or layers[i].type}) has no setting {key!r}; its settings "
-                             f"are {', '.join(settings)}.")
+            raise SpaceError(f"{name}: layer {i + 1} ({tname or layers[i].type}) has no setting {key!r}; its "
+                             f"settings are {', '.join(settings)}.")
+        kind = LAYER_TYPES[tname].params[key].kind if key in LAYER_TYPES[tname].params else key
+        if kind == "int":
+            _check_numbers(p, lo=1, whole=True)
+        elif kind == "rate":
+            _check_numbers(p, lo=0, hi_open=1)
+        elif kind in ("l1", "l2"):
+            _check_numbers(p, lo=0)
         return Target("layer", key, i)
     known = ", ".join(TRAIN_FIELDS + PREP_FIELDS + SPEC_WIDE)
     raise SpaceError(f"{name!r} is not a setting a search can change; use one of {known} or layers.N.SETTING.")
+
+
+def _check_field(p: Param) -> None:
+    """Values a training or preprocessing field accepts, checked before any trial."""
+    from workbench.core.data.preprocess import MISSING, SCALES
+    from workbench.core.training.config import OPTIMIZERS
+
+    if p.name in ("batch_size", "epochs", "early_stopping", "vocab_size"):
+        _check_numbers(p, lo=1, whole=True)
+    elif p.name == "lr":
+        vals = list(p.choices) if p.kind == "choice" else [p.low, p.high]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in vals):
+            raise SpaceError(f"lr must be a number above 0, e.g. lr=log(1e-4,1e-1) (got {p.to_text()}).")
+    elif p.name in ("momentum", "weight_decay"):
+        _check_numbers(p, lo=0)
+    options = {"optimizer": OPTIMIZERS, "scale": SCALES, "missing": MISSING}.get(p.name)
+    if options is not None:
+        bad = [c for c in p.choices if str(c).lower() not in options] if p.kind == "choice" else [p.name]
+        if bad:
+            raise SpaceError(f"{p.name} can be {', '.join(options)} (got {', '.join(map(str, bad))}).")
 
 
 def _check_numbers(p: Param, *, lo: float, hi_open: float | None = None, whole: bool = False) -> None:

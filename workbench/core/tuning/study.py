@@ -57,6 +57,8 @@ class SearchSettings:
     parallel     local worker processes (None: one per core, or per GPU); cluster: see executors
     retries      how often a trial whose worker died is tried again (once by default)
     keep_weights return each fold's trained weights in the result (lessons that score afterwards)
+    first        settings to try first ({name: value} each; e.g. the model as it is), queued when
+                 the study is made
     """
 
     space: Any
@@ -71,6 +73,7 @@ class SearchSettings:
     cluster: Any = None
     retries: int = 1
     keep_weights: bool = False
+    first: list = field(default_factory=list)
 
     def checked(self) -> "SearchSettings":
         from workbench.core.tuning.space import as_space
@@ -92,6 +95,11 @@ class SearchSettings:
             raise TuningError(f"--parallel needs at least 1 worker (got {self.parallel}).")
         if self.sampler == "grid":
             self.space.grid()  # SpaceError for ranges a grid cannot enumerate
+        for params in self.first or []:
+            unknown = sorted(set(params) - set(self.space.names))
+            if unknown:
+                raise TuningError(f"The settings to try first name {', '.join(unknown)}, which the search space "
+                                  "does not have; add them to the space or leave them out.")
         self.n_trials = int(self.n_trials)
         return self
 
@@ -252,7 +260,11 @@ def make_sampler(settings: SearchSettings, n_existing: int):
 
     seed = int(settings.seed) + int(n_existing)
     if settings.sampler == "grid":
-        return optuna.samplers.GridSampler(settings.space.grid(), seed=seed)
+        class Grid(optuna.samplers.GridSampler):
+            def after_trial(self, study, trial, state, values):
+                pass  # Optuna's stops an optimize() loop at the last point; the search counts it itself
+
+        return Grid(settings.space.grid(), seed=seed)
     if settings.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     startup = min(10, max(3, settings.n_trials // 4))
@@ -299,6 +311,8 @@ def load_or_create(settings: SearchSettings, storage, name: str, metric: str, ex
         return study, True
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
                                 sampler=make_sampler(settings, 0), pruner=make_pruner(settings))
+    for params in settings.first or []:
+        study.enqueue_trial(dict(params))
     study.set_user_attr("workbench", {"definition": definition, "metric": metric, "n_trials": settings.n_trials,
                                       "created": time.time()})
     return study, False
@@ -375,6 +389,7 @@ class _Trial:
     pruned: bool = False
     last_value: float | None = None
     curve: list = field(default_factory=list)     # [step, value] as reported to the pruner
+    launching: bool = True                        # folds are still being submitted
 
     @property
     def number(self) -> int:
@@ -468,7 +483,8 @@ class _Driver:
                 self._collect()
                 if t.number not in self.active or tr.pruned or self.stopping:
                     break
-        if t.number in self.active and self.ex.kind == "inline":
+        tr.launching = False
+        if t.number in self.active:
             self._maybe_finish(tr)
 
     # ---- messages from folds ------------------------------------------------------------------
@@ -552,7 +568,10 @@ class _Driver:
         if "failed" in states:
             msg = next(o.get("message", "") for o in tr.outcomes.values() if o.get("state") == "failed")
             return self._finish(tr, "failed", message=msg or "The trial failed.")
-        if len(tr.outcomes) < len(tr.futures):
+        if tr.launching:
+            return None
+        need = len(tr.futures) if (tr.pruned or self.stopping) else len(self.data.folds)
+        if len(tr.outcomes) < need:
             return None
         if tr.pruned or "pruned" in states:
             return self._finish(tr, "pruned")
