@@ -110,7 +110,7 @@ def test_test_rows_never_reach_a_trial_and_are_scored_once(tmp_path, monkeypatch
         return real(model, head, data, **kw)
 
     class Spy(InlineExecutor):
-        def scatter(self, data):
+        def share(self, data):
             self.data = data
             return data
 

@@ -68,8 +68,13 @@ class InlineExecutor:
     def workers(self) -> list[str]:
         return ["this process"]
 
-    def scatter(self, data):
+    def share(self, data):
         return data
+
+    def release(self, handle) -> None:
+        from workbench.core.tuning.trial import clear_cache
+
+        clear_cache(getattr(handle, "token", None))
 
     def submit(self, fn: Callable, *args, avoid=(), key: str | None = None):
         fut: concurrent.futures.Future = concurrent.futures.Future()
@@ -109,7 +114,8 @@ class DaskExecutor:
                               "distributed.scheduler.allowed-failures": 0}):
             try:
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.ERROR, scheduler_port=0)
+                                       silence_logs=logging.ERROR, scheduler_port=0,
+                                       preload=["workbench.core.tuning.warm"])
             except Exception as e:  # noqa: BLE001 - ports, process limits, a frozen app missing a module
                 raise ClusterError(f"The local worker processes could not be started ({e}); run the search "
                                    "in this process with --cluster inline.") from None
@@ -151,9 +157,22 @@ class DaskExecutor:
             raise ClusterError(f"No Dask worker joined {self.description} within {timeout:.0f} s; start workers "
                                "with 'dask worker SCHEDULER_ADDRESS'.") from None
 
-    def scatter(self, data):
-        # broadcast: one copy per worker up front; every trial on that worker uses it
-        return self.client.scatter(data, broadcast=True, hash=False)
+    def share(self, data):
+        """Put ``data`` on every worker once (and on workers that join later); tasks get a DataRef."""
+        from workbench.core.tuning.plugin import SearchDataPlugin
+        from workbench.core.tuning.trial import DataRef
+
+        plugin = SearchDataPlugin(data)
+        self.client.register_plugin(plugin, name=plugin.name)
+        return DataRef(data.token)
+
+    def release(self, handle) -> None:
+        from workbench.core.tuning.plugin import plugin_name
+
+        try:
+            self.client.unregister_worker_plugin(plugin_name(handle.token))
+        except Exception:  # noqa: BLE001 - the cluster is going away: the data go with it
+            pass
 
     def submit(self, fn: Callable, *args, avoid=(), key: str | None = None):
         allowed = [w for w in self.workers() if w not in set(avoid)] if avoid else None

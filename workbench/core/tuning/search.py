@@ -237,8 +237,7 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
                 on_status(f"Retraining trial {study_res.best['number']}'s settings on all non-test data ...")
             final = _run_final(ex, handle, data, study_res.best, device=cfg.device, should_cancel=should_cancel,
                                on_event=on_event)
-        if ex.kind == "dask":
-            ex.cancel([handle])
+        ex.release(handle)
     finally:
         if own:
             ex.close()

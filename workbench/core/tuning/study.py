@@ -702,7 +702,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
     workflow passes one); ``on_event(dict)`` sees every start, epoch report and finished trial
     (kinds "study", "asked", "started", "report", "trial", "worker_lost", "stopping", "done").
 
-    ``executor`` (an open one) is used and left open; with ``keep_data`` the scattered data stay
+    ``executor`` (an open one) is used and left open; with ``keep_data`` the search's data stay
     on the workers and ``result.data_handle`` refers to them (the final retrain uses them)."""
     from workbench.core.tuning.executors import open_executor
 
@@ -722,7 +722,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
         own = executor is None
         ex = executor or open_executor(settings.cluster, settings.parallel)
         try:
-            handle = ex.scatter(data)
+            handle = ex.share(data)
             drv = _Driver(study, data, handle, settings, ex, on_event=on_event, should_cancel=should_cancel,
                           record_trial=record_trial, device=device, stride=_stride(data, settings.space))
             recovered = drv.recover()
@@ -736,7 +736,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
             stopped = drv.run(n_target)
             workers = ex.workers()
             if not keep_data:
-                release_data(ex, handle, data.token)
+                ex.release(handle)
         finally:
             if own:
                 ex.close()
@@ -756,18 +756,6 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
     if on_event:
         on_event({"kind": "done", "stopped": stopped, "best": best, "importances": res.importances})
     return res
-
-
-def release_data(ex, handle, token: str) -> None:
-    """Drop a search's data and prepared arrays from the workers."""
-    from workbench.core.tuning.trial import clear_cache
-
-    try:
-        ex.run_everywhere(clear_cache, token)
-    except Exception:  # noqa: BLE001 - a worker went away at the end: its memory went with it
-        pass
-    if ex.kind == "dask":
-        ex.cancel([handle])
 
 
 def _stride(data, space) -> int:

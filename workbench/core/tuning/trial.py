@@ -2,7 +2,7 @@
 
 Both are plain functions of picklable arguments, so they run the same in this process (the inline
 executor) and in a Dask worker process on this or another machine. ``SearchData`` is what travels
-to each worker once (scattered); it holds the non-test rows only, so a trial cannot score on the
+to each worker once (``executors.DaskExecutor.share``); it holds the non-test rows only, so a trial cannot score on the
 test set: it never has it. A worker keeps the preprocessed fold arrays of the last few
 preprocessing settings, so a search that does not change the preprocessing prepares each fold
 once per worker.
@@ -36,6 +36,7 @@ STOP_CHECK_S = 0.5
 
 _CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
 _ARRIVALS: dict[str, int] = {}  # token -> how many times a SearchData was unpickled in this process
+_DATA: dict[str, "SearchData"] = {}  # token -> the search data installed in this worker process
 
 
 class TrialAborted(RuntimeError):
@@ -46,7 +47,7 @@ class TrialAborted(RuntimeError):
 class SearchData:
     """The non-test part of a search's data, as it travels to the workers (once per worker).
 
-    dataset       a Dataset of the non-test rows only (test rows are dropped before scattering)
+    dataset       a Dataset of the non-test rows only (test rows are dropped before it is shared)
     folds         [(train_idx, val_idx)] in ``dataset`` row numbers; one pair for a hold-out split
     space         the SearchSpace (to apply a trial's parameters on the worker)
     spec          the base ModelSpec as a dict; ``train`` the base TrainConfig dict; ``prep`` the
@@ -78,6 +79,32 @@ class SearchData:
 def arrivals(token: str | None = None) -> dict[str, int] | int:
     """How many copies of a search's data arrived in this process (the benchmark and tests ask workers)."""
     return dict(_ARRIVALS) if token is None else _ARRIVALS.get(token, 0)
+
+
+@dataclass(frozen=True)
+class DataRef:
+    """What a Dask task gets instead of the data: the data are installed on the worker once."""
+
+    token: str
+
+
+def install(data: SearchData) -> None:
+    _DATA[data.token] = data
+
+
+def uninstall(token: str) -> None:
+    _DATA.pop(token, None)
+    clear_cache(token)
+
+
+def resolve(handle) -> SearchData:
+    if isinstance(handle, DataRef):
+        data = _DATA.get(handle.token)
+        if data is None:
+            raise RuntimeError(f"The search data {handle.token} are not on this worker (it joined after the search "
+                               "ended).")
+        return data
+    return handle
 
 
 def clear_cache(token: str | None = None) -> int:
@@ -191,6 +218,7 @@ def run_fold(data: SearchData, task: dict, channel) -> dict:
     from workbench.core.models import Head, ModelSpec
     from workbench.core.training import TrainConfig, Trainer, evaluate
 
+    data = resolve(data)
     where = worker_name()
     key = {"trial": task["trial"], "fold": task["fold"], "attempt": task["attempt"], "nonce": uuid.uuid4().hex,
            "worker": where, "pid": os.getpid()}
@@ -248,6 +276,7 @@ def final_fit(data: SearchData, task: dict, channel=None) -> dict:
     from workbench.core.models import Head, ModelSpec
     from workbench.core.training import TrainConfig, Trainer
 
+    data = resolve(data)
     spec, train, prep = data.space.apply(task["params"], ModelSpec.from_dict(data.spec), data.train, data.prep,
                                          data.output_units)
     tr, _, pre = fold_arrays(data, -1, prep)
