@@ -287,3 +287,39 @@ def _search_only_record(cfg, prep, built, tc, baseline):
                "output_shape": list(prep.output_shape)},
         train_config=tc.to_dict(), seed=cfg.seed, baseline=baseline, stop_reason="completed",
         warnings=list(prep.warnings))
+
+
+def arrays_study(X, y, folds, *, task: str, spec, train: dict, settings: SearchSettings, class_names=None,
+                 on_event=None, should_cancel=None, device: str = "cpu") -> StudyResult:
+    """A study over arrays that already are model inputs (a lesson's synthetic data): ``folds``
+    pairs of row indices, no test rows (a lesson scores its own untouched set afterwards)."""
+    from workbench.core.data import Dataset
+    from workbench.core.experiments.common import output_shape_for
+    from workbench.core.models import default_head
+    from workbench.core.training.metrics import primary_metric
+    from workbench.core.tuning.space import as_space
+    from workbench.core.tuning.trial import SearchData
+
+    settings.space = as_space(settings.space)
+    y = np.asarray(y)
+    names = class_names or ([str(c) for c in range(int(y.max()) + 1)] if task in ("binary", "multiclass") else None)
+    ds = Dataset(name="arrays", kind="table", X=np.asarray(X, dtype=np.float64), y=y, class_names=names)
+    head = default_head(task)
+    out_shape = tuple(output_shape_for(task, y))
+    settings.space.targets(spec, int(out_shape[-1]))
+    data = SearchData(token=uuid.uuid4().hex[:16], dataset=ds, folds=[(np.asarray(a), np.asarray(b)) for a, b in folds],
+                      space=settings.space, spec=spec.to_dict(), train=dict(train),
+                      prep={"scale": "none", "missing": "zero", "vocab_size": 10000}, head=head.to_dict(),
+                      output_shape=out_shape, metric=settings.metric or primary_metric(task)[0])
+    return run_study(data, settings, on_event=on_event, should_cancel=should_cancel, device=device)
+
+
+def fold_model(outcome: dict, input_shape, output_shape, head):
+    """The TrainedModel of one fold run with ``keep_weights`` (its spec and weights)."""
+    from workbench.core.models import ModelSpec, build_model
+    from workbench.core.training import TrainedModel
+
+    model = build_model(ModelSpec.from_dict(outcome["spec"]), tuple(input_shape), tuple(output_shape), head)
+    model.load_state_dict(outcome["weights"])
+    model.eval()
+    return TrainedModel(model=model, head=head, fit=_fit_of(outcome))
