@@ -234,7 +234,10 @@ def run_fold(data: SearchData, task: dict, channel) -> dict:
         head = Head.from_dict(data.head)
         seed = int(task["seed"])
         model = _build(spec, tuple(tr[0].shape[1:]), data.output_shape, head, seed)
-        cfg = TrainConfig.from_dict({**train, "seed": seed, "threads": task.get("threads"), "checkpoint_path": None})
+        # the executor's share of the cores, else the run's own thread policy (never torch's default:
+        # its spin-waiting threads make a small model 10x slower on a busy machine)
+        threads = task.get("threads") or train.get("threads")
+        cfg = TrainConfig.from_dict({**train, "seed": seed, "threads": threads, "checkpoint_path": None})
         reporter = TrialReporter(channel, key, data.metric, task["fold"] * int(task.get("stride", STEP_STRIDE)))
         trainer = Trainer([reporter], device=_device(task.get("device", "auto")))
         fit = trainer.fit(model, head, train=tr, val=va, config=cfg)
@@ -283,7 +286,8 @@ def final_fit(data: SearchData, task: dict, channel=None) -> dict:
     head = Head.from_dict(data.head)
     seed = int(task["seed"])
     model = _build(spec, tuple(tr[0].shape[1:]), data.output_shape, head, seed)
-    cfg = TrainConfig.from_dict({**train, "seed": seed, "threads": task.get("threads"), "checkpoint_path": None,
+    threads = task.get("threads") or train.get("threads")
+    cfg = TrainConfig.from_dict({**train, "seed": seed, "threads": threads, "checkpoint_path": None,
                                  "epochs": int(task["epochs"]), "early_stopping": None})
     callbacks = [TrialReporter(channel, {"trial": -1, "fold": -1}, data.metric, 0)] if channel is not None else []
     trainer = Trainer(callbacks, device=_device(task.get("device", "auto")))
