@@ -31,15 +31,17 @@ def register(sub) -> None:
     add_run_options(p, data_required=False)
     p.add_argument("--space", help='what to search, e.g. "lr=log(1e-4,1e-1);layers.1.units=int(4,64);'
                                    'dropout=float(0,0.5)"')
-    p.add_argument("--trials", type=cli_args.positive_int, help="finished trials the study should have (default 20; a resumed study "
-                                              "keeps its own unless given)")
+    p.add_argument("--trials", type=cli_args.positive_int,
+                   help="finished trials the study should have (default 20; a resumed study keeps its own unless "
+                        "given)")
     p.add_argument("--sampler", default="tpe", choices=("tpe", "random", "grid"))
     p.add_argument("--pruner", default="none", choices=("none", "median", "halving"),
                    help="stop trials whose validation metric trails the others' at the same epoch")
     p.add_argument("--metric", help="validation metric to optimise (default: accuracy, or mae for regression)")
     p.add_argument("--seed-policy", default="same", choices=("same", "per-trial"),
                    help="same: every trial's model starts from the same initialization (default)")
-    p.add_argument("--parallel", type=cli_args.positive_int, help="local worker processes (default: one per core, or per GPU)")
+    p.add_argument("--parallel", type=cli_args.positive_int,
+                   help="local worker processes (default: one per core, or per GPU)")
     p.add_argument("--cluster", help="a Dask scheduler address (tcp://host:8786), or 'inline' for this process")
     p.add_argument("--study", help="the study's name in the project (an existing one is resumed)")
     p.add_argument("--resume", metavar="STUDY", help="go on with a stored study, with its own data and settings")

@@ -129,8 +129,9 @@ class DaskExecutor:
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as e:  # noqa: BLE001 - OSError, TimeoutError, CommClosedError ...
-            raise ClusterError(f"Cannot reach the Dask scheduler at {address} ({type(e).__name__}); start it with "
-                               "'dask scheduler' and workers with 'dask worker ADDRESS', or check the address.") from None
+            raise ClusterError(f"Cannot reach the Dask scheduler at {address} ({type(e).__name__}); start it "
+                               "with 'dask scheduler' and workers with 'dask worker ADDRESS', or check the "
+                               "address.") from None
         return cls(client, None, f"the Dask cluster at {address}", threads=1)
 
     @property

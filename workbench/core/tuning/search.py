@@ -74,7 +74,8 @@ def _cv_of(outs: list[dict], folds):
     res = CVResult()
     for o in outs:
         f = folds[o["fold"]] if o.get("fold") is not None and o["fold"] < len(folds) else None
-        res.folds.append({"index": o.get("fold"), "repeat": int(getattr(f, "repeat", 0)), "fold": int(getattr(f, "fold", 0)),
+        res.folds.append({"index": o.get("fold"), "repeat": int(getattr(f, "repeat", 0)),
+                          "fold": int(getattr(f, "fold", 0)),
                           "n_train": o.get("n_train"), "n_val": o.get("n_val"), "best_epoch": o.get("best_epoch"),
                           "epochs_run": o.get("epochs_run"), "stop_reason": o.get("stop_reason"),
                           "scores": o.get("scores") or {}, "history": o.get("history") or []})
@@ -168,7 +169,8 @@ def _final_record(cfg, prep, built, baseline, data, study_res: StudyResult, fina
     if len(s.test_idx):
         test = (pre.transform(ds, s.test_idx), np.asarray(ds.y)[s.test_idx])
     fit = FitResult(**{k: v for k, v in final["fit"].items() if k in {f.name for f in dataclasses.fields(FitResult)}})
-    trained = TrainedModel(model=model, head=prep.head, fit=fit, train_config=TrainConfig.from_dict(final["train_config"]))
+    trained = TrainedModel(model=model, head=prep.head, fit=fit,
+                           train_config=TrainConfig.from_dict(final["train_config"]))
     cfg_b = trial_config(cfg, data, study_res.best["params"])
     prep_b = dataclasses.replace(prep, preprocessor=pre, input_shape=tuple(final["input_shape"]), train=None, val=None,
                                  test=test, cross_validation=False)
@@ -246,7 +248,8 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
         rec, diag, trained, built_b = _final_record(cfg, prep, built, baseline, data, study_res, final, on_status)
         weights = trained.weights()
     else:
-        rec, diag, trained, built_b, weights = _search_only_record(cfg, prep, built, tc, baseline), None, None, built, None
+        rec, diag, trained, built_b, weights = _search_only_record(cfg, prep, built, tc, baseline), None, None, \
+            built, None
     rec.mode = "search"
     rec.search = summary
     rec.name = cfg.name or f"search {settings.study}"

@@ -140,7 +140,8 @@ def _parse_param(name: str, text: str) -> Param:
                 raise SpaceError(f"{name}: {a!r} is not a number; write e.g. {name}={kind}(1,10).")
             nums.append(v)
         if len(nums) not in (2, 3):
-            raise SpaceError(f"{name}: {kind}(...) takes a low and a high value (and a step), e.g. {name}={kind}(1,10).")
+            raise SpaceError(f"{name}: {kind}(...) takes a low and a high value (and a step), "
+                             f"e.g. {name}={kind}(1,10).")
         lo, hi = nums[0], nums[1]
         step = nums[2] if len(nums) == 3 else None
         if kind in ("int", "logint"):
@@ -165,7 +166,8 @@ def _check(p: Param) -> Param:
             raise SpaceError(f"{p.name} lists a value twice; list each value once.")
         return p
     if not p.low < p.high:
-        raise SpaceError(f"{p.name}: the low value must be below the high value (got {_fmt(p.low)} and {_fmt(p.high)}).")
+        raise SpaceError(f"{p.name}: the low value must be below the high value "
+                         f"(got {_fmt(p.low)} and {_fmt(p.high)}).")
     if p.kind in ("log", "logint") and p.low <= 0:
         raise SpaceError(f"{p.name}: a log range needs a low value above 0 (got {_fmt(p.low)}).")
     if p.step is not None:
@@ -296,8 +298,8 @@ def as_space(space) -> SearchSpace:
     if isinstance(space, dict):
         if "params" in space:
             return SearchSpace.from_dict(space)
-        return SearchSpace(tuple(_check(Param(ALIASES.get(k, k), "choice", choices=tuple(v if isinstance(v, (list, tuple))
-                                                                                        else [v])))
+        return SearchSpace(tuple(_check(Param(ALIASES.get(k, k), "choice",
+                                              choices=tuple(v if isinstance(v, (list, tuple)) else [v])))
                                  for k, v in space.items()))
     raise SpaceError("A search space is text such as " + EXAMPLE)
 
