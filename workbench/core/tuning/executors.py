@@ -115,7 +115,8 @@ class DaskExecutor:
             try:
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                        silence_logs=logging.ERROR, scheduler_port=0,
-                                       preload=["workbench.core.tuning.warm"])
+                                       preload=["workbench.core.tuning.warm"],
+                                       env={"WORKBENCH_SEARCH_WORKER": "local"})
             except Exception as e:  # noqa: BLE001 - ports, process limits, a frozen app missing a module
                 raise ClusterError(f"The local worker processes could not be started ({e}); run the search "
                                    "in this process with --cluster inline.") from None

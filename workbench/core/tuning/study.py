@@ -704,7 +704,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
 
     ``executor`` (an open one) is used and left open; with ``keep_data`` the search's data stay
     on the workers and ``result.data_handle`` refers to them (the final retrain uses them)."""
-    from workbench.core.tuning.executors import open_executor
+    from workbench.core.tuning.executors import ClusterError, open_executor
 
     settings.checked()
     started = time.perf_counter()
@@ -733,7 +733,16 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
                       "params": settings.space.names})
             if on_status:
                 on_status(f"Search {name}: {len(earlier)} trial(s) so far, up to {n_target}, on {ex.description}")
-            stopped = drv.run(n_target)
+            try:
+                stopped = drv.run(n_target)
+            except WorkbenchError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the scheduler went away (comm errors, timeouts)
+                if ex.kind != "dask" or not _cluster_failure(e):
+                    raise
+                raise ClusterError(f"The Dask cluster ({ex.description}) went away during the search "
+                                   f"({type(e).__name__}); the finished trials are kept: resume with the study "
+                                   f"name {name}.") from None
             workers = ex.workers()
             if not keep_data:
                 ex.release(handle)
@@ -756,6 +765,13 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
     if on_event:
         on_event({"kind": "done", "stopped": stopped, "best": best, "importances": res.importances})
     return res
+
+
+def _cluster_failure(e: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(e, (OSError, asyncio.TimeoutError, TimeoutError)) or \
+        type(e).__module__.split(".")[0] in ("distributed", "tornado")
 
 
 def _stride(data, space) -> int:

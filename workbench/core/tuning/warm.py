@@ -22,4 +22,11 @@ def warm() -> int:
 
 
 def dask_setup(worker) -> None:
+    import os
+    import signal
+
+    if os.environ.get("WORKBENCH_SEARCH_WORKER") == "local" and threading.current_thread() is threading.main_thread():
+        # a local worker is a child of the search's process: Ctrl+C there must stop the search
+        # (which ends its trials cleanly), not kill the workers under it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=warm, name="workbench-warm-imports", daemon=True).start()
