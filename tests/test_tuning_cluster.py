@@ -72,6 +72,21 @@ def test_stop_cancels_the_running_trials(cluster, tmp_path):
     assert queued == {tuple(t["params"].items()) for t in stopped}  # tried first when the search resumes
 
 
+def test_workbench_tune_runs_on_a_cluster_given_by_address(cluster, tmp_path, capsys):
+    import json
+
+    from workbench.cli import main
+
+    address = cluster.client.scheduler.address
+    assert main(["tune", "--data", "builtin:iris", "--space", "lr=log(1e-3,1e-1)", "--trials", "3", "--epochs", "2",
+                 "--cluster", address, "--project", str(tmp_path), "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(out["trials"]) == 3 and address in out["executor"] and out["test_metrics"]["n"] == 30
+    assert main(["tune", "--data", "builtin:iris", "--space", "lr=log(1e-3,1e-1)", "--cluster",
+                 "tcp://127.0.0.1:9", "--quiet"]) == 2
+    assert "Cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
 def test_a_killed_worker_gives_a_failed_trial_tried_again_on_another_worker(cluster, tmp_path):
     killed = []
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import warnings
 from typing import Any, Callable
 
 from workbench.core.errors import WorkbenchError
@@ -111,7 +112,9 @@ class DaskExecutor:
 
         n = int(n_workers or default_workers())
         with dask.config.set({"distributed.worker.multiprocessing-method": "spawn",
-                              "distributed.scheduler.allowed-failures": 0}):
+                              "distributed.scheduler.allowed-failures": 0}), warnings.catch_warnings():
+            # the scheduler's small HTTP server moves to a free port when 8787 is taken: not news
+            warnings.filterwarnings("ignore", message=".*already in use.*")
             try:
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                        silence_logs=logging.ERROR, scheduler_port=0,
