@@ -68,7 +68,8 @@ def run(sampler: str, seed: int, trials: int, executor, pruner=None) -> dict:
     wall = time.perf_counter() - t0
     s = res.record.search
     return {"wall": wall, "finished": done, "best": s["best_score"], "states": s["states"],
-            "epochs": sum(r.get("epochs_run") or 0 for _, r in done)}
+            "epochs": sum(r.get("epochs_run") or 0 for _, r in done),
+            "cpu": sum(r.get("cpu_time") or 0.0 for _, r in done)}
 
 
 def time_to(target: float, finished: list) -> tuple[float | None, int | None]:
@@ -87,8 +88,9 @@ def section_workers(args, out: dict) -> None:
 
     print(f"== {args.trials}-trial search on {DATA} ({MODEL}, {EPOCHS} epochs), random sampler, seed 0")
     ref = run("random", 0, args.trials, InlineExecutor())
-    print(f"in this process (inline):   {ref['wall']:7.1f} s   best val accuracy {ref['best']:.4f}   ({load()})")
-    out["workers"] = {"inline": ref["wall"]}
+    print(f"in this process (inline):   {ref['wall']:7.1f} s   best val accuracy {ref['best']:.4f}   "
+          f"trials' CPU {ref['cpu']:.0f} s   ({load()})")
+    out["workers"] = {"inline": ref["wall"], "inline_cpu": ref["cpu"]}
     base = None
     for k in args.workers:
         t0 = time.perf_counter()
@@ -100,10 +102,13 @@ def section_workers(args, out: dict) -> None:
         finally:
             ex.close()
         base = base or r["wall"]
+        # CPU seconds the trials got per wall second: k on an idle machine with k cores free
+        busy = r["cpu"] / r["wall"]
         print(f"{k} local worker(s):          {r['wall']:7.1f} s   speed-up vs 1 worker x{base / r['wall']:.2f}   "
-              f"best {r['best']:.4f}   (cluster start {start:.1f} s; {load()})")
+              f"best {r['best']:.4f}   trials' CPU {r['cpu']:.0f} s = {busy:.2f} cores busy   "
+              f"(cluster start {start:.1f} s; {load()})")
         out["workers"][str(k)] = {"wall": r["wall"], "ratio_vs_1": base / r["wall"], "start": start,
-                                  "best": r["best"], "load": os.getloadavg()}
+                                  "best": r["best"], "cpu": r["cpu"], "cores_busy": busy, "load": os.getloadavg()}
 
 
 def section_samplers(args, out: dict) -> None:

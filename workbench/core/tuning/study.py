@@ -349,6 +349,7 @@ def row_of(ft) -> dict[str, Any]:
     return {"number": ft.number, "state": state, "params": dict(ft.params), "value": _finite(value),
             "std": wb.get("std"), "fold_scores": wb.get("fold_scores", []), "best_epochs": wb.get("best_epochs", []),
             "epochs_run": wb.get("epochs_run"), "workers": wb.get("workers", []), "duration": dur,
+            "cpu_time": wb.get("cpu_time"),
             "message": wb.get("message", ""), "retry_of": ft.user_attrs.get("retry_of"), "run_id": wb.get("run_id"),
             "seed": wb.get("seed"),
             "curve": [[int(s), float(v)] for s, v in sorted(ft.intermediate_values.items()) if _finite(v) is not None]}
@@ -610,6 +611,7 @@ class _Driver:
               "best_epochs": [o.get("best_epoch") for o in outs], "epochs_run": sum(o.get("epochs_run") or 0
                                                                                   for o in outs),
               "message": message or next((o.get("message", "") for o in outs if o.get("message")), ""),
+              "cpu_time": float(sum(o.get("cpu_time") or 0.0 for o in outs)),
               "duration": time.perf_counter() - tr.started, "value": value}
         if lost_worker:
             wb["lost_worker"] = lost_worker
@@ -617,7 +619,8 @@ class _Driver:
             wb["stopped"] = True
         row = {"number": tr.number, "state": state, "params": tr.params, "value": _finite(value),
                "retry_of": tr.retry_of, **{k: wb[k] for k in ("std", "fold_scores", "best_epochs", "epochs_run",
-                                                               "workers", "duration", "message", "seed")}}
+                                                               "workers", "duration", "message", "seed",
+                                                               "cpu_time")}}
         if state != "stopped" and self.record_trial is not None:
             wb["run_id"] = row["run_id"] = self.record_trial(row, outs)
         tr.trial.set_user_attr("workbench", wb)

@@ -226,7 +226,7 @@ def run_fold(data: SearchData, task: dict, channel) -> dict:
         raise TrialAborted(f"trial {task['trial']} fold {task['fold']} is no longer wanted")
     out: dict[str, Any] = {"trial": task["trial"], "fold": task["fold"], "attempt": task["attempt"],
                            "worker": where, "history": [], "state": "failed", "score": None, "scores": {}}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     try:
         spec, train, prep = data.space.apply(task["params"], ModelSpec.from_dict(data.spec), data.train, data.prep,
                                              data.output_units)
@@ -246,6 +246,7 @@ def run_fold(data: SearchData, task: dict, channel) -> dict:
         return out
     out.update(history=fit.history, best_epoch=fit.best_epoch, epochs_run=fit.epochs_run,
                stop_reason=fit.stop_reason, message=fit.message, fit_time=fit.time, device=fit.device,
+               cpu_time=time.thread_time() - c0,
                spec=spec.to_dict(), train_config=cfg.to_dict(), n_train=len(tr[0]), n_val=len(va[0]))
     if fit.stop_reason == "nan" or not fit.history:
         out["state"] = "stopped" if fit.stopped_by_user else "failed"
