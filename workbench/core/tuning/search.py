@@ -212,7 +212,8 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
         check_project_writable(project)
     prep = wf.prepare_data(cfg, dataset, on_status)
     built = wf.build_model_for(cfg, prep, on_status)
-    tc = wf.resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free)
+    tc = wf.resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
+                                 n_train=len(prep.splits.train_idx))
     metric = (settings.metric or primary_metric(prep.task)[0]).removeprefix("val_")
     if metric not in METRICS:
         raise TuningError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
