@@ -231,7 +231,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=16)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    ap.add_argument("--target", type=float, default=0.985, help="validation accuracy for time-to-accuracy")
+    ap.add_argument("--target", type=float, default=0.99, help="validation accuracy for time-to-accuracy")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     out: dict = {"machine": {"cores": os.cpu_count(), "load_start": os.getloadavg()}}
