@@ -18,7 +18,7 @@ SPACE = "lr=log(1e-3,1e-1); layers.1.units=4,16,64"
 
 @pytest.fixture
 def view(qtbot):
-    from workbench.ui.hparams_view import HParamsView
+    from workbench.ui.panels.training.hparams import HParamsView
 
     v = HParamsView()
     qtbot.addWidget(v)

@@ -493,34 +493,3 @@ class HParamsView(QWidget):
 
     def shutdown(self) -> None:
         self.timer.stop()
-
-
-def _demo() -> int:  # pragma: no cover - a look at the view: python -m workbench.ui.hparams_view
-    import sys
-    import tempfile
-    import threading
-
-    from PySide6.QtWidgets import QApplication
-
-    from workbench.core.runs import RunStore
-    from workbench.core.tuning import EventLog, parse_search_space
-    from workbench.core.workflow import RunConfig, run_search
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    project = tempfile.mkdtemp(prefix="workbench-hparams-")
-    space = "lr=log(1e-3,1e-1); layers.1.units=int(4,64); dropout=float(0,0.5)"
-    log = EventLog()
-    view = HParamsView()
-    view.set_run_loader(RunStore(project).load)
-    view.resize(1100, 620)
-    view.setWindowTitle("HParams view (demo search on iris)")
-    view.show()
-    view.attach(log, parse_search_space(space))
-    cfg = RunConfig(data="builtin:iris", train={"epochs": 8}, project=project)
-    threading.Thread(target=run_search, args=(cfg, space), daemon=True,
-                     kwargs={"n_trials": 20, "pruner": "median", "cluster": "inline", "on_event": log}).start()
-    return app.exec()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(_demo())
