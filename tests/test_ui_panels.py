@@ -73,13 +73,18 @@ def test_cross_validation_and_search(qtbot, config_dir):
 
     train.mode_combo.setCurrentIndex(train.mode_combo.findData("search"))
     train.search.space_edit.setText("lr=0.01,0.001")
+    train.search.sampler_combo.setCurrentIndex(train.search.sampler_combo.findData("grid"))
+    train.search.workers_spin.setValue(0)  # in the app's process (worker processes: test_tuning_cluster)
     with qtbot.waitSignal(train.run_done, timeout=120_000) as done:
         train.start_btn.click()
+    assert train.tabs.currentWidget() is train.search  # the HParams view follows the search
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)
-    s = done.args[0]["search"]
+    rec = done.args[0]
+    s = rec["search"]
     assert len(s["trials"]) == 2 and s["best_params"] in ({"lr": 0.01}, {"lr": 0.001})
-    assert train.search.model.rowCount() == 2
-    assert "test" not in json.dumps(s)  # the search never looks at the test set
+    assert train.search.view.proxy.rowCount() == 2 and "finished" in train.search.view.summary.text()
+    assert not [k for t in s["trials"] for k in t if "test" in k]  # trials are scored on the folds only
+    assert rec["test_metrics"] is not None  # the best settings, retrained, scored once
 
     train.search.space_edit.setText("lr")  # a typo gives a message, not a crash
     train.start_btn.click()

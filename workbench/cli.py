@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, str] = {
     "experiment": "workbench.studies_cli.experiment",
     "daynight": "workbench.studies_cli.daynight",
     "export": "workbench.studies_cli.use",  # adds `export` and `predict`
+    "tune": "workbench.tune_cli",
 }
 
 EXIT_USER_ERROR = 2
@@ -100,7 +101,17 @@ def cmd_inspect(args) -> int:
 def _add_train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model and report baseline, history, diagnosis and test scores",
                        description="Train a model on DATA (builtin:NAME, an image folder or a CSV file).")
-    p.add_argument("--data", required=True, help="builtin:NAME, an image folder (one subfolder per class) or a CSV")
+    add_run_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no status lines on stderr")
+    p.set_defaults(func=cmd_train)
+
+
+def add_run_options(p: argparse.ArgumentParser, *, data_required: bool = True) -> None:
+    """The options of a run (data, split, head, model, training, project): ``train`` and ``tune``."""
+    p.add_argument("--data", required=data_required,
+                   help="builtin:NAME, an image folder (one subfolder per class) or a CSV")
     _add_data_options(p)
     p.add_argument("--split", default="holdout:0.2,0.2",
                    help="holdout:VAL,TEST | kfold:K | iterated-kfold:PxK | time:VAL,TEST (default holdout:0.2,0.2)")
@@ -137,10 +148,6 @@ def _add_train_parser(sub) -> None:
                                                "busy, else torch's choice)")
     p.add_argument("--project", help="project folder to store the run in (runs/<id>/run.json + weights.pt)")
     p.add_argument("--name", default="", help="a label for the run in the run history")
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no status lines on stderr")
-    p.set_defaults(func=cmd_train)
 
 
 def _config_from_args(args):

@@ -11,6 +11,8 @@ frozen apps (a missing Qt plugin, data file, hidden import or resource):
 4. checks the bundled resources and offline data files the case studies need,
 5. reports the optional devices (camera, microphone, GPU) as present or absent; a probe that
    raises anything but ``DeviceUnavailable`` is a failure, a missing device is not.
+6. starts one local worker process of the hyperparameter search (Dask's "spawn" start method: the
+   path a frozen app must support) and runs a task in it.
 
 Prints a short report and returns 0, or 1 with the reasons. Settings go to a temporary folder so
 the user's window layout and recent projects are left alone.
@@ -192,6 +194,23 @@ def _open_panel(app, win, title: str) -> str:
         raise _Failed(f"fell back to the placeholder ({type(err).__name__}: {err})")
     _require(win.current_title() == title, "the window did not switch to it")
     return type(panel).__name__
+
+
+def _check_search_worker() -> str:
+    """A local Dask worker process (what a search starts) runs a task: the spawn start method and
+    freeze_support work in this build."""
+    from workbench.core.tuning.executors import DaskExecutor
+    from workbench.core.tuning.trial import ping
+
+    t0 = time.perf_counter()
+    ex = DaskExecutor.local(1)
+    try:
+        ex.wait_for_workers(1, timeout=TIMEOUT_S)
+        got = ex.client.submit(ping, pure=False).result(timeout=TIMEOUT_S)
+    finally:
+        ex.close()
+    _require(got["pid"] != os.getpid(), "the task ran in this process, not in a worker process")
+    return f"worker process {got['pid']} answered in {time.perf_counter() - t0:.1f} s"
 
 
 def _check_resources() -> str:
@@ -394,6 +413,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         if not _step(report, "main window", open_window):
             raise _Failed("the main window did not open")
         _step(report, "resources", _check_resources)
+        _step(report, "search worker process", _check_search_worker)
         _step(report, "train 1 epoch", lambda: _train_one_epoch(app, win))
         for title, _target in PANEL_SPECS:
             _step(report, f"panel {title}", lambda t=title: _open_panel(app, win, t))

@@ -702,50 +702,45 @@ def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: 
     return RunResult(record=record, prepared=prep, built=built, trained=trained, diagnosis=diag)
 
 
-def run_search(cfg: RunConfig, space: dict, *, mode: str = "grid", n_iter: int = 6, dataset=None, trainer=None,
-               callbacks: Iterable = (), on_status: Status | None = None, on_trial=None, save: bool = True,
-               keep_one_core_free: bool = False) -> RunResult:
-    """Hyperparameter search scored on validation (hold-out) or on the folds (K-fold plans) only;
-    the test rows are never touched. The search is stored as one run (mode "search")."""
-    from workbench.core.runs import RunRecord
-    from workbench.core.training import Trainer, search
-    from workbench.core.training.metrics import primary_metric
+def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: int | None = None,
+               pruner: str | None = None, metric: str | None = None, seed_policy: str = "same",
+               study: str | None = None, parallel: int | None = None, cluster=None, retrain: bool = True,
+               first: list | None = None,
+               dataset=None, on_status: Status | None = None, on_event=None, on_trial=None, should_cancel=None,
+               trainer=None, save: bool = True, keep_one_core_free: bool = False, mode: str | None = None,
+               n_iter: int | None = None) -> RunResult:
+    """Hyperparameter search (``workbench.core.tuning``): an Optuna study whose trials are scored
+    on validation (hold-out) or on the folds (K-fold plans) only and run on a Dask cluster (a
+    local one by default); each trial is a run, the best settings are retrained on all non-test
+    data and scored on the test rows once. The search's run (mode "search") is returned.
 
-    started = time.perf_counter()
-    prep = prepare_data(cfg, dataset, on_status)
-    built = build_model_for(cfg, prep, on_status)
-    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
-                              n_train=len(prep.splits.train_idx))
-    if prep.cross_validation:
-        folds, data = prep.splits.folds, prep.fold_data(cfg)
-    else:  # hold-out: one "fold" of the prepared arrays
-        if prep.val is None:
-            raise DataError("A search needs validation data: use a split with a validation share or K folds.")
-        X = np.concatenate([prep.train[0], prep.val[0]])
-        y = np.concatenate([prep.train[1], prep.val[1]])
-        n_tr = len(prep.train[0])
-        folds, data = [(np.arange(n_tr), np.arange(n_tr, len(X)))], (X, y)
-    metric = primary_metric(prep.task)[0]
-    counter = iter(range(10**9))
-    trainer = trainer or Trainer(list(callbacks), device=cfg.device)
-    res = search(lambda params: built.make(cfg.seed + next(counter)), prep.head, data, space, tc,
-                 folds=folds, mode=mode, n_iter=n_iter, metric=metric, trainer=trainer, on_trial=on_trial)
-    ds = prep.dataset
-    record = RunRecord(
-        name=cfg.name, mode="search", config=cfg.to_dict(), task=prep.task, head=prep.head.to_dict(),
-        data={"spec": cfg.data, "name": ds.name, "kind": ds.kind, "n_samples": len(ds)},
-        model={"name": built.name, "spec": built.spec.to_dict(), "input_shape": list(prep.input_shape),
-               "output_shape": list(prep.output_shape)},
-        train_config=tc.to_dict(), seed=cfg.seed, baseline=compute_baseline(prep),
-        stop_reason="completed", message=f"Search of {len(res.trials)} trial(s) finished.",
-        search={"trials": [{"params": t["params"], "score": t["score"], "std": t["std"],
-                            "best_epochs": t["best_epochs"]} for t in res.trials],
-                "best_params": res.best_params, "best_score": res.best_score, "metric": res.metric,
-                "higher_is_better": res.higher_is_better, "mode": mode},
-        warnings=list(prep.warnings), time=time.perf_counter() - started)
-    if save and cfg.project and res.trials:
-        save_run(cfg.project, record, None, on_status)
-    return RunResult(record=record, prepared=prep, built=built, trained=None, diagnosis=None)
+    ``space`` is text ("lr=log(1e-4,1e-1); dropout=float(0,0.5)"), a SearchSpace or
+    {name: [values]}. ``on_trial(i, n, row)`` is called per finished trial; ``trainer`` (the
+    app's) makes its Stop button stop the search. ``mode``/``n_iter`` are the older names of
+    ``sampler``/``n_trials``."""
+    from workbench.core.tuning import SearchSettings, tune
+
+    settings = SearchSettings(space, n_trials=int(n_trials or n_iter or 20), sampler=sampler or mode or "tpe",
+                              pruner=pruner, metric=metric, seed=cfg.seed, seed_policy=seed_policy, study=study,
+                              parallel=parallel, cluster=cluster, first=list(first or []))
+    counter = {"done": 0}
+
+    def events(e: dict) -> None:
+        if on_trial is not None and e.get("kind") == "trial":
+            counter["done"] += 1
+            on_trial(counter["done"] - 1, settings.n_trials, e["row"])
+        if on_event is not None:
+            on_event(e)
+
+    def cancelled() -> bool:
+        return bool((should_cancel is not None and should_cancel()) or (trainer is not None and trainer.should_stop))
+
+    try:
+        return tune(cfg, settings, dataset=dataset, on_status=on_status, on_event=events, should_cancel=cancelled,
+                    save=save, retrain=retrain, keep_one_core_free=keep_one_core_free)
+    finally:
+        if trainer is not None:
+            trainer.reset_stop()  # the app's Stop ended the search; its next training starts clean
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:

@@ -18,9 +18,9 @@ class TrainRequest:
     config: Any             # workflow.RunConfig
     dataset: Any            # the Dataset the app has loaded (not loaded again)
     mode: str = "train"     # train (hold-out or CV, from the split) | search
-    search_space: dict = field(default_factory=dict)
-    search_mode: str = "grid"
-    search_iter: int = 6
+    search_space: Any = None  # a core.tuning SearchSpace (or its text)
+    search: dict = field(default_factory=dict)  # workflow.run_search keywords: sampler, n_trials, pruner, ...
+    events: Any = None        # a core.tuning EventLog the Search tab reads while the search runs
 
     @property
     def epochs(self) -> int:
@@ -44,8 +44,8 @@ def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> di
         return (lambda i, n, _row: progress(i + 1, n, what)) if progress else None
 
     if req.mode == "search":
-        res = wf.run_search(cfg, req.search_space, mode=req.search_mode, n_iter=req.search_iter,
-                            dataset=req.dataset, trainer=trainer, on_status=say, on_trial=counted("trials"),
+        res = wf.run_search(cfg, req.search_space, **req.search, dataset=req.dataset, trainer=trainer,
+                            on_status=say, on_trial=counted("trials"), on_event=req.events, should_cancel=should_cancel,
                             keep_one_core_free=True)
     else:
         res = wf.run_training(cfg, dataset=req.dataset, trainer=trainer, on_status=say, on_fold=counted("folds"),

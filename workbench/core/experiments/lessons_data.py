@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.core.experiments.base import Chart, Repeated, Series, experiment
-from workbench.core.experiments.common import fit, first_epoch_below, fmt
+from workbench.core.experiments.common import dense_spec, fit, first_epoch_below, fmt
 
 
 def _table_dataset(X, y, names, class_names=("0", "1"), time=None):
@@ -352,16 +352,29 @@ def validation_overfit(ctx):
     Xte, yte = make(n_te)
     n_trials = 40 if ctx.full else 16
     ctx.plan(n_trials)
+    # the search engine's random sampler (each trial from its own seed, as separate experiments
+    # would be); the test set is not part of the search: it is scored afterwards, for the lesson
+    from workbench.core.models import default_head
+    from workbench.core.tuning import SearchSettings
+    from workbench.core.tuning.search import arrays_study, fold_model
+
+    settings = SearchSettings("layers.1.units=4,16,64; lr=log(0.001,0.0316); epochs=int(5,29)", n_trials=n_trials,
+                              sampler="random", seed=ctx.seed, seed_policy="per-trial", cluster="inline",
+                              keep_weights=True)
+    res = arrays_study(np.concatenate([Xtr, Xva]), np.concatenate([ytr, yva]),
+                       [(np.arange(n_tr), np.arange(n_tr, n_tr + n_va))], task="binary", spec=dense_spec((16,)),
+                       train={"batch_size": 32, "seed": ctx.seed * 1000, "restore_best": False, "amp": False},
+                       settings=settings, device=ctx.device, should_cancel=ctx._should_cancel,
+                       on_event=lambda e: ctx.step(f"trial {e['row']['number'] + 1}") if e["kind"] == "trial" else None)
+    ctx.check_cancel()
+    head = default_head("binary")
     trials = []
-    for t in range(n_trials):
-        h = int(rng.choice([4, 16, 64]))
-        lr = float(10 ** rng.uniform(-3, -1.5))
-        ep = int(rng.integers(5, 30))
-        f = fit(ctx, Xtr, ytr, None, None, task="binary", epochs=ep, batch_size=32, lr=lr, hidden=(h,),
-                seed=ctx.seed * 1000 + t)
-        trials.append({"trial": t + 1, "units": h, "lr": lr, "epochs": ep,
-                       "val accuracy": _accuracy(f.predict(Xva), yva), "test accuracy": _accuracy(f.predict(Xte), yte)})
-        ctx.step(f"trial {t + 1}")
+    for row in sorted((r for r in res.trials if r["state"] == "complete"), key=lambda r: r["number"]):
+        f = fold_model(res.outcomes[row["number"]][0], (d,), (1,), head)
+        p = row["params"]
+        trials.append({"trial": row["number"] + 1, "units": p["layers.1.units"], "lr": p["lr"], "epochs": p["epochs"],
+                       "val accuracy": row["value"], "test accuracy": _accuracy(f.predict(Xte), yte)})
+    n_trials = len(trials)
     best_val, best_test, counts = [], [], []
     for n in range(1, n_trials + 1):
         b = max(trials[:n], key=lambda r: r["val accuracy"])

@@ -1,4 +1,4 @@
-"""K-fold / iterated K-fold cross-validation and hyperparameter search, both through Trainer.fit.
+"""K-fold / iterated K-fold cross-validation through Trainer.fit (searches: ``workbench.core.tuning``).
 
 Data come either as arrays ``(X, y)`` (already preprocessed; rows picked by index) or as a function
 ``data(train_idx, eval_idx) -> ((X_train, y_train), (X_eval, y_eval))`` that fits preprocessing on
@@ -7,9 +7,7 @@ Data come either as arrays ``(X, y)`` (already preprocessed; rows picked by inde
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
-import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -18,7 +16,6 @@ import numpy as np
 from workbench.core.errors import TrainingError
 from workbench.core.training.callbacks import Callback
 from workbench.core.training.config import FitResult, TrainConfig
-from workbench.core.training.metrics import higher_is_better, is_better
 
 
 def _fold_parts(f) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -148,109 +145,3 @@ def cross_validate(
     if test_idx is not None and len(test_idx):
         res.test_metrics = {k: v for k, v in evaluate(model, head, test).items()}
     return res
-
-
-@dataclass
-class SearchResult:
-    trials: list[dict[str, Any]] = field(default_factory=list)  # params, score, details
-    best_params: dict[str, Any] | None = None
-    best_score: float | None = None
-    metric: str = "loss"
-    higher_is_better: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _grid(space: dict[str, Sequence]) -> list[dict[str, Any]]:
-    keys = list(space)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(list(space[k]) for k in keys))]
-
-
-def _sample(space: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    out = {}
-    for k, v in space.items():
-        if callable(v):
-            out[k] = v(rng)
-        elif isinstance(v, tuple) and len(v) == 3 and v[0] in ("log", "uniform", "int"):
-            kind, lo, hi = v
-            if kind == "log":
-                out[k] = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-            elif kind == "int":
-                out[k] = rng.randint(int(lo), int(hi))
-            else:
-                out[k] = rng.uniform(lo, hi)
-        else:
-            out[k] = rng.choice(list(v))
-    return out
-
-
-def search(
-    make_model: Callable[[dict[str, Any]], Any],
-    head,
-    data,
-    space: dict[str, Any],
-    config: TrainConfig,
-    *,
-    folds: Sequence,
-    mode: str = "grid",
-    n_iter: int = 10,
-    metric: str | None = None,
-    seed: int = 0,
-    trainer=None,
-    device: str = "auto",
-    on_trial: Callable[[int, int, dict], None] | None = None,
-) -> SearchResult:
-    """Grid or random search scored on validation folds only (one fold: hold-out; several: CV).
-
-    ``space`` maps names to lists (grid, or choices when random), to ("log"|"uniform"|"int", lo, hi)
-    ranges or to callables rng -> value (random). Names that are TrainConfig fields (lr,
-    batch_size, epochs, optimizer, ...) change the config; every parameter also goes to
-    ``make_model(params)``. There is deliberately no test argument: the test set stays untouched.
-    ``metric`` defaults to "loss" (lower is better); "accuracy" etc. rank higher first.
-    """
-    from workbench.core.training.trainer import Trainer
-
-    if mode not in ("grid", "random"):
-        raise TrainingError(f"Unknown search mode {mode!r}; use 'grid' or 'random'.")
-    trials = _grid(space) if mode == "grid" else [_sample(space, random.Random(seed + i)) for i in range(n_iter)]
-    metric = metric or "loss"
-    higher = higher_is_better(metric)
-    cfg_fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    trainer = trainer or Trainer(device=device)
-    res = SearchResult(metric=metric, higher_is_better=higher)
-    for i, params in enumerate(trials):
-        cfg = dataclasses.replace(config, **{k: v for k, v in params.items() if k in cfg_fields})
-        cv = cross_validate(lambda: make_model(params), head, data, folds, cfg, retrain=False, trainer=trainer)
-        score = cv.mean.get(metric)
-        trial = {"params": params, "score": score, "std": cv.std.get(metric), "mean": cv.mean,
-                 "best_epochs": [r["best_epoch"] for r in cv.folds]}
-        res.trials.append(trial)
-        if on_trial:
-            on_trial(i, len(trials), trial)
-        if cv.stopped:
-            break
-        if score is not None and is_better(score, res.best_score, metric):
-            res.best_score, res.best_params = score, params
-    return res
-
-
-def parse_search_space(text: str) -> dict[str, list]:
-    """'lr=0.01,0.001; batch_size=32,64' -> {"lr": [0.01, 0.001], "batch_size": [32, 64]}."""
-    space: dict[str, list] = {}
-    for part in [p.strip() for p in str(text).split(";") if p.strip()]:
-        key, eq, vals = part.partition("=")
-        if not eq or not key.strip():
-            raise TrainingError(f"Cannot read {part!r}; write name=value,value; e.g. lr=0.01,0.001; batch_size=32,64")
-        out: list = []
-        for v in [v.strip() for v in vals.split(",") if v.strip()]:
-            try:
-                out.append(int(v) if v.lstrip("-").isdigit() else float(v))
-            except ValueError:
-                out.append(v)
-        if not out:
-            raise TrainingError(f"{key.strip()} has no values to try.")
-        space[key.strip()] = out
-    if not space:
-        raise TrainingError("Enter at least one setting to search, e.g. lr=0.01,0.001")
-    return space

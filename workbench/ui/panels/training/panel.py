@@ -124,6 +124,8 @@ class TrainingPanel(Panel):
         self.runs_tab.run_opened.connect(self._open_run)
         self.cv = CrossValTab()
         self.search = SearchTab()
+        self.search.set_run_loader(self._load_run)
+        self.search.trial_activated.connect(self._trial_activated)
         self.evaluation = EvaluationTab()
         for tab, text in ((self.live, "Live"), (self.runs_tab, "Runs"), (self.cv, "Cross-validation"),
                           (self.search, "Search"), (self.evaluation, "Evaluation")):
@@ -158,8 +160,9 @@ class TrainingPanel(Panel):
         cfg = config_from_state(self.ctx.state, name=self.name_edit.text().strip(), project=self.ctx.project_dir)
         if mode != "search":
             return TrainRequest(cfg, self.ctx.dataset, mode)
-        return TrainRequest(cfg, self.ctx.dataset, mode, self.search.space(), self.search.mode_combo.currentText(),
-                            self.search.iter_spin.value())
+        from workbench.core.tuning import EventLog
+
+        return TrainRequest(cfg, self.ctx.dataset, mode, self.search.space(), self.search.settings(), EventLog())
 
     @Slot()
     def start(self) -> bool:
@@ -182,6 +185,9 @@ class TrainingPanel(Panel):
         self.cv.reset()
         if self._mode == "cv":
             self.cv.say(f"Cross-validating over {len(self.ctx.splits.folds)} folds…")
+        if req.mode == "search":
+            self.search.follow(req.events, req.search_space)
+            self.tabs.setCurrentWidget(self.search)
         self._paused = False
         self._t_start = time.perf_counter()
         if self.jobs.start(run_job, req, self.trainer, trainer=self.trainer, on_result=self._on_result,
@@ -286,7 +292,10 @@ class TrainingPanel(Panel):
         rec = out["record"]
         if self._mode == "cv" and self.buffer.epochs:
             self.cv.add_fold(self.buffer.epochs)
-        self.ctx.add_run(rec, out.get("weights"))  # the project stores it (with its weights)
+        if self._mode == "search" and rec.get("run_id") and self.ctx.project_dir:
+            self.ctx.load_runs(self.ctx.project_dir)  # the search stored its trials and its own run there
+        else:
+            self.ctx.add_run(rec, out.get("weights"))  # the project stores it (with its weights)
         self.show_run(RunRecord.from_dict(rec), keep_live=True)
         stop = rec.get("stop_reason")
         self.banner.show_message(rec.get("message") or ("Run stopped." if stop == "stopped" else "Run finished."),
@@ -302,6 +311,7 @@ class TrainingPanel(Panel):
     @Slot()
     def _on_finished(self) -> None:
         self.timer.stop()
+        self.search.finished()
         self._paused = False
         self.redraw(force=True)
         self.progress.setValue(1000 if self.buffer.epochs else 0)
@@ -346,6 +356,25 @@ class TrainingPanel(Panel):
     def set_overlay(self, rows: list[int]) -> None:
         self.runs_tab.set_overlay(rows)
 
+    def _load_run(self, run_id: str):
+        """The stored run of a trial (the HParams view draws its curves)."""
+        from workbench.core.runs import RunRecord
+
+        for r in self.runs:
+            if r.run_id == run_id:
+                return r
+        if self.ctx.project_dir:
+            from workbench.core.runs import RunStore
+
+            return RunStore(self.ctx.project_dir).load(run_id)
+        return RunRecord()
+
+    @Slot(object)
+    def _trial_activated(self, info: dict) -> None:
+        self.ctx.status(f"Trial {info['trial']} ({info.get('state')}): "
+                        + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                    for k, v in info.get("params", {}).items()))
+
     @Slot(int)
     def _open_run(self, row: int) -> None:
         self.show_run(self.runs[row])
@@ -379,6 +408,7 @@ class TrainingPanel(Panel):
         self.evaluation.close_cell_view()
         self.jobs.shutdown()
         self.timer.stop()
+        self.search.shutdown()
 
 
 def demo(ctx, panel) -> None:
