@@ -9,6 +9,10 @@ against one-hot targets, ...), so a mismatched head is allowed and trains, and `
 why it is a poor choice.
 
 Output layout: (N, K) for one value per sample; (N, T, K) for per-time-step tasks.
+
+Heads with a loss of several named terms (object detection's YOLO loss, segmentation's
+cross-entropy + Dice) subclass `TermHead`: ``loss_terms(raw, y)`` returns the terms, ``loss`` is
+their sum, and the Trainer logs each term's epoch mean as ``loss_<term>`` / ``val_loss_<term>``.
 """
 from __future__ import annotations
 
@@ -384,6 +388,49 @@ class Head:
         if lo == "mse":
             return F.mse_loss(p, t)
         return F.l1_loss(p, t)
+
+
+class TermHead:
+    """A head whose data loss is a sum of named terms, for tasks the standard heads do not cover
+    (the detection and segmentation case study). Subclasses set ``task``, ``term_names`` and
+    ``reason`` and implement ``loss_terms(raw, y) -> {name: scalar tensor}``; ``activate`` turns raw
+    outputs into what the task reads (probabilities, boxes). The Trainer computes no classification
+    metrics for such a task (its evaluation belongs to the study) but logs every term apart."""
+
+    task = "custom"
+    activation = "none"
+    loss_name = "custom"
+    term_names: tuple[str, ...] = ()
+    is_sequence = False
+    is_classification = False
+    stable = True
+
+    @property
+    def reason(self) -> str:
+        return ""
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
+
+    def loss_terms(self, raw, y) -> dict:
+        raise NotImplementedError
+
+    def loss(self, raw, y):
+        return sum(self.loss_terms(raw, y).values())
+
+    def activate(self, raw):
+        return raw
+
+    def describe(self) -> str:
+        return self.reason or f"{self.activation} + {self.loss_name}"
+
+    def settings(self) -> dict:
+        return {}
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "activation": self.activation, "loss": self.loss_name, "reason": self.reason,
+                "terms": list(self.term_names), **self.settings()}
 
 
 def default_head(task: str) -> Head:

@@ -45,6 +45,24 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("auc", True, "ROC AUC", ("classification", "multilabel"), "one-vs-rest macro average"),
     Metric("mae", False, "MAE", ("regression",), "mean absolute error"),
     Metric("mse", False, "MSE", ("regression",), "mean squared error"),
+    # object detection and segmentation (the detection case study)
+    Metric("map50", True, "mAP@0.5", ("detection",),
+           "mean over classes of the average precision at IoU 0.5 (COCO's 101-point interpolation, pycocotools)"),
+    Metric("map", True, "mAP@[0.5:0.95]", ("detection",),
+           "COCO mAP: the average precision averaged over IoU thresholds 0.5, 0.55, ..., 0.95 and over classes"),
+    Metric("loss_xy", False, "YOLO loss: x, y", ("detection",), "lambda_coord * squared error of the box centres"),
+    Metric("loss_wh", False, "YOLO loss: w, h", ("detection",),
+           "lambda_coord * squared error of the square roots of the box sizes (or of the sizes)"),
+    Metric("loss_obj", False, "YOLO loss: object confidence", ("detection",),
+           "squared error of the responsible boxes' confidence against their IoU"),
+    Metric("loss_noobj", False, "YOLO loss: no-object confidence", ("detection",),
+           "lambda_noobj * squared confidence of every box not responsible for an object"),
+    Metric("loss_class", False, "YOLO loss: class", ("detection",),
+           "squared error of the class probabilities in the cells that hold an object"),
+    Metric("mean_iou", True, "mean IoU", ("segmentation",), "per-pixel intersection over union, mean over classes"),
+    Metric("mean_dice", True, "mean Dice", ("segmentation",), "per-pixel Dice coefficient (F1), mean over classes"),
+    Metric("loss_ce", False, "cross-entropy", ("segmentation",), "per-pixel cross-entropy"),
+    Metric("loss_dice", False, "Dice loss", ("segmentation",), "1 - soft Dice, mean over classes"),
 )}
 SPLIT_PREFIXES = ("val_", "test_", "train_")
 
@@ -75,7 +93,8 @@ def is_better(a: float, b: float | None, name: str) -> bool:
 
 def metrics_for(task: str) -> list[str]:
     """Metric names reported for a task, in display order (the loss first)."""
-    family = "regression" if is_regression(task) else ("multilabel" if task == "multilabel" else "classification")
+    family = "regression" if is_regression(task) else (
+        task if task in ("multilabel", "detection", "segmentation") else "classification")
     return [m.name for m in METRICS.values()
             if family in m.tasks or "any" in m.tasks and m.name == "loss"]
 

@@ -2,7 +2,7 @@
 
 Epoch logs (1-based "epoch"): "loss" (= data loss + regularisation penalty), "data_loss", "penalty",
 "accuracy" (classification) or "mae" (regression) measured on the training batches as they went
-by; with validation data "val_loss", "val_data_loss" and "val_accuracy", "val_precision",
+by; for a head with named loss terms (``head.loss_terms``, e.g. the YOLO loss) "loss_<term>" each; with validation data "val_loss", "val_data_loss" and "val_accuracy", "val_precision",
 "val_recall", "val_f1", "val_auc" (or "val_mae"); "time" (s) and "samples_per_s".
 
 The GUI, the CLI, cross-validation and the case studies all call this; the GUI bridge and the CLI
@@ -85,6 +85,20 @@ def _penalty_fn(model):
 
 def _per_sample(shape) -> int:
     return int(np.prod(shape)) if shape else 1
+
+
+def _head_loss(head, out, y, term_fn):
+    """(data loss, named terms or None): heads with ``loss_terms`` report their loss in parts."""
+    if term_fn is None:
+        return head.loss(out, y), None
+    terms = term_fn(out, y)
+    return sum(terms.values()), terms
+
+
+def _add_terms(sums: dict, terms: dict | None, m: int) -> None:
+    if terms:
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach()) * m
 
 
 def _match_targets(out, y, task: str):
@@ -290,6 +304,7 @@ class Trainer:
         scaler = torch.amp.GradScaler("cuda") if use_amp else None
         optimizer = make_optimizer(model, cfg)
         self.optimizer = optimizer
+        term_fn = getattr(head, "loss_terms", None)
         penalty_fn = _penalty_fn(model)
         if penalty_fn is not None:
             p0 = penalty_fn()
@@ -344,6 +359,7 @@ class Trainer:
                 outs: list = []
                 sum_dl = 0.0 if check_each else torch.zeros((), device=dev)
                 sum_pen = 0.0 if check_each else torch.zeros((), device=dev)
+                sum_terms: dict[str, float] = {}
                 seen = 0
                 stopped_mid = False
                 for b in range(nb):
@@ -359,14 +375,15 @@ class Trainer:
                     if use_amp:
                         with autocast():
                             out = model(xb)
-                            dl = head.loss(out, yb)
+                            dl, terms = _head_loss(head, out, yb, term_fn)
                             pen = penalty_fn() if penalty_fn is not None else None
                     else:  # no context manager in the CPU hot loop
                         out = model(xb)
-                        dl = head.loss(out, yb)
+                        dl, terms = _head_loss(head, out, yb, term_fn)
                         pen = penalty_fn() if penalty_fn is not None else None
                     loss = dl if pen is None else dl + pen
                     m = len(idx)
+                    _add_terms(sum_terms, terms, m)
                     if check_each:
                         lv = loss.item()
                         if not math.isfinite(lv):
@@ -420,6 +437,7 @@ class Trainer:
                     "data_loss": sum_dl / seen,
                     "penalty": sum_pen / seen,
                 }
+                logs.update({f"loss_{k}": v / seen for k, v in sum_terms.items()})
                 if collect and outs:
                     out_all = torch.cat(outs).float()
                     y_seen = ytr[perm[:seen]] if on_device else ytr[perm[:seen].cpu()]
@@ -486,6 +504,8 @@ class Trainer:
         model.eval()
         outs = []
         total = 0.0
+        term_fn = getattr(head, "loss_terms", None)
+        sum_terms: dict[str, float] = {}
         with torch.no_grad():
             for i in range(0, len(X), ebs):
                 xb, yb = X[i : i + ebs], y[i : i + ebs]
@@ -493,9 +513,12 @@ class Trainer:
                     xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
                 with autocast():
                     out = model(xb)
-                    total += float(head.loss(out, yb)) * len(xb)
+                    dl, terms = _head_loss(head, out, yb, term_fn)
+                    total += float(dl) * len(xb)
+                    _add_terms(sum_terms, terms, len(xb))
                 outs.append(out.float())
             res: dict[str, Any] = {"data_loss": total / max(len(X), 1)}
+            res.update({f"loss_{k}": v / max(len(X), 1) for k, v in sum_terms.items()})
             if _known(task) and outs:
                 probs = head.activate(torch.cat(outs))
                 res.update(compute_metrics(task, _np(y), _np(probs), full=True))
@@ -579,14 +602,19 @@ def evaluate(model, head, data, *, batch_size: int = 256) -> dict[str, Any]:
             probe = model(Xt[:1].to(dev))
             if isinstance(probe, torch.Tensor):
                 yt = _match_targets(probe, yt, task)
+        term_fn = getattr(head, "loss_terms", None)
+        sum_terms: dict[str, float] = {}
         for i in range(0, len(Xt), batch_size):
             xb, yb = Xt[i : i + batch_size].to(dev), yt[i : i + batch_size].to(dev)
             out = model(xb)
-            total += float(head.loss(out, yb)) * len(xb)
+            dl, terms = _head_loss(head, out, yb, term_fn)
+            total += float(dl) * len(xb)
+            _add_terms(sum_terms, terms, len(xb))
             outs.append(out.float())
         pen = _penalty_fn(model)
         pv = float(pen().detach()) if pen is not None else 0.0
         res: dict[str, Any] = {"data_loss": total / max(len(Xt), 1)}
+        res.update({f"loss_{k}": v / max(len(Xt), 1) for k, v in sum_terms.items()})
         res["loss"] = res["data_loss"] + pv
         if _known(task) and outs:
             probs = head.activate(torch.cat(outs))
