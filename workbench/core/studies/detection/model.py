@@ -30,24 +30,65 @@ BACKBONES = ("small-cnn", "mobilenet_v2")
 MOBILENET_BLOCKS = 14  # features[:14]: stride 16, 96 channels
 
 
-def detector_spec(backbone: str = "small-cnn", width: int = 16):
-    """The ModelSpec of the trained part (the output Dense layer is added by ``build_model``)."""
+OUTPUTS = ("conv", "dense")
+
+
+def detector_spec(backbone: str = "small-cnn", width: int = 16, output: str = "conv", per_cell: int = 14):
+    """The ModelSpec of the trained part.
+
+    ``output="dense"`` is YOLO v1's own: Flatten and a Dense layer of S*S*(5B + C) units (added by
+    ``build_model``); every output sees the whole image and must learn where its cell is.
+    ``output="conv"`` (default) ends in a 1x1 Conv2D with 5B + C filters on the S x S feature grid
+    (as YOLO v2 onwards): each cell's numbers come from the features at that cell, which trains
+    several times faster on a CPU. Its grid is read channels-last, so both give the same layout."""
     from workbench.core.models import LayerSpec, ModelSpec
 
     L = LayerSpec.make
+    if output not in OUTPUTS:
+        raise SpecError(f"Unknown detector output {output!r}; choose one of {', '.join(OUTPUTS)}.")
     if backbone == "mobilenet_v2":
-        return ModelSpec([L("Conv2D", filters=64, kernel=1, activation="relu"), L("Flatten")],
-                         name="yolo-mobilenet-head",
-                         description="YOLO head on MobileNetV2 features: 1x1 conv 64, Flatten, Dense output.")
-    if backbone != "small-cnn":
+        layers = [L("Conv2D", filters=64, kernel=3, padding="same", activation="relu")]
+    elif backbone == "small-cnn":
+        layers = []
+        for f in (width // 2, width, 2 * width, 2 * width):
+            layers += [L("Conv2D", filters=f, kernel=3, padding="same"), L("BatchNorm", activation="relu"),
+                       L("MaxPool", size=2)]
+        layers += [L("Conv2D", filters=2 * width, kernel=3, padding="same"), L("BatchNorm", activation="relu")]
+    else:
         raise SpecError(f"Unknown detector backbone {backbone!r}; choose one of {', '.join(BACKBONES)}.")
-    layers = []
-    for f in (width // 2, width, 2 * width, 2 * width):
-        layers += [L("Conv2D", filters=f, kernel=3, padding="same"), L("BatchNorm", activation="relu"),
-                   L("MaxPool", size=2)]
-    layers += [L("Conv2D", filters=width, kernel=1, activation="relu"), L("Flatten")]
-    return ModelSpec(layers, name="yolo-small-cnn",
-                     description="Small YOLO-v1 style CNN: 4 conv blocks (/16), 1x1 conv, Flatten, Dense output.")
+    layers += ([L("Conv2D", filters=per_cell, kernel=1), L("Flatten")] if output == "conv" else
+               [L("Conv2D", filters=width, kernel=1, activation="relu"), L("Flatten")])
+    what = "1x1 conv output grid" if output == "conv" else "Flatten, Dense output (YOLO v1)"
+    name = f"yolo-{backbone}-{output}"
+    desc = ("YOLO head on frozen MobileNetV2 features (stride 16): 3x3 conv 64, " if backbone == "mobilenet_v2" else
+            "Small YOLO CNN: 4 conv blocks with batch norm (/16), 3x3 conv, ") + what + "."
+    return ModelSpec(layers, name=name, description=desc)
+
+
+def build_net(spec, in_shape, cfg: YoloConfig, output: str):
+    """The nn.Module for a detector spec: (N, ...) -> raw (N, S*S*(5B + C)), cells channels-last."""
+    import torch
+
+    from workbench.core.models import build_model
+
+    net = build_model(spec, in_shape, (cfg.outputs,), None)
+    if output == "dense":
+        return net
+    if net.layer_shapes[-3] != (cfg.per_cell, cfg.S, cfg.S):
+        raise SpecError(f"The convolutional output gives a {net.layer_shapes[-3][1]}x{net.layer_shapes[-3][2]} grid, "
+                        f"but the detector has {cfg.S}x{cfg.S} cells; use an input size of {16 * cfg.S} "
+                        f"(16 pixels per cell) or the dense output.")
+    del net.layers[-2:]  # the Flatten and the Dense layer build_model adds: the grid itself is the output
+
+    class GridOutput(torch.nn.Module):
+        def __init__(self, body):
+            super().__init__()
+            self.body = body
+
+        def forward(self, x):
+            return self.body(x).permute(0, 2, 3, 1).flatten(1)
+
+    return GridOutput(net)
 
 
 def _mobilenet_features():
@@ -73,23 +114,23 @@ class Detector:
     backbone_name: str = "small-cnn"
     backbone: object = None  # frozen feature extractor (MobileNetV2) or None
     spec: dict | None = None
+    output: str = "conv"
+    width: int = 16
 
     @classmethod
     def create(cls, class_names: Sequence[str], *, backbone: str = "small-cnn", size: int = 96, S: int = 6,
                B: int = 2, lambda_coord: float = 5.0, lambda_noobj: float = 0.5, sqrt_wh: bool = True,
-               width: int = 16) -> "Detector":
-        from workbench.core.models import build_model
-
+               width: int = 16, output: str = "conv") -> "Detector":
         if size % 16:
             raise SpecError(f"The detector's input size must be a multiple of 16 (got {size}); try {size // 16 * 16 or 16}.")
         if not (1 <= S <= 32 and 1 <= B <= 8):
             raise SpecError("Choose a grid of 1 to 32 cells per side and 1 to 8 boxes per cell.")
         cfg = YoloConfig(int(S), int(B), len(class_names), float(lambda_coord), float(lambda_noobj), bool(sqrt_wh))
-        spec = detector_spec(backbone, width)
+        spec = detector_spec(backbone, width, output, cfg.per_cell)
         feats = _mobilenet_features() if backbone == "mobilenet_v2" else None
         in_shape = (96, size // 16, size // 16) if feats is not None else (3, size, size)
-        net = build_model(spec, in_shape, (cfg.outputs,), None)
-        return cls(net, cfg, size, list(class_names), backbone, feats, spec.to_dict())
+        net = build_net(spec, in_shape, cfg, output)
+        return cls(net, cfg, size, list(class_names), backbone, feats, spec.to_dict(), output, width)
 
     @property
     def head(self):
@@ -152,6 +193,7 @@ class Detector:
     # ---- files --------------------------------------------------------------------------
     def metadata(self) -> dict:
         return {"size": self.size, "class_names": self.class_names, "backbone": self.backbone_name,
+                "output_layer": self.output, "width": self.width,
                 "yolo": self.config.to_dict(), "spec": self.spec,
                 "input": {"layout": "NCHW", "channels": "RGB", "dtype": "float32", "resize": "stretch to size",
                           "scaling": "x / 255" + (", then ImageNet mean/std" if self.backbone is not None else "")},
@@ -183,7 +225,8 @@ class Detector:
         if len(names) != y.C:
             raise ProjectError(f"The detector file {folder} is damaged: {len(names)} class names for {y.C} classes.")
         m = cls.create(names, backbone=meta.get("backbone", "small-cnn"), size=meta["size"], S=y.S, B=y.B,
-                       lambda_coord=y.lambda_coord, lambda_noobj=y.lambda_noobj, sqrt_wh=y.sqrt_wh)
+                       lambda_coord=y.lambda_coord, lambda_noobj=y.lambda_noobj, sqrt_wh=y.sqrt_wh,
+                       output=str(meta.get("output_layer", "conv")), width=int(meta.get("width", 16)))
         try:
             m.net.load_state_dict(load_weights(folder / "weights.pt"))
         except RuntimeError as e:
@@ -301,7 +344,7 @@ class ValMapCallback(Callback):
 
 def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 6, B: int = 2,
                    lambda_coord: float = 5.0, lambda_noobj: float = 0.5, sqrt_wh: bool = True, width: int = 16,
-                   epochs: int = 30, batch_size: int = 32, lr: float = 2e-3, seed: int = 0, val: float = 0.15,
+                   output: str = "conv", epochs: int = 30, batch_size: int = 32, lr: float = 2e-3, seed: int = 0, val: float = 0.15,
                    test: float = 0.15, flip: bool = True, early_stopping: int | None = None,
                    val_map: bool = True, callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
                    device: str = "cpu", split=None, eval_conf: float = 0.01, gallery_conf: float = 0.3,
@@ -321,7 +364,7 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
     tr, va, te = split if split is not None else split_indices(len(ds), val, test, seed)
     torch.manual_seed(seed)
     det = Detector.create(ds.class_names, backbone=backbone, size=size, S=S, B=B, lambda_coord=lambda_coord,
-                          lambda_noobj=lambda_noobj, sqrt_wh=sqrt_wh, width=width)
+                          lambda_noobj=lambda_noobj, sqrt_wh=sqrt_wh, width=width, output=output)
     im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=flip)
     im_va, b_va, l_va = prepare(ds, va, size)
     T_tr, dropped = encode_targets(b_tr, l_tr, [(size, size)] * len(b_tr), det.config)
@@ -348,7 +391,7 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
     base_res = coco_evaluate(gt_b, gt_l, base.predict(sizes_te), ds.class_names, sizes_te)
     base_res["strategy"] = base.strategy
     gallery = error_gallery(gt_b, gt_l, preds, score_threshold=gallery_conf)
-    settings = {"backbone": backbone, "size": size, **det.config.to_dict(), "flip": flip, "seed": seed,
+    settings = {"backbone": backbone, "output": output, "width": width, "size": size, **det.config.to_dict(), "flip": flip, "seed": seed,
                 "eval_conf": eval_conf}
     out = DetectionOutcome(det, fit, np.asarray(tr), np.asarray(va), np.asarray(te), result, base_res, preds,
                            gallery, train_time, dropped, settings)
