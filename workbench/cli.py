@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "daynight": "workbench.studies_cli.daynight",
     "export": "workbench.studies_cli.use",  # adds `export` and `predict`
     "tune": "workbench.tune_cli",
+    "detect": "workbench.studies_cli.detection",
 }
 
 EXIT_USER_ERROR = 2

@@ -51,6 +51,7 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Style transfer", "workbench.ui.panels.style_transfer.panel:StyleTransferPanel"),
     ("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel"),
     ("Use", "workbench.ui.panels.use:UsePanel"),
+    ("Detection", "workbench.ui.panels.detection.panel:DetectionPanel"),
 ]
 
 

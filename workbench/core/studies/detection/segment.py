@@ -225,3 +225,15 @@ def train_segmenter(ds, *, size: int = 64, width: int = 16, epochs: int = 10, ba
     if run_store is not None:
         out.run_id = run_store.save(out.record, weights=model.state_dict())
     return out
+
+
+def overlay_examples(ds, out: SegmentationOutcome, n: int = 12) -> tuple[list[np.ndarray], list[str]]:
+    """Truth and prediction overlaid on test scenes, side by side: (images, captions)."""
+    from workbench.core.studies.detection.augment import resize
+
+    images, caps = [], []
+    for j, i in enumerate(out.test_idx[:n]):
+        im, _, m = resize(ds.images[i], [], ds.masks[i], out.size)
+        images += [overlay(im, m), overlay(im, out.pred_test[j])]
+        caps += ["truth", "U-Net"]
+    return images, caps

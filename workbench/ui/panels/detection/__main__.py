@@ -1,0 +1,3 @@
+from workbench.ui.panels.detection.panel import main
+
+raise SystemExit(main())

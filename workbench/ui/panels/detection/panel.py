@@ -1,0 +1,122 @@
+"""The Detection panel: data (generate, import, export, summary), the box editor, training with
+the YOLO loss's five terms live, evaluation (mAP, PR curve, misses and false detections beside
+the dumb baseline), segmentation, and live detection.
+
+The logic lives in ``workbench.core.studies.detection``; each tab is a module of this package and
+only builds widgets, starts core functions through ``JobRunner`` and shows what they return.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout
+
+from workbench.ui.job_runner import JobRunner
+from workbench.ui.panels.base import Panel
+from workbench.ui.widgets import Banner
+
+
+class DetectionPanel(Panel):
+    """Case study 5: boxes with the YOLO loss, masks with a small U-Net."""
+
+    title = "Detection"
+    icon_name = "SP_FileDialogContentsView"
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        from workbench.ui.panels.detection.data_tab import DataTab
+        from workbench.ui.panels.detection.editor_tab import EditorTab
+        from workbench.ui.panels.detection.evaluate_tab import EvaluateTab
+        from workbench.ui.panels.detection.live_tab import LiveTab
+        from workbench.ui.panels.detection.segment_tab import SegmentTab
+        from workbench.ui.panels.detection.train_tab import TrainTab
+
+        self.dataset = None  # DetectionSet in use
+        self.outcome = None  # DetectionOutcome of the last training
+        self.detector = None  # Detector in use (trained or loaded)
+        outer = QVBoxLayout(self)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        outer.addWidget(self.tabs, 1)
+        bottom = QHBoxLayout()
+        self.status = QLabel("Generate scenes or import a labelled folder to start.")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.cancel_btn = QPushButton("Cancel")
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_btn)
+        outer.addLayout(bottom)
+        self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
+                              cancel_button=self.cancel_btn)
+        self.live_jobs = JobRunner(self, banner=self.banner)  # the live loop runs beside other jobs
+        self.data_tab = DataTab(self)
+        self.editor_tab = EditorTab(self)
+        self.train_tab = TrainTab(self)
+        self.eval_tab = EvaluateTab(self)
+        self.segment_tab = SegmentTab(self)
+        self.live_tab = LiveTab(self)
+        for tab, name in ((self.data_tab, "Data"), (self.editor_tab, "Label boxes"), (self.train_tab, "Train (YOLO loss)"),
+                          (self.eval_tab, "Evaluate"), (self.segment_tab, "Segment"), (self.live_tab, "Live")):
+            self.tabs.addTab(tab, name)
+        self._all = [self.data_tab, self.editor_tab, self.train_tab, self.eval_tab, self.segment_tab, self.live_tab]
+
+    # ---- shared state (tabs never call each other: they go through the panel) ------------
+    def set_dataset(self, ds) -> None:
+        self.dataset = ds
+        self.data_tab.show_dataset(ds)
+        self.status.setText(f"{ds.name}: {len(ds):,} images, {sum(len(b) for b in ds.boxes):,} boxes, "
+                            f"classes {', '.join(ds.class_names)}.")
+
+    def set_outcome(self, out) -> None:
+        self.outcome = out
+        self.detector = out.detector
+        self.eval_tab.show_outcome(out)
+        if out.record is not None:
+            self.ctx.add_run(out.record.to_dict())
+
+    def run_store(self):
+        """The project's RunStore (None without a project folder): every run joins its history."""
+        if self.ctx.project_dir is None:
+            return None
+        from workbench.core.runs import RunStore
+
+        return RunStore(self.ctx.project_dir)
+
+    def set_detector(self, det) -> None:
+        self.detector = det
+
+    def go(self, tab) -> None:
+        self.tabs.setCurrentWidget(tab)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        for t in self._all:
+            t.shutdown()
+        self.live_jobs.shutdown()
+        self.jobs.shutdown()
+
+    def state(self) -> dict:
+        return {"tab": self.tabs.currentIndex(), **{type(t).__name__: t.state() for t in self._all}}
+
+    def restore(self, state: dict) -> None:
+        s = dict(state or {})
+        for t in self._all:
+            sub = s.get(type(t).__name__)
+            if isinstance(sub, dict):
+                t.restore(sub)
+        if isinstance(s.get("tab"), int) and 0 <= s["tab"] < self.tabs.count():
+            self.tabs.setCurrentIndex(s["tab"])
+
+
+def _demo(ctx, panel) -> None:
+    panel.data_tab.n_spin.setValue(300)
+
+
+def main() -> int:
+    from workbench.ui.panels.base import run_panel_standalone
+
+    return run_panel_standalone(DetectionPanel, setup=_demo)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
