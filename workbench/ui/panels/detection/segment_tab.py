@@ -1,6 +1,8 @@
 """Segment tab: the small U-Net on the same scenes' masks; IoU and Dice per class; masks overlaid."""
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from workbench.ui.panels.detection.common import explain, fill, table
@@ -54,7 +56,7 @@ class SegmentTab(QWidget):
         from workbench.core.training import Trainer
 
         trainer = Trainer()
-        self.panel.jobs.start(train_segmenter, ds, trainer=trainer, size=self.size_spin.value(),
+        self.panel.jobs.start(partial(train_segmenter, trainer=trainer), ds, trainer=trainer, size=self.size_spin.value(),
                               epochs=self.epochs_spin.value(), dice_weight=self.dice_spin.value(),
                               run_store=self.panel.run_store(), on_result=self._trained, label="Training the U-Net…")
 

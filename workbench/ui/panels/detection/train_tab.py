@@ -2,6 +2,8 @@
 through the common Trainer, and a live chart of the five loss terms and the validation mAP."""
 from __future__ import annotations
 
+from functools import partial
+
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
@@ -150,7 +152,9 @@ class TrainTab(QWidget):
         self.buffer.clear()
         self._drawn = -1
         store = self.panel.run_store()
-        job = self.panel.jobs.start(train_detector, ds, trainer=trainer, size=16 * s["S"], run_store=store,
+        # JobRunner keeps ``trainer`` for Stop; the partial hands the same one to the core function
+        job = self.panel.jobs.start(partial(train_detector, trainer=trainer), ds, trainer=trainer, size=16 * s["S"],
+                                    run_store=store,
                                     on_result=self._trained, label="Training the detector…",
                                     **{k: v for k, v in s.items()})
         if job is not None:
