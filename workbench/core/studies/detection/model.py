@@ -348,10 +348,12 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
                    test: float = 0.15, flip: bool = True, early_stopping: int | None = None,
                    val_map: bool = True, callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
                    device: str = "cpu", split=None, eval_conf: float = 0.01, gallery_conf: float = 0.3,
-                   progress: Callable | None = None) -> DetectionOutcome:
+                   progress: Callable | None = None, cache: dict | None = None) -> DetectionOutcome:
     """Split the scenes, train the detector through ``Trainer.fit`` and score the test split once
     (mAP with pycocotools), beside the mean-box baseline. ``split`` may give (train, val, test)
-    index arrays; else a seeded shuffle with the ``val`` / ``test`` shares."""
+    index arrays; else a seeded shuffle with the ``val`` / ``test`` shares. ``cache`` (a dict kept by
+    the caller) holds the prepared inputs between runs on the same images, so comparing loss
+    settings or seeds does not compute the (MobileNetV2) features again."""
     import torch
 
     from workbench.core.studies.detection.data import split_indices
@@ -365,11 +367,17 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
     torch.manual_seed(seed)
     det = Detector.create(ds.class_names, backbone=backbone, size=size, S=S, B=B, lambda_coord=lambda_coord,
                           lambda_noobj=lambda_noobj, sqrt_wh=sqrt_wh, width=width, output=output)
-    im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=flip)
-    im_va, b_va, l_va = prepare(ds, va, size)
+    key = (backbone, size, flip, tuple(int(i) for i in tr), tuple(int(i) for i in va), tuple(int(i) for i in te))
+    if cache is not None and key in cache:  # the same images for another loss setting or seed
+        X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te = cache[key]
+    else:
+        im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=flip)
+        im_va, b_va, l_va = prepare(ds, va, size)
+        X_tr, X_va, X_te = det.inputs(im_tr), det.inputs(im_va), det.inputs([ds.images[i] for i in te])
+        if cache is not None:
+            cache[key] = (X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te)
     T_tr, dropped = encode_targets(b_tr, l_tr, [(size, size)] * len(b_tr), det.config)
     T_va, _ = encode_targets(b_va, l_va, [(size, size)] * len(b_va), det.config)
-    X_tr, X_va = det.inputs(im_tr), det.inputs(im_va)
     cbs = [ValMapCallback(det, X_va, b_va, l_va)] if (val_map and len(va)) else []
     cbs += list(callbacks)
     if trainer is None:
@@ -384,7 +392,7 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
     det.net.cpu().eval()
     sizes_te = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in te]
     gt_b, gt_l = [ds.boxes[i] for i in te], [ds.labels[i] for i in te]
-    preds = det.predict([ds.images[i] for i in te], conf_threshold=eval_conf)
+    preds = decode(det.activations(X_te), det.config, sizes_te, eval_conf, 0.45)
     result = coco_evaluate(gt_b, gt_l, preds, ds.class_names, sizes_te)
     sizes_tr = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in tr]
     base = MeanBoxBaseline(ds.n_classes).fit([ds.boxes[i] for i in tr], [ds.labels[i] for i in tr], sizes_tr)
