@@ -192,3 +192,70 @@ def test_trainer_logs_every_loss_term():
     parts = [h[f"loss_{k}"] for k in ("xy", "wh", "obj", "noobj", "class")]
     assert all(v > 0 for v in parts) and sum(parts) == pytest.approx(h["data_loss"], rel=1e-4)
     assert "val_loss_noobj" in h
+
+
+def test_generated_boxes_are_the_extent_of_each_object():
+    from workbench.core.studies.detection.scenes import generate_scenes, paste_objects
+    from workbench.core.studies.style_transfer.images import sample_photo
+
+    ds = generate_scenes(20, 96, seed=3, overlap=0.0, clutter=0)
+    for m, b, lab in zip(ds.masks, ds.boxes, ds.labels):
+        for box, c in zip(b, lab):  # without overlap every object is whole: the box is its mask's extent
+            ys, xs = np.nonzero(m == c + 1)
+            inside = (xs >= box[0]) & (xs < box[2]) & (ys >= box[1]) & (ys < box[3])
+            assert inside.any()
+        assert (m > 0).sum() > 0
+    img, b, lab, m = paste_objects(sample_photo("astronaut"), np.random.default_rng(0), n=2)
+    assert img.shape == (96, 96, 3) and len(b) == len(lab) >= 1
+    ys, xs = np.nonzero(m == lab[0] + 1)
+    np.testing.assert_allclose(b[0], [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
+
+
+def test_detector_save_load_and_decode(tmp_path):
+    from workbench.core.studies.detection.model import Detector, decode
+
+    det = Detector.create(["a", "b"], size=64, S=4)
+    det.save(tmp_path / "m")
+    back = Detector.load(tmp_path / "m")
+    x = det.inputs([np.zeros((50, 70, 3), np.uint8)])
+    np.testing.assert_allclose(back.activations(x), det.activations(x), atol=1e-6)
+    cfg = det.config
+    act = np.zeros((1, 4, 4, cfg.per_cell), np.float32)
+    act[0, 1, 2, 0:5] = [0.5, 0.5, 0.25, 0.5, 0.9]  # cell row 1, column 2: centre (2.5/4, 1.5/4) of the image
+    act[0, 1, 2, 10:12] = [0.2, 0.8]
+    d = decode(act, cfg, [(200, 100)], conf_threshold=0.5)[0]
+    np.testing.assert_allclose(d["boxes"][0], [100, 12.5, 150, 62.5], atol=1e-4)
+    assert d["labels"].tolist() == [1] and d["scores"][0] == pytest.approx(0.72)
+
+
+def test_box_document_edits_and_undo(tmp_path):
+    import cv2
+
+    from workbench.core.studies.detection.annotate import BoxDocument
+
+    for k in range(2):
+        cv2.imwrite(str(tmp_path / f"img{k}.png"), np.full((40, 60, 3), 90 + k, np.uint8))
+    doc = BoxDocument(tmp_path)
+    doc.go(0)
+    assert doc.add([50, 30, 10, 5]) == 0  # corners in any order, kept inside the image
+    assert doc.add([1, 1, 2, 2]) is None  # a click, not a box
+    doc.move(0, 100, 0)  # clipped at the right edge
+    np.testing.assert_allclose(doc.boxes()[0][0], [20, 5, 60, 30])
+    doc.set_class(0, doc.add_class("mug"))
+    doc.go(1)
+    doc.add([0, 0, 10, 10])
+    assert doc.undo() and len(doc.boxes(1)[0]) == 0
+    assert doc.undo() and doc.boxes(0)[1].tolist() == [0]  # went back to image 0 and undid the class
+    assert doc.redo() and doc.boxes(0)[1].tolist() == [1]
+    assert doc.save() >= 1
+    back = formats.read_yolo(tmp_path)
+    assert back.class_names == ["object", "mug"] and back.labels[0].tolist() == [1]
+
+
+def test_run_live_without_a_camera_says_what_to_do():
+    from workbench.core.errors import DeviceUnavailable
+    from workbench.core.studies.detection.live import run_live
+    from workbench.core.studies.detection.model import Detector
+
+    with pytest.raises(DeviceUnavailable, match="camera"):
+        run_live(Detector.create(["a"], size=64, S=4), "camera:9", lambda r: None)
