@@ -9,7 +9,7 @@ live P(day) gauge), Faces (generated people enrolled, the demo feed with names, 
 Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
-        [--only daynight,faces,trigger,style,capture]   # just some (quicker while iterating)
+        [--only daynight,faces,trigger,style,capture,detection]   # just some (quicker while iterating)
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-CASE_STUDY_TITLES = ("Day & Night", "Faces", "Trigger word", "Style transfer")
+CASE_STUDY_TITLES = ("Day & Night", "Faces", "Trigger word", "Style transfer", "Detection")
 
 
 def case_studies(w, which, shot, wait_until, settle) -> None:
@@ -50,6 +50,8 @@ def case_studies(w, which, shot, wait_until, settle) -> None:
         _style(w, work, shot, wait_until, settle)
     if "capture" in which:
         _capture_use(w, work, shot, wait_until, settle)
+    if "detection" in which:
+        _detection(w, work, shot, wait_until, settle)
     torch.set_num_threads(threads)
 
 
@@ -247,12 +249,63 @@ def _style(w, work, shot, wait_until, settle) -> None:
     shot("style-transfer")
 
 
+def _detection(w, work, shot, wait_until, settle) -> None:
+    import cv2
+
+    from workbench.core.studies.style_transfer.images import sample_photo
+
+    p = w.show_panel("Detection")
+    p.data_tab.n_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_N", "1500")))
+    p.data_tab.generate()
+    wait_until(lambda: p.dataset is not None and not p.jobs.busy, what="the detection scenes")
+    p.go(p.data_tab)
+    shot("detection-data")
+    photos = work / "detection-photos"
+    photos.mkdir()
+    for name in ("chelsea", "coffee", "astronaut"):
+        cv2.imwrite(str(photos / f"{name}.jpg"), sample_photo(name)[..., ::-1])
+    ed = p.editor_tab
+    p.go(ed)
+    ed.open_folder(str(photos))
+    ed.doc.class_names[0] = "person"
+    ed.add_class("face")
+    ed.doc.add([40, 60, 500, 512], 0)  # the astronaut (first in the folder), as the mouse would draw it
+    ed.doc.add([175, 35, 295, 160], 1)
+    ed.editor.reload()
+    ed._refresh()
+    shot("detection-label-boxes")
+    t = p.train_tab
+    t.epochs_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8")))
+    p.go(t)
+    t.train()
+    wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="detector training")
+    t._redraw()
+    shot("detection-train")
+    p.go(p.eval_tab)
+    shot("detection-evaluate")
+    s = p.segment_tab
+    s.epochs_spin.setValue(4)
+    p.go(s)
+    s.train()
+    wait_until(lambda: not p.jobs.busy, timeout_ms=1_800_000, what="U-Net training")
+    shot("detection-segment")
+    lt = p.live_tab
+    p.go(lt)
+    lt.start("synthetic:scenes")
+    wait_until(lambda: lt.last is not None and lt.last["image"] is not None, what="live frames")
+    for _ in range(20):
+        settle()
+    shot("detection-live")
+    p.live_jobs.cancel()
+    wait_until(lambda: not p.live_jobs.busy, what="the live loop to stop")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
-    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style")
+    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,detection")
     args = ap.parse_args(argv)
     only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
@@ -368,7 +421,7 @@ def main(argv=None) -> int:
         shot(f"train-{train.tabs.tabText(train.tabs.currentIndex()).lower()}")
     train.tabs.setCurrentIndex(0)
 
-    case_studies(w, {"daynight", "faces", "trigger", "style", "capture"}, shot, wait_until, settle)
+    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection"}, shot, wait_until, settle)
     for title in w.panel_titles()[3:]:
         if title in CASE_STUDY_TITLES or title == "Use":
             continue

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.core.capture.camera import FrameSource, LatestFrameGrabber
+from workbench.core.capture.camera import FrameSource
+from workbench.core.studies.daynight.live import LiveClassifier
 
 
 @dataclass(frozen=True)
@@ -24,48 +25,16 @@ class LiveDetection:
     frame: np.ndarray | None = None  # the frame with the boxes drawn (owned)
 
 
-class LiveDetector:
+class LiveDetector(LiveClassifier):
+    """Detects objects in the newest frame of a FrameSource (the camera plumbing, the newest-frame
+    rule and the one-torch-thread setting are the Day'n'Night ``LiveClassifier``'s)."""
+
     def __init__(self, detector, source: FrameSource, *, conf_threshold: float = 0.3, iou_threshold: float = 0.45,
                  pace: bool = False, draw: bool = True, torch_threads: int | None = 1):
+        super().__init__(detector, source, pace=pace, keep_frames=draw, torch_threads=torch_threads)
         self.detector = detector
-        self.source = source
-        self.grabber = LatestFrameGrabber(source, pace=pace)
         self.conf_threshold, self.iou_threshold = conf_threshold, iou_threshold
         self.draw = draw
-        self.torch_threads = torch_threads
-        self._threads_before: int | None = None
-        self._last_no = -1
-        self._n = 0
-        self._t0: float | None = None
-
-    def start(self) -> "LiveDetector":
-        self.grabber.start()
-        if self.torch_threads and self._threads_before is None:
-            import torch
-
-            self._threads_before = torch.get_num_threads()
-            torch.set_num_threads(self.torch_threads)
-        self._t0 = time.perf_counter()
-        return self
-
-    def stop(self) -> None:
-        self.grabber.stop()
-        if self._threads_before is not None:
-            import torch
-
-            torch.set_num_threads(self._threads_before)
-            self._threads_before = None
-
-    def __enter__(self) -> "LiveDetector":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def finished(self) -> bool:
-        g = self.grabber
-        return g.finished and g._frame_no <= self._last_no
 
     def detect_frame(self, frame: np.ndarray) -> tuple[dict, np.ndarray | None]:
         from workbench.core.studies.detection.draw import draw_detections

@@ -69,6 +69,8 @@ class DataTab(QWidget):
         row.addLayout(buttons)
         self.class_chart = BarChart("Boxes per class")
         self.size_chart = BarChart("Box size (sqrt(w*h), px)")
+        for c in (self.class_chart, self.size_chart):
+            c.setMaximumHeight(230)
         row.addWidget(self.class_chart, 1)
         row.addWidget(self.size_chart, 1)
         lay.addLayout(row)
