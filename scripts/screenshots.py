@@ -274,8 +274,11 @@ def _detection(w, work, shot, wait_until, settle) -> None:
     ed.editor.reload()
     ed._refresh()
     shot("detection-label-boxes")
+    epochs = int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8"))
+    if epochs <= 0:  # data and editor shots only
+        return
     t = p.train_tab
-    t.epochs_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8")))
+    t.epochs_spin.setValue(epochs)
     p.go(t)
     t.train()
     wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="detector training")

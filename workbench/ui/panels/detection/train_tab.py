@@ -117,7 +117,7 @@ class TrainTab(QWidget):
         lay.addLayout(charts, 2)
         self.runs_table = table(["run", "backbone", "λcoord", "λnoobj", "√wh", "test mAP@0.5", "mAP@.5:.95",
                                  "baseline mAP@0.5", "epochs", "train s"])
-        self.runs_table.setMaximumHeight(150)
+        self.runs_table.setMaximumHeight(120)
         lay.addWidget(self.runs_table)
         self.bridge = TrainingBridge(self)
         self.buffer = TrainingBuffer(self)
@@ -165,6 +165,7 @@ class TrainTab(QWidget):
     def _trained(self, out) -> None:
         self.panel.set_outcome(out)
         s = out.summary()
+        self.panel.status.setText(f"Trained: {s['epochs']} epochs in {s['train_time']:.0f} s, best epoch {s['best_epoch']}.")
         self.runs.append({"run": out.run_id or f"#{len(self.runs) + 1}", "backbone": s["backbone"],
                           "lambda_coord": s["lambda_coord"], "lambda_noobj": s["lambda_noobj"], "sqrt_wh": s["sqrt_wh"],
                           "map50": s["map50"], "map": s["map"], "baseline": s["baseline_map50"], "epochs": s["epochs"],
