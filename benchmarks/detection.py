@@ -108,6 +108,7 @@ def bench_plain_epoch(out, threads: int) -> dict:
     rng = np.random.default_rng(0)
     X = rng.random((1024, 3, det.size, det.size), dtype=np.float32)
     T, _ = encode_targets([[[10, 10, 40, 40]]] * 1024, [[0]] * 1024, [(det.size, det.size)] * 1024, det.config)
+    torch.optim.Adam(torch.nn.Linear(1, 1).parameters())  # the first optimizer imports torch._dynamo: not training
     t = time.perf_counter()
     Trainer().fit(det.net, det.head, train=(X, T), config=TrainConfig(epochs=1, batch_size=32, seed=0))
     t_ours = time.perf_counter() - t
@@ -161,11 +162,17 @@ def main() -> int:
     ap.add_argument("--target", type=float, default=0.5, help="validation mAP@0.5 to reach")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save", default=None)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--overhead-only", action="store_true", help="only the Trainer-vs-plain-loop epoch")
     args = ap.parse_args()
     from workbench.core.studies.detection.model import Detector
 
     report = {"load_before": os.getloadavg(), "cpu_count": os.cpu_count()}
+    if args.overhead_only:
+        report["trainer_overhead"] = bench_plain_epoch(type("O", (), {"detector": Detector.create(
+            ["circle", "square", "triangle", "digit"])})(), args.threads)
+        report["load_after"] = os.getloadavg()
+        print(json.dumps(report, indent=2, default=float))
+        return 0
     if args.train:
         r, out, _ = bench_train(args.n, args.epochs, args.target, "small-cnn", args.threads)
         report["train"] = r

@@ -250,57 +250,62 @@ def _style(w, work, shot, wait_until, settle) -> None:
 
 
 def _detection(w, work, shot, wait_until, settle) -> None:
+    """WB_SHOTS_DETECTION_PARTS (default "data,label,train,segment,live") picks the tabs to shoot;
+    WB_SHOTS_DETECTION_N / _EPOCHS set the scenes and the detector's epochs."""
     import cv2
 
     from workbench.core.studies.style_transfer.images import sample_photo
 
+    parts = set(os.environ.get("WB_SHOTS_DETECTION_PARTS", "data,label,train,segment,live").split(","))
     p = w.show_panel("Detection")
     p.data_tab.n_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_N", "1500")))
     p.data_tab.generate()
     wait_until(lambda: p.dataset is not None and not p.jobs.busy, what="the detection scenes")
     p.go(p.data_tab)
-    shot("detection-data")
-    photos = work / "detection-photos"
-    photos.mkdir()
-    for name in ("chelsea", "coffee", "astronaut"):
-        cv2.imwrite(str(photos / f"{name}.jpg"), sample_photo(name)[..., ::-1])
-    ed = p.editor_tab
-    p.go(ed)
-    ed.open_folder(str(photos))
-    ed.doc.class_names[0] = "person"
-    ed.add_class("face")
-    ed.doc.add([40, 60, 500, 512], 0)  # the astronaut (first in the folder), as the mouse would draw it
-    ed.doc.add([175, 35, 295, 160], 1)
-    ed.editor.reload()
-    ed._refresh()
-    shot("detection-label-boxes")
-    epochs = int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8"))
-    if epochs <= 0:  # data and editor shots only
-        return
-    t = p.train_tab
-    t.epochs_spin.setValue(epochs)
-    p.go(t)
-    t.train()
-    wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="detector training")
-    t._redraw()
-    shot("detection-train")
-    p.go(p.eval_tab)
-    shot("detection-evaluate")
-    s = p.segment_tab
-    s.epochs_spin.setValue(4)
-    p.go(s)
-    s.train()
-    wait_until(lambda: not p.jobs.busy, timeout_ms=1_800_000, what="U-Net training")
-    shot("detection-segment")
-    lt = p.live_tab
-    p.go(lt)
-    lt.start("synthetic:scenes")
-    wait_until(lambda: lt.last is not None and lt.last["image"] is not None, what="live frames")
-    for _ in range(20):
-        settle()
-    shot("detection-live")
-    p.live_jobs.cancel()
-    wait_until(lambda: not p.live_jobs.busy, what="the live loop to stop")
+    if "data" in parts:
+        shot("detection-data")
+    if "label" in parts:
+        photos = work / "detection-photos"
+        photos.mkdir()
+        for name in ("chelsea", "coffee", "astronaut"):
+            cv2.imwrite(str(photos / f"{name}.jpg"), sample_photo(name)[..., ::-1])
+        ed = p.editor_tab
+        p.go(ed)
+        ed.open_folder(str(photos))
+        ed.doc.class_names[0] = "person"
+        ed.add_class("face")
+        ed.doc.add([40, 60, 500, 512], 0)  # the astronaut (first in the folder), as the mouse would draw it
+        ed.doc.add([175, 35, 295, 160], 1)
+        ed.editor.reload()
+        ed._refresh()
+        shot("detection-label-boxes")
+    if "train" in parts or "live" in parts:
+        t = p.train_tab
+        t.epochs_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8")))
+        p.go(t)
+        t.train()
+        wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="detector training")
+        t._redraw()
+        if "train" in parts:
+            shot("detection-train")
+            p.go(p.eval_tab)
+            shot("detection-evaluate")
+    if "segment" in parts:
+        s = p.segment_tab
+        s.epochs_spin.setValue(3)
+        p.go(s)
+        s.train()
+        wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="U-Net training")
+        shot("detection-segment")
+    if "live" in parts:
+        lt = p.live_tab
+        p.go(lt)
+        lt.start("synthetic:scenes")
+        wait_until(lambda: lt.last is not None and lt.last["image"] is not None, what="live frames")
+        wait_until(lambda: lt.last["n"] > 0, timeout_ms=60_000, what="a frame with detections")
+        shot("detection-live")
+        p.live_jobs.cancel()
+        wait_until(lambda: not p.live_jobs.busy, what="the live loop to stop")
 
 
 def main(argv=None) -> int:

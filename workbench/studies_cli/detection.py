@@ -7,7 +7,7 @@ detect in files, segment, run live.
     workbench detect train [--data DIR] [--n 2000] [--backbone small-cnn|mobilenet_v2] [--grid 6 --boxes 2]
                            [--lambda-coord 5 --lambda-noobj 0.5 --no-sqrt] [--epochs 20] [--out MODEL] [--project DIR]
     workbench detect predict MODEL PATH... [--conf 0.3]
-    workbench detect segment [--n 1500 --size 64 --epochs 10 --dice 0.5] [--project DIR]
+    workbench detect segment [--n 1500 --input-size 48 --epochs 10 --dice 0.5] [--project DIR]
     workbench detect live MODEL [--source camera:0 | video.mp4 | folder | synthetic:scenes] [--frames 100]
 
 Every command takes --json and then prints one JSON object last.
@@ -81,7 +81,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     sg = sub.add_parser("segment", help="train the small U-Net on the scenes' masks; IoU and Dice per class")
     scenes(sg, 1500)
-    sg.add_argument("--input-size", type=int, default=64)
+    sg.add_argument("--input-size", type=int, default=48)
     sg.add_argument("--epochs", type=int, default=10)
     sg.add_argument("--dice", type=float, default=0.0, help="weight of the Dice loss term (0: cross-entropy only)")
     sg.add_argument("--threads", type=int, default=None)

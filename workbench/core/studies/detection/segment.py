@@ -20,7 +20,7 @@ PALETTE = np.array([[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0,
                     [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60]], np.uint8)
 
 
-def tiny_unet(n_classes: int, width: int = 16, depth: int = 3):
+def tiny_unet(n_classes: int, width: int = 8, depth: int = 3):
     """The small U-Net preset: ``depth`` down steps (conv-BN-ReLU x2, max pool), a bottleneck, and
     as many up steps (transposed conv, concatenation with the skip, conv-BN-ReLU x2); 1x1 conv to
     one logit per class (background included) per pixel."""
@@ -171,7 +171,7 @@ def _mean(rows, key) -> float:
     return float(np.mean(vals)) if vals else 0.0
 
 
-def train_segmenter(ds, *, size: int = 64, width: int = 16, epochs: int = 10, batch_size: int = 16, lr: float = 3e-3,
+def train_segmenter(ds, *, size: int = 48, width: int = 8, epochs: int = 10, batch_size: int = 16, lr: float = 3e-3,
                     dice_weight: float = 0.0, seed: int = 0, val: float = 0.15, test: float = 0.15, callbacks=(),
                     trainer=None, run_store=None, threads: int | None = None, split=None) -> SegmentationOutcome:
     """Train the small U-Net on the set's masks through ``Trainer.fit``; IoU and Dice on the test split."""

@@ -24,7 +24,7 @@ class SegmentTab(QWidget):
         self.size_spin = QSpinBox()
         self.size_spin.setRange(32, 256)
         self.size_spin.setSingleStep(8)
-        self.size_spin.setValue(64)
+        self.size_spin.setValue(48)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 200)
         self.epochs_spin.setValue(8)
