@@ -156,7 +156,8 @@ class DataTab(QWidget):
         n = min(24, len(ds))
         scale = max(1.0, 150 / max(ds.images[0].shape[:2])) if n else 1.0
         self.samples.set_images([draw_boxes(ds.images[i], ds.boxes[i], ds.labels[i], ds.class_names, scale=scale)
-                                 for i in range(n)], [f"{len(ds.boxes[i])} boxes" for i in range(n)],
+                                 for i in range(n)],
+                                [f"{len(ds.boxes[i])} box" + ("" if len(ds.boxes[i]) == 1 else "es") for i in range(n)],
                                 [ds.names[i] for i in range(n)])
 
     def shutdown(self) -> None:
