@@ -64,25 +64,11 @@ class LiveDetector(LiveClassifier):
         """Detect until the source ends, ``max_frames`` frames, or ``should_stop()``; without a
         callback the results (without frames) are returned."""
         out: list[LiveDetection] = []
-        started = self.grabber.running or self.grabber.finished
-        if not started:
-            self.start()
-        try:
-            while max_frames is None or self._n < max_frames:
-                if should_stop is not None and should_stop():
-                    break
-                r = self.step(timeout)
-                if r is None:
-                    if self.grabber.finished:
-                        break
-                    continue
-                if on_frame is not None:
-                    on_frame(r)
-                else:
-                    out.append(LiveDetection(r.frame_no, r.detections, r.latency_ms, r.fps, r.dropped))
-        finally:
-            if not started:
-                self.stop()
+
+        def keep(r: LiveDetection) -> None:
+            out.append(LiveDetection(r.frame_no, r.detections, r.latency_ms, r.fps, r.dropped))
+
+        super().run(on_frame or keep, max_frames, should_stop, timeout)
         return out
 
 
