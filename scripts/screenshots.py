@@ -313,7 +313,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
-    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,detection")
+    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,detection")
     args = ap.parse_args(argv)
     only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
