@@ -279,7 +279,10 @@ def _detection(w, work, shot, wait_until, settle) -> None:
         ed.editor.reload()
         ed._refresh()
         shot("detection-label-boxes")
-    if "train" in parts or "live" in parts:
+    model = os.environ.get("WB_SHOTS_DETECTION_MODEL")  # a saved detector for the live shot (no training)
+    if model and "train" not in parts:
+        p.eval_tab.load(model)
+    elif "train" in parts or "live" in parts:
         t = p.train_tab
         t.epochs_spin.setValue(int(os.environ.get("WB_SHOTS_DETECTION_EPOCHS", "8")))
         p.go(t)
@@ -302,10 +305,9 @@ def _detection(w, work, shot, wait_until, settle) -> None:
         p.go(lt)
         lt.start("synthetic:scenes")
         wait_until(lambda: lt.last is not None and lt.last["image"] is not None, what="live frames")
-        wait_until(lambda: lt.last["n"] > 0, timeout_ms=60_000, what="a frame with detections")
+        lt.relay.frame.connect(lambda r: r["n"] >= 2 and p.live_jobs.cancel())  # keep a frame with boxes on screen
+        wait_until(lambda: not p.live_jobs.busy, timeout_ms=120_000, what="a frame with detections")
         shot("detection-live")
-        p.live_jobs.cancel()
-        wait_until(lambda: not p.live_jobs.busy, what="the live loop to stop")
 
 
 def main(argv=None) -> int:

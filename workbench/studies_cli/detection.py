@@ -83,7 +83,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     scenes(sg, 1500)
     sg.add_argument("--input-size", type=int, default=48)
     sg.add_argument("--epochs", type=int, default=10)
-    sg.add_argument("--dice", type=float, default=0.0, help="weight of the Dice loss term (0: cross-entropy only)")
+    sg.add_argument("--dice", type=float, default=1.0,
+                    help="weight of the Dice loss term (default 1; 0: cross-entropy only, which first learns 'all background')")
     sg.add_argument("--threads", type=int, default=None)
     sg.add_argument("--project", default=None)
     js(sg)

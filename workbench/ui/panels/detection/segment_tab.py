@@ -31,7 +31,7 @@ class SegmentTab(QWidget):
         self.dice_spin = QDoubleSpinBox()
         self.dice_spin.setRange(0.0, 5.0)
         self.dice_spin.setSingleStep(0.25)
-        self.dice_spin.setValue(0.0)
+        self.dice_spin.setValue(1.0)  # with cross-entropy alone the small U-Net first learns "all background"
         for lab, w in (("Input size", self.size_spin), ("Epochs", self.epochs_spin), ("Dice loss weight", self.dice_spin)):
             form.addRow(lab, w)
         row.addLayout(form)
