@@ -28,6 +28,9 @@ class FaceEncoder(Protocol):
     def embed(self, crops: Sequence[np.ndarray]) -> np.ndarray: ...
 
 
+BACKBONES = ("scratch", "mobilenet_v2")
+
+
 @dataclass
 class EncoderConfig:
     """Settings of the own encoder and its triplet training."""
@@ -41,6 +44,7 @@ class EncoderConfig:
     batch_size: int = 64
     lr: float = 2e-3
     seed: int = 0
+    backbone: str = "scratch"  # "scratch" or "mobilenet_v2" (ImageNet weights, fine-tuned)
 
     def __post_init__(self):
         if self.mining not in MINING:
@@ -51,6 +55,8 @@ class EncoderConfig:
             raise TrainingError("The face image size must be a multiple of 16, at least 32 (e.g. 64).")
         if float(self.margin) < 0:
             raise TrainingError("The triplet margin must be >= 0 (e.g. 0.2).")
+        if self.backbone not in BACKBONES:
+            raise TrainingError(f"Unknown encoder backbone {self.backbone!r}; choose one of {', '.join(BACKBONES)}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,13 +68,36 @@ class EncoderConfig:
 
 
 def build_encoder_net(cfg: EncoderConfig):
-    """Four conv blocks, then a linear map of the 4x4 feature map to the embedding, L2-normalized.
+    """The own encoder's network; its output is the L2-normalized embedding.
 
+    scratch: four conv blocks, then a linear map of the 4x4 feature map to the embedding.
     Flattening the final 4x4 map (rather than global pooling) keeps where things are in the face
     (eye spacing, mouth height), which is much of what tells two people apart.
+    mobilenet_v2: the ImageNet MobileNetV2 of ``workbench.core.models.backbones`` (its first
+    blocks frozen), global pooling, a linear map to the embedding.
     """
     import torch
     from torch import nn
+
+    if cfg.backbone == "mobilenet_v2":
+        from workbench.core.models.backbones import load_mobilenet_v2
+
+        class MobileFaceNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = load_mobilenet_v2().features
+                for p in self.features[:FROZEN_MOBILENET_BLOCKS].parameters():
+                    p.requires_grad_(False)
+                self.fc = nn.Linear(1280, cfg.embedding_dim)
+
+            def forward(self, x):
+                z = nn.functional.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
+                return nn.functional.normalize(self.fc(z), dim=1)
+
+            def penalty(self):
+                return torch.zeros(())
+
+        return MobileFaceNet()
 
     w = int(cfg.width)
 
@@ -92,6 +121,23 @@ def build_encoder_net(cfg: EncoderConfig):
             return torch.zeros(())
 
     return FaceEncoderNet()
+
+
+# the first 7 of MobileNetV2's 19 feature blocks (edges, textures) stay as ImageNet trained them:
+# a few hundred face photos cannot improve them, and freezing them halves the training time
+FROZEN_MOBILENET_BLOCKS = 7
+
+
+def encoder_inputs(crops, cfg: EncoderConfig) -> np.ndarray:
+    """Face chips -> the network's input: per-image standardized (scratch) or ImageNet-normalized."""
+    if cfg.backbone == "mobilenet_v2":
+        from workbench.core.studies.faces.detect import resize_faces
+
+        x = resize_faces(crops, cfg.image_size).astype(np.float32) / 255.0
+        mean = np.array([0.485, 0.456, 0.406], np.float32)[None, :, None, None]
+        std = np.array([0.229, 0.224, 0.225], np.float32)[None, :, None, None]
+        return ((x - mean) / std).astype(np.float32)
+    return normalize_faces(crops, cfg.image_size)
 
 
 class OwnEncoder:
@@ -121,7 +167,7 @@ class OwnEncoder:
 
         if len(crops) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)
-        x = normalize_faces(crops, self.config.image_size)
+        x = encoder_inputs(crops, self.config)
         outs = []
         self.net.eval()
         with torch.no_grad():
@@ -239,11 +285,11 @@ def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = N
     torch.manual_seed(cfg.seed)
     net = build_encoder_net(cfg)
     head = TripletHead(cfg.margin, cfg.mining, seed=cfg.seed)
-    Xn = normalize_faces(X, cfg.image_size)
+    Xn = encoder_inputs(X, cfg)
     cbs = []
     val_data = None
     if val is not None and len(val[0]):
-        Xv = normalize_faces(val[0], cfg.image_size)
+        Xv = encoder_inputs(val[0], cfg)
         yv = np.asarray(val[1]).astype(np.int64)
         val_data = (Xv, yv)
         cbs.append(VerificationMetrics(Xv, yv))
@@ -259,15 +305,27 @@ def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = N
     return OwnEncoder(net, cfg, info=info), result
 
 
-def encoder_factory(kind: str, folder: str | Path | None = None) -> Callable[[], FaceEncoder]:
-    """A zero-argument loader for "own" (from ``folder``) or "dlib"; raises a clear error when absent."""
+ENCODERS = ("dlib", "own")
+
+
+def default_encoder_kind() -> str:
+    """The pretrained dlib encoder wherever it is installed; the own encoder otherwise."""
+    from workbench.core.studies.faces.dlib_encoder import dlib_available
+
+    return "dlib" if dlib_available() else "own"
+
+
+def encoder_factory(kind: str | None, folder: str | Path | None = None) -> Callable[[], FaceEncoder]:
+    """A zero-argument loader for "dlib" or "own" (from ``folder``); None is the default encoder.
+    Raises a clear error when the encoder is not there."""
+    kind = kind or default_encoder_kind()
     if kind == "dlib":
         from workbench.core.studies.faces.dlib_encoder import DlibEncoder
 
         return DlibEncoder
     if kind == "own":
         if folder is None or not (Path(folder) / "encoder.json").exists():
-            raise ProjectError("No trained face encoder yet: train one first (Faces panel -> Train, or "
+            raise ProjectError("No trained face encoder yet: train one first (Faces panel -> Encoder, or "
                                "`workbench faces train-encoder`).")
         return lambda: OwnEncoder.load(folder)
-    raise ValueError(f"unknown encoder {kind!r} (own or dlib)")
+    raise DataError(f"Unknown encoder {kind!r}; choose dlib or own.")

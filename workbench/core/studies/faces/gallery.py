@@ -7,6 +7,10 @@ Layout (all writes atomic; nothing pickled)::
     <project>/faces/gallery/<person id>/embeddings.npy  (n_images, D) float32, row i <-> images[i]
 
 A person's folder name is a stable id; renaming only changes the display name in gallery.json.
+Every id and image name read from gallery.json is checked (``safety.check_name``: no separators,
+no "..", not absolute) and every path is made with ``safety.safe_child``, so a crafted file can
+never make the app read, write or delete outside the gallery folder. A damaged gallery.json is a
+``ProjectError`` and is left as it is (nothing is written over it).
 """
 from __future__ import annotations
 
@@ -21,8 +25,9 @@ import numpy as np
 
 from workbench.core.errors import DataError, ProjectError
 from workbench.core.jsonio import atomic_write_bytes, atomic_write_json, read_json
-from workbench.core.studies.faces.detect import (IMAGE_SUFFIXES, FaceDetector, check_shot, read_image,
-                                                  write_png)
+from workbench.core.safety import UnsafeName, check_fields, check_name, safe_child
+from workbench.core.studies.faces.align import CHIP_SIZE
+from workbench.core.studies.faces.detect import IMAGE_SUFFIXES, check_shot, read_image, write_png
 
 SCHEMA_VERSION = 1
 GALLERY_DIR = Path("faces") / "gallery"
@@ -87,12 +92,32 @@ class Gallery:
         if not self._index.exists():
             return
         data = read_json(self._index, kind="face gallery", max_version=SCHEMA_VERSION)
+        where = self._index
         try:
-            self.encoder_key = data.get("encoder_key")
-            self._people = [Person(p["id"], p["name"], list(p.get("images", []))) for p in data.get("people", [])]
-        except (KeyError, TypeError, AttributeError) as e:
-            raise ProjectError(f"The face gallery {self._index} is damaged ({e}); "
-                               "remove it or restore it from a backup.") from None
+            check_fields(data, {"encoder_key": (str, type(None)), "people": list}, kind="face gallery", where=where)
+            people, ids = [], set()
+            for p in data.get("people", []):
+                check_fields(p, {"id": str, "name": str, "images": list}, kind="face gallery", where=where,
+                             required=("id", "name"))
+                pid = check_name(p["id"], "person id")
+                images = [check_name(f, "image name") for f in p.get("images", [])]
+                if pid in ids or len(set(images)) != len(images):
+                    raise ProjectError(f"The face gallery {where} is damaged: the person id {pid!r} or one of its "
+                                       "image names appears twice.")
+                ids.add(pid)
+                people.append(Person(pid, p["name"], images))
+        except UnsafeName as e:
+            raise ProjectError(f"The face gallery {where} is damaged or was tampered with ({e}); it was not used "
+                               "and is left as it is: restore it from a backup or remove it.") from None
+        except ProjectError as e:
+            raise ProjectError(f"{e} It was not used and is left as it is: restore it from a backup or remove it.") \
+                from None
+        self.encoder_key = data.get("encoder_key")
+        self._people = people
+
+    def _path(self, p: Person, *names: str) -> Path:
+        """A path inside the gallery folder (checked: ids and image names come from a file)."""
+        return safe_child(self.root, p.id, *names, what="gallery path")
 
     def _save(self) -> None:
         atomic_write_json(self._index, {"schema_version": SCHEMA_VERSION, "encoder_key": self.encoder_key,
@@ -120,20 +145,19 @@ class Gallery:
         raise DataError(f"There is no {name!r} in the face gallery.")
 
     def folder(self, name: str) -> Path:
-        return self.root / self.person(name).id
+        return self._path(self.person(name))
 
     def images(self, name: str) -> list[np.ndarray]:
-        p = self.person(name)
-        return [read_image(self.root / p.id / f) for f in p.images]
+        return [read_image(f) for f in self.image_paths(name)]
 
     def image_paths(self, name: str) -> list[Path]:
         p = self.person(name)
-        return [self.root / p.id / f for f in p.images]
+        return [self._path(p, f) for f in p.images]
 
     def embeddings(self, name: str) -> np.ndarray:
         """(n_images, D) float32; empty (0, 0) when this person has not been embedded yet."""
         p = self.person(name)
-        f = self.root / p.id / "embeddings.npy"
+        f = self._path(p, "embeddings.npy")
         if not f.exists():
             return np.zeros((0, 0), np.float32)
         try:
@@ -163,13 +187,20 @@ class Gallery:
         return any(p.images and self.embeddings(p.name).shape[0] != len(p.images) for p in self._people)
 
     def training_data(self) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-        """All crops, a person index per crop, and the names (to train or evaluate an encoder)."""
+        """All chips, a person index per chip, and the names (to train or evaluate an encoder)."""
         X, y = [], []
         for i, p in enumerate(self._people):
             for img in self.images(p.name):
                 X.append(img)
                 y.append(i)
         return X, np.asarray(y, np.int64), self.names
+
+    def face_data(self):
+        """The gallery as ``FaceData`` (origin "gallery") for training and evaluation."""
+        from workbench.core.studies.faces.realfaces import FaceData
+
+        X, y, names = self.training_data()
+        return FaceData(X, y, names, ["gallery"] * len(names), f"{len(names)} gallery people ({len(X)} photos)")
 
     # ---- changes -------------------------------------------------------------------------------
     def _new_id(self, name: str) -> str:
@@ -192,7 +223,7 @@ class Gallery:
         else:
             p = Person(self._new_id(name), name)
             self._people.append(p)
-        folder = self.root / p.id
+        folder = self._path(p)
         folder.mkdir(parents=True, exist_ok=True)
         start = max([int(Path(f).stem) for f in p.images if Path(f).stem.isdigit()] + [0]) + 1
         new_files = []
@@ -217,15 +248,15 @@ class Gallery:
         return len(new_files)
 
     def _any_embedded(self) -> bool:
-        return any((self.root / p.id / "embeddings.npy").exists() for p in self._people)
+        return any(self._path(p, "embeddings.npy").exists() for p in self._people)
 
-    def enroll_frames(self, name: str, frames: Sequence[np.ndarray], detector: FaceDetector, encoder=None,
-                      min_sharpness: float = 30.0, size: int = 128) -> EnrollReport:
+    def enroll_frames(self, name: str, frames: Sequence[np.ndarray], finder, encoder=None,
+                      min_sharpness: float = 30.0, size: int = CHIP_SIZE) -> EnrollReport:
         """Enroll from a burst of camera frames: faceless or blurry frames are rejected."""
         rep = EnrollReport(name)
         crops = []
         for i, f in enumerate(frames):
-            chk = check_shot(f, detector, size=size, min_sharpness=min_sharpness)
+            chk = check_shot(f, finder, size=size, min_sharpness=min_sharpness)
             if chk.ok:
                 crops.append(chk.crop)
             else:
@@ -236,8 +267,8 @@ class Gallery:
         rep.accepted = self.add_faces(name, crops, encoder)
         return rep
 
-    def enroll_folder(self, name: str, folder: str | Path, detector: FaceDetector, encoder=None,
-                      min_sharpness: float = 30.0, size: int = 128) -> EnrollReport:
+    def enroll_folder(self, name: str, folder: str | Path, finder, encoder=None,
+                      min_sharpness: float = 30.0, size: int = CHIP_SIZE) -> EnrollReport:
         """Enroll from a folder of photos of one person (each photo: its largest face)."""
         folder = Path(folder)
         files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
@@ -251,7 +282,7 @@ class Gallery:
             except DataError as e:
                 rep.rejected.append((f.name, str(e)))
                 continue
-            chk = check_shot(img, detector, size=size, min_sharpness=min_sharpness)
+            chk = check_shot(img, finder, size=size, min_sharpness=min_sharpness)
             if chk.ok:
                 crops.append(chk.crop)
             else:
@@ -262,7 +293,7 @@ class Gallery:
         rep.accepted = self.add_faces(name, crops, encoder)
         return rep
 
-    def import_people(self, root: str | Path, detector: FaceDetector, encoder=None,
+    def import_people(self, root: str | Path, finder, encoder=None,
                       min_sharpness: float = 30.0, progress: Callable[[int, int], None] | None = None
                       ) -> list[EnrollReport]:
         """Enroll every subfolder of ``root`` as one person named after the subfolder."""
@@ -273,7 +304,7 @@ class Gallery:
         out = []
         for i, d in enumerate(subs):
             try:
-                out.append(self.enroll_folder(d.name, d, detector, encoder, min_sharpness))
+                out.append(self.enroll_folder(d.name, d, finder, encoder, min_sharpness))
             except DataError as e:
                 out.append(EnrollReport(d.name, 0, [(d.name, str(e))]))
             if progress:
@@ -295,17 +326,22 @@ class Gallery:
         """Remove the person with their photos and embeddings."""
         p = self.person(name)
         self._people.remove(p)
+        folder = self._path(p)  # checked before anything changes
         self._save()  # the index first: a crash midway leaves an orphan folder, never a dangling entry
-        shutil.rmtree(self.root / p.id, ignore_errors=True)
+        if folder.is_symlink():  # never follow a link out of the gallery
+            folder.unlink()
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def delete_image(self, name: str, index: int) -> None:
         p = self.person(name)
         emb = self.embeddings(name)
-        fname = p.images.pop(index)
+        target = self._path(p, p.images[index])
+        p.images.pop(index)
         if emb.size:
-            atomic_write_bytes(self.root / p.id / "embeddings.npy", _npy_bytes(np.delete(emb, index, axis=0)))
+            atomic_write_bytes(self._path(p, "embeddings.npy"), _npy_bytes(np.delete(emb, index, axis=0)))
         self._save()
-        (self.root / p.id / fname).unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
 
     def reembed(self, encoder, progress: Callable[[int, int], None] | None = None,
                 should_cancel: Callable[[], bool] | None = None) -> None:
@@ -321,6 +357,6 @@ class Gallery:
             if progress:
                 progress(i + 1, n)
         for p, e in zip(self._people, computed):
-            atomic_write_bytes(self.root / p.id / "embeddings.npy", _npy_bytes(e))
+            atomic_write_bytes(self._path(p, "embeddings.npy"), _npy_bytes(e))
         self.encoder_key = encoder.key
         self._save()

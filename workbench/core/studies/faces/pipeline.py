@@ -1,8 +1,11 @@
-"""The live face pipeline: detect (downscaled) -> embed only the faces that need it -> match.
+"""The live face pipeline: detect (downscaled) -> align + embed only the faces that need it -> match.
 
 The caller feeds it the newest frame (``LatestFrameGrabber`` drops the older ones). Faces are
 followed from frame to frame by box overlap; a followed face keeps its name and is only embedded
-again every ``refresh_every`` frames, so a steady face costs a detection, not an embedding.
+again every ``refresh_every`` frames, so a steady face costs a detection, not an embedding. At
+most ``max_embeds`` faces are embedded per frame (new faces first, then the stalest), so a frame
+with many faces never stalls the feed. With ``detect_every`` > 1 the detector runs on every
+n-th frame only and the boxes in between move on with each track's last motion.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.core.errors import DataError
-from workbench.core.studies.faces.detect import FaceBox, FaceDetector, crop_face
+from workbench.core.studies.faces.align import FaceFinder
+from workbench.core.studies.faces.detect import FaceBox, FaceDetector
 from workbench.core.studies.faces.evaluate import UNKNOWN, Identifier, Match
 
 
@@ -45,6 +49,7 @@ class _Track:
     match: Match
     since_embed: int = 0
     missed: int = 0
+    velocity: tuple[float, float] = (0.0, 0.0)
 
 
 class FacePipeline:
@@ -55,19 +60,30 @@ class FacePipeline:
     """
 
     def __init__(self, encoder, identifier: Identifier | None = None, threshold: float | None = None,
-                 detector: FaceDetector | None = None, crop_size: int = 128, refresh_every: int = 10,
-                 track_iou: float = 0.4):
+                 detector: FaceDetector | FaceFinder | None = None, refresh_every: int = 10,
+                 track_iou: float = 0.4, max_embeds: int | None = None, detect_every: int = 1):
         self.encoder = encoder
         self.threshold = float(threshold if threshold is not None else getattr(encoder, "default_threshold", 0.6))
         self.identifier = identifier or Identifier(self.threshold)
         self.identifier.threshold = self.threshold
-        self.detector = detector or FaceDetector()
-        self.crop_size = int(crop_size)
+        if isinstance(detector, FaceFinder):
+            self.finder = detector
+        else:
+            from workbench.core.studies.faces.detect import make_detector
+
+            self.finder = FaceFinder(detector if detector is not None else make_detector(purpose="live"))
         self.refresh_every = max(1, int(refresh_every))
         self.track_iou = float(track_iou)
+        self.max_embeds = None if max_embeds is None else max(1, int(max_embeds))
+        self.detect_every = max(1, int(detect_every))
         self._tracks: list[_Track] = []
         self._next_id = 0
         self._frame_no = -1
+        self._since_detect = 0
+
+    @property
+    def detector(self) -> FaceDetector:
+        return self.finder.detector
 
     @classmethod
     def from_gallery(cls, encoder, gallery, threshold: float | None = None, **kw) -> "FacePipeline":
@@ -92,10 +108,22 @@ class FacePipeline:
     def reset(self) -> None:
         self._tracks.clear()
 
+    def _predicted_boxes(self) -> list[FaceBox]:
+        """The tracks' boxes moved on by their last motion (frames without detection)."""
+        out = []
+        for tr in self._tracks:
+            if tr.missed:
+                continue
+            dx, dy = tr.velocity
+            out.append(FaceBox(int(round(tr.box.x + dx)), int(round(tr.box.y + dy)), tr.box.w, tr.box.h))
+        return out
+
     def process(self, frame: np.ndarray, frame_no: int | None = None) -> FrameFaces:
         self._frame_no = self._frame_no + 1 if frame_no is None else int(frame_no)
         t0 = time.perf_counter()
-        boxes = self.detector.detect(frame)
+        detected = self._since_detect % self.detect_every == 0 or not self._tracks
+        boxes = self.finder.detector.detect(frame) if detected else self._predicted_boxes()
+        self._since_detect = 1 if detected else self._since_detect + 1
         t1 = time.perf_counter()
 
         # follow each box to the best-overlapping track of the previous frames (greedy, largest first)
@@ -114,8 +142,12 @@ class FacePipeline:
                 if tr is None or tr.since_embed + 1 >= self.refresh_every]
         if self.encoder is None:
             need = []
-        crops = [crop_face(frame, assigned[i][0], size=self.crop_size) for i in need]
-        emb = self.encoder.embed(crops) if crops else np.zeros((0, 1), np.float32)
+        if self.max_embeds is not None and len(need) > self.max_embeds:
+            # new faces first, then the ones whose name is oldest
+            need.sort(key=lambda i: (assigned[i][1] is not None, -(assigned[i][1].since_embed if assigned[i][1] else 0)))
+            need = sorted(need[:self.max_embeds])
+        chips = [self.finder.chip(frame, assigned[i][0]) for i in need]
+        emb = self.encoder.embed(chips) if chips else np.zeros((0, 1), np.float32)
         t2 = time.perf_counter()
         matches = self.identifier.identify(emb) if len(need) else []
         t3 = time.perf_counter()
@@ -124,8 +156,8 @@ class FacePipeline:
         faces = []
         fresh = dict(zip(need, matches))
         for i, (b, tr) in enumerate(assigned):
-            if tr is None and i not in fresh:  # detection only
-                tr = _Track(self._next_id, b, Match("", float("nan"), ""))
+            if tr is None and i not in fresh:  # detection only (or waiting for its turn to be embedded)
+                tr = _Track(self._next_id, b, Match("", float("nan"), ""), since_embed=self.refresh_every)
                 self._next_id += 1
                 embedded = False
             elif i in fresh:
@@ -137,10 +169,12 @@ class FacePipeline:
             else:
                 tr.since_embed += 1
                 embedded = False
+            if detected and tr.box is not b:
+                tr.velocity = ((b.x - tr.box.x) / max(1, self.detect_every), (b.y - tr.box.y) / max(1, self.detect_every))
             tr.box, tr.missed = b, 0
             new_tracks.append(tr)
             faces.append(FaceResult(b, tr.match.name, tr.match.distance, tr.id, embedded))
-        # a face missed by the detector for a frame or two keeps its track (Haar flickers)
+        # a face missed by the detector for a frame or two keeps its track (detectors flicker)
         for tr in free:
             tr.missed += 1
             if tr.missed <= 2:
@@ -170,10 +204,9 @@ def run_source(pipeline: FacePipeline, source, max_frames: int | None = None) ->
 
 @dataclass
 class FaceCropper:
-    """Faces of a list of photos (for clustering a folder): crops plus where each came from."""
+    """Faces of a list of photos (for clustering a folder): chips plus where each came from."""
 
-    detector: FaceDetector = field(default_factory=FaceDetector)
-    size: int = 128
+    finder: FaceFinder = field(default_factory=lambda: FaceFinder())
 
     def crops_from_files(self, files, progress=None, should_cancel=None) -> tuple[list[np.ndarray], list[str], list[tuple[str, str]]]:
         from workbench.core.studies.faces.detect import read_image
@@ -188,11 +221,11 @@ class FaceCropper:
             except DataError as e:
                 skipped.append((str(f), str(e)))
                 continue
-            boxes = self.detector.detect(img)
-            if not boxes:
+            found = self.finder.find(img)
+            if not found:
                 skipped.append((str(f), "no face found"))
-            for b in boxes:
-                crops.append(crop_face(img, b, size=self.size))
+            for ff in found:
+                crops.append(ff.chip)
                 origin.append(str(f))
             if progress:
                 progress(i + 1, len(files))

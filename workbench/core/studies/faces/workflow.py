@@ -1,40 +1,55 @@
-"""Study-level steps shared by the CLI and the panel: face data from folders, people splits,
-training + evaluation in one call, clustering a folder, the encoder store of a project."""
+"""Study-level steps shared by the CLI and the panel: where training and evaluation photos come
+from, face data from folders, clustering a folder, the encoder store of a project, and which
+encoders and detectors can be used here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from workbench.core.errors import DataError
-from workbench.core.studies.faces.detect import IMAGE_SUFFIXES, FaceDetector, check_shot, read_image
-from workbench.core.studies.faces.evaluate import ClusterResult, VerificationReport, cluster_embeddings, evaluate_encoder
+from workbench.core.studies.faces.align import FaceFinder, make_finder
+from workbench.core.studies.faces.detect import IMAGE_SUFFIXES, check_shot, read_image
+from workbench.core.studies.faces.evaluate import ClusterResult, cluster_embeddings
+from workbench.core.studies.faces.protocol import (HonestReport, PeopleSplit, TrainedEncoderReport, evaluate_split,
+                                                   split_people, train_and_evaluate)
+from workbench.core.studies.faces.realfaces import FaceData, real_identities
 
 ENCODER_DIR = Path("faces") / "encoder"
+# where training / evaluation photos can come from (the panel's choices, the CLI's --data)
+DATA_SOURCES = {
+    "lfw": "Real faces that ship offline (LFW subset + astronaut, augmented)",
+    "gallery+lfw": "The gallery + the offline real faces",
+    "gallery": "The gallery only",
+    "folder": "A folder (one subfolder per person)",
+    "generated": "Generated drawn people (not real faces)",
+}
+
+__all__ = ["DATA_SOURCES", "ENCODER_DIR", "HonestReport", "PeopleSplit", "TrainedEncoderReport", "available_encoders",
+           "cluster_folder", "encoder_dir", "evaluate_split", "face_data", "load_people_folder", "split_people",
+           "train_and_evaluate", "evaluate_encoder_on", "train_encoder_on"]
 
 
 def encoder_dir(project_dir: str | Path) -> Path:
     return Path(project_dir) / ENCODER_DIR
 
 
-def load_people_folder(root: str | Path, detector: FaceDetector | None = None, size: int = 128,
-                       detect: bool = True, min_sharpness: float = 0.0,
-                       progress: Callable[[int, int], None] | None = None,
-                       ) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-    """Face crops from a folder with one subfolder per person: (crops, person index, names).
+def load_people_folder(root: str | Path, finder: FaceFinder | None = None, detect: bool = True,
+                       min_sharpness: float = 0.0, progress: Callable[[int, int], None] | None = None,
+                       ) -> FaceData:
+    """Face chips from a folder with one subfolder per person (origin "folder").
 
-    With ``detect`` each photo contributes its largest face (photos without one are skipped);
-    without, photos are taken as already-cropped faces (e.g. a gallery export).
+    With ``detect`` each photo contributes its largest face, aligned (photos without one are
+    skipped); without, photos are taken as face crops already (e.g. a gallery export).
     """
-    import cv2
+    from workbench.core.studies.faces.align import chip_from_crop
 
     root = Path(root)
     subs = sorted(d for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
     if not subs:
         raise DataError(f"{root} has no subfolders; put each person's photos in a folder named after them.")
-    det = detector or (FaceDetector() if detect else None)
+    finder = finder or make_finder(purpose="photo")
     files = [(i, f) for i, d in enumerate(subs) for f in sorted(d.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
     X, y = [], []
     for n, (i, f) in enumerate(files):
@@ -42,13 +57,13 @@ def load_people_folder(root: str | Path, detector: FaceDetector | None = None, s
             img = read_image(f)
         except DataError:
             continue
-        if det is not None:
-            chk = check_shot(img, det, size=size, min_sharpness=min_sharpness)
+        if detect:
+            chk = check_shot(img, finder, min_sharpness=min_sharpness)
             if chk.ok:
                 X.append(chk.crop)
                 y.append(i)
         else:
-            X.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA))
+            X.append(chip_from_crop(img, finder))
             y.append(i)
         if progress:
             progress(n + 1, len(files))
@@ -57,61 +72,71 @@ def load_people_folder(root: str | Path, detector: FaceDetector | None = None, s
     y = np.asarray(y, np.int64)
     used = np.unique(y)
     remap = {int(o): k for k, o in enumerate(used)}
-    return X, np.array([remap[int(v)] for v in y], np.int64), [subs[int(o)].name for o in used]
+    names = [subs[int(o)].name for o in used]
+    return FaceData(X, np.array([remap[int(v)] for v in y], np.int64), names, ["folder"] * len(names),
+                    f"{len(names)} people of {root} ({len(X)} photos)")
 
 
-def split_people(y: np.ndarray, held_out: float = 0.3, seed: int = 0, min_held_out: int = 2
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, held-out) such that no person is on both sides (GroupShuffleSplit)."""
-    from sklearn.model_selection import GroupShuffleSplit
+def face_data(source: str = "lfw", project_dir: str | Path | None = None, folder: str | Path | None = None,
+              shots: int = 6, seed: int = 0, people: int = 40, finder: FaceFinder | None = None,
+              progress=None) -> FaceData:
+    """The photos a training or an evaluation uses, by ``source`` (see ``DATA_SOURCES``)."""
+    if source not in DATA_SOURCES:
+        raise DataError(f"Unknown face data {source!r}; choose one of {', '.join(DATA_SOURCES)}.")
+    if source == "lfw":
+        return real_identities(shots=shots, seed=seed)
+    if source in ("gallery", "gallery+lfw"):
+        from workbench.core.studies.faces.gallery import Gallery
 
-    y = np.asarray(y)
-    people = np.unique(y)
-    if len(people) < 2 + min_held_out:
-        raise DataError(f"Only {len(people)} people: training and a held-out evaluation need at least "
-                        f"{2 + min_held_out} people.")
-    n_test = min(len(people) - 2, max(min_held_out, int(round(held_out * len(people)))))
-    gss = GroupShuffleSplit(n_splits=1, test_size=n_test, random_state=seed)
-    tr, te = next(gss.split(np.zeros(len(y)), y, groups=y))
-    return tr, te
+        if project_dir is None:
+            raise DataError("The gallery needs a project folder.")
+        g = Gallery(project_dir).face_data()
+        if source == "gallery":
+            if not len(g):
+                raise DataError("The gallery is empty; enroll people first, or use the offline real faces.")
+            return g
+        lfw = real_identities(shots=shots, seed=seed)
+        return lfw.merged(g) if len(g) else lfw
+    if source == "folder":
+        if not folder:
+            raise DataError("Choose a folder with one subfolder per person.")
+        return load_people_folder(folder, finder, progress=progress)
+    from workbench.core.studies.faces.synth import drawn_people
+
+    X, y, names = drawn_people(people, shots, seed=seed, size=150)
+    return FaceData(list(X), y, names, ["generated"] * len(names),
+                    f"{len(names)} generated drawn people, {shots} shots each (not real faces)")
 
 
-@dataclass
-class TrainedEncoderReport:
-    encoder: object
-    fit: object              # FitResult
-    report: VerificationReport | None
-
-
-def train_and_evaluate(X: Sequence[np.ndarray], y: np.ndarray, config=None, held_out: float = 0.3,
-                       callbacks: Sequence = (), trainer=None, save_to: str | Path | None = None
-                       ) -> TrainedEncoderReport:
-    """Train the own encoder on some people and evaluate it on the others; the evaluated EER
-    threshold becomes the encoder's verification threshold. Saved to ``save_to`` when given."""
-    from workbench.core.studies.faces.encoder import EncoderConfig, train_encoder
+def train_encoder_on(source: str, project_dir: str | Path, config=None, folder=None, shots: int = 6,
+                     people: int = 40, callbacks=(), trainer=None, progress=None, should_cancel=None
+                     ) -> TrainedEncoderReport:
+    """Train the own encoder on ``source``'s train people, save it in the project, report it
+    honestly (the panel's and the CLI's one call)."""
+    from workbench.core.studies.faces.encoder import EncoderConfig
 
     cfg = config or EncoderConfig()
-    X = list(X) if not isinstance(X, np.ndarray) else X
-    tr, te = split_people(y, held_out, cfg.seed)
-    Xa = np.stack([np.asarray(X[i]) for i in tr]) if not isinstance(X, np.ndarray) else X[tr]
-    Xb = np.stack([np.asarray(X[i]) for i in te]) if not isinstance(X, np.ndarray) else X[te]
-    enc, fit = train_encoder(Xa, y[tr], cfg, val=(Xb, y[te]), callbacks=callbacks, trainer=trainer)
-    report = None
-    if fit.epochs_run:
-        report = evaluate_encoder(enc, Xb, y[te])
-        enc.set_threshold(report.threshold)
-        enc.info["evaluation"] = report.summary()
-    if save_to is not None and fit.epochs_run:
-        enc.save(save_to)
-    return TrainedEncoderReport(enc, fit, report)
+    data = face_data(source, project_dir, folder, shots=shots, seed=cfg.seed, people=people)
+    return train_and_evaluate(data, cfg, callbacks=callbacks, trainer=trainer, save_to=encoder_dir(project_dir))
+
+
+def evaluate_encoder_on(encoder, source: str, project_dir: str | Path | None = None, folder=None,
+                        shots: int = 6, people: int = 40, seed: int = 0, progress=None,
+                        should_cancel=None) -> HonestReport:
+    """Report ``encoder`` on ``source``: threshold on validation people, figures on test people.
+    Generated people are drawn with another seed than the training ones."""
+    if source == "generated":
+        seed += 10_000
+    data = face_data(source, project_dir, folder, shots=shots, seed=seed, people=people)
+    return evaluate_split(encoder, data, seed=0)
 
 
 def cluster_folder(folder: str | Path, encoder, k: int | None = None, k_max: int = 10,
-                   detector: FaceDetector | None = None, progress=None, should_cancel=None
+                   finder: FaceFinder | None = None, progress=None, should_cancel=None
                    ) -> tuple[list[np.ndarray], list[str], ClusterResult, list[tuple[str, str]]]:
-    """Detect the faces in a folder of photos, embed them and group them with K-Means.
+    """Detect the faces in a folder of photos, align and embed them and group them with K-Means.
 
-    Returns (crops, the photo each crop came from, the clustering, skipped photos with a reason).
+    Returns (chips, the photo each chip came from, the clustering, skipped photos with a reason).
     """
     from workbench.core.studies.faces.pipeline import FaceCropper
 
@@ -119,7 +144,8 @@ def cluster_folder(folder: str | Path, encoder, k: int | None = None, k_max: int
     files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
     if not files:
         raise DataError(f"{folder} holds no photos (png, jpg, bmp, webp).")
-    crops, origin, skipped = FaceCropper(detector or FaceDetector()).crops_from_files(files, progress, should_cancel)
+    crops, origin, skipped = FaceCropper(finder or make_finder(purpose="photo")).crops_from_files(
+        files, progress, should_cancel)
     if len(crops) < 3:
         raise DataError(f"Only {len(crops)} face(s) found in {folder}; clustering needs at least 3.")
     emb = encoder.embed(crops)
@@ -127,14 +153,13 @@ def cluster_folder(folder: str | Path, encoder, k: int | None = None, k_max: int
 
 
 def available_encoders(project_dir: str | Path | None) -> dict[str, str]:
-    """{"own": message, "dlib": message} with "" for the ones that can be used now."""
+    """{"dlib": message, "own": message} with "" for the ones that can be used now."""
     from workbench.core.studies.faces.dlib_encoder import dlib_status
 
-    out = {}
+    ok, msg = dlib_status()
+    out = {"dlib": "" if ok else msg}
     if project_dir is not None and (encoder_dir(project_dir) / "encoder.json").exists():
         out["own"] = ""
     else:
-        out["own"] = "No encoder trained in this project yet: train one (Train tab)."
-    ok, msg = dlib_status()
-    out["dlib"] = "" if ok else msg
+        out["own"] = "No own encoder trained in this project yet: train one (Encoder tab)."
     return out
