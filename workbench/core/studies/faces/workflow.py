@@ -163,3 +163,62 @@ def available_encoders(project_dir: str | Path | None) -> dict[str, str]:
     else:
         out["own"] = "No own encoder trained in this project yet: train one (Encoder tab)."
     return out
+
+
+# ---- the steps the panel runs on its worker thread (no Qt; the CLI composes the same pieces) --------
+
+def use_encoder(kind: str | None, project_dir: str | Path, progress=None, should_cancel=None) -> dict:
+    """Load the encoder ``kind`` (None: the default) and make the gallery's embeddings its own."""
+    from workbench.core.studies.faces.encoder import encoder_factory
+    from workbench.core.studies.faces.gallery import Gallery
+
+    enc = encoder_factory(kind, encoder_dir(project_dir))()
+    g = Gallery(project_dir)
+    msg = f"Using the {'pretrained dlib' if enc.name == 'dlib' else 'own'} encoder."
+    if len(g) and g.needs_embedding(enc.key):
+        g.reembed(enc, progress=progress, should_cancel=should_cancel)
+        msg += f" The gallery ({len(g)} people) was embedded with it."
+    return {"encoder": enc, "gallery": g, "message": msg}
+
+
+def gallery_action(op: str, project_dir: str | Path, finder: FaceFinder, encoder, *args, progress=None,
+                   should_cancel=None) -> dict:
+    """One change to the gallery: "frames" (name, frames), "folder" (name, folder), "people"
+    (root), "crops" (name, chips), "reembed" (). Returns the gallery and a sentence."""
+    from workbench.core.studies.faces.gallery import Gallery
+
+    g = Gallery(project_dir)
+    if encoder is not None and len(g) and g.needs_embedding(encoder.key) and op != "reembed":
+        encoder = None  # the gallery holds another encoder's embeddings: keep photos only, re-embed later
+    if op == "frames":
+        name, frames = args
+        msg = g.enroll_frames(name, frames, finder, encoder).sentence()
+    elif op == "folder":
+        name, folder = args
+        msg = g.enroll_folder(name, folder, finder, encoder).sentence()
+    elif op == "people":
+        (root,) = args
+        msg = " ".join(r.sentence() for r in g.import_people(root, finder, encoder, progress=progress))
+    elif op == "crops":
+        name, crops = args
+        msg = f"{name}: {g.add_faces(name, crops, encoder)} photo(s) added."
+    elif op == "reembed":
+        if encoder is None:
+            raise DataError("Choose an encoder first.")
+        g.reembed(encoder, progress=progress, should_cancel=should_cancel)
+        msg = f"The gallery was embedded with the {encoder.name} encoder."
+    else:
+        raise DataError(f"Unknown gallery action {op!r}.")
+    return {"gallery": g, "message": msg}
+
+
+def faces_in_image(image, finder: FaceFinder, encoder=None, largest_only: bool = False) -> dict:
+    """Detect, align and embed the faces of a photo (a path or an RGB array).
+
+    Returns {"image", "boxes" [(x, y, w, h)], "embeddings" (N, D) or None}."""
+    img = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+    found = finder.find(img)
+    if largest_only:
+        found = found[:1]
+    emb = encoder.embed([f.chip for f in found]) if (encoder is not None and found) else None
+    return {"image": img, "boxes": [f.box.to_tuple() for f in found], "embeddings": emb}
