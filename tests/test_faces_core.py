@@ -6,12 +6,13 @@ import pytest
 import torch
 
 from workbench.core.errors import DataError, DeviceUnavailable
-from workbench.core.studies.faces import (UNKNOWN, EncoderConfig, FaceDetector, FacePipeline, Gallery, Identifier,
+from workbench.core.studies.faces import (UNKNOWN, EncoderConfig, FacePipeline, Gallery, HaarDetector, Identifier,
                                           OwnEncoder, TripletHead, Verifier, build_encoder_net, check_shot,
                                           cluster_embeddings, crop_face, evaluate_encoder, evaluate_pairs,
-                                          mine_triplets, pair_distances, run_source, split_people, suggest_k,
-                                          train_encoder, triplet_loss)
+                                          mine_triplets, pair_distances, run_source, suggest_k, train_encoder,
+                                          triplet_loss)
 from workbench.core.studies.faces import dlib_encoder as dlib_mod
+from workbench.core.studies.faces import dlib_models
 from workbench.core.studies.faces.synth import (augment_photo, drawn_people, face_video_frames, lfw_faces,
                                                 photo_people, scene_with_face, write_video)
 
@@ -124,12 +125,6 @@ def test_training_needs_two_people():
         train_encoder(X, y, EncoderConfig(epochs=1, **SMALL))
 
 
-def test_split_people_keeps_each_person_on_one_side():
-    y = np.repeat(np.arange(10), 3)
-    tr, te = split_people(y, 0.3, seed=0)
-    assert set(y[tr]).isdisjoint(set(y[te])) and len(set(y[te])) == 3
-
-
 # ---- verification threshold from the ROC --------------------------------------------------------
 
 def test_threshold_and_eer_from_roc_hand_checked():
@@ -202,7 +197,7 @@ def test_kmeans_groups_generated_identities(photo_encoder):
 
 @pytest.fixture(scope="module")
 def detector():
-    return FaceDetector()
+    return HaarDetector()
 
 
 def test_detector_finds_real_faces_and_maps_boxes_to_full_size(detector):
@@ -344,10 +339,10 @@ def test_missing_dlib_gives_install_hint(monkeypatch):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(dlib_mod.importlib.util, "find_spec",
+    monkeypatch.setattr(dlib_models.importlib.util, "find_spec",
                         lambda name, *a: None if name in ("dlib", "face_recognition_models") else real(name, *a))
     ok, msg = dlib_mod.dlib_status()
-    assert not ok and "pip install dlib-bin" in msg
+    assert not ok and "pip install dlib-bin" in msg and "own encoder" in msg
     with pytest.raises(DeviceUnavailable, match="pip install"):
         dlib_mod.DlibEncoder()
 
@@ -356,10 +351,13 @@ def test_missing_dlib_gives_install_hint(monkeypatch):
 def test_dlib_encoder_same_face_close_different_far(detector):
     from skimage import data
 
+    from workbench.core.studies.faces.align import FaceFinder
+
     enc = dlib_mod.DlibEncoder()
+    finder = FaceFinder(detector)
     img = data.astronaut()
-    crop = crop_face(img, detector.detect(img)[0], size=150)
-    other = crop_face(*(lambda f: (f, detector.detect(f)[0]))(scene_with_face(lfw_faces()[0], face_px=200)), size=150)
+    crop = finder.find(img)[0].chip
+    other = finder.find(scene_with_face(lfw_faces()[0], face_px=200))[0].chip
     e = enc.embed([crop, np.ascontiguousarray(crop[:, ::-1]), other])
     assert e.shape == (3, 128)
     assert np.linalg.norm(e[0] - e[1]) < 0.4 < np.linalg.norm(e[0] - e[2])
