@@ -167,12 +167,15 @@ def honest_report(emb: np.ndarray, data: FaceData, split: PeopleSplit, encoder: 
 
 
 def evaluate_split(encoder, data: FaceData, split: PeopleSplit | None = None, seed: int = 0) -> HonestReport:
-    """Embed ``data`` with ``encoder`` and report it honestly on ``split`` (made when None).
+    """Embed ``data`` with ``encoder`` and report it honestly on ``split`` (made when None: the
+    training split for an encoder trained here, a validation/test split for a pretrained one).
 
     People the encoder was trained on (``encoder.info["trained_on"]``) are left out of the
     validation and test parts, and the report lists them."""
-    split = split or split_people(data, seed=seed, train_needed=False)
     trained = set(getattr(encoder, "info", {}).get("trained_on", []) or [])
+    # an encoder trained here is scored on the same test people its training split kept aside;
+    # a pretrained one needs no train people, so every person can validate or test
+    split = split or split_people(data, seed=seed, train_needed=bool(trained))
     excluded = [data.names[i] for i in split.validation + split.test if data.names[i] in trained]
     if excluded:
         keep = lambda idx: [i for i in idx if data.names[i] not in trained]  # noqa: E731
