@@ -157,36 +157,29 @@ def _daynight(w, work, shot, wait_until, settle) -> None:
 
 def _faces(w, work, shot, wait_until, settle) -> None:
     import cv2
-    import numpy as np
 
-    from workbench.core.studies.faces.synth import augment_photo, lfw_faces, scene_with_face
+    from workbench.core.studies.faces.realfaces import lfw_scenes
 
     p = w.show_panel("Faces")
-    p.people_spin.setValue(16)
-    p.shots_spin.setValue(6)
-    p.epochs_spin.setValue(4)
-    p.size_combo.setCurrentText("32")
-    p.start_training()
-    wait_until(lambda: p.train_btn.isEnabled() and p.trainer is None, what="the face encoder")
+    p.use_encoder()  # the default: dlib's pretrained encoder where installed
+    wait_until(lambda: not p.jobs.busy and p.encoder is not None, what="the face encoder")
     # the three people of the demo feed, enrolled from a folder of photos each
     people = work / "people"
-    rng = np.random.default_rng(0)
+    scenes = lfw_scenes(face_px=170, size=(480, 360))
     for name, idx in (("Ada", 30), ("Ben", 31), ("Cleo", 32)):
         (people / name).mkdir(parents=True)
-        for i in range(3):
-            img = scene_with_face(augment_photo(lfw_faces()[idx], rng, 64, 0.2), face_px=170)
+        for i, img in enumerate((scenes[idx].image, scenes[idx].image[:, ::-1])):
             cv2.imwrite(str(people / name / f"{i}.png"), img[..., ::-1])
-    p._gallery_op("people", str(people))
-    wait_until(lambda: p.gallery is not None and len(p.gallery) == 3 and p.import_btn.isEnabled(),
-               what="the gallery import")
-    p.people_list.setCurrentRow(0)
+    p.gallery_op("people", str(people))
+    wait_until(lambda: p.gallery is not None and len(p.gallery) == 3 and not p.jobs.busy, what="the gallery import")
+    p.gallery_tab.people_list.setCurrentRow(0)
     p.tabs.setCurrentIndex(0)
-    p.source_combo.setCurrentText("demo")
-    p.start_live()
+    p.live_view.source_combo.setCurrentText("demo")
+    p.live_view.start_live()
 
     def named(n):
-        faces = p._last_faces.faces if p._last_faces is not None else []
-        return sum(f.name in ("Ada", "Ben", "Cleo") for f in faces) >= n
+        lf = p.live_view.last_faces
+        return sum(f.name in ("Ada", "Ben", "Cleo") for f in (lf.faces if lf is not None else [])) >= n
 
     wait_until(lambda: p.live.frames >= 12 and named(2), what="the demo feed")
     frames = p.live.frames
@@ -195,17 +188,20 @@ def _faces(w, work, shot, wait_until, settle) -> None:
     except TimeoutError:
         print(f"only two of three faces named after {p.live.frames - frames} more frames", flush=True)
     shot("faces")
+    t = p.encoder_tab
+    t.eval_data_combo.setCurrentIndex(t.eval_data_combo.findData("lfw"))
+    t.evaluate()
+    wait_until(lambda: not p.jobs.busy and t.report is not None, what="the evaluation on test people")
     p.tabs.setCurrentIndex(1)
     p.splitter.setSizes([480, 800])
-    scroll = p.tabs.currentWidget()
     settle()
-    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())  # the ROC and histograms
-    scroll.ensureWidgetVisible(p.eval_label)
+    t.verticalScrollBar().setValue(t.verticalScrollBar().maximum())  # the ROC and histograms
+    t.ensureWidgetVisible(t.eval_label)
     frames = p.live.frames
     wait_until(lambda: p.live.frames >= frames + 3, what="frames scaled to the narrower video")
     shot("faces-evaluation")
-    p.stop_live()
-    wait_until(lambda: p._live_job is None, what="the demo feed to stop")
+    p.live_view.stop_live()
+    wait_until(lambda: not p.live_jobs.busy, what="the demo feed to stop")
     p.splitter.setSizes([760, 520])
     p.tabs.setCurrentIndex(0)
 

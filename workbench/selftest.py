@@ -330,7 +330,7 @@ def _devices(report: Report, win, app) -> None:
         state = "present" if info.kind != "cpu" else "absent"
         return f"{state}: {info.label()} (status bar agrees)"
 
-    def dlib() -> str:  # optional extra: bundled when installed at build time
+    def dlib() -> str:  # a dependency where dlib-bin has wheels; bundled when installed at build time
         from workbench.core.studies.faces.dlib_encoder import dlib_status
 
         ok, msg = dlib_status()
