@@ -182,6 +182,8 @@ class DlibCnnDetector(FaceDetector):
 DETECTORS: dict[str, type[FaceDetector]] = {"haar": HaarDetector, "hog": DlibHogDetector, "cnn": DlibCnnDetector}
 # live frames are shrunk harder than photos: the webcam target is >= 15 fps on 2 cores
 LIVE_SETTINGS = {"haar": {"max_side": 320}, "hog": {"max_side": 480}, "cnn": {"max_side": 320}}
+# the live detector runs on every n-th frame; tracks carry the boxes in between (benchmarks/faces.py)
+LIVE_DETECT_EVERY = {"haar": 1, "hog": 1, "cnn": 5}
 PHOTO_SETTINGS = {"haar": {"max_side": 1024}, "hog": {"max_side": 1024, "upsample": 1},
                   "cnn": {"max_side": 1024, "upsample": 0}}
 

@@ -178,6 +178,7 @@ class FacesPanel(Panel):
         """Match the live feed against the gallery with the current encoder, detector and threshold."""
         from workbench.core.errors import WorkbenchError
         from workbench.core.studies.faces.align import make_finder
+        from workbench.core.studies.faces.detect import LIVE_DETECT_EVERY
         from workbench.core.studies.faces.evaluate import Identifier
         from workbench.core.studies.faces.pipeline import FacePipeline
 
@@ -288,10 +289,6 @@ class FacesPanel(Panel):
             if not available_encoders(self.project_dir()).get(state["encoder_in_use"]):
                 self._auto_loaded = True
                 self.use_encoder(state["encoder_in_use"])
-
-
-# the live detector runs on every n-th frame; tracks carry the boxes in between (see benchmarks/faces.py)
-LIVE_DETECT_EVERY = {"haar": 1, "hog": 1, "cnn": 5}
 
 
 def main() -> int:
