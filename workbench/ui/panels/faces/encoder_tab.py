@@ -30,6 +30,7 @@ class EncoderTab(QScrollArea):
         self.panel = panel
         self.report = None
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long texts wrap instead
         w = QWidget()
         lay = QVBoxLayout(w)
 
@@ -97,8 +98,10 @@ class EncoderTab(QScrollArea):
         tl.addRow("Embedding size", self.dim_spin)
         tl.addRow("Face image size", self.size_combo)
         tl.addRow("Learning rate", self.lr_spin)
-        tl.addRow(QLabel("People are split into train (60 %), validation (20 %) and test (20 %) people: the epoch "
-                         "and the threshold are chosen on validation people, the figures come from test people."))
+        how = QLabel("People are split into train (60 %), validation (20 %) and test (20 %) people: the epoch "
+                     "and the threshold are chosen on validation people, the figures come from test people.")
+        how.setWordWrap(True)
+        tl.addRow(how)
         br = QHBoxLayout()
         self.train_btn = QPushButton("Train")
         self.train_btn.clicked.connect(self.start_training)
