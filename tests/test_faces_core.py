@@ -378,3 +378,44 @@ def test_run_live_hands_over_the_newest_frame_and_reports_a_missing_camera(tmp_p
     assert state.take() is None  # nothing newer
     with pytest.raises(DeviceUnavailable, match="camera"):
         run_live(open_live_source("camera:9"), LiveState(), lambda: False)
+
+
+def test_pipeline_tracks_between_detections_and_bounds_embeddings_per_frame():
+    from workbench.core.studies.faces.detect import FaceBox, FaceDetector
+
+    class Moving(FaceDetector):
+        """Two faces; the first moves 5 px right per frame (its x is written into the frame)."""
+
+        kind = "fake"
+
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def detect(self, frame):
+            self.calls += 1
+            return [FaceBox(int(frame[0, 0, 0]), 10, 50, 50), FaceBox(200, 10, 50, 50)]
+
+    class CountingEncoder:
+        name, key, embedding_dim, default_threshold = "count", "count", 2, 0.5
+
+        def __init__(self):
+            self.embedded = []
+
+        def embed(self, chips):
+            self.embedded.append(len(chips))
+            return np.zeros((len(chips), 2), np.float32)
+
+    det, enc = Moving(), CountingEncoder()
+    from workbench.core.studies.faces.align import FaceFinder
+
+    pipe = FacePipeline(enc, detector=FaceFinder(det, aligner=None, size=32), detect_every=3, max_embeds=1,
+                        refresh_every=100)
+    xs = []
+    for i in range(9):
+        frame = np.zeros((100, 300, 3), np.uint8)
+        frame[0, 0, 0] = 10 + 5 * i
+        xs.append(pipe.process(frame).faces[0].box.x)
+    assert det.calls == 3  # frames 0, 3, 6
+    assert xs == [10, 10, 10, 25, 30, 35, 40, 45, 50]  # between detections the box moves on with the face
+    assert max(enc.embedded) == 1 and sum(enc.embedded) == 2  # one face per frame, each face once

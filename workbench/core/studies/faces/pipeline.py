@@ -49,7 +49,9 @@ class _Track:
     match: Match
     since_embed: int = 0
     missed: int = 0
-    velocity: tuple[float, float] = (0.0, 0.0)
+    velocity: tuple[float, float] = (0.0, 0.0)   # pixels per frame, from the last two detections
+    detected_box: FaceBox | None = None
+    detected_at: int = 0
 
 
 class FacePipeline:
@@ -169,8 +171,11 @@ class FacePipeline:
             else:
                 tr.since_embed += 1
                 embedded = False
-            if detected and tr.box is not b:
-                tr.velocity = ((b.x - tr.box.x) / max(1, self.detect_every), (b.y - tr.box.y) / max(1, self.detect_every))
+            if detected:
+                if tr.detected_box is not None and self._frame_no > tr.detected_at:
+                    n = self._frame_no - tr.detected_at
+                    tr.velocity = ((b.x - tr.detected_box.x) / n, (b.y - tr.detected_box.y) / n)
+                tr.detected_box, tr.detected_at = b, self._frame_no
             tr.box, tr.missed = b, 0
             new_tracks.append(tr)
             faces.append(FaceResult(b, tr.match.name, tr.match.distance, tr.id, embedded))
