@@ -50,8 +50,11 @@ class EnrollReport:
     name: str
     accepted: int = 0
     rejected: list[tuple[int | str, str]] = field(default_factory=list)  # (frame index or file, reason)
+    error: str = ""  # the whole person failed (e.g. no usable photo at all)
 
     def sentence(self) -> str:
+        if self.error:
+            return f"{self.name}: nothing added ({self.error.rstrip('.')})."
         s = f"{self.name}: {self.accepted} photo(s) added"
         if self.rejected:
             reasons: dict[str, int] = {}
@@ -306,7 +309,7 @@ class Gallery:
             try:
                 out.append(self.enroll_folder(d.name, d, finder, encoder, min_sharpness))
             except DataError as e:
-                out.append(EnrollReport(d.name, 0, [(d.name, str(e))]))
+                out.append(EnrollReport(d.name, 0, error=str(e)))
             if progress:
                 progress(i + 1, len(subs))
         return out

@@ -10,6 +10,14 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
 from workbench.ui.panels.faces.common import make_plot
 
 
+def _combo() -> QComboBox:
+    """A combo whose long item texts do not widen the tab past the window."""
+    c = QComboBox()
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(14)
+    return c
+
+
 def _spin(lo, hi, value, double=False, step=None, decimals=None):
     s = QDoubleSpinBox() if double else QSpinBox()
     if decimals is not None:
@@ -36,7 +44,7 @@ class EncoderTab(QScrollArea):
 
         enc = QGroupBox("Encoder and detector in use")
         el = QFormLayout(enc)
-        self.encoder_combo = QComboBox()
+        self.encoder_combo = _combo()
         self.encoder_combo.addItem("dlib ResNet (pretrained, default)", "dlib")
         self.encoder_combo.addItem("Own CNN (triplet loss, trained here)", "own")
         self.use_encoder_btn = QPushButton("Use this encoder")
@@ -45,7 +53,7 @@ class EncoderTab(QScrollArea):
         r.addWidget(self.encoder_combo, 1)
         r.addWidget(self.use_encoder_btn)
         el.addRow("Encoder", r)
-        self.detector_combo = QComboBox()
+        self.detector_combo = _combo()
         for kind, cls in DETECTORS.items():
             self.detector_combo.addItem(cls.label, kind)
         self.detector_combo.setToolTip("Haar: fast, misses turned and small faces. dlib HOG: finds far more, fast "
@@ -60,14 +68,14 @@ class EncoderTab(QScrollArea):
 
         tr = QGroupBox("Train your own encoder (triplet loss)")
         tl = QFormLayout(tr)
-        self.data_combo = QComboBox()
-        self.eval_data_combo = QComboBox()
+        self.data_combo = _combo()
+        self.eval_data_combo = _combo()
         for key, text in DATA_SOURCES.items():
             self.data_combo.addItem(text, key)
             self.eval_data_combo.addItem(text, key)
         self.data_combo.setCurrentIndex(self.data_combo.findData("gallery+lfw"))
         self.folder: str | None = None
-        self.backbone_combo = QComboBox()
+        self.backbone_combo = _combo()
         self.backbone_combo.addItem("From scratch (small CNN)", "scratch")
         self.backbone_combo.addItem("From ImageNet MobileNetV2 (pretrained backbone)", "mobilenet_v2")
         self.shots_spin = _spin(2, 50, 6)
