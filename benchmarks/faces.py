@@ -160,16 +160,20 @@ def verification(args) -> list[dict]:
                     "pairs_same": s["pairs_same"], "pairs_different": s["pairs_different"], **kw})
         print(json.dumps(out[-1]), file=sys.stderr)
 
-    if dlib_available():
+    if dlib_available() and "dlib" in args.encoders.split(","):
         from workbench.core.studies.faces.dlib_encoder import DlibEncoder
 
         t = time.perf_counter()
         row("dlib ResNet (pretrained)", evaluate_split(DlibEncoder(), data, split), seconds=time.perf_counter() - t)
-    for backbone, size in (("scratch", 64), ("mobilenet_v2", 96)):
-        cfg = EncoderConfig(epochs=args.epochs, image_size=size, backbone=backbone, seed=0)
+    for backbone in args.encoders.split(","):
+        if backbone == "dlib":
+            continue
+        size, epochs = (64, args.epochs) if backbone == "scratch" else (args.mobilenet_size, args.mobilenet_epochs)
+        cfg = EncoderConfig(epochs=epochs, image_size=size, backbone=backbone, seed=0)
         t = time.perf_counter()
         res = train_and_evaluate(data, cfg, split)
-        row(f"own ({backbone})", res.report, epochs_run=res.fit.epochs_run, best_epoch=res.fit.best_epoch,
+        row(f"own ({backbone}, {size} px, {epochs} epochs)", res.report, epochs_run=res.fit.epochs_run,
+            best_epoch=res.fit.best_epoch,
             train_seconds=time.perf_counter() - t, trained_on=split.describe("train"))
     return out
 
@@ -181,6 +185,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--shots", type=int, default=6, help="shots per real face for verification")
     ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--encoders", default="dlib,scratch,mobilenet_v2", help="which encoders to verify")
+    ap.add_argument("--mobilenet-size", type=int, default=64, help="face size for the MobileNetV2 encoder")
+    ap.add_argument("--mobilenet-epochs", type=int, default=8)
     ap.add_argument("--full-cnn", action="store_true", help="run the CNN detector on all 100 LFW photos")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
