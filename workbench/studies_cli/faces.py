@@ -318,21 +318,18 @@ def _pipeline(args, gallery):
 
 
 def _verify(args) -> int:
-    from workbench.core.studies.faces.detect import read_image
-    from workbench.core.studies.faces.evaluate import Verifier
     from workbench.core.studies.faces.gallery import Gallery
+    from workbench.core.studies.faces.workflow import verify_photo
 
     g = Gallery(args.project)
     g.person(args.name)  # a clear error before any model loads
     pipe = _pipeline(args, g)
-    img = read_image(args.image)
-    found = pipe.finder.find(img)
-    if not found:
+    out = verify_photo(args.image, args.name, g, pipe.encoder, pipe.finder, pipe.threshold)
+    r = out["result"]
+    if r is None:
         raise DataError(f"No face found in {args.image}; use a photo where the face is clearly visible.")
-    probe = pipe.encoder.embed([found[0].chip])[0]
-    r = Verifier(pipe.threshold).verify(probe, g.embeddings(args.name), args.name)
     obj = _result("verify", decision="accepted" if r.accepted else "rejected", distance=r.distance,
-                  threshold=r.threshold, encoder=pipe.encoder.name, boxes=_boxes([f.box for f in found]),
+                  threshold=r.threshold, encoder=pipe.encoder.name, boxes=[list(b) for b in out["boxes"]],
                   claimed=args.name, detector=pipe.detector.kind, aligned=pipe.finder.aligned)
     return _finish(args, obj, [r.sentence()], 0 if r.accepted else 1)
 

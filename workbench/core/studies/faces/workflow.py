@@ -28,7 +28,8 @@ DATA_SOURCES = {
 
 __all__ = ["DATA_SOURCES", "ENCODER_DIR", "HonestReport", "PeopleSplit", "TrainedEncoderReport", "available_encoders",
            "cluster_folder", "encoder_dir", "evaluate_split", "face_data", "load_people_folder", "split_people",
-           "train_and_evaluate", "evaluate_encoder_on", "train_encoder_on"]
+           "train_and_evaluate", "evaluate_encoder_on", "train_encoder_on", "use_encoder", "gallery_action",
+           "faces_in_image", "verify_photo", "identify_photo"]
 
 
 def encoder_dir(project_dir: str | Path) -> Path:
@@ -215,10 +216,36 @@ def gallery_action(op: str, project_dir: str | Path, finder: FaceFinder, encoder
 def faces_in_image(image, finder: FaceFinder, encoder=None, largest_only: bool = False) -> dict:
     """Detect, align and embed the faces of a photo (a path or an RGB array).
 
-    Returns {"image", "boxes" [(x, y, w, h)], "embeddings" (N, D) or None}."""
+    Returns {"image", "boxes" [(x, y, w, h)] of every face found, largest first, "embeddings"
+    (N, D) or None; with ``largest_only`` only the largest face is embedded}."""
     img = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
     found = finder.find(img)
-    if largest_only:
-        found = found[:1]
-    emb = encoder.embed([f.chip for f in found]) if (encoder is not None and found) else None
+    chips = [f.chip for f in (found[:1] if largest_only else found)]
+    emb = encoder.embed(chips) if (encoder is not None and chips) else None
     return {"image": img, "boxes": [f.box.to_tuple() for f in found], "embeddings": emb}
+
+
+def verify_photo(image, claimed: str, gallery, encoder, finder: FaceFinder, threshold: float) -> dict:
+    """Is the largest face of ``image`` (a path or an RGB array) the gallery person ``claimed``?
+
+    Returns {"image", "boxes" (every face found), "result": VerifyResult, or None when no face}."""
+    from workbench.core.studies.faces.evaluate import Verifier
+
+    reference = gallery.embeddings(claimed)  # a clear error for an unknown name, before any work
+    out = faces_in_image(image, finder, encoder, largest_only=True)
+    emb = out["embeddings"]
+    out["result"] = None if emb is None or not len(emb) else Verifier(threshold).verify(emb[0], reference, claimed)
+    return out
+
+
+def identify_photo(image, gallery, encoder, finder: FaceFinder, threshold: float, k: int = 1) -> dict:
+    """Name every face of ``image`` by k-NN over the gallery ("unknown" beyond ``threshold``).
+
+    Returns {"image", "boxes", "matches": [Match per box]}."""
+    from workbench.core.studies.faces.evaluate import Identifier
+
+    out = faces_in_image(image, finder, encoder)
+    emb = out["embeddings"]
+    ident = Identifier(threshold, k).fit(*gallery.all_embeddings())
+    out["matches"] = ident.identify(emb) if emb is not None and len(emb) else []
+    return out

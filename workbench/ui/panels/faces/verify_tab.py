@@ -95,7 +95,7 @@ class VerifyTab(QWidget):
         if frame is None:
             self.panel.say("Start the camera first (or use Verify image…).", error=True)
             return
-        self._start(frame.copy(), self._on_verify_embedded, f"Verifying {self.claim_combo.currentText()}…")
+        self._verify(frame.copy())
 
     def _verify_image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Photo to verify", "", IMAGES)
@@ -104,24 +104,22 @@ class VerifyTab(QWidget):
 
     def verify_image(self, path: str) -> None:
         if self._ready():
-            self._start(path, self._on_verify_embedded, f"Verifying {self.claim_combo.currentText()}…", largest=True)
+            self._verify(path)
 
-    def _start(self, image, on_result, label: str, largest: bool = False) -> None:
-        from workbench.core.studies.faces.workflow import faces_in_image
+    def _verify(self, image) -> None:
+        from workbench.core.studies.faces.workflow import verify_photo
 
         p = self.panel
-        p.run_job(faces_in_image, image, p.photo_finder(), p.encoder, largest, on_result=on_result, label=label)
-
-    def _on_verify_embedded(self, out: dict) -> None:
-        from workbench.core.studies.faces.evaluate import Verifier
-
         claimed = self.claim_combo.currentText()
-        if out["embeddings"] is None or not len(out["embeddings"]):
+        p.run_job(verify_photo, image, claimed, p.gallery, p.encoder, p.photo_finder(), self.threshold_spin.value(),
+                  on_result=self._on_verified, label=f"Verifying {claimed}…")
+
+    def _on_verified(self, out: dict) -> None:
+        r = out["result"]
+        if r is None:
             self.verify_result.setStyleSheet("color:#b00020;")
             self.verify_result.setText("No face found: look at the camera, or use a photo where the face is clear.")
             return
-        r = Verifier(self.threshold_spin.value()).verify(out["embeddings"][0], self.panel.gallery.embeddings(claimed),
-                                                         claimed)
         self.last_verify = r
         self.verify_result.setStyleSheet("color:#087f23;" if r.accepted else "color:#b00020;")
         self.verify_result.setText(("ACCEPTED — " if r.accepted else "REJECTED — ") + r.sentence()
@@ -133,17 +131,17 @@ class VerifyTab(QWidget):
             self.identify_image(path)
 
     def identify_image(self, path: str) -> None:
+        from workbench.core.studies.faces.workflow import identify_photo
+
+        p = self.panel
         if self._ready():
-            self._start(path, self._on_identified, "Identifying…")
+            p.run_job(identify_photo, path, p.gallery, p.encoder, p.photo_finder(), self.threshold_spin.value(),
+                      self.k_spin.value(), on_result=self._on_identified, label="Identifying…")
 
     def _on_identified(self, out: dict) -> None:
-        from workbench.core.studies.faces.evaluate import UNKNOWN, Identifier
+        from workbench.core.studies.faces.evaluate import UNKNOWN
 
-        matches = []
-        if out["embeddings"] is not None and len(out["embeddings"]):
-            emb, names = self.panel.gallery.all_embeddings()
-            matches = Identifier(self.threshold_spin.value(), self.k_spin.value()).fit(emb, names).identify(
-                out["embeddings"])
+        matches = out["matches"]
         img = draw_boxes(rgb_to_qimage(out["image"]), [(*b, f"{m.name} ({m.distance:.2f})",
                                                          RED if m.name == UNKNOWN else GREEN)
                                                         for b, m in zip(out["boxes"], matches)])
