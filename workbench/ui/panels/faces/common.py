@@ -10,7 +10,12 @@ THUMB = 64
 
 
 def rgb_to_qimage(img: np.ndarray) -> QImage:
-    img = np.ascontiguousarray(img[..., :3]) if img.ndim == 3 else np.ascontiguousarray(np.repeat(img[..., None], 3, -1))
+    """An RGB (or grey) uint8 array as an owned QImage (RGB888, so boxes can be drawn in colour)."""
+    if img.ndim == 2:
+        g = np.ascontiguousarray(img)
+        h, w = g.shape
+        return QImage(g.data, w, h, w, QImage.Format.Format_Grayscale8).convertToFormat(QImage.Format.Format_RGB888)
+    img = np.ascontiguousarray(img[..., :3])
     h, w = img.shape[:2]
     return QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
