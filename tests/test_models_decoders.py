@@ -109,3 +109,15 @@ def test_reconstruction_and_next_token_heads_with_reasons():
 def test_forecaster_preset_builds_for_windows():
     model = build_model(forecaster_spec(8, "LSTM"), (24, 1), (1,), default_head("regression"))
     assert tuple(model(torch.randn(2, 24, 1)).shape) == (2, 1)
+
+
+def test_denoising_variant_adds_noise_only_while_training():
+    spec = autoencoder_spec("dense", (1, 8, 8), code_size=4, noise=0.3)
+    assert spec.layers[0].type == "GaussianNoise" and spec.name.endswith("denoising")
+    model = build_model(spec, (1, 8, 8), (1, 8, 8), reconstruction_head())
+    noise = model.layers[0]
+    x = torch.rand(64, 1, 8, 8)
+    model.train()
+    assert float((noise(x) - x).std()) == pytest.approx(0.3, rel=0.1)
+    model.eval()
+    assert torch.equal(noise(x), x)

@@ -462,6 +462,17 @@ class _AsImage(nn.Module):
         return x.unsqueeze(1)
 
 
+class _GaussianNoise(nn.Module):
+    """Adds N(0, stddev^2) noise in training mode only (Keras' GaussianNoise)."""
+
+    def __init__(self, stddev: float):
+        super().__init__()
+        self.stddev = stddev
+
+    def forward(self, x):
+        return x + self.stddev * torch.randn_like(x) if self.training else x
+
+
 class _CenterCrop(nn.Module):
     def __init__(self, hw: tuple[int, int]):
         super().__init__()
@@ -548,6 +559,8 @@ def _make_body(pl: PlannedLayer) -> nn.Module:
                                   load_weights=not meta)
     if t == "AsImage":
         return _AsImage()
+    if t == "GaussianNoise":
+        return _GaussianNoise(p["stddev"])
     if t == "Reshape":
         return nn.Unflatten(1, tuple(pl.out_shape)) if len(shape) == 1 else nn.Sequential(
             nn.Flatten(), nn.Unflatten(1, tuple(pl.out_shape)))
@@ -768,6 +781,8 @@ def _settings(pl: PlannedLayer) -> str:
     if pl.type == "Pretrained":
         how = "frozen" if p["fine_tune_from"] is None else f"trains from stage {p['fine_tune_from']}"
         return f"{p['backbone']} {p['size']}px {how}"
+    if pl.type == "GaussianNoise":
+        return f"sd {p['stddev']:g}"
     return ""
 
 

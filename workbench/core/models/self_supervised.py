@@ -16,13 +16,15 @@ AUTOENCODER_KINDS = ("dense", "conv")
 
 
 def autoencoder_spec(kind: str, input_shape: tuple, code_size: int = 16, width: int = 128,
-                     filters: int = 16) -> ModelSpec:
+                     filters: int = 16, noise: float = 0.0) -> ModelSpec:
     """An encoder down to ``code_size`` values, then a decoder back to ``input_shape``.
 
     dense: Flatten -> Dense(width) -> Dense(code) -> Dense(width) -> Dense(prod(shape)) [-> Reshape];
     conv (images (C, H, W) with H and W divisible by 4): two stride-2 Conv2D, Dense(code), then
     Dense + Reshape and two stride-2 ConvTranspose2D back to (C, H, W).
     The code layer has no activation (a linear code keeps the projections' distances meaningful).
+    ``noise`` > 0 makes the denoising variant: a GaussianNoise layer corrupts the input while
+    training (fresh noise every batch) and the target stays the clean input.
     """
     shape = tuple(int(d) for d in input_shape)
     code_size, width, filters = int(code_size), int(width), int(filters)
@@ -31,6 +33,15 @@ def autoencoder_spec(kind: str, input_shape: tuple, code_size: int = 16, width: 
     if kind not in AUTOENCODER_KINDS:
         raise SpecError(f"Unknown autoencoder kind {kind!r}; choose one of {', '.join(AUTOENCODER_KINDS)}.")
     n = math.prod(shape)
+    spec = _autoencoder_layers(kind, shape, n, code_size, width, filters)
+    if noise and noise > 0:
+        spec.layers.insert(0, L("GaussianNoise", stddev=float(noise)))
+        spec.name += "-denoising"
+        spec.description = f"Denoising ({noise:g} noise while training). " + spec.description
+    return spec
+
+
+def _autoencoder_layers(kind: str, shape: tuple, n: int, code_size: int, width: int, filters: int) -> ModelSpec:
     if kind == "dense":
         layers = [L("Flatten")] if len(shape) > 1 else []
         layers += [L("Dense", units=width, activation="relu"), L("Dense", units=code_size),

@@ -125,6 +125,9 @@ LAYER_TYPES: dict[str, LayerType] = {
                                       "padding": _p("padding", "valid",
                                                     "'valid' (grows by kernel - 1) or 'same' (size x stride)")},
                   ("image",), True, "transposed 2-D convolution: a learned upsampling of images (C, H, W)"),
+        LayerType("GaussianNoise", {"stddev": _p("float", None, "standard deviation of the noise added")},
+                  ("flat", "image", "sequence"), False,
+                  "add random noise while training only (a denoising autoencoder's corrupted input)"),
     ]
 }
 
@@ -149,7 +152,8 @@ _TYPE_ALIASES = {
     "pretrained": "Pretrained", "backbone": "Pretrained", "asimage": "AsImage", "toimage": "AsImage",
     "reshape": "Reshape", "upsample": "Upsample", "upsampling2d": "Upsample", "upsampling1d": "Upsample",
     "upsample2d": "Upsample", "convtranspose2d": "ConvTranspose2D", "conv2dtranspose": "ConvTranspose2D",
-    "deconv2d": "ConvTranspose2D", "deconvolution2d": "ConvTranspose2D",
+    "deconv2d": "ConvTranspose2D", "deconvolution2d": "ConvTranspose2D", "gaussiannoise": "GaussianNoise",
+    "noise": "GaussianNoise",
 }
 
 
