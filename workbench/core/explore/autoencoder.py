@@ -132,7 +132,8 @@ class PreviewCallback(Callback):
 
 def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, trainer=None, callbacks=(),
                       on_preview: Callable[[dict], None] | None = None, project=None, name: str = "",
-                      device: str = "auto", threads: int | None = None) -> AutoencoderResult:
+                      device: str = "auto", threads: int | None = None,
+                      keep_one_core_free: bool = False) -> AutoencoderResult:
     """Train an autoencoder on ``ds`` and (with ``project``) save it as a run."""
     from workbench.core.models import build_model, summarize_model
     from workbench.core.models.self_supervised import autoencoder_spec, bottleneck_index
@@ -159,6 +160,10 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
         trainer = Trainer(cbs, device=device)
     else:  # the GUI's trainer (its bridge callback drives the live chart) also gets ours
         trainer.callbacks = list(trainer.callbacks) + [cb for cb in cbs if cb not in trainer.callbacks]
+    if threads is None:
+        from workbench.core.device import training_threads
+
+        threads = training_threads(keep_one_free=keep_one_core_free)
     cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
                       amp=False, threads=threads)
     fit = trainer.fit(model, head, train=(Xtr, Xtr), val=(Xva, Xva), config=cfg)

@@ -157,7 +157,7 @@ def _tsne(X, dims, perplexity, early_exaggeration, n_iter, seed, n_jobs, say, ca
         raise ProjectionCancelled("The t-SNE projection was stopped.")
     init = openTSNE.initialization.pca(X, n_components=dims, random_state=seed)
     emb = openTSNE.TSNEEmbedding(init, aff, n_jobs=n_jobs, random_state=seed, verbose=False,
-                                 negative_gradient_method="fft" if dims == 2 else "bh")
+                                 negative_gradient_method="auto" if dims == 2 else "bh")  # bh below 10,000
     emb = emb.optimize(n_iter=exag_iter, exaggeration=float(early_exaggeration), momentum=0.5,
                        callbacks=callback(0), callbacks_every_iters=25)
     emb = emb.optimize(n_iter=int(n_iter), exaggeration=1.0, momentum=0.8,
@@ -189,7 +189,7 @@ class _UmapProgress:
 
 
 def _umap(X, dims, n_neighbors, min_dist, seed, n_jobs, say, cancelled):
-    say(0, 100, "UMAP: loading umap-learn (compiles once, then cached) ...")
+    say(0, 100, "UMAP: loading umap-learn (its first run in a session compiles for a while) ...")
     import warnings
 
     import umap  # numba compiles on first use: imported here only, never at start-up
