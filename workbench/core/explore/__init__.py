@@ -12,7 +12,8 @@ from workbench.core.explore.clustering import (
     Clustering, ClusterReport, KSuggestion, cluster, cluster_report, examples_per_cluster, suggest_eps, suggest_k,
 )
 from workbench.core.explore.embeddings import (
-    Embedding, LoadedRun, layer_activations, load_run, raw_embedding, run_embedding, run_layers, subsample,
+    Embedding, LoadedRun, layer_activations, list_runs, load_run, preview, raw_embedding, run_embedding, run_layers,
+    subsample,
 )
 from workbench.core.explore.neighbours import Neighbours, PointIndex, nearest_neighbours, points_in_polygon, search_labels
 from workbench.core.explore.projection import Projection, ProjectionCancelled, project
@@ -21,7 +22,7 @@ from workbench.core.explore.selection import SavedSelection, save_selection
 __all__ = [
     "Anomalies", "ClusterReport", "Clustering", "Embedding", "KSuggestion", "LoadedRun", "Neighbours", "PointIndex",
     "Projection", "ProjectionCancelled", "SavedSelection",
-    "cluster", "cluster_report", "distance_anomalies", "examples_per_cluster", "layer_activations", "load_run",
+    "cluster", "cluster_report", "distance_anomalies", "examples_per_cluster", "layer_activations", "list_runs", "load_run", "preview",
     "nearest_neighbours", "points_in_polygon", "project", "raw_embedding", "reconstruction_anomalies",
     "reconstruction_errors", "run_embedding", "run_layers", "save_selection", "search_labels", "subsample",
     "suggest_eps", "suggest_k",

@@ -274,3 +274,50 @@ def run_embedding(project: str | os.PathLike, run_id: str, layer_index: int | No
     say(3, 3, "")
     return Embedding(vec, rows, source, desc, len(ds), None if labels is None else labels[rows], names,
                      _values_of(ds, rows), run_id=run_id, layer_index=idx)
+
+
+def list_runs(project: str | os.PathLike | None) -> list[dict]:
+    """Runs of a project that have a model and weights to explore, newest first:
+    {"run_id", "label", "study", "task", "model", "autoencoder"}."""
+    from workbench.core.runs import RunStore
+
+    if not project:
+        return []
+    store = RunStore(project)
+    good, _bad = store.records()
+    out = []
+    for r in reversed(good):
+        if not (r.model or {}).get("spec") or not store.weights_path(r.run_id).is_file():
+            continue
+        out.append({"run_id": r.run_id, "label": r.label, "study": r.study, "task": r.task,
+                    "model": (r.model or {}).get("name"), "autoencoder": r.task == "reconstruction",
+                    "data": (r.data or {}).get("name")})
+    return out
+
+
+def preview(ds, row: int) -> dict:
+    """What to show for one sample: {"image": (H, W[, C]) array or None, "text": str, "label": str}."""
+    row = int(row)
+    label = ""
+    y = np.asarray(ds.y)
+    if ds.class_names is not None and y.ndim == 1:
+        label = str(ds.class_names[int(y[row])])
+    elif y.ndim == 1 and np.issubdtype(y.dtype, np.number):
+        label = f"{float(y[row]):.4g}"
+    if ds.kind == "image":
+        return {"image": np.asarray(ds.X[row]), "text": f"row {row}: {label}", "label": label}
+    if ds.kind == "text":
+        t = str(ds.X[row])
+        return {"image": None, "text": (t[:300] + " ...") if len(t) > 300 else t, "label": label}
+    if ds.kind == "table":
+        names = ds.feature_names or [f"x{j + 1}" for j in range(np.asarray(ds.X).shape[1])]
+        vals = np.asarray(ds.X, dtype=np.float64)[row]
+        cells = []
+        for j, (n, v) in enumerate(zip(names[:8], vals[:8])):
+            if j in (ds.categories or {}) and np.isfinite(v):
+                cells.append(f"{n}: {ds.categories[j][int(v)]}")
+            else:
+                cells.append(f"{n}: {v:.4g}" if np.isfinite(v) else f"{n}: (missing)")
+        more = " ..." if len(names) > 8 else ""
+        return {"image": None, "text": f"row {row} ({label})\n" + "\n".join(cells) + more, "label": label}
+    return {"image": None, "text": f"row {row}: {label}", "label": label}
