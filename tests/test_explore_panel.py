@@ -75,7 +75,8 @@ def test_cluster_report_and_save_as_a_data_set(qtbot, panel, tmp_path):
     c = p.clusters
     c.kmax_spin.setValue(6)
     c.suggest_btn.click()
-    qtbot.waitUntil(lambda: not p.busy and len(c.silhouette_curve.getData()[0] or []) == 5, timeout=60_000)
+    qtbot.waitUntil(lambda: not p.busy and c.silhouette_curve.getData()[0] is not None, timeout=60_000)
+    assert len(c.silhouette_curve.getData()[0]) == 5 and c.k_spin.value() in range(2, 7)
     with qtbot.waitSignal(p.clustering_ready, timeout=60_000):
         c.k_spin.setValue(10)
         c.cluster_btn.click()
