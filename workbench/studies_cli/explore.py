@@ -311,7 +311,7 @@ def run_autoencoder(args) -> int:
            "code_layer": res.code_layer + 1, "reconstruction_error": err, "model": rec.model["name"],
            "parameters": rec.model["parameters"]}
     lines = [f"{rec.model['name']}: {rec.model['parameters']:,} parameters, code layer {res.code_layer + 1}",
-             f"validation loss by epoch: " + ", ".join(f"{h.get('val_loss', float('nan')):.4f}" for h in rec.history),
+             "validation loss by epoch: " + ", ".join(f"{h.get('val_loss', float('nan')):.4f}" for h in rec.history),
              f"mean validation reconstruction error ({err['loss']}): {err['val_mean']:.4f}"]
     if rec.run_id:
         lines.append(f"saved as run {rec.run_id}; explore its code: workbench explore project --project "

@@ -138,7 +138,8 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
     from workbench.core.models import build_model, summarize_model
     from workbench.core.models.self_supervised import autoencoder_spec, bottleneck_index
     from workbench.core.runs import RunRecord, RunStore, check_project_writable
-    from workbench.core.training import TrainConfig, Trainer, seed_everything
+    from workbench.core.explore.training import threads_for, trainer_with
+    from workbench.core.training import TrainConfig, seed_everything
     from workbench.core.training.config import TrainedModel
 
     s = settings or AutoencoderSettings()
@@ -156,16 +157,9 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
     cbs = list(callbacks)
     if on_preview is not None:
         cbs.append(PreviewCallback(Xva[: max(1, s.preview)], on_preview, s.noise, s.seed))
-    if trainer is None:
-        trainer = Trainer(cbs, device=device)
-    else:  # the GUI's trainer (its bridge callback drives the live chart) also gets ours
-        trainer.callbacks = list(trainer.callbacks) + [cb for cb in cbs if cb not in trainer.callbacks]
-    if threads is None:
-        from workbench.core.device import training_threads
-
-        threads = training_threads(keep_one_free=keep_one_core_free)
+    trainer = trainer_with(trainer, cbs, device)
     cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
-                      amp=False, threads=threads)
+                      amp=False, threads=threads_for(threads, keep_one_core_free))
     fit = trainer.fit(model, head, train=(Xtr, Xtr), val=(Xva, Xva), config=cfg)
     trained = TrainedModel(model=model, head=head, fit=fit, train_config=cfg)
     summary = summarize_model(spec, shape, shape, head)

@@ -152,7 +152,8 @@ def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, call
     from workbench.core.models import build_model, default_head
     from workbench.core.models.self_supervised import forecaster_spec
     from workbench.core.runs import RunRecord, RunStore, check_project_writable
-    from workbench.core.training import TrainConfig, Trainer, predict, seed_everything
+    from workbench.core.explore.training import threads_for, trainer_with
+    from workbench.core.training import TrainConfig, predict, seed_everything
 
     s = settings or ForecastSettings()
     started = time.perf_counter()
@@ -167,16 +168,10 @@ def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, call
     spec = forecaster_spec(s.units, s.cell)
     seed_everything(s.seed)
     model = build_model(spec, (s.window, 1), (1,), head)
-    if threads is None:
-        from workbench.core.device import training_threads
-
-        threads = training_threads(keep_one_free=keep_one_core_free)
     cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
-                      early_stopping=s.early_stopping if len(va) else None, amp=False, threads=threads)
-    if trainer is None:
-        trainer = Trainer(list(callbacks), device=device)
-    else:
-        trainer.callbacks = list(trainer.callbacks) + [cb for cb in callbacks if cb not in trainer.callbacks]
+                      early_stopping=s.early_stopping if len(va) else None, amp=False,
+                      threads=threads_for(threads, keep_one_core_free))
+    trainer = trainer_with(trainer, callbacks, device)
     val = (Xs[va], ys[va]) if len(va) else None
     fit = trainer.fit(model, head, train=(Xs[tr], ys[tr]), val=val, config=cfg)
     pred = predict(model, head, Xs).reshape(-1).astype(np.float64) * sd + mu

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from workbench.ui.panels.explore.common import fill_samples, side_column
 from workbench.ui.widgets import ImageGridWidget
 
 
@@ -55,13 +56,7 @@ class AnomaliesTab(QWidget):
         self.find_btn = QPushButton("Find")
         self.find_btn.clicked.connect(self.find)
         f.addRow(self.find_btn)
-        side = QVBoxLayout()
-        side.addWidget(box)
-        side.addStretch(1)
-        sw = QWidget()
-        sw.setLayout(side)
-        sw.setMaximumWidth(340)
-        lay.addWidget(sw)
+        lay.addWidget(side_column(box))
         right = QVBoxLayout()
         self.summary = QLabel("Distances use the Projector's embedding (and the Clusters tab's clusters, if any); "
                               "reconstruction errors use an autoencoder run.")
@@ -110,10 +105,4 @@ class AnomaliesTab(QWidget):
         an, ds = res["anomalies"], self.panel.dataset
         self.summary.setText(an.describe())
         pvs = [preview(ds, r) for r in res["rows"]]
-        caps = [f"{p['label']} {s:.3g}" for p, s in zip(pvs, an.scores)]
-        if pvs and pvs[0]["image"] is not None:
-            self.gallery.set_images([p["image"] for p in pvs], caps, [p["text"] for p in pvs])
-        else:
-            self.gallery.clear()
-            for p, cap in zip(pvs, caps):
-                self.gallery.addItem(f"{cap}\n{p['text'][:100]}")
+        fill_samples(self.gallery, pvs, [f"{p['label']} {s:.3g}" for p, s in zip(pvs, an.scores)], 100)

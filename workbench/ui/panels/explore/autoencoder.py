@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.ui.panels.explore.common import side_column
 from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
 from workbench.ui.widgets import ImageGridWidget
 
@@ -103,13 +104,7 @@ class AutoencoderTab(QWidget):
         self.head_label = QLabel("")
         self.head_label.setWordWrap(True)
         f.addRow(self.head_label)
-        side = QVBoxLayout()
-        side.addWidget(box)
-        side.addStretch(1)
-        sw = QWidget()
-        sw.setLayout(side)
-        sw.setMaximumWidth(340)
-        lay.addWidget(sw)
+        lay.addWidget(side_column(box))
         right = QVBoxLayout()
         self.chart = pg.PlotWidget(title="reconstruction loss")
         self.chart.addLegend()

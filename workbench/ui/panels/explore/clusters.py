@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.panels.explore.common import fill_samples
 from workbench.ui.widgets import BarChart, ImageGridWidget
 
 
@@ -196,12 +197,7 @@ class ClustersTab(QWidget):
             for j in idx:
                 pvs.append(preview(ds, int(emb.indices[j])))
                 caps.append(f"c{cl + 1}: {pvs[-1]['label']}")
-        if pvs and pvs[0]["image"] is not None:
-            self.examples.set_images([p["image"] for p in pvs], caps, [p["text"] for p in pvs])
-        else:
-            self.examples.clear()
-            for p, cap in zip(pvs, caps):
-                self.examples.addItem(f"{cap}\n{p['text'][:60]}")
+        fill_samples(self.examples, pvs, caps, 60)
 
     def _fill_table(self, rep) -> None:
         t = self.table

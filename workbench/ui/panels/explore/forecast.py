@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.panels.explore.common import side_column
 from workbench.ui.training_bridge import TrainingBridge
 
 
@@ -80,13 +81,7 @@ class ForecastTab(QWidget):
                       "the later ones it never saw, against repeating the last value.")
         note.setWordWrap(True)
         f.addRow(note)
-        side = QVBoxLayout()
-        side.addWidget(box)
-        side.addStretch(1)
-        sw = QWidget()
-        sw.setLayout(side)
-        sw.setMaximumWidth(340)
-        lay.addWidget(sw)
+        lay.addWidget(side_column(box))
         right = QVBoxLayout()
         self.plot = pg.PlotWidget(title="the series, the forecast and the baseline")
         self.plot.addLegend()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.panels.explore.common import fill_samples
 from workbench.ui.panels.explore.scatter import ScatterWidget, group_colors, numeric_groups
 from workbench.ui.widgets import ImageGridWidget, pixmap_from_array
 
@@ -351,7 +352,7 @@ class ProjectorTab(QWidget):
         rows = [i] + nn.indices
         pvs = [preview(ds, int(emb.indices[j])) for j in rows]
         caps = ["this one: " + (pvs[0]["label"] or "?")] + [f"{p['label']} ({d:.3g})" for p, d in zip(pvs[1:], nn.distances)]
-        self._fill_grid(self.neighbours_grid, pvs, caps)
+        fill_samples(self.neighbours_grid, pvs, caps)
         same = sum(1 for j in nn.indices if emb.labels is not None and emb.labels[j] == emb.labels[i])
         extra = f"; {same} of {len(nn.indices)} share its class" if emb.labels is not None else ""
         self.neighbours_label.setText(f"The {len(nn.indices)} nearest neighbours of row {int(emb.indices[i])} "
@@ -394,7 +395,7 @@ class ProjectorTab(QWidget):
                                      + (f"; the first {MAX_SHOWN} shown" if len(self.selection) > MAX_SHOWN else ""))
         if ds.kind == "image":
             self.selection_stack.setCurrentWidget(self.selection_grid)
-            self._fill_grid(self.selection_grid, pvs, [p["label"] for p in pvs])
+            fill_samples(self.selection_grid, pvs, [p["label"] for p in pvs])
         else:
             self.selection_stack.setCurrentWidget(self.selection_table)
             t = self.selection_table
@@ -405,14 +406,6 @@ class ProjectorTab(QWidget):
                 for c, v in enumerate((str(int(emb.indices[j])), p["label"], p["text"].replace("\n", "; "))):
                     t.setItem(r, c, QTableWidgetItem(v))
             t.resizeColumnsToContents()
-
-    def _fill_grid(self, grid: ImageGridWidget, pvs: list[dict], captions: list[str]) -> None:
-        if pvs and pvs[0]["image"] is not None:
-            grid.set_images([p["image"] for p in pvs], captions, [p["text"] for p in pvs])
-        else:
-            grid.clear()
-            for p, c in zip(pvs, captions):
-                grid.addItem(f"{c}\n{p['text'][:80]}")
 
     def _on_dataset(self, _ds) -> None:
         self.scatter.set_points(np.zeros((0, 2)), np.zeros(0, np.int64), [])
