@@ -165,6 +165,9 @@ class ExplorePanel(Panel):
         self.load(src)
 
     def load(self, source: str) -> None:
+        i = self.data_combo.findData(source)
+        if i >= 0:
+            self.data_combo.setCurrentIndex(i)
         self.start(load_job, source, on_result=self.set_dataset, label=f"Loading {source} ...")
 
     @Slot(object)
