@@ -156,3 +156,25 @@ def test_a_long_projection_stops(qtbot, panel):
     p.stop_btn.click()
     qtbot.waitUntil(lambda: not p.busy, timeout=60_000)
     assert p.projection is None and "Cancelled" in p.banner.text()
+
+
+def test_language_model_tab_samples_as_it_trains(qtbot, panel):
+    from workbench.core.models import LAYER_TYPES
+
+    if "Embedding" not in LAYER_TYPES:
+        pytest.skip("needs the Embedding layer (text models)")
+    p = panel
+    lm = p.language
+    with qtbot.waitSignal(p.dataset_ready, timeout=60_000):
+        lm.imdb_btn.click()
+    qtbot.waitUntil(lambda: not p.busy, timeout=10_000)
+    lm.epochs_spin.setValue(2)
+    lm.texts_spin.setValue(100)
+    lm.units_spin.setValue(32)
+    lm.length_spin.setValue(24)
+    lm.sample_spin.setValue(30)
+    lm.train_btn.click()
+    qtbot.waitUntil(lambda: not p.busy and lm.result is not None, timeout=180_000)
+    assert lm.samples_seen == 2 and lm.samples_text.toPlainText().count("[temperature") == 4
+    assert lm.result["perplexity"] < lm.result["unigram"] and "unigram baseline" in lm.summary.text()
+    assert len(lm.ppl_curve.getData()[0]) == 2 and lm.uni_line is not None

@@ -8,6 +8,7 @@
     workbench explore anomalies --data builtin:digits [--project P --run AUTOENCODER_RUN]
     workbench explore autoencoder --data builtin:mnist --kind conv --code 16 --epochs 10 --project P
     workbench explore forecast --data weather.csv --time-column date --column temperature --horizon 3
+    workbench explore lm --data builtin:imdb --level char --epochs 5 --temperature 0.5 --temperature 1.0
 
 Every command takes ``--json`` (one JSON object on the last line). ``--layer`` counts from 1 as
 the layer summary does; without it a run's code layer (its narrowest) is used.
@@ -157,6 +158,21 @@ def register(subparsers) -> argparse.ArgumentParser:
     q.add_argument("--val", type=cli_args.fraction, default=0.15)
     q.add_argument("--test", type=cli_args.fraction, default=0.15)
     q.set_defaults(func=run_forecast)
+
+    q = sub.add_parser("lm", help="a character- or word-level language model (next token) on a text data set")
+    _source_options(q, run=False)
+    q.add_argument("--project", help="save the run in this project folder")
+    q.add_argument("--level", choices=("char", "word"), default="char")
+    q.add_argument("--vocab", type=cli_args.positive_int, help="vocabulary size (default 200 characters / 5000 words)")
+    q.add_argument("--length", type=cli_args.positive_int, default=64, help="tokens per training window")
+    q.add_argument("--units", type=cli_args.positive_int, default=128)
+    q.add_argument("--cell", choices=("GRU", "LSTM"), default="GRU")
+    q.add_argument("--epochs", type=cli_args.positive_int, default=8)
+    q.add_argument("--texts", type=cli_args.positive_int, default=2000, help="texts at most")
+    q.add_argument("--temperature", type=cli_args.positive_float, action="append",
+                   help="sampling temperature (repeat the option for several; default 0.5 and 1.0)")
+    q.add_argument("--prompt", default="")
+    q.set_defaults(func=run_lm)
     p.set_defaults(func=lambda a: p.print_help() or 2)
     return p
 
@@ -334,3 +350,30 @@ def run_forecast(args) -> int:
               for part, v in res.scores.items()]
     lines.append(res.describe())
     return _emit(args, obj, lines)
+
+
+def run_lm(args) -> int:
+    from workbench.core.explore.language import LanguageSettings, train_language_model
+    from workbench.core.models import LAYER_TYPES
+
+    if "Embedding" not in LAYER_TYPES:
+        raise WorkbenchError("The language model needs the Embedding layer, which this installation does not have; "
+                             "update Workbench.")
+    ds = _dataset(args)
+    s = LanguageSettings(level=args.level, vocab_size=args.vocab or (200 if args.level == "char" else 5000),
+                         length=args.length, units=args.units, cell=args.cell, epochs=args.epochs,
+                         max_texts=args.texts, seed=args.seed, temperatures=tuple(args.temperature or (0.5, 1.0)),
+                         prompt=args.prompt)
+
+    def said(p):
+        if not args.json:
+            ppl = p.get("val_perplexity")
+            print(f"epoch {p['epoch']}" + (f", validation perplexity {ppl:.2f}" if ppl else ""))
+            for t, text in p["samples"].items():
+                print(f"  [temperature {t:g}] {text}")
+
+    res = train_language_model(ds, s, on_sample=said, project=args.project)
+    obj = {"run_id": res.record.run_id, "perplexity": res.perplexity, "unigram_perplexity": res.unigram_perplexity,
+           "beats_unigram": res.beats_unigram, "samples": {str(k): v for k, v in res.samples.items()},
+           "history": res.record.history}
+    return _emit(args, obj, [res.describe()] + ([f"saved as run {res.record.run_id}"] if res.record.run_id else []))
