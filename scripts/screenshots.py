@@ -88,6 +88,7 @@ def _explore(w, work, shot, wait_until, settle) -> None:
     shot("explore-projector")
     c = p.clusters
     p.tabs.setCurrentWidget(c)
+    c.space_combo.setCurrentIndex(c.space_combo.findData("projection"))  # the t-SNE map's clusters
     c.kmax_spin.setValue(14)
     c.suggest()
     wait_until(idle, 900_000, "the silhouette curve")

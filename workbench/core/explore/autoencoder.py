@@ -156,7 +156,8 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
     Xtr, Xva = data.X[data.train], data.X[data.val]
     cbs = list(callbacks)
     if on_preview is not None:
-        cbs.append(PreviewCallback(Xva[: max(1, s.preview)], on_preview, s.noise, s.seed))
+        shown = np.unique(np.linspace(0, len(Xva) - 1, max(1, s.preview)).astype(int))  # spread over the set
+        cbs.append(PreviewCallback(Xva[shown], on_preview, s.noise, s.seed))
     trainer = trainer_with(trainer, cbs, device)
     cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
                       amp=False, threads=threads_for(threads, keep_one_core_free))
