@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainterPath, QPen
+from PySide6.QtGui import QColor, QImage, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from workbench.core.explore import PointIndex, points_in_polygon
@@ -36,15 +36,16 @@ def _ramp(i: int, n: int) -> QColor:
 
 
 class RasterScatterItem(pg.GraphicsObject):
-    """All points of the scatter painted as one image per frame: numpy maps every point to its pixel
-    (the painter's current transform) and stamps a small round dot of its colour into an ARGB
-    buffer, in group order (later groups on top), which is then drawn with one ``drawImage``. The
-    cost is a few vectorized passes over the points, whatever the zoom, so 50,000 points pan
-    smoothly where one symbol per point (pyqtgraph's ScatterPlotItem, or ``drawPoints`` with a
-    round pen) took 90-170 ms a frame here."""
+    """All points of the scatter painted as one image: numpy maps every point to its pixel (the
+    painter's transform) and stamps a small round dot of its colour into an ARGB buffer, in group
+    order (later groups on top). The image covers the view and a margin around it and is reused
+    while panning and gentle zooming (``paint``), so most frames are one ``drawImage`` whatever the
+    number of points; one symbol per point (pyqtgraph's ScatterPlotItem, or ``drawPoints`` with a
+    round pen) took 90-170 ms a frame at 50,000 points here."""
 
     def __init__(self, size: int = 5):
         super().__init__()
+        self._cache = None
         self.size = int(size)
         r = self.size / 2.0
         rng = range(-int(r), int(r) + 1)
@@ -59,6 +60,7 @@ class RasterScatterItem(pg.GraphicsObject):
         self._y = np.asarray(y, dtype=np.float64)[order]
         self._c = np.asarray(colors32, dtype=np.uint32)[np.asarray(groups, dtype=np.int64)[order]] if len(order) \
             else np.zeros(0, np.uint32)
+        self._cache = None
         self.prepareGeometryChange()
         if len(self._x):
             self._rect = QRectF(float(self._x.min()), float(self._y.min()), float(np.ptp(self._x)) or 1e-9,
@@ -98,17 +100,36 @@ class RasterScatterItem(pg.GraphicsObject):
         return buf[pad:-pad, pad:-pad]
 
     def paint(self, painter, *args):
+        """Blit the cached image while the zoom stays within 0.8-1.25x of the one it was rendered at
+        and the view stays inside it (panning costs one drawImage); otherwise render the view and a
+        half-view margin on each side again."""
         if not len(self._x):
             return
         dev = painter.device()
         w, h = int(dev.width()), int(dev.height())
         if w <= 0 or h <= 0:
             return
-        buf = np.ascontiguousarray(self.render_buffer(painter.transform(), w, h))
-        img = QImage(buf.data, w, h, buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied).copy()
+        t = painter.transform()
+        view = t.inverted()[0].mapRect(QRectF(0, 0, w, h))
+        c = self._cache
+        fresh = c is not None and c["size"] == (w, h)
+        if fresh:
+            rx, ry = t.m11() / c["m11"], t.m22() / c["m22"]
+            fresh = 0.8 <= rx <= 1.25 and 0.8 <= ry <= 1.25 and c["rect"].contains(view)
+        if not fresh:
+            shifted = QTransform(t.m11(), t.m12(), t.m21(), t.m22(), t.dx() + w / 2, t.dy() + h / 2)
+            buf = np.ascontiguousarray(self.render_buffer(shifted, 2 * w, 2 * h))
+            img = QImage(buf.data, 2 * w, 2 * h, buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied).copy()
+            rect = shifted.inverted()[0].mapRect(QRectF(0, 0, 2 * w, 2 * h))
+            c = self._cache = {"img": img, "rect": rect, "m11": t.m11(), "m22": t.m22(), "size": (w, h)}
+        target = t.mapRect(c["rect"])
         painter.save()
         painter.resetTransform()
-        painter.drawImage(0, 0, img)
+        if abs(t.m11() / c["m11"] - 1) < 1e-9 and abs(t.m22() / c["m22"] - 1) < 1e-9:  # a pan: a plain blit
+            ox, oy = round(target.left()), round(target.top())
+            painter.drawImage(QPointF(0, 0), c["img"], QRectF(-ox, -oy, w, h))
+        else:
+            painter.drawImage(target, c["img"])
         painter.restore()
 
 
@@ -218,18 +239,26 @@ class ScatterWidget(QWidget):
         self.plot.setLabel("bottom", x)
         self.plot.setLabel("left", y)
 
+    @staticmethod
+    def _show(item: pg.ScatterPlotItem, xs=(), ys=()) -> None:
+        """Highlights are hidden when empty: an empty ScatterPlotItem still costs a few ms a frame."""
+        if len(xs):
+            item.setData(xs, ys)
+        else:
+            item.clear()
+        item.setVisible(bool(len(xs)))
+
     def mark(self, indices, query: int | None = None) -> None:
         idx = np.asarray(list(indices) if indices is not None else [], dtype=np.int64)
-        self._marks.setData(self.coords[idx, 0], self.coords[idx, 1]) if len(idx) else self._marks.clear()
+        self._show(self._marks, self.coords[idx, 0], self.coords[idx, 1])
         if query is not None and 0 <= query < len(self.coords):
-            self._query.setData([self.coords[query, 0]], [self.coords[query, 1]])
+            self._show(self._query, [self.coords[query, 0]], [self.coords[query, 1]])
         else:
-            self._query.clear()
+            self._show(self._query)
 
     def clear_marks(self) -> None:
-        self._marks.clear()
-        self._query.clear()
-        self._hover.clear()
+        for item in (self._marks, self._query, self._hover):
+            self._show(item)
 
     def set_lasso(self, on: bool) -> None:
         self.view.lasso = bool(on)
@@ -255,10 +284,10 @@ class ScatterWidget(QWidget):
 
     def show_hover(self, i: int, at=None) -> None:
         if i < 0:
-            self._hover.clear()
+            self._show(self._hover)
             self.overlay.hide()
             return
-        self._hover.setData([self.coords[i, 0]], [self.coords[i, 1]])
+        self._show(self._hover, [self.coords[i, 0]], [self.coords[i, 1]])
         if self.preview_fn is None:
             return
         pix, text = self.preview_fn(i)
