@@ -106,8 +106,9 @@ def _head(settings: AutoencoderSettings, X: np.ndarray):
 
 
 class PreviewCallback(Callback):
-    """After each epoch: the preview inputs (noisy when denoising), their reconstructions, and the
-    epoch, as owned numpy copies, to ``on_preview`` (called on the training thread)."""
+    """After each epoch: the preview inputs (noisy when denoising, clipped to [0, 1] for display),
+    their reconstructions, their mean squared error against the clean inputs, and the epoch, as
+    owned numpy copies, to ``on_preview`` (called on the training thread)."""
 
     def __init__(self, X: np.ndarray, on_preview: Callable[[dict], None], noise: float, seed: int):
         self.X = np.asarray(X, dtype=np.float32)
@@ -126,8 +127,8 @@ class PreviewCallback(Callback):
             out = head.activate(model(x).float()).cpu().numpy().reshape(self.X.shape)
         if was:
             model.train()
-        self.on_preview({"epoch": int(epoch), "inputs": self.shown.copy(), "outputs": out.copy(),
-                         "val_loss": logs.get("val_loss")})
+        self.on_preview({"epoch": int(epoch), "inputs": np.clip(self.shown, 0.0, 1.0), "outputs": out.copy(),
+                         "mse": float(np.mean((out - self.X) ** 2)), "val_loss": logs.get("val_loss")})
 
 
 def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, trainer=None, callbacks=(),

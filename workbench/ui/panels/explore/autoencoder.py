@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
     QWidget,
 )
 
 from workbench.ui.panels.explore.common import side_column
-from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import ImageGridWidget
 
 
@@ -43,17 +43,12 @@ class AutoencoderTab(QWidget):
         super().__init__()
         self.panel = panel
         self.last_run: str | None = None
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
+        self.live = LiveTraining(self, self._redraw)  # the chart redraws at most 10 times a second
+        self.buffer = self.live.buffer
         self.relay = PreviewRelay(self)
         self.relay.preview_ready.connect(self.show_preview)
         self.previews = 0
-        self._drawn = -1
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)  # the chart redraws at most 10 times a second
-        self.timer.timeout.connect(self._redraw)
         panel.jobs.job_finished.connect(self._on_job_finished)
 
     def _build(self) -> None:
@@ -135,41 +130,34 @@ class AutoencoderTab(QWidget):
 
     @Slot()
     def train(self) -> None:
-        from workbench.core.training import Trainer
-
         if self.panel.dataset is None:
             self.panel.say("Choose a data set first (the Data bar at the top).", "warning")
             return
-        self.buffer.clear()
         self.previews = 0
-        self._drawn = -1
-        trainer = Trainer([self.bridge.callback()])
+        trainer = self.live.trainer()
         job = self.panel.start(autoencoder_job, self.panel.dataset, self.settings(), self.panel.project_dir(), trainer,
                                self.relay, on_result=self._on_trained, label="Training the autoencoder ...",
                                trainer=trainer)
         if job is not None:
             self.train_btn.setEnabled(False)
             self.stop_btn.setEnabled(True)
-            self.timer.start()
+        else:
+            self.live.stop()
 
     @Slot(dict)
     def show_preview(self, p: dict) -> None:
         self.previews += 1
         x, out = np.asarray(p["inputs"]), np.asarray(p["outputs"])
         if x.ndim == 4:  # images (N, C, H, W)
-            self.inputs_grid.set_images(list(np.clip(x, 0, 1)), [""] * len(x))
+            self.inputs_grid.set_images(list(x), [""] * len(x))
             self.outputs_grid.set_images(list(out), [""] * len(out))
-            self.outputs_label.setText(f"reconstructions after epoch {p['epoch']}")
+            self.outputs_label.setText(f"reconstructions after epoch {p['epoch']} (mean squared error {p['mse']:.4g})")
         else:
-            err = float(np.mean((out - x) ** 2))
-            self.outputs_label.setText(f"epoch {p['epoch']}: mean squared error of the preview rows {err:.4g}")
+            self.outputs_label.setText(f"epoch {p['epoch']}: mean squared error of the preview rows {p['mse']:.4g}")
 
-    def _redraw(self) -> None:
-        if self.buffer.epoch_version == self._drawn:
-            return
-        self._drawn = self.buffer.epoch_version
-        self.loss_curve.setData(*self.buffer.series("loss"))
-        self.val_curve.setData(*self.buffer.series("val_loss"))
+    def _redraw(self, buffer) -> None:
+        self.loss_curve.setData(*buffer.series("loss"))
+        self.val_curve.setData(*buffer.series("val_loss"))
 
     def _on_trained(self, res: dict) -> None:
         self.last_run = res["run_id"]
@@ -183,8 +171,7 @@ class AutoencoderTab(QWidget):
 
     @Slot()
     def _on_job_finished(self) -> None:
-        self.timer.stop()
-        self._redraw()
+        self.live.stop()
         self.train_btn.setEnabled(True)
         self.stop_btn.setEnabled(False)
 
@@ -197,7 +184,7 @@ class AutoencoderTab(QWidget):
         self.panel.projector.run_projection()
 
     def shutdown(self) -> None:
-        self.timer.stop()
+        self.live.timer.stop()
 
     def state(self) -> dict:
         return self.settings()

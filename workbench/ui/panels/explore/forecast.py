@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.panels.explore.common import side_column
-from workbench.ui.training_bridge import TrainingBridge
+from workbench.ui.training_bridge import LiveTraining
 
 
 def forecast_job(ds, settings: dict, project, trainer) -> dict:
@@ -33,9 +33,10 @@ class ForecastTab(QWidget):
         super().__init__()
         self.panel = panel
         self.result = None
-        self.bridge = TrainingBridge(self)
+        self.live = LiveTraining(self, lambda _buffer: None)  # a Trainer that Stop reaches; no chart
         self._build()
         panel.dataset_ready.connect(self._on_dataset)
+        panel.jobs.job_finished.connect(self.live.stop)
 
     def _build(self) -> None:
         lay = QHBoxLayout(self)
@@ -121,14 +122,12 @@ class ForecastTab(QWidget):
 
     @Slot()
     def train(self) -> None:
-        from workbench.core.training import Trainer
-
         ds = self.panel.dataset
         if ds is None or ds.kind != "table" or self.column_combo.count() == 0:
             self.panel.say("Forecasting needs a table with a numeric column; load one or use the demo series.",
                            "warning")
             return
-        trainer = Trainer([self.bridge.callback()])
+        trainer = self.live.trainer()
         self.panel.start(forecast_job, ds, self.settings(), self.panel.project_dir(), trainer,
                          on_result=self._on_result, label="Training the forecaster ...", trainer=trainer)
 
@@ -165,4 +164,4 @@ class ForecastTab(QWidget):
         self.panel.runs_changed.emit()
 
     def shutdown(self) -> None:
-        pass
+        self.live.timer.stop()

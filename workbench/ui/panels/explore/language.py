@@ -5,14 +5,14 @@ validation perplexity is charted against the unigram baseline."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
 from workbench.ui.panels.explore.common import side_column
-from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+from workbench.ui.training_bridge import LiveTraining
 
 
 def embedding_available() -> bool:
@@ -47,17 +47,11 @@ class LanguageTab(QWidget):
         self.panel = panel
         self.result = None
         self.samples_seen = 0
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
+        self.live = LiveTraining(self, self._redraw)
+        self.buffer = self.live.buffer
         self.relay = SampleRelay(self)
         self.relay.sample_ready.connect(self.show_sample)
-        self._unigram = None
-        self._drawn = -1
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)
-        self.timer.timeout.connect(self._redraw)
         panel.jobs.job_finished.connect(self._on_job_finished)
 
     def _build(self) -> None:
@@ -145,8 +139,6 @@ class LanguageTab(QWidget):
 
     @Slot()
     def train(self) -> None:
-        from workbench.core.training import Trainer
-
         if not embedding_available():
             self.panel.say("The language model needs the Embedding layer, which this installation lacks.", "error")
             return
@@ -155,17 +147,16 @@ class LanguageTab(QWidget):
             self.panel.say("A language model reads texts: load a text CSV in the Data panel, or use the built-in "
                            "reviews.", "warning")
             return
-        self.buffer.clear()
         self.samples_seen = 0
-        self._drawn = -1
         self.samples_text.clear()
-        trainer = Trainer([self.bridge.callback()])
+        trainer = self.live.trainer()
         job = self.panel.start(language_job, ds, self.settings(), self.panel.project_dir(), trainer, self.relay,
                                on_result=self._on_result, label="Training the language model ...", trainer=trainer)
         if job is not None:
             self.train_btn.setEnabled(False)
             self.stop_btn.setEnabled(True)
-            self.timer.start()
+        else:
+            self.live.stop()
 
     @Slot(dict)
     def show_sample(self, p: dict) -> None:
@@ -178,13 +169,10 @@ class LanguageTab(QWidget):
         self.samples_label.setText(f"Sampled after epoch {p['epoch']}: low temperatures repeat the likeliest "
                                    f"tokens, high ones take more risks.")
 
-    def _redraw(self) -> None:
-        if self.buffer.epoch_version == self._drawn:
-            return
-        self._drawn = self.buffer.epoch_version
-        xs, ys = self.buffer.series("val_data_loss")
+    def _redraw(self, buffer) -> None:
         import math
 
+        xs, ys = buffer.series("val_data_loss")
         self.ppl_curve.setData(xs, [math.exp(min(v, 50.0)) for v in ys])
 
     def _on_result(self, res: dict) -> None:
@@ -200,10 +188,9 @@ class LanguageTab(QWidget):
 
     @Slot()
     def _on_job_finished(self) -> None:
-        self.timer.stop()
-        self._redraw()
+        self.live.stop()
         self.train_btn.setEnabled(True)
         self.stop_btn.setEnabled(False)
 
     def shutdown(self) -> None:
-        self.timer.stop()
+        self.live.timer.stop()

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.panels.explore.common import fill_samples
-from workbench.ui.panels.explore.scatter import ScatterWidget, group_colors, numeric_groups
+from workbench.core.explore.raster import numeric_groups
+from workbench.ui.panels.explore.scatter import ScatterWidget, group_colors
 from workbench.ui.widgets import ImageGridWidget, pixmap_from_array
 
 MAX_SHOWN = 200  # samples shown in the selection grid / table

@@ -18,10 +18,10 @@ from PySide6.QtGui import QColor, QImage, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from workbench.core.explore import PointIndex, points_in_polygon
+from workbench.core.explore.raster import PointRaster, group_ids
 from workbench.ui.widgets import PALETTE
 
 NOISE_COLOR = "#b0b0b0"
-N_BINS = 12
 
 
 def _ramp(i: int, n: int) -> QColor:
@@ -46,64 +46,39 @@ class RasterScatterItem(pg.GraphicsObject):
     def __init__(self, size: int = 5):
         super().__init__()
         self._cache = None
-        self.size = int(size)
-        r = self.size / 2.0
-        rng = range(-int(r), int(r) + 1)
-        self._offsets = [(dx, dy) for dy in rng for dx in rng if dx * dx + dy * dy <= r * r + 0.25]
-        self._pad = int(r) + 1
-        self.set_data(np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.uint32))
+        self.raster = PointRaster(size)
+        self._rect = QRectF()
 
-    def set_data(self, x, y, groups, colors32) -> None:
-        """x, y (n,); groups (n,) index into colors32 (k,) ARGB32 premultiplied values."""
-        order = np.argsort(np.asarray(groups), kind="stable")  # draw group by group: later groups on top
-        self._x = np.asarray(x, dtype=np.float64)[order]
-        self._y = np.asarray(y, dtype=np.float64)[order]
-        self._c = np.asarray(colors32, dtype=np.uint32)[np.asarray(groups, dtype=np.int64)[order]] if len(order) \
-            else np.zeros(0, np.uint32)
+    def set_data(self, x, y, groups, colors: list[int]) -> None:
+        """x, y (n,); groups (n,) ids; colors the ARGB32 value of each id present, in sorted order."""
+        self.raster.set_points(x, y, groups, colors)
         self._cache = None
         self.prepareGeometryChange()
-        if len(self._x):
-            self._rect = QRectF(float(self._x.min()), float(self._y.min()), float(np.ptp(self._x)) or 1e-9,
-                                float(np.ptp(self._y)) or 1e-9)
-        else:
-            self._rect = QRectF()
+        b = self.raster.bounds()
+        self._rect = QRectF(*b) if b is not None else QRectF()
         self.update()
 
     def boundingRect(self):
         return self._rect
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
-        if not len(self._x):
+        if not len(self.raster):
             return (None, None)
         r = self._rect
         return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
 
     def pixelPadding(self):
-        return self._pad
+        return self.raster.pad
 
-    def render_buffer(self, t, width: int, height: int) -> np.ndarray:
+    def render_buffer(self, t, width: int, height: int):
         """The (height, width) ARGB32 buffer of the points under transform t (item -> device)."""
-        pad = self._pad
-        buf = np.zeros((height + 2 * pad, width + 2 * pad), np.uint32)
-        if not len(self._x):
-            return buf[pad:-pad, pad:-pad]
-        px = self._x * t.m11() + self._y * t.m21() + t.dx()
-        py = self._x * t.m12() + self._y * t.m22() + t.dy()
-        keep = (px >= 0) & (px < width) & (py >= 0) & (py < height)  # every stamp stays inside the padding
-        ix = (px[keep] + pad).astype(np.intp)
-        iy = (py[keep] + pad).astype(np.intp)
-        c = self._c[keep]
-        flat = buf.reshape(-1)
-        base = iy * buf.shape[1] + ix
-        for dx, dy in self._offsets:
-            flat[base + (dy * buf.shape[1] + dx)] = c
-        return buf[pad:-pad, pad:-pad]
+        return self.raster.render(t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), width, height)
 
     def paint(self, painter, *args):
         """Blit the cached image while the zoom stays within 0.8-1.25x of the one it was rendered at
         and the view stays inside it (panning costs one drawImage); otherwise render the view and a
         half-view margin on each side again."""
-        if not len(self._x):
+        if not len(self.raster):
             return
         dev = painter.device()
         w, h = int(dev.width()), int(dev.height())
@@ -118,7 +93,7 @@ class RasterScatterItem(pg.GraphicsObject):
             fresh = 0.8 <= rx <= 1.25 and 0.8 <= ry <= 1.25 and c["rect"].contains(view)
         if not fresh:
             shifted = QTransform(t.m11(), t.m12(), t.m21(), t.m22(), t.dx() + w / 2, t.dy() + h / 2)
-            buf = np.ascontiguousarray(self.render_buffer(shifted, 2 * w, 2 * h))
+            buf = self.render_buffer(shifted, 2 * w, 2 * h)
             img = QImage(buf.data, 2 * w, 2 * h, buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied).copy()
             rect = shifted.inverted()[0].mapRect(QRectF(0, 0, 2 * w, 2 * h))
             c = self._cache = {"img": img, "rect": rect, "m11": t.m11(), "m22": t.m22(), "size": (w, h)}
@@ -221,16 +196,14 @@ class ScatterWidget(QWidget):
         self.legend.clear()
         self.coords = np.ascontiguousarray(np.asarray(coords, dtype=np.float64)[:, :2])
         self.index = PointIndex(self.coords)
-        groups = np.asarray(groups, dtype=np.int64)
-        present = sorted(set(groups.tolist()))
-        table = np.zeros(len(present), np.uint32)
-        for j, g in enumerate(present):
+        table = []
+        for j, g in enumerate(group_ids(groups)):
             col = QColor(NOISE_COLOR) if g < 0 else QColor(colors[g] if colors else PALETTE[g % len(PALETTE)])
-            table[j] = argb32(col)
+            table.append(argb32(col))
             if j < 24:  # a legend of at most 24 rows
                 label = "noise" if g < 0 else names[g] if g < len(names) else str(g)
                 self.legend.addItem(pg.ScatterPlotItem(size=8, pen=pg.mkPen(None), brush=pg.mkBrush(col)), label)
-        self.points.set_data(self.coords[:, 0], self.coords[:, 1], np.searchsorted(present, groups), table)
+        self.points.set_data(self.coords[:, 0], self.coords[:, 1], groups, table)
         self.clear_marks()
         self.plot.enableAutoRange()
         self.plot.autoRange()
@@ -318,17 +291,3 @@ class ScatterWidget(QWidget):
 
 def group_colors(n: int, numeric: bool) -> list[QColor]:
     return [_ramp(i, n) for i in range(n)] if numeric else [QColor(PALETTE[i % len(PALETTE)]) for i in range(n)]
-
-
-def numeric_groups(values: np.ndarray, n_bins: int = N_BINS) -> tuple[np.ndarray, list[str]]:
-    """Quantile bins of a numeric column (for colouring): group per point and a legend per bin."""
-    v = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(v)
-    if not finite.any():
-        return np.full(len(v), -1), []
-    edges = np.unique(np.quantile(v[finite], np.linspace(0, 1, n_bins + 1)))
-    if len(edges) < 2:
-        return np.where(finite, 0, -1), [f"{edges[0]:.3g}"]
-    g = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
-    g = np.where(finite, g, -1)
-    return g, [f"{a:.3g} – {b:.3g}" for a, b in zip(edges[:-1], edges[1:])]
