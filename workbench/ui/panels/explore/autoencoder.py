@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
     QWidget,
 )
 
-from workbench.ui.panels.explore.common import side_column
+from workbench.ui.panels.explore.common import PayloadRelay, side_column
 from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import ImageGridWidget
 
 
-class PreviewRelay(QObject):
-    """Carries the per-epoch preview (owned numpy copies) from the training thread to the GUI.
-
-    Signals:
-        preview_ready(dict)  {"epoch", "inputs", "outputs", "val_loss"}
-    """
-
-    preview_ready = Signal(dict)
-
-    def emit(self, payload: dict) -> None:
-        self.preview_ready.emit(payload)
-
-
-def autoencoder_job(ds, settings: dict, project, trainer, relay: PreviewRelay) -> dict:
+def autoencoder_job(ds, settings: dict, project, trainer, relay: PayloadRelay) -> dict:
     from workbench.core.explore.autoencoder import AutoencoderSettings, train_autoencoder
 
     res = train_autoencoder(ds, AutoencoderSettings.from_dict(settings), trainer=trainer, on_preview=relay.emit,
@@ -45,8 +32,8 @@ class AutoencoderTab(QWidget):
         self.last_run: str | None = None
         self.live = LiveTraining(self, self._redraw)  # the chart redraws at most 10 times a second
         self.buffer = self.live.buffer
-        self.relay = PreviewRelay(self)
-        self.relay.preview_ready.connect(self.show_preview)
+        self.relay = PayloadRelay(self)
+        self.relay.payload_ready.connect(self.show_preview)
         self.previews = 0
         self._build()
         panel.jobs.job_finished.connect(self._on_job_finished)

@@ -5,13 +5,13 @@ validation perplexity is charted against the unigram baseline."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from workbench.ui.panels.explore.common import side_column
+from workbench.ui.panels.explore.common import PayloadRelay, side_column
 from workbench.ui.training_bridge import LiveTraining
 
 
@@ -21,18 +21,7 @@ def embedding_available() -> bool:
     return "Embedding" in LAYER_TYPES
 
 
-class SampleRelay(QObject):
-    """Signals:
-        sample_ready(dict)  {"epoch", "samples": {temperature: text}, "val_perplexity"} from the training thread
-    """
-
-    sample_ready = Signal(dict)
-
-    def emit(self, payload: dict) -> None:
-        self.sample_ready.emit(payload)
-
-
-def language_job(ds, settings: dict, project, trainer, relay: SampleRelay) -> dict:
+def language_job(ds, settings: dict, project, trainer, relay: PayloadRelay) -> dict:
     from workbench.core.explore.language import LanguageSettings, train_language_model
 
     res = train_language_model(ds, LanguageSettings.from_dict(settings), trainer=trainer, on_sample=relay.emit,
@@ -49,8 +38,8 @@ class LanguageTab(QWidget):
         self.samples_seen = 0
         self.live = LiveTraining(self, self._redraw)
         self.buffer = self.live.buffer
-        self.relay = SampleRelay(self)
-        self.relay.sample_ready.connect(self.show_sample)
+        self.relay = PayloadRelay(self)
+        self.relay.payload_ready.connect(self.show_sample)
         self._build()
         panel.jobs.job_finished.connect(self._on_job_finished)
 
