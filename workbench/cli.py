@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "workbench.studies_cli.use",  # adds `export` and `predict`
     "tune": "workbench.tune_cli",
     "detect": "workbench.studies_cli.detection",
+    "explore": "workbench.studies_cli.explore",
 }
 
 EXIT_USER_ERROR = 2

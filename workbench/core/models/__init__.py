@@ -24,8 +24,9 @@ from workbench.core.models.builder import (
     wants_token_ids,
     with_token_count,
 )
-from workbench.core.models.heads import (HEAD_ACTIVATIONS, LOSSES, TASKS, Head, TermHead, check_head, default_head,
-                                        infer_task)
+from workbench.core.models.heads import (
+    HEAD_ACTIVATIONS, LOSSES, TASKS, Head, TermHead, check_head, default_head, infer_task, reconstruction_head,
+)
 from workbench.core.models.presets import PRESETS, Preset, get_preset, list_presets, load_spec
 from workbench.core.models.spec import ACTIVATIONS, LAYER_TYPES, LayerSpec, LayerType, ModelSpec, ParamInfo
 
@@ -34,6 +35,6 @@ __all__ = [
     "Head", "LayerSpec", "LayerSummary", "LayerType", "ModelSpec", "ModelSummary", "ParamInfo", "PlannedLayer",
     "Preset", "SpecModel", "TermHead",
     "build_model", "check_head", "default_head", "format_shape", "get_preset", "infer_task", "list_presets",
-    "load_spec", "plan_model", "summarize_model",
+    "load_spec", "plan_model", "reconstruction_head", "summarize_model",
     "DEFAULT_TOKEN_IDS", "wants_token_ids", "with_token_count",
 ]

@@ -108,6 +108,33 @@ def _check_input_shape(input_shape: Any) -> Shape:
     return shape
 
 
+def _image_output(output_shape: Any) -> tuple | None:
+    """(C, H, W) when the targets are images (an autoencoder's reconstructions), else None."""
+    if isinstance(output_shape, int):
+        return None
+    shape = tuple(output_shape)
+    return tuple(int(d) for d in shape) if len(shape) == 3 and all(d is not None for d in shape) else None
+
+
+def _plan_image_output(planned: list[PlannedLayer], resolved, out_shape: tuple, notes: list[str],
+                       head: Head | None, in_shape: Shape) -> None:
+    """Image outputs get no added layer: the spec's last layer must already give (C, H, W)."""
+    got = planned[-1].out_shape if planned else in_shape
+    if tuple(got) != tuple(out_shape):
+        idx = len(planned) - 1 if planned else None
+        who = planned[-1].label if planned else "The input"
+        raise SpecError(f"The targets are images {format_shape(out_shape)}, but {who} outputs "
+                        f"{format_shape(got)}; end the model with a layer that gives exactly "
+                        f"{format_shape(out_shape)} (e.g. a ConvTranspose2D or Conv2D with {out_shape[0]} "
+                        f"filter(s), or Dense + Reshape).", layer_index=idx)
+    last = planned[-1]
+    last.role, act = "output", last.activation
+    last.activation = "none"  # the head applies its activation to the raw outputs
+    if act not in ("none", head.activation if head else act):
+        notes.append(f"{last.label} is the output layer; the head applies its activation "
+                     f"({head.activation if head else 'none'}), not the layer's '{act}'.")
+
+
 def _output_layout(output_shape: Any, head: Head | None) -> tuple[bool, int, int | None]:
     """-> (per-time-step?, units K, expected T or None)."""
     if isinstance(output_shape, int):
@@ -239,6 +266,33 @@ def _infer(tname: str, p: dict, shape: Shape, label: str, i: int) -> Shape:
         if kind != "sequence" or shape[0] is None:
             fail(f"turns a fixed-length sequence (T, F) into an image, but its input is {_describe_input(shape)}.")
         return (1, shape[0], shape[1])
+    if tname == "Reshape":
+        if any(d is None for d in shape):
+            fail("cannot reshape sequences of unknown length; give the data a fixed length first.")
+        new = tuple(p["shape"])
+        if math.prod(new) != math.prod(shape):
+            fail(f"turns its input {format_shape(shape)} ({math.prod(shape)} values) into {format_shape(new)} "
+                 f"({math.prod(new)} values); the two must hold the same number of values.")
+        return new
+    if tname == "Upsample":
+        if kind == "flat":
+            fail(f"enlarges images or sequences, but its input is {_describe_input(shape)}; put a Reshape "
+                 f"to (C, H, W) before it.")
+        if kind == "image":
+            fh, fw = _pair(p["size"])
+            return (shape[0], shape[1] * fh, shape[2] * fw)
+        if not isinstance(p["size"], int):
+            fail("repeats time steps on a sequence and needs a single whole number for 'size'.")
+        return (None if shape[0] is None else shape[0] * p["size"], shape[1])
+    if tname == "ConvTranspose2D":
+        if kind != "image":
+            fail(f"needs images (C, H, W), but its input is {_describe_input(shape)}; put a Reshape to "
+                 f"(C, H, W) before it.")
+        (kh, kw), (sh, sw) = _pair(p["kernel"]), _pair(p["stride"])
+        c, h, w = shape
+        if p["padding"] == "same":
+            return (p["filters"], h * sh, w * sw)
+        return (p["filters"], (h - 1) * sh + kh, (w - 1) * sw + kw)
     # Dropout, BatchNorm, Activation keep the shape
     return shape
 
@@ -251,6 +305,18 @@ def plan_model(spec: ModelSpec, input_shape: Any, output_shape: Any, head: Head 
         raise SpecError(f"Expected a ModelSpec, got {type(spec).__name__}.")
     resolved = spec.validate()
     in_shape = _check_input_shape(input_shape)
+    image_out = _image_output(output_shape)
+    if image_out is not None:
+        planned_img: list[PlannedLayer] = []
+        shape = in_shape
+        for i, ((tname, params, act), ls) in enumerate(zip(resolved, spec.layers)):
+            out = _infer(tname, params, shape, layer_label(i, tname), i)
+            planned_img.append(PlannedLayer(i, tname, params, act, float(ls.l1), float(ls.l2), shape, out,
+                                            "hidden", act))
+            shape = out
+        notes_img: list[str] = []
+        _plan_image_output(planned_img, resolved, image_out, notes_img, head, in_shape)
+        return Plan(planned_img, in_shape, image_out, False, notes_img)
     seq_out, units, out_t = _output_layout(output_shape, head)
     n = len(resolved)
     notes: list[str] = []
@@ -396,6 +462,28 @@ class _AsImage(nn.Module):
         return x.unsqueeze(1)
 
 
+class _GaussianNoise(nn.Module):
+    """Adds N(0, stddev^2) noise in training mode only (Keras' GaussianNoise)."""
+
+    def __init__(self, stddev: float):
+        super().__init__()
+        self.stddev = stddev
+
+    def forward(self, x):
+        return x + self.stddev * torch.randn_like(x) if self.training else x
+
+
+class _CenterCrop(nn.Module):
+    def __init__(self, hw: tuple[int, int]):
+        super().__init__()
+        self.hw = hw
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        top, left = (h - self.hw[0]) // 2, (w - self.hw[1]) // 2
+        return x[..., top:top + self.hw[0], left:left + self.hw[1]]
+
+
 class _Layer(nn.Module):
     def __init__(self, body: nn.Module, act: nn.Module):
         super().__init__()
@@ -471,6 +559,26 @@ def _make_body(pl: PlannedLayer) -> nn.Module:
                                   load_weights=not meta)
     if t == "AsImage":
         return _AsImage()
+    if t == "GaussianNoise":
+        return _GaussianNoise(p["stddev"])
+    if t == "Reshape":
+        return nn.Unflatten(1, tuple(pl.out_shape)) if len(shape) == 1 else nn.Sequential(
+            nn.Flatten(), nn.Unflatten(1, tuple(pl.out_shape)))
+    if t == "Upsample":
+        if kind == "image":
+            return nn.Upsample(scale_factor=_pair(p["size"]), mode="nearest")
+        return _seq(nn.Upsample(scale_factor=p["size"], mode="nearest"))
+    if t == "ConvTranspose2D":
+        k, s = _pair(p["kernel"]), _pair(p["stride"])
+        if p["padding"] == "same":  # output H * stride: padding and output padding that give exactly that
+            pad = tuple(max(-(-(kk - st) // 2), 0) for kk, st in zip(k, s))
+            extra = tuple(st - kk + 2 * pp for kk, st, pp in zip(k, s, pad))
+            if all(0 <= e < st for e, st in zip(extra, s)):
+                return nn.ConvTranspose2d(shape[0], p["filters"], k, s, padding=pad, output_padding=extra)
+            # a kernel much larger than the stride: grow 'valid', then crop the centre
+            return nn.Sequential(nn.ConvTranspose2d(shape[0], p["filters"], k, s),
+                                 _CenterCrop(tuple(pl.out_shape[1:])))
+        return nn.ConvTranspose2d(shape[0], p["filters"], k, s)
     raise AssertionError(t)  # pragma: no cover
 
 
@@ -651,9 +759,13 @@ def _settings(pl: PlannedLayer) -> str:
             s += " seq" if p["return_sequences"] else ""
             s += f" drop {p['dropout']:g}" if p["dropout"] else ""
         return s
-    if pl.type in ("Conv2D", "Conv1D"):
+    if pl.type == "Reshape":
+        return "x".join(map(str, p["shape"]))
+    if pl.type == "Upsample":
+        return f"x{p['size']}" if isinstance(p["size"], int) else "x" + "x".join(map(str, p["size"]))
+    if pl.type in ("Conv2D", "Conv1D", "ConvTranspose2D"):
         k = p["kernel"]
-        ks = f"{k[0]}x{k[1]}" if isinstance(k, tuple) else (f"{k}x{k}" if pl.type == "Conv2D" else str(k))
+        ks = f"{k[0]}x{k[1]}" if isinstance(k, tuple) else (f"{k}x{k}" if pl.type != "Conv1D" else str(k))
         s = f"{p['filters']} {ks}"
         st = p["stride"]
         if st not in (1, (1, 1)):
@@ -669,6 +781,8 @@ def _settings(pl: PlannedLayer) -> str:
     if pl.type == "Pretrained":
         how = "frozen" if p["fine_tune_from"] is None else f"trains from stage {p['fine_tune_from']}"
         return f"{p['backbone']} {p['size']}px {how}"
+    if pl.type == "GaussianNoise":
+        return f"sd {p['stddev']:g}"
     return ""
 
 

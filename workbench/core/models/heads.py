@@ -24,7 +24,8 @@ import numpy as np
 from workbench.core.errors import SpecError, TrainingError
 from workbench.core.models.spec import canonical_name
 
-TASKS = ("binary", "multiclass", "multilabel", "regression", "regression01", "sequence_binary")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "regression01", "sequence_binary",
+         "reconstruction", "next_token")
 HEAD_ACTIVATIONS = ("sigmoid", "softmax", "none", "tanh", "relu")
 LOSSES = ("bce", "cce", "mse", "mae")
 _LOSS_ALIASES = {
@@ -48,7 +49,23 @@ _DEFAULTS = {
                                        "squared error (binary cross-entropy also works)"),
     "sequence_binary": ("sigmoid", "bce", "a 0/1 label at every time step: one sigmoid per step, binary "
                                           "cross-entropy averaged over the steps"),
+    # self-supervised: the labels are made from the data
+    "reconstruction": ("sigmoid", "bce", "the input itself, pixels in [0, 1]: a sigmoid keeps every output in "
+                                         "[0, 1] and binary cross-entropy scores each pixel (MSE also works)"),
+    "next_token": ("softmax", "cce", "the next word or character, one of the vocabulary: softmax over the "
+                                     "vocabulary at every step, trained with categorical cross-entropy"),
 }
+_UNBOUNDED_RECONSTRUCTION = ("none", "mse", "the input itself, values not limited to [0, 1] (e.g. standardized): no "
+                                            "output activation, mean squared error per value")
+
+
+def reconstruction_head(x_min: float = 0.0, x_max: float = 1.0) -> "Head":
+    """The head for rebuilding inputs whose values lie in [x_min, x_max]: sigmoid + BCE on [0, 1]
+    pixels, otherwise no activation + MSE (a sigmoid could never reach values outside [0, 1])."""
+    if x_min >= 0.0 and x_max <= 1.0:
+        return default_head("reconstruction")
+    act, loss, reason = _UNBOUNDED_RECONSTRUCTION
+    return Head("reconstruction", act, loss, reason)
 
 
 def _canon_loss(loss: Any) -> str | None:
@@ -167,6 +184,21 @@ def check_head(task: str, activation: str, loss: str, n_outputs: int | None = No
         if los in ("bce", "cce"):
             w.append("Cross-entropy needs targets in 0..1 (probabilities), but these targets are unbounded "
                      "numbers; use mean squared (or absolute) error.")
+    if task == "reconstruction":
+        if act == "softmax":
+            w.append("Softmax makes all the rebuilt values of a sample compete (they sum to 1), but each pixel or "
+                     "value is its own number; use sigmoid on [0, 1] inputs, or no activation.")
+        if los == "cce":
+            w.append("Categorical cross-entropy treats the outputs as one distribution over classes, but a "
+                     "reconstruction is one value per input value; use binary cross-entropy on [0, 1] pixels or "
+                     "mean squared error.")
+    if task == "next_token":
+        if act != "softmax":
+            w.append(f"The next token is exactly one of the vocabulary, so the outputs should be one probability "
+                     f"distribution over it; '{act}' does not give one: use softmax.")
+        if los != "cce":
+            w.append(f"{los.upper()} does not score the probability given to the true next token; categorical "
+                     f"cross-entropy does, and its exponential is the perplexity.")
     if task == "regression01":
         if act in ("none", "relu", "tanh"):
             w.append(f"The targets lie in 0..1, but '{act}' outputs can leave that range; a sigmoid keeps the "
@@ -232,7 +264,7 @@ class Head:
     # -- description -------------------------------------------------------------------------
     @property
     def is_sequence(self) -> bool:
-        return self.task.startswith("sequence")
+        return self.task.startswith("sequence") or self.task == "next_token"
 
     @property
     def is_classification(self) -> bool:
@@ -283,12 +315,18 @@ class Head:
             return int(np.max(y)) + 1
         if self.task == "multilabel":
             return int(y.shape[1]) if y.ndim == 2 else int(n_classes or 1)
+        if self.task == "next_token":  # one output per vocabulary entry, at every step
+            return int(n_classes) if n_classes is not None else int(np.max(y)) + 1
+        if self.task == "reconstruction":
+            return int(np.prod(y.shape[1:])) if y.ndim >= 2 else 1
         return int(y.shape[1]) if y.ndim == 2 else 1
 
     def output_shape(self, y: Any, n_classes: int | None = None) -> tuple:
         """Per-sample output shape for `build_model`: (K,), or (T, K) for sequence tasks."""
         y = np.asarray(y)
         k = self.output_units(y, n_classes)
+        if self.task == "reconstruction" and y.ndim >= 2:
+            return tuple(int(d) for d in y.shape[1:])  # the input's own shape: (F,) or (C, H, W)
         if self.is_sequence:
             return (int(y.shape[1]) if y.ndim >= 2 else None, k)
         return (k,)
@@ -322,7 +360,7 @@ class Head:
         import torch
 
         p = self.activate(raw)
-        if self.task == "multiclass" or (self.task in ("binary", "sequence_binary") and raw.shape[-1] > 1
+        if self.task == "multiclass" or self.task == "next_token" or (self.task in ("binary", "sequence_binary") and raw.shape[-1] > 1
                                          and self.activation == "softmax"):
             return torch.argmax(p, dim=-1)
         if self.is_classification:

@@ -115,6 +115,19 @@ def _make_presets() -> dict[str, Preset]:
                  "course's 0.8, which needs much more data). Slow on CPU."),
     ]
     ps += _transfer_and_audio_presets()
+    from workbench.core.models.self_supervised import autoencoder_spec, forecaster_spec
+
+    ps += [
+        Preset("autoencoder-dense", autoencoder_spec("dense", (1, 28, 28), 16),
+               "Dense autoencoder (784 -> 128 -> code 16 -> 128 -> 784) for 28x28 digits; the Explore panel "
+               "builds it for any input shape and code size.", "image", (1, 28, 28), (1, 28, 28), "reconstruction"),
+        Preset("autoencoder-conv", autoencoder_spec("conv", (1, 28, 28), 16),
+               "Convolutional autoencoder (two stride-2 convs -> code 16 -> two transposed convs) for 28x28 "
+               "digits.", "image", (1, 28, 28), (1, 28, 28), "reconstruction"),
+        Preset("forecast-gru", forecaster_spec(32, "GRU"),
+               "Next-value forecaster: GRU 32 over a window of past values, one value ahead.", "sequence",
+               (24, 1), (1,), "regression"),
+    ]
     return {p.name: p for p in ps}
 
 

@@ -33,7 +33,7 @@ _ACTIVATION_ALIASES = {
 
 @dataclass(frozen=True)
 class ParamInfo:
-    """One setting of a layer type: its kind ("int", "size", "padding", "rate", "bool", "float"),
+    """One setting of a layer type: its kind ("int", "size", "padding", "rate", "bool", "float", "shape"),
     its default (None = required) and a short help text for editors."""
 
     kind: str
@@ -112,6 +112,22 @@ LAYER_TYPES: dict[str, LayerType] = {
                                     "layers of an image model"),
         LayerType("AsImage", {}, ("sequence",), False,
                   "treat a sequence (T, F), e.g. a spectrogram, as a one-channel image (1, T, F) for Conv2D layers"),
+        # decoders (autoencoders): back from a code to an image
+        LayerType("Reshape", {"shape": _p("shape", None, "the new per-sample shape, e.g. [64, 7, 7] (C, H, W) "
+                                                         "or [T, F]; same number of values")},
+                  ("flat", "image", "sequence"), False, "lay the same values out in a new shape"),
+        LayerType("Upsample", {"size": _p("size", 2, "factor (n or [h, w] on images)")},
+                  ("image", "sequence"), False,
+                  "repeat each pixel (nearest neighbour) to make an image n times larger; over time on sequences"),
+        LayerType("ConvTranspose2D", {"filters": _p("int", None, "number of filters"),
+                                      "kernel": _p("size", 3, "kernel size (n or [h, w])"),
+                                      "stride": _p("size", 1, "upsampling step (n or [h, w])"),
+                                      "padding": _p("padding", "valid",
+                                                    "'valid' (grows by kernel - 1) or 'same' (size x stride)")},
+                  ("image",), True, "transposed 2-D convolution: a learned upsampling of images (C, H, W)"),
+        LayerType("GaussianNoise", {"stddev": _p("float", None, "standard deviation of the noise added")},
+                  ("flat", "image", "sequence"), False,
+                  "add random noise while training only (a denoising autoencoder's corrupted input)"),
     ]
 }
 
@@ -134,6 +150,10 @@ _TYPE_ALIASES = {
     "globalmaxpool": "GlobalMaxPool", "globalmaxpooling1d": "GlobalMaxPool", "globalmaxpooling2d": "GlobalMaxPool",
     "globalmaxpool1d": "GlobalMaxPool", "globalmaxpool2d": "GlobalMaxPool",
     "pretrained": "Pretrained", "backbone": "Pretrained", "asimage": "AsImage", "toimage": "AsImage",
+    "reshape": "Reshape", "upsample": "Upsample", "upsampling2d": "Upsample", "upsampling1d": "Upsample",
+    "upsample2d": "Upsample", "convtranspose2d": "ConvTranspose2D", "conv2dtranspose": "ConvTranspose2D",
+    "deconv2d": "ConvTranspose2D", "deconvolution2d": "ConvTranspose2D", "gaussiannoise": "GaussianNoise",
+    "noise": "GaussianNoise",
 }
 
 
@@ -274,6 +294,11 @@ def _check_value(label: str, index: int, pname: str, kind: str, value: Any) -> A
         if v is None or v < 1:
             bad("a whole number >= 1 or a pair of them")
         return v
+    if kind == "shape":
+        vs = [as_int(x) for x in value] if isinstance(value, (list, tuple)) else [as_int(value)]
+        if not 1 <= len(vs) <= 3 or any(x is None or x < 1 for x in vs):
+            bad("a list of 1 to 3 whole numbers >= 1, e.g. [64, 7, 7]")
+        return tuple(vs)
     if kind == "padding":
         if isinstance(value, str) and value.lower() in ("valid", "same"):
             return value.lower()

@@ -52,6 +52,7 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel"),
     ("Use", "workbench.ui.panels.use:UsePanel"),
     ("Detection", "workbench.ui.panels.detection.panel:DetectionPanel"),
+    ("Explore", "workbench.ui.panels.explore:ExplorePanel"),
 ]
 
 

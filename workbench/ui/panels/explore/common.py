@@ -1,0 +1,47 @@
+"""Pieces the Explore tabs share: the settings column on the left, and sample grids that show
+thumbnails for images and text for texts and table rows."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from workbench.ui.widgets import ImageGridWidget
+
+SIDE_WIDTH = 340
+
+
+class PayloadRelay(QObject):
+    """Carries what a training callback reports each epoch (small owned copies: numbers, short
+    texts, numpy arrays) from the training thread to the GUI; pass ``relay.emit`` to the core.
+
+    Signals:
+        payload_ready(dict)  the callback's dict (an autoencoder's preview, a language model's samples)
+    """
+
+    payload_ready = Signal(dict)
+
+    def emit(self, payload: dict) -> None:
+        self.payload_ready.emit(payload)
+
+
+def side_column(*widgets, width: int = SIDE_WIDTH) -> QWidget:
+    """The tab's settings: the widgets stacked at the top of a fixed-width column."""
+    col = QWidget()
+    lay = QVBoxLayout(col)
+    lay.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        lay.addWidget(w)
+    lay.addStretch(1)
+    col.setMaximumWidth(width)
+    return col
+
+
+def fill_samples(grid: ImageGridWidget, previews: list[dict], captions: list[str], text_chars: int = 80) -> None:
+    """Thumbnails with captions for images; caption + the start of the text otherwise
+    (``previews`` from ``core.explore.preview``)."""
+    if previews and previews[0]["image"] is not None:
+        grid.set_images([p["image"] for p in previews], captions, [p["text"] for p in previews])
+        return
+    grid.clear()
+    for p, c in zip(previews, captions):
+        grid.addItem(f"{c}\n{p['text'][:text_chars]}")
