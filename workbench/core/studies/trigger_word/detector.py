@@ -366,9 +366,13 @@ def stream_trace(model, audio: np.ndarray, *, window_seconds: float = 2.56, hop_
         plan.append((start, n, first, J))
         next_end = int(ends[-1]) + stride
     feats = features or LogMelSpectrogram(c, model.device)
+    # frames do not depend on the window (center=False, windows start on the hop grid): compute
+    # the stream's frames once and slice every window's out of them
+    block = 4096 * c.hop
+    frames = [feats(x[a:a + block + c.n_fft - c.hop]) for a in range(0, max(1, N - c.n_fft + 1), block)]
+    F = np.concatenate([f for f in frames if f.size]) if any(f.size for f in frames) else np.zeros((0, c.n_mels), np.float32)
     times, probs = [], []
     model.module.eval()
-    # full-length windows share one length: batch them; the few shorter ones (start, end) go alone
     groups: dict[int, list[int]] = {}
     for k, (_, n, _, _) in enumerate(plan):
         groups.setdefault(n, []).append(k)
@@ -376,12 +380,12 @@ def stream_trace(model, audio: np.ndarray, *, window_seconds: float = 2.56, hop_
     done = 0
     with torch.inference_mode():
         for n, ks in groups.items():
+            nf = c.frames_for(n)
             for b0 in range(0, len(ks), batch):
                 if should_cancel is not None and should_cancel():
                     return None
                 kb = ks[b0:b0 + batch]
-                wins = np.stack([x[plan[k][0]:plan[k][0] + n] for k in kb])
-                f = feats(wins, as_tensor=True)
+                f = torch.as_tensor(np.stack([F[plan[k][0] // c.hop: plan[k][0] // c.hop + nf] for k in kb]))
                 p = model.head.activate(model.module(f.to(model.device)))[..., 0].float().cpu().numpy()
                 for k, row in zip(kb, p):
                     out[k] = row
