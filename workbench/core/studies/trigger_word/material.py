@@ -281,6 +281,16 @@ def speak_variants(text: str, *, count: int = 10, sample_rate: int = 16000, seed
     return out
 
 
+def speak_words(words, count: int, sample_rate: int = 16000, *, progress=None, should_cancel=None) -> list[np.ndarray]:
+    """``count`` renditions of each word (varied speed, pitch and voice), all in one list."""
+    out: list[np.ndarray] = []
+    for k, w in enumerate(words):
+        out += speak_variants(w, count=count, sample_rate=sample_rate, seed=k, should_cancel=should_cancel)
+        if progress is not None:
+            progress(k + 1, len(words), f"spoke {w!r}")
+    return out
+
+
 def synthetic_material(sample_rate: int = 16000, *, n_words: int = 12, seed: int = 0,
                        background_seconds: float = 12.0) -> Material:
     """Material with no speech engine and no files: rising chirps are the "trigger word", falling

@@ -55,9 +55,9 @@ class RecipeSettings:
     model: str = "small"  # spec name (model.spec_for)
     clip_seconds: float = 4.0
     label_steps: int = 20
-    train_clips: int = 6000
+    train_clips: int = 4000
     val_clips: int = 600
-    rounds: int = 4
+    rounds: int = 3
     epochs_per_round: int = 3
     batch_size: int = 64
     lr: float = 3e-3
@@ -635,3 +635,23 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
     d_at = {**at.to_dict(), "positives": pos[0].positives}
     d_first = {**first.to_dict(), "positives": pos[0].positives}
     return HeldoutReport(op.to_dict(), d_at, d_first, rows, material, time.perf_counter() - t0)
+
+
+def run_and_evaluate(settings: RecipeSettings, *, cache: str | Path | None = None, material=None, trainer=None,
+                     run_store=None, progress: Callable | None = None,
+                     should_cancel: Callable[[], bool] | None = None) -> dict | None:
+    """The recipe, then the held-out measurement of its model (what the panel's Recipe tab runs):
+    {"result": RecipeResult, "report": HeldoutReport}; None when cancelled."""
+    res = run_recipe(settings, cache=cache, material=material, trainer=trainer, run_store=run_store,
+                     progress=progress, should_cancel=should_cancel,
+                     log=None if progress is None else (lambda text: progress(0, 0, text)))
+    if res is None:
+        return None
+    if progress is not None:
+        progress(0, 0, "measuring on held-out material")
+    rep = evaluate_heldout(res.model, settings, cache=cache, progress=progress, should_cancel=should_cancel)
+    if rep is None:
+        return None
+    res.model.metrics["heldout"] = {"at_operating_point": rep.at_operating_point,
+                                    "first_stage_only": rep.first_stage_only}
+    return {"result": res, "report": rep}
