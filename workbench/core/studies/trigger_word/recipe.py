@@ -335,6 +335,14 @@ def _mine(streams, config: TriggerConfig, threshold: float, limit: int, rng) -> 
     return out
 
 
+def next_negative_weight(weight: float, val_fa_per_hour: float, settings: RecipeSettings) -> float:
+    """The negative-class weight for the next round: raised by ``weight_factor`` (up to
+    ``max_negative_weight``) while the validation false accepts per hour are above the target."""
+    if val_fa_per_hour > settings.target_fa_per_hour:
+        return float(min(settings.max_negative_weight, weight * settings.weight_factor))
+    return float(weight)
+
+
 def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | None = None, material=None,
                trainer=None, callbacks: Sequence = (), run_store=None, progress: Callable | None = None,
                should_cancel: Callable[[], bool] | None = None, log: Callable[[str], None] | None = None) -> RecipeResult | None:
@@ -429,8 +437,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
             say(f"round {r}: val FRR {100 * at.frr:.1f}% / FA {at.fa_per_hour:.1f}/h at 0.5; best on val: "
                 f"th {best.threshold:.3f} s{best.smoothing} FRR {100 * best.validation['frr']:.1f}% "
                 f"FA {best.validation['fa_per_hour']:.2f}/h; mined {len(found)}")
-            if at.fa_per_hour > s.target_fa_per_hour:
-                weight = min(s.max_negative_weight, weight * s.weight_factor)
+            weight = next_negative_weight(weight, at.fa_per_hour, s)
 
         tm.head = weighted_head(1.0)
         verifier = None

@@ -106,8 +106,10 @@ def pronunciation(word: str) -> tuple[str, ...]:
     return tuple(hp[:cut]) + tuple(tp[rest:]) if cut < len(hp) else tuple(hp)
 
 
-def find_soundalikes(word: str, *, max_words: int = 40, max_phrases: int = 12) -> list[SoundAlike]:
-    """Sound-alikes of ``word``, closest first: single words, then two-word phrases."""
+def find_soundalikes(word: str, *, max_words: int = 40, max_phrases: int = 12,
+                     prefer_common: bool = True) -> list[SoundAlike]:
+    """Sound-alikes of ``word``, closest first: single words (among equally close ones, words of
+    the movie reviews first when ``prefer_common``), then two-word phrases of such words."""
     target = pronunciation(word)
     pattern = stress_pattern(target)
     d = _dictionary()
@@ -126,7 +128,7 @@ def find_soundalikes(word: str, *, max_words: int = 40, max_phrases: int = 12) -
             if dist == 1 or (shared and dist <= max(2, len(target) // 2)):
                 words.append(SoundAlike(w, p, dist, "one phoneme" if dist == 1 else "shared syllable"))
                 break
-    common = _common_words()
+    common = _common_words() if prefer_common or max_phrases else frozenset()
     words.sort(key=lambda s: (s.distance, s.text not in common, len(s.text), s.text))
     out = words[:max_words]
     if max_phrases:
