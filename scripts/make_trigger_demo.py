@@ -81,8 +81,12 @@ def main(argv=None) -> int:
     if args.demo_model:
         from workbench.studies_cli import trigger_word as cli
 
-        return cli.main(["recipe", "--out", str(args.out / "demo_model"), "--threads", "1", "--seed", "0"]
-                        + (["--cache", args.cache] if args.cache else []) + (["--evaluate"] if args.evaluate else []))
+        from workbench.core.studies.trigger_word.corpus import cache_dir
+
+        rounds = cache_dir(args.cache) / "demo-rounds"  # the model after each round (benchmarks/trigger_word.py)
+        return cli.main(["recipe", "--out", str(args.out / "demo_model"), "--threads", "1", "--seed", "0",
+                         "--round-dir", str(rounds)] + (["--cache", args.cache] if args.cache else [])
+                        + (["--evaluate"] if args.evaluate else []))
     if args.test_model:
         make_test_model(args.out, clips=args.clips, epochs=args.epochs)
     else:

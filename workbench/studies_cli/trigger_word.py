@@ -82,6 +82,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--model", default=None, help="small | tiny | trigger-word | trigger-word-course")
     r.add_argument("--verifier", default=None, choices=("model", "pocketsphinx", "none"))
     r.add_argument("--evaluate", action="store_true", help="also measure on the held-out material")
+    r.add_argument("--round-dir", default=None, help="save the model after every round here")
     r.add_argument("--json", action="store_true")
     common(r)
 
@@ -264,7 +265,7 @@ def _recipe(args) -> int:
             setattr(s, k, v)
     s.seed = args.seed
     res = run_recipe(s, cache=args.cache, progress=None if args.json else _progress,
-                     log=lambda t: print(t, file=sys.stderr, flush=True))
+                     log=lambda t: print(t, file=sys.stderr, flush=True), round_dir=args.round_dir)
     if res is None:
         return 1
     res.model.save(args.out)

@@ -138,9 +138,11 @@ class Speech:
                    sum((p.texts for p in parts), []), sum((p.voices for p in parts), []), parts[0].sample_rate)
 
 
-def _key(split: str, engine: str, hours: float, trigger_word: str, sample_rate: int, seed: int) -> str:
-    spec = json.dumps({"v": CORPUS_VERSION, "split": split, "engine": engine, "hours": round(hours, 4),
-                       "word": trigger_word.lower(), "sr": sample_rate, "seed": seed}, sort_keys=True)
+def _key(split: str, engine: str, trigger_word: str, sample_rate: int, seed: int, part_seconds: float) -> str:
+    # the hours are not in the key: a rendering is a sequence of parts, so a shorter request reads
+    # the first parts of a longer one and a longer request goes on where a shorter one stopped
+    spec = json.dumps({"v": CORPUS_VERSION, "split": split, "engine": engine, "word": trigger_word.lower(),
+                       "sr": sample_rate, "seed": seed, "part": round(part_seconds, 3)}, sort_keys=True)
     return f"{split}-{engine}-{hashlib.sha1(spec.encode()).hexdigest()[:10]}"
 
 
@@ -170,7 +172,7 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
     Returns None when cancelled (what was finished stays cached)."""
     from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
 
-    folder = cache_dir(cache) / "speech" / _key(split, engine, hours, trigger_word, sample_rate, seed)
+    folder = cache_dir(cache) / "speech" / _key(split, engine, trigger_word, sample_rate, seed, part_seconds)
     folder.mkdir(parents=True, exist_ok=True)
     voices = voices_for(split, seed=seed, piper=engine == "piper", espeak=engine == "espeak")
     if not voices:
@@ -179,9 +181,8 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
         raise DeviceUnavailable(f"No {engine} voice is installed; run scripts/setup.sh (piper) or install espeak-ng.")
     texts = review_sentences(split, trigger_word)
     order = np.random.default_rng([seed, 7]).permutation(len(texts))
-    target = int(hours * 3600 * sample_rate)
-    n_parts = max(1, int(np.ceil(hours * 3600 / part_seconds)))
-    per_part = target // n_parts
+    n_parts = max(1, int(np.ceil(hours * 3600 / part_seconds - 1e-9)))
+    per_part = int(part_seconds * sample_rate)
     parts: list[Speech] = []
     cursor = 0  # next sentence (in ``order``)
     for k in range(n_parts):

@@ -45,8 +45,8 @@ OTHER_WORDS = {"train": ("banana", "computer", "weather", "music", "tomato", "ev
 
 
 def _default_hours():
-    return {"train": {"piper": 1.0, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
-            "test": {"piper": 2.0, "espeak": 0.5}}
+    return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
+            "test": {"piper": 1.0, "espeak": 0.5}}
 
 
 @dataclass
@@ -345,8 +345,10 @@ def next_negative_weight(weight: float, val_fa_per_hour: float, settings: Recipe
 
 def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | None = None, material=None,
                trainer=None, callbacks: Sequence = (), run_store=None, progress: Callable | None = None,
-               should_cancel: Callable[[], bool] | None = None, log: Callable[[str], None] | None = None) -> RecipeResult | None:
-    """Run the whole recipe; returns None when cancelled."""
+               should_cancel: Callable[[], bool] | None = None, log: Callable[[str], None] | None = None,
+               round_dir: str | Path | None = None) -> RecipeResult | None:
+    """Run the whole recipe; returns None when cancelled. With ``round_dir`` the first-stage model
+    after every round is saved there (``round-1`` ...), so each step's effect can be measured."""
     import torch
 
     from workbench.core.studies.trigger_word.model import TriggerModel, spec_for, weighted_head
@@ -434,6 +436,9 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
                    "mined": len(found), "mined_in_pool": len(train_pools.mined),
                    "mined_on_hours": sum(st.hours for st, _ in mine), "seconds": time.perf_counter() - t_start}
             rounds.append(row)
+            if round_dir is not None:
+                tm.metrics = {"round": row}
+                tm.save(Path(round_dir) / f"round-{r}")
             say(f"round {r}: val FRR {100 * at.frr:.1f}% / FA {at.fa_per_hour:.1f}/h at 0.5; best on val: "
                 f"th {best.threshold:.3f} s{best.smoothing} FRR {100 * best.validation['frr']:.1f}% "
                 f"FA {best.validation['fa_per_hour']:.2f}/h; mined {len(found)}")
