@@ -163,6 +163,21 @@ def _read_part(npy: Path, sample_rate: int) -> Speech | None:
     return Speech(samples, offsets, list(meta.get("texts", [])), list(meta.get("voices", [])), sample_rate)
 
 
+def write_part(npy: Path, chunks: list[np.ndarray], offsets: list[int], texts: list[str], voices: list[str],
+               next_text: int = 0) -> None:
+    """Write one cached part (int16 samples + its JSON index), atomically."""
+    import io
+
+    from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
+
+    npy.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    np.save(buf, np.concatenate(chunks) if chunks else np.zeros(0, np.int16), allow_pickle=False)
+    atomic_write_bytes(npy, buf.getvalue())
+    atomic_write_json(npy.with_suffix(".json"), {"schema_version": 1, "offsets": offsets, "texts": texts,
+                                                 "voices": voices, "next_text": next_text})
+
+
 def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trigger_word: str = "activate",
                   sample_rate: int = 16000, seed: int = 0, cache: str | Path | None = None,
                   part_seconds: float = 600.0, progress: Callable | None = None,
@@ -170,8 +185,6 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
     """About ``hours`` of ``split`` sentences read by ``engine`` ("piper" or "espeak") voices of
     that split, each sentence by the next voice in turn; cached, so a second call only loads it.
     Returns None when cancelled (what was finished stays cached)."""
-    from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
-
     folder = cache_dir(cache) / "speech" / _key(split, engine, trigger_word, sample_rate, seed, part_seconds)
     folder.mkdir(parents=True, exist_ok=True)
     voices = voices_for(split, seed=seed, piper=engine == "piper", espeak=engine == "espeak")
@@ -215,13 +228,7 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
             if progress is not None:
                 progress(k * per_part + n, n_parts * per_part, f"{engine} speech ({split}): "
                          f"{(k * per_part + n) / sample_rate / 60:.0f} of {hours * 60:.0f} min")
-        import io
-
-        buf = io.BytesIO()
-        np.save(buf, np.concatenate(chunks), allow_pickle=False)
-        atomic_write_bytes(npy, buf.getvalue())
-        atomic_write_json(npy.with_suffix(".json"), {"schema_version": 1, "offsets": offs, "texts": tx,
-                                                     "voices": vs, "next_text": cursor})
+        write_part(npy, chunks, offs, tx, vs, cursor)
         part = _read_part(npy, sample_rate)
         if part is None:
             raise DataError(f"Writing {npy} failed; check the free disk space of the cache {folder.parent}.")

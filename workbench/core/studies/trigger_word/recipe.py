@@ -45,7 +45,7 @@ OTHER_WORDS = {"train": ("banana", "computer", "weather", "music", "tomato", "ev
 
 
 def _default_hours():
-    return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
+    return {"train": {"piper": 0.5, "espeak": 0.5}, "val": {"piper": 0.5, "espeak": 0.25},
             "test": {"piper": 1.0, "espeak": 0.5}}
 
 
@@ -113,15 +113,12 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
              should_cancel=None) -> Speech | None:
     """Each (text, voice) spoken once; cached as one Speech file keyed by the list."""
     import hashlib
-    import io
 
-    from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
+    from workbench.core.studies.trigger_word.corpus import _read_part, write_part
 
     key = hashlib.sha1(json.dumps([[t, v.engine, v.name, v.speed, v.pitch] for t, v in items]).encode()).hexdigest()[:12]
     npy = cache / "words" / f"{tag}-{key}.npy"
     if npy.exists() and npy.with_suffix(".json").exists():
-        from workbench.core.studies.trigger_word.corpus import _read_part
-
         got = _read_part(npy, sample_rate)
         if got is not None:
             return got
@@ -140,12 +137,7 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
         labels.append(v.label)
     if not chunks:
         raise DataError(f"No speech engine could say the {tag}; install espeak-ng or the piper voice.")
-    npy.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    np.save(buf, np.concatenate(chunks), allow_pickle=False)
-    atomic_write_bytes(npy, buf.getvalue())
-    atomic_write_json(npy.with_suffix(".json"), {"schema_version": 1, "offsets": offs, "texts": texts,
-                                                 "voices": labels, "next_text": 0})
+    write_part(npy, chunks, offs, texts, labels)
     return Speech(np.concatenate(chunks), np.asarray(offs, np.int64), texts, labels, sample_rate)
 
 
