@@ -38,10 +38,11 @@ HOLDOUT = {
 }
 
 
-def cache_dir(path: str | Path | None = None) -> Path:
+def cache_dir(path: str | Path | None = None, *, create: bool = True) -> Path:
     """Where generated material is cached (made on first use)."""
     p = Path(path or os.environ.get("WORKBENCH_TRIGGER_CACHE") or Path.home() / ".cache" / "workbench" / "trigger_word")
-    p.mkdir(parents=True, exist_ok=True)
+    if create:
+        p.mkdir(parents=True, exist_ok=True)
     return p
 
 

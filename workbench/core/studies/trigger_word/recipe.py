@@ -45,7 +45,7 @@ OTHER_WORDS = {"train": ("banana", "computer", "weather", "music", "tomato", "ev
 
 
 def _default_hours():
-    return {"train": {"piper": 0.5, "espeak": 0.5}, "val": {"piper": 0.5, "espeak": 0.25},
+    return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
             "test": {"piper": 1.0, "espeak": 0.5}}
 
 

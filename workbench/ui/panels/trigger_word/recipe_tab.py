@@ -38,7 +38,7 @@ class RecipeTab(QWidget):
         from workbench.core.studies.trigger_word.corpus import cache_dir
 
         row = QHBoxLayout()
-        self.cache = QLineEdit(str(cache_dir()))
+        self.cache = QLineEdit(str(cache_dir(create=False)))
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.cache, 1)
