@@ -48,7 +48,7 @@ class Pools:
 
 @dataclass
 class MixSettings:
-    positive_share: float = 0.3  # clips with the trigger word
+    positive_share: float = 0.4  # clips with the trigger word
     speech_share: float = 0.7  # clips with a bed of natural speech
     hard_share: float = 0.5  # negative clips with 1-2 sound-alikes
     word_share: float = 0.3  # negative clips with other short words

@@ -111,10 +111,13 @@ def espeak_say(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 5
     fd, tmp = tempfile.mkstemp(suffix=".wav")
     os.close(fd)
     try:
-        r = subprocess.run([exe, "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "-w", tmp, text],
-                           capture_output=True, text=True, timeout=60)
+        # the text goes through stdin: a text starting with "-" is no option then
+        r = subprocess.run([exe, "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "-w", tmp, "--stdin"],
+                           input=text, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             raise DataError(f"espeak-ng failed for {text[:40]!r} with voice {voice!r}: {r.stderr.strip()}")
+        if os.path.getsize(tmp) <= 44:  # nothing to say (punctuation only): no audio, not an error
+            return np.zeros(0, np.float32)
         x, _ = read_wav(tmp, sample_rate)
     finally:
         try:
