@@ -128,3 +128,34 @@ def test_panel_shutdown_stops_live_detection(qtbot, panel, tmp_path, monkeypatch
     panel.shutdown()  # closing the window mid-stream: the worker stops, the thread ends
     assert not panel.live.tasks.busy
     assert panel.trace()[0][-1] < 25.0
+
+
+def test_panel_recipe_settings_and_stored_operating_point(qtbot, panel, tmp_path):
+    import shutil
+
+    from workbench.core.studies.trigger_word.model import OperatingPoint, TriggerModel
+
+    rt = panel.recipe_tab
+    rt.word.setText("jarvis")
+    rt.target.setCurrentText("2")
+    s = rt.settings()
+    assert s.trigger_word == "jarvis" and s.target_fa_per_hour == 2.0 and s.rounds == 2  # quick by default
+    rt.size.setCurrentIndex(1)
+    assert rt.settings().rounds == type(s)().rounds
+    rt.word.setText("  ")
+    rt.start()
+    assert not panel.jobs.busy and "trigger word" in panel.banner.text()
+    # a model with a stored operating point: the Detect tab starts from it
+    folder = tmp_path / "m"
+    shutil.copytree(tw.test_model_dir(), folder)
+    m = TriggerModel.load(folder)
+    m.operating_point = OperatingPoint(threshold=0.93, smoothing=4, min_duration=0.12, refractory=1.25)
+    m.save(folder)
+    assert panel.load_model(str(folder))
+    dt = panel.detect_tab
+    assert (dt.threshold.value(), dt.smoothing.value(), dt.refractory.value()) == (0.93, 4, 1.25)
+    assert not dt.second.isEnabled()  # no verifier in this model
+    dt.threshold.setValue(0.5)
+    dt.use_stored_point()
+    assert dt.threshold.value() == 0.93
+    assert "Operating point" in panel.train_tab.model_info.text()
