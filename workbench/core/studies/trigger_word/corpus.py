@@ -113,18 +113,24 @@ class Speech:
     def segment(self, start: int, n: int) -> np.ndarray:
         return self.samples[start:start + n].astype(np.float32) / 32768.0
 
-    def without(self, word: str) -> "Speech":
-        """The utterances whose text does not contain ``word`` (or a form of it)."""
-        if not word or not self.texts:
-            return self
-        stem = re.compile(re.escape(word.lower()[: max(4, len(word) - 1)]), re.I)
-        keep = [i for i, t in enumerate(self.texts) if not stem.search(t)]
+    def only(self, engine: str) -> "Speech":
+        """The utterances of one engine ("piper" or "espeak", by their voice labels)."""
+        return self._subset([i for i, v in enumerate(self.voices) if v.startswith(engine)])
+
+    def _subset(self, keep: list[int]) -> "Speech":
         if len(keep) == len(self):
             return self
         parts = [self.samples[self.offsets[i]:self.offsets[i + 1]] for i in keep]
         offs = np.concatenate([[0], np.cumsum([p.shape[0] for p in parts])]).astype(np.int64)
         return Speech(np.concatenate(parts) if parts else np.zeros(0, np.int16), offs,
                       [self.texts[i] for i in keep], [self.voices[i] for i in keep], self.sample_rate)
+
+    def without(self, word: str) -> "Speech":
+        """The utterances whose text does not contain ``word`` (or a form of it)."""
+        if not word or not self.texts:
+            return self
+        stem = re.compile(re.escape(word.lower()[: max(4, len(word) - 1)]), re.I)
+        return self._subset([i for i, t in enumerate(self.texts) if not stem.search(t)])
 
     @classmethod
     def concat(cls, parts: list["Speech"]) -> "Speech":

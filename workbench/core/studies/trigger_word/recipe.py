@@ -286,11 +286,18 @@ def _negative_streams(model, pools: Pools, settings: RecipeSettings, split: str,
         return None if st is None else (st, kept)
 
     if pools.speech is not None and len(pools.speech):
-        got = scored(f"{split} speech", speech_chunks(pools.speech, seed=settings.seed, start_seconds=offset_seconds,
-                                                      max_seconds=None if hours is None else hours * 3600))
-        if got is None:
-            return None
-        out.append(got)
+        # one stream per engine, so the natural voice's figure stands apart from espeak-ng's
+        for engine in ("piper", "espeak"):
+            sp = pools.speech.only(engine)
+            if not len(sp):
+                continue
+            share = sp.seconds / pools.speech.seconds
+            got = scored(f"{split} {engine} speech",
+                         speech_chunks(sp, seed=settings.seed, start_seconds=offset_seconds * share,
+                                       max_seconds=None if hours is None else hours * 3600 * share))
+            if got is None:
+                return None
+            out.append(got)
     if pools.hard_negatives:
         cfg = settings.trigger_config(sr)
         ms = MixSettings.from_dict({**settings.mix.to_dict(), "hard_share": 1.0, "mined_share": 0.0})
