@@ -30,8 +30,9 @@ CORPUS_VERSION = 1
 TEXT_SPLITS = {"train": range(0, 7), "val": range(7, 8), "test": range(8, 10)}  # review index % 10
 HOLDOUT = {
     "texts": "IMDB reviews by index: i % 10 in 0-6 train, 7 validation, 8-9 held out (test)",
-    "piper": "one neural voice (joe): train/validation speeds (length_scale) 0.85, 1.0, 1.15; "
-             "held-out speeds 0.75, 1.07, 1.3",
+    "piper": "one neural voice (joe), so only speeds and texts are held out: speech read at length_scale "
+             "0.85, 1.0, 1.15 (train/validation) or 0.75, 1.07, 1.3 (held out); the trigger word said at 14 "
+             "training speeds >= 0.03 away from the held-out ones",
     "espeak": "train/validation accents en-us, en-gb, en-029, en-gb-scotland with 16 variants; held-out "
               "accents en-gb-x-rp, en-gb-x-gbclan, en-gb-x-gbcwmd with 10 other variants",
     "noise": "held-out noise is generated with other seeds, babble from held-out speech",
