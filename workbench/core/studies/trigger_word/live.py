@@ -80,3 +80,9 @@ def record(sample_rate: int, seconds: float, *, progress: Callable | None = None
                      + (" CLIPPING" if lv.peak_db > -0.5 else ""))
 
     return rec.run(progress=level, should_cancel=should_cancel)
+
+
+def beep_tone(sample_rate: int = 16000, *, freq: float = 880.0, seconds: float = 0.15) -> np.ndarray:
+    """The short tone the panel plays when the trigger word is detected."""
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    return (0.3 * np.sin(2 * np.pi * freq * t) * np.hanning(t.size)).astype(np.float32)

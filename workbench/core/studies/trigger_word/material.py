@@ -59,6 +59,14 @@ class Material:
             added += 1
         return added
 
+    def add_recording(self, kind: str, x: np.ndarray) -> int:
+        """A microphone recording: backgrounds are kept whole, words are cut at the pauses."""
+        from workbench.core.audio.dsp import split_on_silence
+
+        if kind == "backgrounds":
+            return self.add("backgrounds", [x])
+        return self.add(kind, split_on_silence(x, self.sample_rate))
+
     def check(self) -> None:
         """Raise DataError unless clips can be generated (at least one positive; backgrounds are
         generated when missing)."""

@@ -219,10 +219,10 @@ class DetectTab(QWidget):
             return
         from workbench.core.capture.audio import play
         from workbench.core.errors import WorkbenchError
+        from workbench.core.studies.trigger_word.live import beep_tone
 
         sr = 16000
-        t = np.arange(int(0.15 * sr)) / sr
-        tone = (0.3 * np.sin(2 * np.pi * 880 * t) * np.hanning(t.size)).astype(np.float32)
+        tone = beep_tone(sr)
         try:
             play(tone, sr)
         except WorkbenchError:

@@ -213,16 +213,11 @@ class MaterialTab(QWidget):
 
     @Slot(object)
     def _on_recorded(self, x) -> None:
-        from workbench.core.audio.dsp import split_on_silence
-
         sr = self.material.sample_rate
-        if self._rec_kind == "backgrounds":
-            n = self.material.add("backgrounds", [x])
-            if x.size < 10 * sr:
-                self.panel.banner.show_message("Background recordings of at least 10 s work best (a clip is 10 s).",
-                                               "warning")
-        else:
-            n = self.material.add(self._rec_kind, split_on_silence(x, sr))
+        n = self.material.add_recording(self._rec_kind, x)
+        if self._rec_kind == "backgrounds" and x.size < 10 * sr:
+            self.panel.banner.show_message("Background recordings of at least 10 s work best (a clip is 10 s).",
+                                           "warning")
         self.refresh()
         self.panel.status.setText(f"Recorded {x.size / sr:.1f} s: {n} new {self._rec_kind}.")
 
