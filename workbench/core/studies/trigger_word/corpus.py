@@ -171,6 +171,19 @@ def _read_part(npy: Path, sample_rate: int) -> Speech | None:
     return Speech(samples, offsets, list(meta.get("texts", [])), list(meta.get("voices", [])), sample_rate)
 
 
+def _append(chunks, offsets, texts, voices, x, text, voice, n, min_samples) -> int:
+    """Add one utterance (as int16) to a part being made; returns the new sample count."""
+    if x.size < min_samples:
+        return n
+    pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
+    chunks.append(pcm)
+    n += pcm.size
+    offsets.append(n)
+    texts.append(text)
+    voices.append(voice)
+    return n
+
+
 def write_part(npy: Path, chunks: list[np.ndarray], offsets: list[int], texts: list[str], voices: list[str],
                next_text: int = 0) -> None:
     """Write one cached part (int16 samples + its JSON index), atomically."""
@@ -224,15 +237,7 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
             i = int(order[cursor])
             v: Voice = voices[(cursor + k) % len(voices)]
             cursor += 1
-            x = v.say(texts[i], sample_rate)
-            if x.size < sample_rate // 4:
-                continue
-            pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
-            chunks.append(pcm)
-            n += pcm.size
-            offs.append(n)
-            tx.append(texts[i])
-            vs.append(v.label)
+            n = _append(chunks, offs, tx, vs, v.say(texts[i], sample_rate), texts[i], v.label, n, sample_rate // 4)
             if progress is not None:
                 progress(k * per_part + n, n_parts * per_part, f"{engine} speech ({split}): "
                          f"{(k * per_part + n) / sample_rate / 60:.0f} of {hours * 60:.0f} min")

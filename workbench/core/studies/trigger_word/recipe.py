@@ -116,7 +116,7 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
     """Each (text, voice) spoken once; cached as one Speech file keyed by the list."""
     import hashlib
 
-    from workbench.core.studies.trigger_word.corpus import _read_part, write_part
+    from workbench.core.studies.trigger_word.corpus import _append, _read_part, write_part
 
     key = hashlib.sha1(json.dumps([[t, v.engine, v.name, v.speed, v.pitch] for t, v in items]).encode()).hexdigest()[:12]
     npy = cache / "words" / f"{tag}-{key}.npy"
@@ -128,15 +128,7 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
     for text, v in items:
         if should_cancel is not None and should_cancel():
             return None
-        x = v.say(text, sample_rate)
-        if x.size < sample_rate // 20:
-            continue
-        pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
-        chunks.append(pcm)
-        n += pcm.size
-        offs.append(n)
-        texts.append(text)
-        labels.append(v.label)
+        n = _append(chunks, offs, texts, labels, v.say(text, sample_rate), text, v.label, n, sample_rate // 20)
     if not chunks:
         raise DataError(f"No speech engine could say the {tag}; install espeak-ng or the piper voice.")
     write_part(npy, chunks, offs, texts, labels)

@@ -1,7 +1,7 @@
 """Small widget helpers the trigger-word tabs share."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSpinBox
+from PySide6.QtWidgets import QLabel
 
 KIND_LABELS = {"positives": "Trigger word (positives)", "negatives": "Other words (negatives)",
                "backgrounds": "Background noise"}
@@ -10,15 +10,12 @@ TRACE_SECONDS = 12.0
 
 
 def spin(lo, hi, val, step=1, decimals=None):
+    """An integer spin box, or a decimal one when ``decimals`` is given (the shared widget helpers)."""
+    from workbench.ui.widgets import double_spin, spin_box
+
     if decimals is None:
-        s = QSpinBox()
-    else:
-        s = QDoubleSpinBox()
-        s.setDecimals(decimals)
-    s.setRange(lo, hi)
-    s.setSingleStep(step)
-    s.setValue(val)
-    return s
+        return spin_box(int(lo), int(hi), int(val), step=int(step))
+    return double_spin(lo, hi, val, step=step, decimals=decimals)
 
 
 def wrapped(html: str) -> QLabel:
