@@ -277,25 +277,27 @@ def _trigger(w, work, shot, wait_until, settle) -> None:
 
     p = w.show_panel("Trigger word")
     p.load_demo()
-    wait_until(lambda: p._job is None, what="the trigger-word demo set")
+    wait_until(lambda: not p.jobs.busy, what="the trigger-word demo set")
     p.tabs.setCurrentIndex(0)
     for kind in ("backgrounds", "negatives", "positives"):  # the chart shows the last one picked: the word
-        p.kind_lists[kind].setCurrentRow(0)
+        p.material_tab.kind_lists[kind].setCurrentRow(0)
     shot("trigger-word")
-    p.n_clips.setValue(40)
-    p.n_val.setValue(8)
+    p.clips_tab.n_clips.setValue(40)
+    p.clips_tab.n_val.setValue(8)
     p.generate()
-    wait_until(lambda: p._job is None, what="the training clips")
+    wait_until(lambda: not p.jobs.busy, what="the training clips")
     p.tabs.setCurrentIndex(1)
     p.load_demo_model()  # the clip view overlays its prediction on the labels
     p.show_clip(1)
     shot("trigger-word-clip")
     audio, _, _ = demo_stream(p.material, p.model.config, 12.0, seed=0)  # fits the 12 s trace
     wav = write_wav(work / "demo-stream.wav", audio, p.model.config.sample_rate)
-    p.tabs.setCurrentIndex(3)
+    p.tabs.setCurrentIndex(4)
     p.start_detection(str(wav), realtime=False)
-    wait_until(lambda: p._det_handle is None, what="detection on a WAV file")
+    wait_until(lambda: not p.live.busy, what="detection on a WAV file")
     shot("trigger-word-detect")
+    p.tabs.setCurrentIndex(3)
+    shot("trigger-word-recipe")
     p.tabs.setCurrentIndex(0)
 
 

@@ -30,40 +30,42 @@ def panel(qtbot):
 
 
 def _wait_job(qtbot, panel, timeout=30000):
-    qtbot.waitUntil(lambda: panel._job is None, timeout=timeout)
+    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=timeout)
 
 
 def test_panel_flow_material_clips_detect_evaluate(qtbot, panel, tmp_path, monkeypatch):
     panel.load_synthetic()
     _wait_job(qtbot, panel)
     assert panel.material.counts()["positives"] > 0
-    assert panel.kind_lists["positives"].count() == panel.material.counts()["positives"]
+    assert panel.material_tab.kind_lists["positives"].count() == panel.material.counts()["positives"]
 
-    panel.n_clips.setValue(10)
-    panel.n_val.setValue(4)
-    panel.clip_seconds.setValue(4.0)
+    ct = panel.clips_tab
+    ct.n_clips.setValue(10)
+    ct.n_val.setValue(4)
+    ct.clip_seconds.setValue(4.0)
     panel.generate()
     _wait_job(qtbot, panel)
     assert panel.clips is not None and len(panel.clips["train"]) == 10
     clip = panel.show_clip(3)
     assert clip is not None
-    assert panel.spec_img.image.shape == (panel.clips["train"].config.input_steps, 40)
-    assert len(panel._segment_items) == len(clip.segments)
+    assert ct.spec_img.image.shape == (panel.clips["train"].config.input_steps, 40)
+    assert len(ct.segment_items) == len(clip.segments)
 
     # training through the common Trainer with the live chart (tiny model, 1 epoch)
-    panel.preset_combo.setCurrentText("tiny")
-    panel.epochs.setValue(1)
-    panel.batch.setValue(5)
+    tt = panel.train_tab
+    tt.preset_combo.setCurrentText("tiny")
+    tt.epochs.setValue(1)
+    tt.batch.setValue(5)
     panel.train()
-    assert panel._trainer is not None
+    assert panel.jobs.trainer is not None
     _wait_job(qtbot, panel)
     assert panel.model is not None and panel.model.spec.name == "trigger-word-tiny"
-    assert len(panel._val_curve.getData()[0]) == 1
+    assert len(tt.val_curve.getData()[0]) == 1
 
     assert panel.load_model(str(tw.test_model_dir()))
     # the clip view now overlays the model's prediction on the labels
     panel.show_clip(3)
-    assert panel.pred_curve.getData()[0] is not None
+    assert ct.pred_curve.getData()[0] is not None
 
     # detection from a WAV file with two rising chirps (the test model's trigger)
     rng = np.random.default_rng(1)
@@ -74,22 +76,24 @@ def test_panel_flow_material_clips_detect_evaluate(qtbot, panel, tmp_path, monke
     wav = write_wav(tmp_path / "two.wav", x, SR)
     monkeypatch.setattr(audio, "_sounddevice", _no_portaudio)  # beep -> visible signal only
     assert panel.start_detection(str(wav), realtime=False)
-    qtbot.waitUntil(lambda: panel._det_handle is None, timeout=30000)
+    qtbot.waitUntil(lambda: not panel.live.busy, timeout=30000)
+    dt = panel.detect_tab
     t, p = panel.trace()
     assert t.size > 100 and p.max() > 0.5
-    assert len(panel.events) == 2
-    assert "TRIGGER" in panel.trigger_label.text()
+    assert len(dt.events) == 2
+    assert "TRIGGER" in dt.trigger_label.text()
 
-    panel.eval_clips.setValue(10)
-    panel.eval_hours.setValue(0.01)
+    et = panel.evaluate_tab
+    et.clips.setValue(10)
+    et.hours.setValue(0.01)
     panel.evaluate()
     _wait_job(qtbot, panel)
-    assert panel.report is not None and "false rejects" in panel.eval_text.toPlainText()
-    panel.use_recommended_threshold()
+    assert et.report is not None and "false rejects" in et.text.toPlainText()
+    et.use_recommended_threshold()
 
     st = panel.state()
-    panel.restore({**st, "threshold": 0.7, "bogus": 1})
-    assert panel.threshold.value() == pytest.approx(0.7)
+    panel.restore({**st, "threshold": 0.7, "bogus": 1, "smoothing": "three"})
+    assert dt.threshold.value() == pytest.approx(0.7)
 
 
 def _no_portaudio():
@@ -101,7 +105,7 @@ def _no_portaudio():
 def test_panel_without_microphone_shows_message(qtbot, panel, monkeypatch):
     monkeypatch.setattr(audio, "_sounddevice", _no_portaudio)
     panel.start_recording("positives", 2.0)
-    qtbot.waitUntil(lambda: panel._rec_handle is None, timeout=10000)
+    qtbot.waitUntil(lambda: not panel.rec.busy, timeout=10000)
     assert panel.banner.level == "error" and "PortAudio" in panel.banner.text()
     assert not panel.play(np.zeros(100, np.float32), SR)
     assert "PortAudio" in panel.banner.text()
@@ -112,7 +116,7 @@ def test_panel_without_microphone_shows_message(qtbot, panel, monkeypatch):
 
 def test_panel_generate_without_material_warns(qtbot, panel):
     panel.generate()
-    assert panel._job is None and "trigger word" in panel.banner.text()
+    assert not panel.jobs.busy and "trigger word" in panel.banner.text()
 
 
 def test_panel_shutdown_stops_live_detection(qtbot, panel, tmp_path, monkeypatch):
@@ -122,5 +126,36 @@ def test_panel_shutdown_stops_live_detection(qtbot, panel, tmp_path, monkeypatch
     assert panel.start_detection(str(wav), realtime=True)  # paced like a microphone: 30 s
     qtbot.waitUntil(lambda: panel.trace()[0].size > 0, timeout=15000)
     panel.shutdown()  # closing the window mid-stream: the worker stops, the thread ends
-    assert not panel.tasks.busy
+    assert not panel.live.tasks.busy
     assert panel.trace()[0][-1] < 25.0
+
+
+def test_panel_recipe_settings_and_stored_operating_point(qtbot, panel, tmp_path):
+    import shutil
+
+    from workbench.core.studies.trigger_word.model import OperatingPoint, TriggerModel
+
+    rt = panel.recipe_tab
+    rt.word.setText("jarvis")
+    rt.target.setCurrentText("2")
+    s = rt.settings()
+    assert s.trigger_word == "jarvis" and s.target_fa_per_hour == 2.0 and s.rounds == 2  # quick by default
+    rt.size.setCurrentIndex(1)
+    assert rt.settings().rounds == type(s)().rounds
+    rt.word.setText("  ")
+    rt.start()
+    assert not panel.jobs.busy and "trigger word" in panel.banner.text()
+    # a model with a stored operating point: the Detect tab starts from it
+    folder = tmp_path / "m"
+    shutil.copytree(tw.test_model_dir(), folder)
+    m = TriggerModel.load(folder)
+    m.operating_point = OperatingPoint(threshold=0.93, smoothing=4, min_duration=0.12, refractory=1.25)
+    m.save(folder)
+    assert panel.load_model(str(folder))
+    dt = panel.detect_tab
+    assert (dt.threshold.value(), dt.smoothing.value(), dt.refractory.value()) == (0.93, 4, 1.25)
+    assert not dt.second.isEnabled()  # no verifier in this model
+    dt.threshold.setValue(0.5)
+    dt.use_stored_point()
+    assert dt.threshold.value() == 0.93
+    assert "Operating point" in panel.train_tab.model_info.text()

@@ -4,8 +4,19 @@
     workbench trigger generate OUT.npz [--n 2000] [--material demo|synthetic|FOLDER] [--seed 0]
     workbench trigger train --out MODEL [--clips CLIPS.npz | --n 1000] [--val-n 200] [--epochs 10]
                             [--preset trigger-word|tiny] [--material demo] [--minutes M]
-    workbench trigger detect MODEL FILE.wav|mic [--threshold 0.5 --min-duration 0.08 --refractory 2]
-    workbench trigger evaluate MODEL [--material demo] [--n 200] [--hours 1] [--json]
+    workbench trigger recipe --out MODEL [--word activate] [--quick] [--cache DIR] [--rounds 4] [--json]
+    workbench trigger detect MODEL FILE.wav|mic [--threshold T --smoothing K --min-duration S --refractory S]
+    workbench trigger evaluate MODEL [--cache DIR] [--json]            (held-out recipe material)
+    workbench trigger evaluate MODEL --material demo [--n 200] [--hours 1] [--json]
+
+``recipe`` is the training that targets false accepts (core.studies.trigger_word.recipe): speech
+at scale (piper + espeak-ng reading IMDB reviews), sound-alike hard negatives, noise and rooms,
+rounds that raise the negative-class weight and mine false accepts, a second-stage verifier,
+and the operating point chosen on validation material, stored in the model folder. ``detect``
+uses that operating point unless told otherwise. ``evaluate`` without ``--material`` measures
+FRR and false accepts per hour on held-out material (texts, speeds, voices, noise and rooms kept
+apart from training, see ``corpus.HOLDOUT``). Generated material is cached in ``--cache``
+(default $WORKBENCH_TRIGGER_CACHE or ~/.cache/workbench/trigger_word).
 
 MATERIAL is ``demo`` (the bundled set), ``synthetic`` (chirps and noise, no files needed),
 ``heldout-tts`` (new espeak-ng renditions, other negative words and new noise: evaluate on
@@ -29,7 +40,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(NAME, help="Case study trigger word: make demo set, generate clips, train, detect, "
                                          "evaluate.", description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="trigger_cmd", metavar="{make-demo,generate,train,detect,evaluate}")
+    sub = p.add_subparsers(dest="trigger_cmd", metavar="{make-demo,generate,train,recipe,detect,evaluate}")
     sub.required = True
 
     def common(q):
@@ -60,26 +71,44 @@ def register(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes of training")
     common(t)
 
+    r = sub.add_parser("recipe", help="train with the recipe that targets false accepts (minutes to hours)")
+    r.add_argument("--out", required=True, help="model folder to write")
+    r.add_argument("--word", default=None, help="the trigger word (default activate)")
+    r.add_argument("--quick", action="store_true", help="less material and fewer rounds (minutes)")
+    r.add_argument("--cache", default=None, help="folder for generated material")
+    r.add_argument("--settings", default=None, help="JSON file with RecipeSettings fields")
+    r.add_argument("--rounds", type=int, default=None)
+    r.add_argument("--clips", type=int, default=None, help="training clips per round")
+    r.add_argument("--model", default=None, help="small | tiny | trigger-word | trigger-word-course")
+    r.add_argument("--verifier", default=None, choices=("model", "pocketsphinx", "none"))
+    r.add_argument("--evaluate", action="store_true", help="also measure on the held-out material")
+    r.add_argument("--round-dir", default=None, help="save the model after every round here")
+    r.add_argument("--json", action="store_true")
+    common(r)
+
     x = sub.add_parser("detect", help="stream a WAV file (or the microphone: 'mic') through the detector")
     x.add_argument("model")
     x.add_argument("source", help="FILE.wav or mic")
-    x.add_argument("--threshold", type=float, default=0.5)
-    x.add_argument("--min-duration", type=float, default=0.08)
-    x.add_argument("--refractory", type=float, default=2.0)
+    x.add_argument("--threshold", type=float, default=None, help="default: the model's stored operating point")
+    x.add_argument("--smoothing", type=int, default=None, help="output steps averaged (default: stored)")
+    x.add_argument("--min-duration", type=float, default=None)
+    x.add_argument("--refractory", type=float, default=None)
+    x.add_argument("--no-verifier", action="store_true", help="first stage only")
     x.add_argument("--seconds", type=float, default=None, help="stop after this much audio (mic)")
     x.add_argument("--realtime", action="store_true", help="pace a file like a live device")
     x.add_argument("--threads", type=int, default=None)
     x.add_argument("--json", action="store_true")
 
-    e = sub.add_parser("evaluate", help="false rejects on held-out clips, false accepts per hour on a negative stream")
+    e = sub.add_parser("evaluate", help="FRR and false accepts per hour on held-out material, over the threshold")
     e.add_argument("model")
+    e.add_argument("--cache", default=None, help="folder for generated material")
     e.add_argument("--n", type=int, default=200, help="held-out clips")
     e.add_argument("--hours", type=float, default=1.0, help="length of the negative-only stream")
     e.add_argument("--min-duration", type=float, default=0.08)
     e.add_argument("--refractory", type=float, default=2.0)
     e.add_argument("--json", action="store_true")
     common(e)
-    e.set_defaults(seed=1000)
+    e.set_defaults(seed=1000, material=None)
     p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p
 
@@ -132,6 +161,10 @@ def run(args) -> int:
         return _train(args, tw)
     if cmd == "detect":
         return _detect(args, tw)
+    if cmd == "recipe":
+        return _recipe(args)
+    if cmd == "evaluate" and args.material is None:
+        return _evaluate_heldout(args, tw)
     if cmd == "evaluate":
         model = tw.TriggerModel.load(args.model)
         m = load_material(args.material, model.config.sample_rate)
@@ -188,20 +221,75 @@ def _detect(args, tw) -> int:
         src = open_microphone(sample_rate=sr, start=False)
     else:
         src = WavFileSource(args.source, sample_rate=sr, realtime=args.realtime)
-    det = tw.StreamingDetector(model, threshold=args.threshold, min_duration=args.min_duration,
-                               refractory=args.refractory)
+    det = tw.StreamingDetector.from_model(model, use_verifier=not args.no_verifier, threshold=args.threshold,
+                                          smoothing=args.smoothing, min_duration=args.min_duration,
+                                          refractory=args.refractory)
+    shown = {"n": 0}
 
     def show(d, new):
+        for ev in d.candidates[shown["n"]:]:
+            print(f"  first stage at {ev.time:7.2f} s (p = {ev.probability:.2f}), verifier "
+                  f"{'confirms' if ev.verified else 'rejects'} ({ev.verifier_score:.2f})", flush=True)
+        shown["n"] = len(d.candidates)
         for ev in new:
             print(f"TRIGGER at {ev.time:7.2f} s (p = {ev.probability:.2f})", flush=True)
 
+    r = det.rule
+    if not args.json:
+        print(f"threshold {r.threshold:.3f}, smoothing {r.smoothing}, min. duration {r.min_steps} steps, refractory "
+              f"{r.refractory:g} s, second stage: {'on' if det.verifier is not None else 'off'}", file=sys.stderr)
     res = det.run(src, max_seconds=args.seconds, on_block=None if args.json else show)
     if args.json:
         print(json.dumps({"events": [[e.time, e.probability] for e in res.events], "audio_seconds": res.audio_seconds,
-                          "real_time_factor": res.real_time_factor}))
+                          "real_time_factor": res.real_time_factor,
+                          "candidates": [[e.time, e.probability, e.verified] for e in res.candidates],
+                          "threshold": r.threshold, "smoothing": r.smoothing,
+                          "verifier": det.verifier is not None}))
     else:
         print(f"{len(res.events)} trigger(s) in {res.audio_seconds:.1f} s of audio; real-time factor "
               f"{res.real_time_factor:.3f}")
+    return 0
+
+
+def _recipe(args) -> int:
+    from workbench.core.jsonio import read_json
+    from workbench.core.studies.trigger_word.recipe import RecipeSettings, evaluate_heldout, run_recipe
+
+    if args.settings:
+        s = RecipeSettings.from_dict(read_json(args.settings, kind="recipe settings"))
+    else:
+        s = RecipeSettings.quick() if args.quick else RecipeSettings()
+    for k, v in (("trigger_word", args.word), ("rounds", args.rounds), ("train_clips", args.clips), ("model", args.model),
+                 ("verifier", args.verifier), ("threads", args.threads)):
+        if v is not None:
+            setattr(s, k, v)
+    s.seed = args.seed
+    res = run_recipe(s, cache=args.cache, progress=None if args.json else _progress,
+                     log=lambda t: print(t, file=sys.stderr, flush=True), round_dir=args.round_dir)
+    if res is None:
+        return 1
+    res.model.save(args.out)
+    op = res.model.operating_point
+    out = {"model": args.out, "operating_point": op.to_dict(), "rounds": res.rounds, "seconds": res.seconds}
+    if args.evaluate:
+        rep = evaluate_heldout(res.model, s, cache=args.cache)
+        out["heldout"] = rep.to_dict()
+        res.model.metrics["heldout"] = {"at_operating_point": rep.at_operating_point,
+                                        "first_stage_only": rep.first_stage_only}
+        res.model.save(args.out)
+        if not args.json:
+            print(rep.to_text())
+    print(json.dumps(out) if args.json else f"model saved to {args.out}; operating point threshold "
+          f"{op.threshold:.3f}, smoothing {op.smoothing}, verifier {op.verifier_threshold}")
+    return 0
+
+
+def _evaluate_heldout(args, tw) -> int:
+    from workbench.core.studies.trigger_word.recipe import evaluate_heldout
+
+    model = tw.TriggerModel.load(args.model)
+    rep = evaluate_heldout(model, cache=args.cache, progress=None if args.json else _progress)
+    print(json.dumps(rep.to_dict()) if args.json else rep.to_text())
     return 0
 
 

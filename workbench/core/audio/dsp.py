@@ -109,3 +109,41 @@ def resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
     except ImportError:  # pragma: no cover - scipy ships with scikit-learn
         n = int(round(x.shape[0] * sr_to / sr_from))
         return np.interp(np.arange(n) * (sr_from / sr_to), np.arange(x.shape[0]), x).astype(np.float32)
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(np.asarray(x, dtype=np.float64))))) if np.size(x) else 0.0
+
+
+def snr_db(signal: np.ndarray, noise: np.ndarray) -> float:
+    """Signal-to-noise ratio in dB of two aligned arrays (RMS over the whole of each)."""
+    return float(20.0 * np.log10(max(rms(signal), 1e-12) / max(rms(noise), 1e-12)))
+
+
+def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr: float, *, rng: np.random.Generator | None = None,
+               active_only: bool = False, sample_rate: int = 16000) -> tuple[np.ndarray, np.ndarray]:
+    """``signal`` + ``noise`` scaled so their SNR is ``snr`` dB; returns (mix, the scaled noise).
+
+    The noise is looped or cut (at a random offset with ``rng``) to the signal's length. With
+    ``active_only`` the signal's level is measured on its non-silent frames only (speech with
+    pauses), as speech SNRs usually are."""
+    s = to_mono_float32(signal)
+    nz = to_mono_float32(noise)
+    if nz.size == 0 or s.size == 0:
+        return s.copy(), np.zeros_like(s)
+    if nz.size < s.size:
+        nz = np.tile(nz, int(np.ceil(s.size / nz.size)) + 1)
+    off = int(rng.integers(0, nz.size - s.size + 1)) if rng is not None else 0
+    nz = nz[off:off + s.size].astype(np.float64)
+    ref = s
+    if active_only:
+        frame = max(1, sample_rate // 100)
+        db = frame_rms_db(s, frame)
+        if db.size:
+            loud = np.repeat(db > db.max() - 40.0, frame)
+            ref = s[: loud.size][loud] if loud.any() else s
+    p_s, p_n = rms(ref), rms(nz)
+    if p_s <= 0 or p_n <= 0:
+        return s.copy(), np.zeros_like(s)
+    scaled = (nz * (p_s / p_n) * 10 ** (-float(snr) / 20.0)).astype(np.float32)
+    return (s + scaled).astype(np.float32), scaled

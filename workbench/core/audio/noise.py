@@ -7,6 +7,8 @@ from workbench.core.audio import DEFAULT_SAMPLE_RATE
 from workbench.core.audio.dsp import to_mono_float32
 from workbench.core.errors import DataError
 NOISE_KINDS = ("white", "pink", "brown", "hum", "babble")
+MORE_NOISE_KINDS = ("music", "clicks")  # music-like tones; clicks and taps (keyboard, dishes)
+ALL_NOISE_KINDS = NOISE_KINDS + MORE_NOISE_KINDS
 
 
 def _coloured(n: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
@@ -60,8 +62,12 @@ def make_noise(kind: str, seconds: float, sample_rate: int = DEFAULT_SAMPLE_RATE
                 env = np.clip(np.sin(2 * np.pi * rng.uniform(2, 5) * t + rng.uniform(0, 6.3)), 0, None)
                 x += pulses * env
             x = _smooth(x, max(1, sample_rate // 4000)) + 0.05 * _coloured(n, rng, 1.0)
+    elif kind == "music":
+        x = _music(n, sample_rate, rng)
+    elif kind == "clicks":
+        x = _clicks(n, sample_rate, rng)
     else:
-        raise DataError(f"Unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}.")
+        raise DataError(f"Unknown noise kind {kind!r}; choose one of {', '.join(ALL_NOISE_KINDS)}.")
     x = np.asarray(x, dtype=np.float64)
     x = x - x.mean()
     std = np.std(x)
@@ -74,3 +80,48 @@ def _smooth(x: np.ndarray, k: int) -> np.ndarray:
     if k <= 1:
         return x
     return np.convolve(x, np.ones(k) / k, mode="same")
+
+
+def _music(n: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Music-like tones: a random walk of chords on an equal-tempered scale, each note with
+    harmonics and a plucked (decaying) or held envelope, plus a bass line."""
+    x = np.zeros(n)
+    bpm = rng.uniform(70, 150)
+    beat = max(1, int(sample_rate * 60 / bpm))
+    root = int(rng.integers(45, 60))  # MIDI note of the key
+    scale = np.array([0, 2, 4, 5, 7, 9, 11])
+    degree = 0
+    plucked = rng.random() < 0.5
+    for start in range(0, n, beat * int(rng.choice([1, 2]))):
+        degree = int(np.clip(degree + rng.integers(-2, 3), -3, 10))
+        length = min(n - start, beat * 2)
+        t = np.arange(length) / sample_rate
+        env = np.exp(-t * rng.uniform(3, 8)) if plucked else np.minimum(1.0, t * 40) * np.exp(-t * 0.8)
+        for k, step in enumerate((0, 2, 4)):  # a triad on the scale
+            d = degree + step
+            midi = root + 12 * (d // 7) + scale[d % 7] + (12 if k else 0)
+            f = 440.0 * 2 ** ((midi - 69) / 12)
+            if f >= sample_rate / 2.5:
+                continue
+            tone = sum((0.5 ** h) * np.sin(2 * np.pi * f * (h + 1) * t) for h in range(4) if f * (h + 1) < sample_rate / 2)
+            x[start:start + length] += (0.6 if k else 1.0) * env * tone
+    return x
+
+
+def _clicks(n: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Clicks and taps at random times (typing, cutlery, a ticking clock): short decaying bursts
+    of filtered noise over a faint noise floor."""
+    x = 0.02 * rng.standard_normal(n)
+    rate = rng.uniform(1.0, 8.0)  # clicks per second
+    t = 0.0
+    while True:
+        t += rng.exponential(1.0 / rate)
+        i = int(t * sample_rate)
+        if i >= n:
+            break
+        length = int(sample_rate * rng.uniform(0.003, 0.03))
+        burst = rng.standard_normal(length) * np.exp(-np.arange(length) / max(1.0, length / 5))
+        if rng.random() < 0.5:  # duller taps: low-passed
+            burst = _smooth(burst, int(rng.integers(2, 8)))
+        x[i:i + length] += rng.uniform(0.3, 1.0) * burst[: n - i]
+    return x

@@ -41,9 +41,13 @@ def _imdb_sequence(name: str, body: list, description: str) -> Preset:
     return Preset(name, spec, description, "text", (200,), (1,), "binary", text_mode="sequence")
 
 
-def _trigger(name: str, filters: int, units: int, dropout: float, description: str) -> Preset:
+def trigger_word_spec(filters: int = 64, units: int = 64, dropout: float = 0.3, *, kernel: int = 15, stride: int = 4,
+                      name: str = "trigger-word", description: str = "") -> ModelSpec:
+    """The trigger-word layer stack (the one definition; the presets and the study's small
+    models are sizes of it): Conv1D (stride) + BatchNorm + ReLU + Dropout, 2 x (GRU + Dropout +
+    BatchNorm), Dropout, per-step Dense 1 sigmoid."""
     layers = [
-        L("Conv1D", filters=filters, kernel=15, stride=4),
+        L("Conv1D", filters=filters, kernel=kernel, stride=stride),
         L("BatchNorm", activation="relu"),
         L("Dropout", rate=dropout),
         L("GRU", units=units, return_sequences=True),
@@ -55,7 +59,11 @@ def _trigger(name: str, filters: int, units: int, dropout: float, description: s
         L("Dropout", rate=dropout),
         L("TimeDense", units=1, activation="sigmoid"),
     ]
-    spec = ModelSpec(layers, name=name, description=description)
+    return ModelSpec(layers, name=name, description=description)
+
+
+def _trigger(name: str, filters: int, units: int, dropout: float, description: str) -> Preset:
+    spec = trigger_word_spec(filters, units, dropout, name=name, description=description)
     return Preset(name, spec, description, "sequence", (5511, 101), (1375, 1), "sequence_binary")
 
 

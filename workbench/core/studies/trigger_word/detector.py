@@ -35,26 +35,48 @@ class TriggerEvent:
     # latency after a word is heard_at - word_end plus the inference's compute time
     heard_at: float = float("nan")
     compute_seconds: float = 0.0
+    # the second stage: None when no verifier ran, else its decision and score
+    verified: bool | None = None
+    verifier_score: float = float("nan")
 
 
 class EventRule:
-    """Threshold + minimum duration + refractory period over a stream of (time, probability)."""
+    """Smoothing + threshold + minimum duration + refractory period over a stream of (time, probability).
+
+    ``smoothing`` is the number of output steps averaged (a moving mean of the newest probabilities)
+    before the threshold: a lone spike of one step no longer fires, a word's plateau still does."""
 
     def __init__(self, threshold: float = 0.5, min_duration: float = 0.08, refractory: float = 2.0,
-                 step_seconds: float = 0.04):
+                 step_seconds: float = 0.04, smoothing: int = 1):
         self.threshold = float(threshold)
         self.min_steps = max(1, int(math.ceil(float(min_duration) / step_seconds - 1e-9)))
         self.refractory = float(refractory)
+        self.smoothing = max(1, int(smoothing))
         self.reset()
 
     def reset(self) -> None:
         self._run = 0
         self._last_event = -math.inf
         self._n = 0
+        self._recent: list[float] = []
+
+    def carry_over(self, other: "EventRule") -> None:
+        """Continue where ``other`` stopped (the panel changes the rule while the stream runs)."""
+        self._run, self._last_event, self._n = other._run, other._last_event, other._n
+        self._recent = list(other._recent)[-self.smoothing:]
+
+    def smooth(self, p: float) -> float:
+        if self.smoothing == 1:
+            return p
+        self._recent.append(p)
+        if len(self._recent) > self.smoothing:
+            del self._recent[0]
+        return sum(self._recent) / len(self._recent)
 
     def push(self, t: float, p: float) -> TriggerEvent | None:
         i = self._n
         self._n += 1
+        p = self.smooth(p)
         if p >= self.threshold:
             self._run += 1
             if self._run == self.min_steps and t - self._last_event >= self.refractory:
@@ -65,15 +87,37 @@ class EventRule:
         return None
 
 
+def smooth_trace(probs: np.ndarray, smoothing: int = 1) -> np.ndarray:
+    """The moving mean ``EventRule`` applies, over a whole trace (the first steps average fewer)."""
+    p = np.asarray(probs, np.float64)
+    k = max(1, int(smoothing))
+    if k == 1 or p.size == 0:
+        return p
+    c = np.cumsum(np.concatenate([[0.0], p]))
+    idx = np.arange(1, p.size + 1)
+    lo = np.maximum(0, idx - k)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
 def detect_events(times: np.ndarray, probs: np.ndarray, threshold: float = 0.5, min_duration: float = 0.08,
-                  refractory: float = 2.0, step_seconds: float = 0.04) -> list[TriggerEvent]:
-    """The detector's event rule applied offline to a whole probability trace."""
-    rule = EventRule(threshold, min_duration, refractory, step_seconds)
-    out = []
-    for t, p in zip(np.asarray(times, float), np.asarray(probs, float)):
-        ev = rule.push(t, p)
-        if ev is not None:
-            out.append(ev)
+                  refractory: float = 2.0, step_seconds: float = 0.04, smoothing: int = 1) -> list[TriggerEvent]:
+    """The detector's event rule applied offline to a whole probability trace (vectorised; the
+    same events as pushing every step through ``EventRule``)."""
+    t = np.asarray(times, float)
+    p = smooth_trace(probs, smoothing)
+    min_steps = max(1, int(math.ceil(float(min_duration) / step_seconds - 1e-9)))
+    above = p >= threshold
+    if not above.any():
+        return []
+    # index where each run of steps above the threshold reaches min_steps
+    edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    out, last = [], -math.inf
+    for a, b in zip(starts, ends):
+        i = a + min_steps - 1
+        if i < b and t[i] - last >= refractory:
+            last = t[i]
+            out.append(TriggerEvent(float(t[i]), float(p[i]), int(i)))
     return out
 
 
@@ -86,6 +130,7 @@ class DetectionResult:
     compute_seconds: float
     inferences: int
     window_compute: list[float] = field(default_factory=list)
+    candidates: list[TriggerEvent] = field(default_factory=list)  # first-stage events (with a verifier)
 
     @property
     def real_time_factor(self) -> float:
@@ -98,11 +143,18 @@ class StreamingDetector:
     ``model`` is a ``TriggerModel`` (or anything with ``.module``, ``.head``, ``.config``);
     ``features`` defaults to the log-mel front end of the model's settings. Feed audio with
     ``feed(samples)`` (returns new events) or run a whole source with ``run(source)``.
+
+    With a ``verifier`` (see ``verifier.Verifier``) every first-stage event is checked on the
+    last ``verifier.seconds`` of audio before it; ``candidates`` holds every first-stage event
+    (with the verifier's decision), ``events`` only the confirmed ones. A rejected candidate does
+    not start the refractory period. The verifier's time counts in ``compute_seconds``.
+
+    ``from_model(model)`` builds one with the operating point stored in the model folder.
     """
 
     def __init__(self, model, features=None, threshold: float = 0.5, min_duration: float = 0.08,
                  refractory: float = 2.0, *, window_seconds: float = 2.56, hop_seconds: float = 0.32,
-                 device="cpu"):
+                 device="cpu", smoothing: int = 1, verifier=None):
         import torch
 
         from workbench.core.data.audio_features import LogMelSpectrogram
@@ -119,9 +171,24 @@ class StreamingDetector:
         if self.window < self.min_window:
             raise ValueError(f"window_seconds must be at least {self.min_window / c.sample_rate:.2f} s")
         self.hop = max(1, int(round(hop_seconds * c.sample_rate)))
-        self.rule = EventRule(threshold, min_duration, refractory, c.step_seconds)
+        self.rule = EventRule(threshold, min_duration, refractory, c.step_seconds, smoothing)
+        self.verifier = verifier
+        if verifier is not None and getattr(verifier, "seconds", 0) * c.sample_rate > self.window:
+            raise ValueError("The verifier needs more audio than the detector's window holds; "
+                             "use a longer window_seconds.")
         self.ring = RingBuffer(self.window)
         self.reset()
+
+    @classmethod
+    def from_model(cls, model, *, use_verifier: bool = True, **overrides) -> "StreamingDetector":
+        """A detector at the model's stored operating point (threshold, smoothing, minimum duration,
+        refractory period, second stage); ``overrides`` replace single settings."""
+        op = getattr(model, "operating_point", None)
+        kw = op.detector_kwargs() if op is not None else {}
+        kw.update({k: v for k, v in overrides.items() if v is not None})
+        if use_verifier and "verifier" not in kw:
+            kw["verifier"] = getattr(model, "verifier", None)
+        return cls(model, **kw)
 
     # settings the panel changes live
     @property
@@ -132,9 +199,10 @@ class StreamingDetector:
     def threshold(self, v: float) -> None:
         self.rule.threshold = float(v)
 
-    def set_rule(self, threshold: float, min_duration: float, refractory: float) -> None:
-        r = EventRule(threshold, min_duration, refractory, self.config.step_seconds)
-        r._run, r._last_event, r._n = self.rule._run, self.rule._last_event, self.rule._n
+    def set_rule(self, threshold: float, min_duration: float, refractory: float, smoothing: int | None = None) -> None:
+        r = EventRule(threshold, min_duration, refractory, self.config.step_seconds,
+                      self.rule.smoothing if smoothing is None else smoothing)
+        r.carry_over(self.rule)
         self.rule = r
 
     def reset(self) -> None:
@@ -145,6 +213,7 @@ class StreamingDetector:
         self.times: list[float] = []
         self.probs: list[float] = []
         self.events: list[TriggerEvent] = []
+        self.candidates: list[TriggerEvent] = []
         self.compute_seconds = 0.0
         self.inferences = 0
         self.rule.reset()
@@ -197,14 +266,33 @@ class StreamingDetector:
             t = e / c.sample_rate
             self.times.append(float(t))
             self.probs.append(float(pj))
+            before = self.rule._last_event
             ev = self.rule.push(t, float(pj))
             if ev is not None:
                 ev = replace(ev, heard_at=self.total / c.sample_rate, compute_seconds=dt)
+                if self.verifier is not None:
+                    ev = self._verify(ev, int(e))
+                    self.candidates.append(ev)
+                    if not ev.verified:
+                        self.rule._last_event = before  # a rejected candidate is no event
+                        continue
                 self.events.append(ev)
                 new.append(ev)
         if keep.any():
             self._next_step_end = int(ends[keep][-1]) + c.conv_stride * c.hop
         return new
+
+    def _verify(self, ev: TriggerEvent, end_sample: int) -> TriggerEvent:
+        c = self.config
+        n = int(round(self.verifier.seconds * c.sample_rate))
+        back = self.total - end_sample  # samples heard after the event's step
+        audio = self.ring.latest(min(self.window, n + back))[: n] if back >= 0 else self.ring.latest(n)
+        t0 = time.perf_counter()
+        d = self.verifier.verify(audio, c.sample_rate)
+        dt = time.perf_counter() - t0
+        self.compute_seconds += dt
+        return replace(ev, verified=bool(d.accepted), verifier_score=float(d.score),
+                       compute_seconds=ev.compute_seconds + dt)
 
     def trace(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.times, np.float64), np.asarray(self.probs, np.float32)
@@ -240,4 +328,74 @@ class StreamingDetector:
                 on_block(self, new)
         t, p = self.trace()
         return DetectionResult(list(self.events), t, p, self.total / self.config.sample_rate,
-                               self.compute_seconds, self.inferences)
+                               self.compute_seconds, self.inferences, candidates=list(self.candidates))
+
+
+def stream_trace(model, audio: np.ndarray, *, window_seconds: float = 2.56, hop_seconds: float = 0.32,
+                 batch: int = 128, features=None, progress: Callable | None = None,
+                 should_cancel: Callable[[], bool] | None = None):
+    """The probability trace ``StreamingDetector`` produces for ``audio`` fed at once and flushed
+    (the same windows, each step taken from the same window), computed in batches: hours of audio
+    in seconds to minutes. Returns (times, probs), or None when cancelled."""
+    import torch
+
+    from workbench.core.data.audio_features import LogMelSpectrogram
+
+    c = model.config
+    x = np.asarray(audio, np.float32).reshape(-1)
+    N = x.size
+    W = int(round(window_seconds * c.sample_rate))
+    hop = max(1, int(round(hop_seconds * c.sample_rate)))
+    stride = c.conv_stride * c.hop
+    min_window = c.step_end_sample(0)
+    # the detector's windows: one per full hop, then the flush at the end
+    totals = list(range(hop, N + 1, hop))
+    if not totals or totals[-1] != N:
+        totals.append(N)
+    plan, next_end = [], c.step_end_sample(0)
+    for T in totals:
+        start = -(-max(0, T - W) // stride) * stride
+        n = T - start
+        if n < min_window or T < next_end:
+            continue
+        J = c.steps_for_frames(c.frames_for(n))
+        ends = start + c.step_end_sample(np.arange(J))
+        first = int(np.searchsorted(ends, next_end))
+        if first >= J:
+            continue
+        plan.append((start, n, first, J))
+        next_end = int(ends[-1]) + stride
+    feats = features or LogMelSpectrogram(c, model.device)
+    # frames do not depend on the window (center=False, windows start on the hop grid): compute
+    # the stream's frames once and slice every window's out of them
+    block = 4096 * c.hop
+    frames = [feats(x[a:a + block + c.n_fft - c.hop]) for a in range(0, max(1, N - c.n_fft + 1), block)]
+    F = np.concatenate([f for f in frames if f.size]) if any(f.size for f in frames) else np.zeros((0, c.n_mels), np.float32)
+    times, probs = [], []
+    model.module.eval()
+    groups: dict[int, list[int]] = {}
+    for k, (_, n, _, _) in enumerate(plan):
+        groups.setdefault(n, []).append(k)
+    out: list = [None] * len(plan)
+    done = 0
+    with torch.inference_mode():
+        for n, ks in groups.items():
+            nf = c.frames_for(n)
+            for b0 in range(0, len(ks), batch):
+                if should_cancel is not None and should_cancel():
+                    return None
+                kb = ks[b0:b0 + batch]
+                f = torch.as_tensor(np.stack([F[plan[k][0] // c.hop: plan[k][0] // c.hop + nf] for k in kb]))
+                p = model.head.activate(model.module(f.to(model.device)))[..., 0].float().cpu().numpy()
+                for k, row in zip(kb, p):
+                    out[k] = row
+                done += len(kb)
+                if progress is not None:
+                    progress(done, len(plan), "scoring the stream")
+    for (start, n, first, J), row in zip(plan, out):
+        j = np.arange(first, J)
+        times.append((start + c.step_end_sample(j)) / c.sample_rate)
+        probs.append(row[first:J])
+    if not times:
+        return np.zeros(0), np.zeros(0, np.float32)
+    return np.concatenate(times), np.concatenate(probs).astype(np.float32)

@@ -227,3 +227,16 @@ def evaluate(model, clips: ClipSet, material: Material, *, hours: float = 1.0, t
     clip_h = cs.seconds / 3600
     return EvaluationReport(th, cs.frr, fa_h, cs.false_accepts / clip_h if clip_h else cs.false_accepts * 0.0,
                             cs.latency_median, cs.positives, cs.seconds, stream_h, min_duration, refractory)
+
+
+def evaluate_material(model, material: Material, n_clips: int = 200, hours: float = 1.0, *, min_duration: float = 0.08,
+                      refractory: float = 2.0, seed: int = 10_000, progress: Callable | None = None,
+                      should_cancel: Callable[[], bool] | None = None) -> EvaluationReport | None:
+    """``evaluate`` on ``n_clips`` fresh clips of ``material`` (seed ``seed``) and its negative stream."""
+    from workbench.core.studies.trigger_word.synthesis import generate_clips
+
+    held = generate_clips(material, n_clips, model.config, seed=seed, should_cancel=should_cancel)
+    if held is None:
+        return None
+    return evaluate(model, held, material, hours=hours, min_duration=min_duration, refractory=refractory,
+                    progress=progress, should_cancel=should_cancel)

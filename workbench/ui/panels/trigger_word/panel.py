@@ -1,0 +1,176 @@
+"""Case study "Trigger word": teach the app a wake word and watch it fire live.
+
+Tabs (one module each): 1. Material (record, import, text to speech, demo set), 2. Clips
+(generate, view, play), 3. Train (the common Trainer with the live chart), 4. Recipe (the
+training that targets false accepts, in the background, with the measured FRR and false accepts
+per hour at the end), 5. Detect (both stages live), 6. Evaluate (curves over the threshold).
+
+The panel holds the shared state (material, clips, model) and three job runners: ``jobs`` for
+the long tasks, ``live`` for detection and ``rec`` for recording. Logic lives in
+``workbench.core.studies.trigger_word``.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout
+
+from workbench.ui.job_runner import JobRunner
+from workbench.ui.panels.base import Panel
+from workbench.ui.widgets import Banner
+
+
+class TriggerWordPanel(Panel):
+    """Case study 4: a wake word of your own, from recordings to live detection."""
+
+    title = "Trigger word"
+    icon_name = "SP_MediaVolume"
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        from workbench.core.studies.trigger_word.config import TriggerConfig
+        from workbench.core.studies.trigger_word.material import Material
+        from workbench.ui.panels.trigger_word.clips_tab import ClipsTab
+        from workbench.ui.panels.trigger_word.detect_tab import DetectTab
+        from workbench.ui.panels.trigger_word.evaluate_tab import EvaluateTab
+        from workbench.ui.panels.trigger_word.material_tab import MaterialTab
+        from workbench.ui.panels.trigger_word.recipe_tab import RecipeTab
+        from workbench.ui.panels.trigger_word.train_tab import TrainTab
+
+        self.material = Material()
+        self.clips = None  # {"train": ClipSet, "val": ClipSet}
+        self.model = None  # TriggerModel
+        self.config = TriggerConfig()
+
+        outer = QVBoxLayout(self)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        outer.addWidget(self.tabs, 1)
+        bottom = QHBoxLayout()
+        self.status = QLabel("Load the demo set or record your own trigger word to start.")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.cancel_btn = QPushButton("Cancel")
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_btn)
+        outer.addLayout(bottom)
+        self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
+                              cancel_button=self.cancel_btn)
+        self.live = JobRunner(self, banner=self.banner)
+        self.rec = JobRunner(self, banner=self.banner)
+
+        self.material_tab = MaterialTab(self)
+        self.clips_tab = ClipsTab(self)
+        self.train_tab = TrainTab(self)
+        self.recipe_tab = RecipeTab(self)
+        self.detect_tab = DetectTab(self)
+        self.evaluate_tab = EvaluateTab(self)
+        for name, tab in (("1. Material", self.material_tab), ("2. Clips", self.clips_tab),
+                          ("3. Train", self.train_tab), ("4. Recipe", self.recipe_tab),
+                          ("5. Detect", self.detect_tab), ("6. Evaluate", self.evaluate_tab)):
+            self.tabs.addTab(tab, name)
+
+    # ---- shared state ------------------------------------------------------------------------
+    def set_material(self, m) -> None:
+        self.material = m
+        self.material_tab.refresh()
+        if m.source == "demo set" and self.model is None:
+            from workbench.core.studies.trigger_word.material import demo_dir
+
+            if (demo_dir() / "demo_model" / "weights.pt").exists():
+                self.load_demo_model()  # so "Detect" works at once on the demo stream
+
+    def set_model(self, model) -> None:
+        self.model = model
+        self.train_tab.show_model(model)
+        self.detect_tab.use_model(model)
+        if self.clips:
+            self.clips_tab.show_clip(self.clips_tab.clip_index.value())
+
+    def load_model(self, folder: str) -> bool:
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.studies.trigger_word.model import TriggerModel
+
+        try:
+            self.set_model(TriggerModel.load(folder))
+            return True
+        except WorkbenchError as e:
+            self.banner.show_message(str(e), "error")
+            return False
+
+    def load_demo_model(self) -> bool:
+        from workbench.core.studies.trigger_word.material import demo_dir
+
+        folder = demo_dir() / "demo_model"
+        if not (folder / "weights.pt").exists():
+            self.banner.show_message("The demo model is not installed; make it with "
+                                     "'python scripts/make_trigger_demo.py --demo-model' or train one here.", "warning")
+            return False
+        return self.load_model(str(folder))
+
+    def play(self, x, sample_rate: int) -> bool:
+        """Play through the default output; a missing device is a message, not a crash."""
+        from workbench.core.capture.audio import play
+        from workbench.core.errors import WorkbenchError
+
+        try:
+            play(x, sample_rate)
+            return True
+        except WorkbenchError as e:
+            self.banner.show_message(str(e), "warning")
+            return False
+
+    # ---- the main actions (also what tests and the screenshot script drive) ------------------
+    def load_demo(self) -> None:
+        self.material_tab.load_demo()
+
+    def load_synthetic(self) -> None:
+        self.material_tab.load_synthetic()
+
+    def generate(self) -> None:
+        self.clips_tab.generate()
+
+    def show_clip(self, i: int = 0):
+        return self.clips_tab.show_clip(i)
+
+    def train(self) -> None:
+        self.train_tab.train()
+
+    def start_detection(self, source: str, realtime: bool = True) -> bool:
+        return self.detect_tab.start_detection(source, realtime)
+
+    def start_recording(self, kind: str, seconds: float) -> None:
+        self.material_tab.start_recording(kind, seconds)
+
+    def evaluate(self) -> None:
+        self.evaluate_tab.evaluate()
+
+    def trace(self):
+        return self.detect_tab.trace()
+
+    # ---- panel contract ----------------------------------------------------------------------
+    def shutdown(self) -> None:
+        for tab in (self.train_tab, self.detect_tab):
+            tab.stop_timers()
+        for runner in (self.jobs, self.live, self.rec):
+            runner.shutdown()
+        from workbench.core.capture.audio import stop_playback
+
+        stop_playback()
+
+    def state(self) -> dict:
+        st = {}
+        for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,
+                    self.evaluate_tab):
+            st.update(tab.state())
+        return st
+
+    def restore(self, state: dict) -> None:
+        s = state if isinstance(state, dict) else {}
+        for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,
+                    self.evaluate_tab):
+            tab.restore(s)
+
+
+def demo_setup(ctx, panel) -> None:
+    panel.load_demo()
