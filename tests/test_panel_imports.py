@@ -41,7 +41,7 @@ CORE_BUILDING_BLOCKS = {
     "workbench.core.models.backbones": {"build_backbone"},
     "workbench.core.training.trainer": {"evaluate", "predict", "make_optimizer", "seed_everything"},
     "workbench.core.training.metrics": {"compute_metrics", "baseline_scores"},
-    "workbench.core.training.crossval": {"cross_validate", "search"},
+    "workbench.core.training.crossval": {"cross_validate"},
     "workbench.core.studies.daynight.model": {"to_inputs", "resize_images", "classes_at", "p_day_from_logits",
                                              "misclassified"},
     "workbench.core.studies.daynight.data": {"subgroup_report", "plan_groups"},
@@ -51,21 +51,10 @@ NUMPY_PLUMBING = {"ndarray", "asarray", "array", "ascontiguousarray", "frombuffe
                   "float32", "float64", "bool_", "number", "integer", "floating", "nan", "dtype"}
 
 
-# Single-file panels of the old shape that other open issues turn into packages (and thin out);
-# once a file is gone its line here matters no more. Every other panel module must pass.
-BEING_REWRITTEN = {"faces.py": "#14", "trigger_word.py": "#15"}
-
-
 def panel_files() -> list:
-    out = []
-    for p in sorted(p for p in PANELS.rglob("*.py") if "__pycache__" not in p.parts):
-        rel = str(p.relative_to(PANELS))
-        if rel in BEING_REWRITTEN:
-            reason = f"the old single-file panel; issue {BEING_REWRITTEN[rel]} replaces it with a thin package"
-            out.append(pytest.param(p, marks=pytest.mark.xfail(reason=reason, strict=False), id=rel))
-        else:
-            out.append(pytest.param(p, id=rel))
-    return out
+    """Every panel module; each must pass."""
+    return [pytest.param(p, id=str(p.relative_to(PANELS)))
+            for p in sorted(p for p in PANELS.rglob("*.py") if "__pycache__" not in p.parts)]
 
 
 def _defined_in(module: str, name: str) -> tuple[str, str]:

@@ -326,6 +326,22 @@ def double_spin(lo: float, hi: float, value: float, *, step: float = 0.05, decim
     return s
 
 
+def job_bar(hint: str):
+    """The bottom row of a panel that runs long jobs: (layout, status label, progress bar 0-100, Cancel
+    button), to hand to a ``JobRunner``."""
+    from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton
+
+    row = QHBoxLayout()
+    status = QLabel(hint)
+    progress = QProgressBar()
+    progress.setRange(0, 100)
+    cancel = QPushButton("Cancel")
+    row.addWidget(status, 1)
+    row.addWidget(progress)
+    row.addWidget(cancel)
+    return row, status, progress, cancel
+
+
 def button(text: str, slot=None, tip: str = ""):
     """A push button, its clicked signal connected to ``slot`` (when given)."""
     from PySide6.QtWidgets import QPushButton

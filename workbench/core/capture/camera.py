@@ -223,6 +223,22 @@ class VideoFileSource(FrameSource):
         return {**super().describe(), "path": str(self.path), "frames": self.frame_count}
 
 
+def image_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The image files named by ``paths`` (files, and folders searched recursively, sorted) and the
+    (path, reason) of the names that do not exist."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for p in paths:
+        p = Path(p).expanduser()
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS))
+        elif p.is_file():
+            files.append(p)
+        else:
+            skipped.append((str(p), "does not exist"))
+    return files, skipped
+
+
 def read_image_rgb(path: str | os.PathLike) -> np.ndarray | None:
     """Decode one image file to RGB uint8, or None when it is not a readable image.
 

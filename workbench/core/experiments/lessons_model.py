@@ -5,7 +5,7 @@ import numpy as np
 
 from workbench.core.experiments.base import Chart, Series, experiment
 from workbench.core.experiments.common import dense_spec, fit, fmt
-from workbench.core.experiments.lessons_data import _accuracy, _imdb_split, _multi_hot
+from workbench.core.experiments.lessons_data import _imdb_split, _multi_hot
 
 
 def _imdb_arrays(ctx):

@@ -84,8 +84,9 @@ class LiveClassifier:
         g = self.grabber
         return g.finished and g._frame_no <= self._last_no
 
-    def step(self, timeout: float | None = 1.0) -> LiveReading | None:
-        """Classify the newest frame not yet seen; None at timeout or when the source ended."""
+    def _newer_frame(self, timeout: float | None) -> tuple[int, np.ndarray] | None:
+        """(number, frame) of the newest frame not yet seen (marked seen); None at timeout or when the
+        source ended; the source's error is raised here."""
         if self.grabber.error is not None:
             raise self.grabber.error
         got = self.grabber.wait_newer(self._last_no, timeout)
@@ -93,8 +94,15 @@ class LiveClassifier:
             if self.grabber.error is not None:
                 raise self.grabber.error
             return None
+        self._last_no = got[0]
+        return got
+
+    def step(self, timeout: float | None = 1.0) -> LiveReading | None:
+        """Classify the newest frame not yet seen; None at timeout or when the source ended."""
+        got = self._newer_frame(timeout)
+        if got is None:
+            return None
         no, frame = got
-        self._last_no = no
         t = time.perf_counter()
         p = self.classify_frame(frame)
         latency = (time.perf_counter() - t) * 1000.0

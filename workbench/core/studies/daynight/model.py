@@ -433,18 +433,9 @@ def resolution_sweep(ds: Dataset, sizes: Sequence[int] = (32, 64, 128), *,
 
 def classify_paths(model: DayNightModel, paths: Sequence[str | os.PathLike]) -> tuple[list[dict], list[tuple[str, str]]]:
     """Classify image files and folders (searched recursively). Returns (rows, skipped)."""
-    from workbench.core.capture.camera import IMAGE_EXTENSIONS, read_image_rgb
+    from workbench.core.capture.camera import image_files, read_image_rgb
 
-    files: list[Path] = []
-    skipped: list[tuple[str, str]] = []
-    for p in paths:
-        p = Path(p).expanduser()
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS))
-        elif p.is_file():
-            files.append(p)
-        else:
-            skipped.append((str(p), "does not exist"))
+    files, skipped = image_files(paths)
     rows = []
     batch: list[np.ndarray] = []
     names: list[Path] = []

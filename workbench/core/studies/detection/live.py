@@ -43,15 +43,10 @@ class LiveDetector(LiveClassifier):
         return det, (draw_detections(frame, det, self.detector.class_names) if self.draw else None)
 
     def step(self, timeout: float | None = 1.0) -> LiveDetection | None:
-        if self.grabber.error is not None:
-            raise self.grabber.error
-        got = self.grabber.wait_newer(self._last_no, timeout)
+        got = self._newer_frame(timeout)
         if got is None:
-            if self.grabber.error is not None:
-                raise self.grabber.error
             return None
         no, frame = got
-        self._last_no = no
         t = time.perf_counter()
         det, drawn = self.detect_frame(frame)
         latency = (time.perf_counter() - t) * 1000.0
@@ -74,19 +69,9 @@ class LiveDetector(LiveClassifier):
 
 def detect_paths(detector, paths, conf_threshold: float = 0.3) -> tuple[list[dict], list[tuple[str, str]]]:
     """Detect objects in image files and folders (searched recursively): rows of path, detections."""
-    from pathlib import Path
+    from workbench.core.capture.camera import image_files, read_image_rgb
 
-    from workbench.core.capture.camera import IMAGE_EXTENSIONS, read_image_rgb
-
-    files, skipped = [], []
-    for p in paths:
-        p = Path(p).expanduser()
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS))
-        elif p.is_file():
-            files.append(p)
-        else:
-            skipped.append((str(p), "does not exist"))
+    files, skipped = image_files(paths)
     rows = []
     for f in files:
         img = read_image_rgb(f)

@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
 from workbench.ui.job_runner import JobRunner
-from workbench.ui.widgets import Banner, FileDrops, ImageGridWidget, array_to_qimage, pixmap_from_array
+from workbench.ui.widgets import Banner, FileDrops, ImageGridWidget, array_to_qimage, pixmap_from_array, spin_box
 
 REVIEW_MAX = 80
 
@@ -97,9 +97,7 @@ class CaptureTab(FileDrops, QWidget):
         self.rate_spin.setRange(0.5, 30.0)
         self.rate_spin.setValue(5.0)
         self.rate_spin.setSuffix(" /s")
-        self.max_spin = QSpinBox()
-        self.max_spin.setRange(1, 1000)
-        self.max_spin.setValue(30)
+        self.max_spin = spin_box(1, 1000, 30)
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("fixed-length clips", "clips")
         self.mode_combo.addItem("one long take, split", "take")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from workbench.ui.widgets import spin_box
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt);;All files (*)"
 
@@ -48,9 +50,7 @@ class SourceBar(QWidget):
         sl.addSpacing(12)
         sl.addWidget(self.folder_btn)
         sl.addWidget(self.csv_btn)
-        self.image_size = QSpinBox()
-        self.image_size.setRange(8, 512)
-        self.image_size.setValue(64)
+        self.image_size = spin_box(8, 512, 64)
         self.image_size.setSuffix(" px")
         self.image_size.setToolTip("Images from a folder are resized to this square size")
         sl.addWidget(QLabel("Image size:"))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.job_runner import JobRunner
-from workbench.ui.widgets import Banner, BarChart, FoldsDiagram, PART_COLORS
+from workbench.ui.widgets import Banner, BarChart, FoldsDiagram, PART_COLORS, spin_box
 
 SPLIT_KINDS = [("holdout", "Hold-out (train / validation / test)"), ("kfold", "K-fold cross-validation"),
                ("iterated-kfold", "Iterated K-fold (shuffled repeats)"), ("time", "Time-ordered hold-out"),
@@ -44,12 +44,8 @@ class SplitTab(QWidget):
             self.split_kind.addItem(t, k)
         self.val_spin = _frac_spin(0.2)
         self.test_spin = _frac_spin(0.2)
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(2, 50)
-        self.k_spin.setValue(5)
-        self.repeats_spin = QSpinBox()
-        self.repeats_spin.setRange(1, 20)
-        self.repeats_spin.setValue(3)
+        self.k_spin = spin_box(2, 50, 5)
+        self.repeats_spin = spin_box(1, 20, 3)
         self.stratify_check = QCheckBox("stratify")
         self.stratify_check.setChecked(True)
         self.dedupe_check = QCheckBox("drop duplicates")

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QListWidget, QSplitter, QStackedWidget, QVBoxLayout
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
@@ -24,7 +24,7 @@ from workbench.ui.panels.daynight.results_page import ResultsPage
 from workbench.ui.panels.daynight.train_page import TrainPage
 from workbench.ui.panels.daynight.use_page import UsePage
 from workbench.ui.training_bridge import LiveTraining
-from workbench.ui.widgets import Banner, FileDrops
+from workbench.ui.widgets import Banner, FileDrops, job_bar
 
 QUESTIONS = [
     ("data", "1. Data?", "10K images. How many do we need, and what do they show?", DataPage),
@@ -88,14 +88,8 @@ class DayNightPanel(FileDrops, Panel):
         split.setSizes([self.nav.maximumWidth(), 4 * self.nav.maximumWidth()])  # no gap beside the list
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
-        bottom = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.cancel_btn = QPushButton("Cancel")
-        self.status = QLabel("Generate or drop a folder of day/ and night/ images to start.")
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.cancel_btn)
+        bottom, self.status, self.progress, self.cancel_btn = job_bar(
+            "Generate or drop a folder of day/ and night/ images to start.")
         outer.addLayout(bottom)
         self._connect_pages()
 

@@ -7,11 +7,11 @@ only builds widgets, starts core functions through ``JobRunner`` and shows what 
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
-from workbench.ui.widgets import Banner
+from workbench.ui.widgets import Banner, job_bar
 
 
 class DetectionPanel(Panel):
@@ -37,14 +37,7 @@ class DetectionPanel(Panel):
         outer.addWidget(self.banner)
         self.tabs = QTabWidget()
         outer.addWidget(self.tabs, 1)
-        bottom = QHBoxLayout()
-        self.status = QLabel("Generate scenes or import a labelled folder to start.")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.cancel_btn = QPushButton("Cancel")
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.cancel_btn)
+        bottom, self.status, self.progress, self.cancel_btn = job_bar("Generate scenes or import a labelled folder to start.")
         outer.addLayout(bottom)
         self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
                               cancel_button=self.cancel_btn)

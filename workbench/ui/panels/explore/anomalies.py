@@ -3,10 +3,10 @@ current embedding) or by an autoencoder run's reconstruction error, as a gallery
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.ui.panels.explore.common import fill_samples, side_column
-from workbench.ui.widgets import ImageGridWidget
+from workbench.ui.widgets import ImageGridWidget, spin_box
 
 
 def distance_job(emb, clustering, n: int, k: int, seed: int = 0) -> dict:
@@ -40,15 +40,9 @@ class AnomaliesTab(QWidget):
         f = QFormLayout(box)
         self.method_combo = QComboBox()
         self.method_combo.addItem("distance to the nearest cluster centre", "distance")
-        self.n_spin = QSpinBox()
-        self.n_spin.setRange(1, 500)
-        self.n_spin.setValue(32)
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(2, 100)
-        self.k_spin.setValue(10)
-        self.points_spin = QSpinBox()
-        self.points_spin.setRange(100, 200000)
-        self.points_spin.setValue(20000)
+        self.n_spin = spin_box(1, 500, 32)
+        self.k_spin = spin_box(2, 100, 10)
+        self.points_spin = spin_box(100, 200000, 20000)
         f.addRow("by", self.method_combo)
         f.addRow("show", self.n_spin)
         f.addRow("clusters (if none yet)", self.k_spin)

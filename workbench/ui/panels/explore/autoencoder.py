@@ -7,13 +7,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
     QWidget,
 )
 
 from workbench.ui.panels.explore.common import PayloadRelay, side_column
 from workbench.ui.training_bridge import LiveTraining
-from workbench.ui.widgets import ImageGridWidget
+from workbench.ui.widgets import ImageGridWidget, spin_box
 
 
 def autoencoder_job(ds, settings: dict, project, trainer, relay: PayloadRelay) -> dict:
@@ -45,19 +45,13 @@ class AutoencoderTab(QWidget):
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("dense", "dense")
         self.kind_combo.addItem("convolutional (images)", "conv")
-        self.code_spin = QSpinBox()
-        self.code_spin.setRange(1, 1024)
-        self.code_spin.setValue(16)
+        self.code_spin = spin_box(1, 1024, 16)
         self.noise_spin = QDoubleSpinBox()
         self.noise_spin.setRange(0.0, 2.0)
         self.noise_spin.setSingleStep(0.1)
         self.noise_spin.setSpecialValueText("none (plain)")
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 500)
-        self.epochs_spin.setValue(10)
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(1, 4096)
-        self.batch_spin.setValue(128)
+        self.epochs_spin = spin_box(1, 500, 10)
+        self.batch_spin = spin_box(1, 4096, 128)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(5)
         self.lr_spin.setRange(1e-5, 1.0)
@@ -65,9 +59,7 @@ class AutoencoderTab(QWidget):
         self.loss_combo = QComboBox()
         for label, key in (("auto (BCE on [0, 1], else MSE)", "auto"), ("BCE (sigmoid)", "bce"), ("MSE", "mse")):
             self.loss_combo.addItem(label, key)
-        self.max_spin = QSpinBox()
-        self.max_spin.setRange(100, 200000)
-        self.max_spin.setValue(20000)
+        self.max_spin = spin_box(100, 200000, 20000)
         for label, w in (("kind", self.kind_combo), ("code size", self.code_spin), ("denoising noise", self.noise_spin),
                          ("epochs", self.epochs_spin), ("batch size", self.batch_spin), ("learning rate", self.lr_spin),
                          ("loss", self.loss_combo), ("at most", self.max_spin)):

@@ -9,11 +9,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QListWidgetItem, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from workbench.ui.panels.explore.common import fill_samples
-from workbench.ui.widgets import BarChart, ImageGridWidget
+from workbench.ui.widgets import BarChart, ImageGridWidget, spin_box
 
 
 def cluster_job(emb, proj, method: str, k: int, eps, min_samples: int, space: str, seed: int = 0) -> dict:
@@ -57,19 +57,13 @@ class ClustersTab(QWidget):
         self.space_combo = QComboBox()
         self.space_combo.addItem("the embedding (original space)", "embedding")
         self.space_combo.addItem("the 2-D projection", "projection")
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(2, 100)
-        self.k_spin.setValue(10)
-        self.kmax_spin = QSpinBox()
-        self.kmax_spin.setRange(3, 40)
-        self.kmax_spin.setValue(12)
+        self.k_spin = spin_box(2, 100, 10)
+        self.kmax_spin = spin_box(3, 40, 12)
         self.eps_spin = QDoubleSpinBox()
         self.eps_spin.setRange(0.0, 1e6)
         self.eps_spin.setDecimals(3)
         self.eps_spin.setSpecialValueText("from the data")
-        self.min_samples = QSpinBox()
-        self.min_samples.setRange(2, 200)
-        self.min_samples.setValue(5)
+        self.min_samples = spin_box(2, 200, 5)
         f.addRow("method", self.method_combo)
         f.addRow("in", self.space_combo)
         f.addRow("k", self.k_spin)

@@ -7,12 +7,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidget,
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from workbench.ui.panels.explore.common import side_column
 from workbench.ui.training_bridge import LiveTraining
+from workbench.ui.widgets import spin_box
 
 
 def forecast_job(ds, settings: dict, project, trainer) -> dict:
@@ -43,20 +44,12 @@ class ForecastTab(QWidget):
         box = QGroupBox("Forecast")
         f = QFormLayout(box)
         self.column_combo = QComboBox()
-        self.window_spin = QSpinBox()
-        self.window_spin.setRange(1, 1000)
-        self.window_spin.setValue(24)
-        self.horizon_spin = QSpinBox()
-        self.horizon_spin.setRange(1, 500)
-        self.horizon_spin.setValue(1)
-        self.units_spin = QSpinBox()
-        self.units_spin.setRange(1, 512)
-        self.units_spin.setValue(32)
+        self.window_spin = spin_box(1, 1000, 24)
+        self.horizon_spin = spin_box(1, 500, 1)
+        self.units_spin = spin_box(1, 512, 32)
         self.cell_combo = QComboBox()
         self.cell_combo.addItems(["GRU", "LSTM"])
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 1000)
-        self.epochs_spin.setValue(30)
+        self.epochs_spin = spin_box(1, 1000, 30)
         self.val_spin = QDoubleSpinBox()
         self.val_spin.setRange(0.0, 0.45)
         self.val_spin.setSingleStep(0.05)

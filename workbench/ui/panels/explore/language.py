@@ -8,11 +8,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
 from workbench.ui.panels.explore.common import PayloadRelay, side_column
 from workbench.ui.training_bridge import LiveTraining
+from workbench.ui.widgets import spin_box
 
 
 def embedding_available() -> bool:
@@ -52,28 +53,16 @@ class LanguageTab(QWidget):
         self.level_combo.addItem("words", "word")
         self.level_combo.currentIndexChanged.connect(
             lambda: self.vocab_spin.setValue(200 if self.level_combo.currentData() == "char" else 5000))
-        self.vocab_spin = QSpinBox()
-        self.vocab_spin.setRange(10, 50000)
-        self.vocab_spin.setValue(200)
-        self.length_spin = QSpinBox()
-        self.length_spin.setRange(4, 512)
-        self.length_spin.setValue(64)
-        self.units_spin = QSpinBox()
-        self.units_spin.setRange(4, 1024)
-        self.units_spin.setValue(128)
+        self.vocab_spin = spin_box(10, 50000, 200)
+        self.length_spin = spin_box(4, 512, 64)
+        self.units_spin = spin_box(4, 1024, 128)
         self.cell_combo = QComboBox()
         self.cell_combo.addItems(["GRU", "LSTM"])
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 200)
-        self.epochs_spin.setValue(8)
-        self.texts_spin = QSpinBox()
-        self.texts_spin.setRange(10, 100000)
-        self.texts_spin.setValue(2000)
+        self.epochs_spin = spin_box(1, 200, 8)
+        self.texts_spin = spin_box(10, 100000, 2000)
         self.temp_edit = QLineEdit("0.5, 1.0")
         self.prompt_edit = QLineEdit("this movie")
-        self.sample_spin = QSpinBox()
-        self.sample_spin.setRange(10, 2000)
-        self.sample_spin.setValue(160)
+        self.sample_spin = spin_box(10, 2000, 160)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(4)
         self.lr_spin.setRange(1e-4, 0.1)

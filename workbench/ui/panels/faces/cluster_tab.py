@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidgetItem, QPushButton, \
-    QScrollArea, QSpinBox, QVBoxLayout, QWidget
+    QScrollArea, QVBoxLayout, QWidget
 
 from workbench.ui.panels.faces.common import thumb_icon, thumb_list
+from workbench.ui.widgets import spin_box
 
 
 class ClusterTab(QWidget):
@@ -20,9 +21,7 @@ class ClusterTab(QWidget):
         self.folder_btn = QPushButton("Folder of photos…")
         self.folder_btn.clicked.connect(self._choose_folder)
         self.folder_label = QLabel("(none)")
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(0, 50)
-        self.k_spin.setValue(0)
+        self.k_spin = spin_box(0, 50, 0)
         self.k_spin.setSpecialValueText("auto (silhouette)")
         self.cluster_btn = QPushButton("Cluster")
         self.cluster_btn.clicked.connect(self.run_cluster)

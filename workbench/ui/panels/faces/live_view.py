@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.ui.panels.faces.common import GREEN, RED, YELLOW, draw_boxes, rgb_to_qimage, show_scaled
+from workbench.ui.widgets import spin_box
 
 
 class LiveView(QWidget):
@@ -51,9 +51,7 @@ class LiveView(QWidget):
         el = QHBoxLayout(enroll)
         self.enroll_name = QLineEdit()
         self.enroll_name.setPlaceholderText("name")
-        self.enroll_shots = QSpinBox()
-        self.enroll_shots.setRange(1, 30)
-        self.enroll_shots.setValue(8)
+        self.enroll_shots = spin_box(1, 30, 8)
         self.enroll_btn = QPushButton("Enroll (3-2-1, burst)")
         self.enroll_btn.setToolTip("Counts down, then takes a burst of shots; turn your head a little between "
                                    "shots. Blurry or faceless shots are rejected.")

@@ -4,9 +4,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, \
-    QPushButton, QSpinBox, QVBoxLayout, QWidget
+    QPushButton, QVBoxLayout, QWidget
 
 from workbench.ui.panels.faces.common import GREEN, RED, draw_boxes, rgb_to_qimage, show_scaled
+from workbench.ui.widgets import spin_box
 
 IMAGES = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
 
@@ -26,9 +27,7 @@ class VerifyTab(QWidget):
         self.threshold_spin.setValue(0.6)
         self.threshold_spin.setToolTip("Faces closer than this to a gallery person are that person (set from the "
                                        "validation people of the last evaluation; dlib's published value is 0.6)")
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(1, 15)
-        self.k_spin.setValue(1)
+        self.k_spin = spin_box(1, 15, 1)
         th.addRow("Distance threshold", self.threshold_spin)
         th.addRow("Neighbours (k-NN)", self.k_spin)
         lay.addLayout(th)

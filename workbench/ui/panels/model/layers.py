@@ -10,10 +10,10 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QMenu, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QListWidgetItem, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget,
 )
 
-from workbench.ui.widgets import double_spin, hbox
+from workbench.ui.widgets import double_spin, hbox, spin_box
 
 # the settings a new layer of these types starts with (the rest: the layer type's defaults)
 NEW_LAYER_PARAMS = {"Dense": {"units": 64}, "TimeDense": {"units": 1}, "Conv2D": {"filters": 32},
@@ -230,9 +230,7 @@ class LayerEditor(QWidget):
 
     def _field_for(self, kind: str, val):
         if kind == "int":
-            w = QSpinBox()
-            w.setRange(1, 100000)
-            w.setValue(int(val) if isinstance(val, (int, float)) else 1)
+            w = spin_box(1, 100000, int(val) if isinstance(val, (int, float)) else 1)
             w.valueChanged.connect(self._on_field_edited)
         elif kind in ("rate", "float"):
             w = QDoubleSpinBox()

@@ -8,10 +8,11 @@ import os
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
 from workbench.ui.panels.training.hparams import HParamsView
+from workbench.ui.widgets import spin_box
 
 DEFAULT_SPACE = "lr=log(1e-4,1e-1); batch_size=16,32,64"
 
@@ -44,15 +45,11 @@ class SearchTab(QWidget):
         self.sampler_combo = QComboBox()
         for key, text in (("tpe", "TPE (learns from the trials)"), ("random", "random"), ("grid", "grid")):
             self.sampler_combo.addItem(text, key)
-        self.trials_spin = QSpinBox()
-        self.trials_spin.setRange(1, 10000)
-        self.trials_spin.setValue(20)
+        self.trials_spin = spin_box(1, 10000, 20)
         self.pruner_combo = QComboBox()
         for key, text in (("none", "no pruning"), ("median", "median pruner"), ("halving", "successive halving")):
             self.pruner_combo.addItem(text, key)
-        self.workers_spin = QSpinBox()
-        self.workers_spin.setRange(0, 256)
-        self.workers_spin.setValue(default_workers())
+        self.workers_spin = spin_box(0, 256, default_workers())
         self.workers_spin.setSpecialValueText("in this process")
         self.workers_spin.setToolTip("Local worker processes (0: trials run one by one in the app's process)")
         self.cluster_edit = QLineEdit()
