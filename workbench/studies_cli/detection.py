@@ -175,7 +175,9 @@ def run(args) -> int:
         if args.source == "synthetic:scenes":
             from workbench.core.studies.detection.live import scene_source
 
-            src = scene_source(n_frames=args.frames or None)
+            # endless while --frames counts the readings (a frame dropped under load must not end the
+            # run early); with --frames 0, 300 frames are "the end"
+            src = scene_source(n_frames=None if args.frames else 300)
         else:
             src = open_camera(args.source)
         live = LiveDetector(det, src, conf_threshold=args.conf, pace=not args.source.startswith("camera"), draw=False)
