@@ -65,7 +65,8 @@ class Verdict:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def sentence(self) -> str:
+    def sentence(self, full: bool = False) -> str:
+        """The verdict in one sentence; ``full``: the run was already the full mode."""
         n = len(self.effects)
         u = f" {self.unit}" if self.unit else ""
         over = (f"over {n} {self.repetitions} the effect was {self.mean:+.3g}{u}"
@@ -76,7 +77,8 @@ class Verdict:
             return (f"Verdict: the runs contradict the lesson ({self.claim}): {over}, the other way round by more "
                     f"than the noise margin of {self.margin:.2g}{u}.")
         return (f"Verdict: inconclusive: {over}, which is within the noise margin of {self.margin:.2g}{u}, so these "
-                f"runs neither show nor refute that {self.claim}. The full mode repeats it with more data and seeds.")
+                f"runs neither show nor refute that {self.claim}."
+                + ("" if full else " The full mode repeats it with more data and seeds."))
 
 
 def judge(effects: Sequence[float], *, min_effect: float, claim: str, unit: str = "",
@@ -246,7 +248,7 @@ def experiment(name: str, number: int, title: str, explanation: str, lesson: str
             settings = dict(settings, seeds=list(range(base_seed, base_seed + len(effects))) if reps == "seeds"
                             else [base_seed])
             return ExperimentResult(name=name, title=title, mode=ctx.mode, figures=figures, charts=charts,
-                                    table=table, conclusion=(conclusion.rstrip() + " " + verdict.sentence()).strip(),
+                                    table=table, conclusion=(conclusion.rstrip() + " " + verdict.sentence(ctx.full)).strip(),
                                     verdict=verdict, settings=settings, seconds=time.perf_counter() - t0)
 
         REGISTRY[name] = Experiment(name, number, title, explanation.strip(), run, lesson, claim)

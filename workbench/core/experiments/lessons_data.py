@@ -402,7 +402,8 @@ data. If we shuffle a time series before splitting, the validation samples sit b
 samples, and the model "predicts" days it has effectively seen around. We compare a shuffled split
 with a time-ordered split on a drifting series, and check both estimates against the real future.
 """, lesson="Never shuffle time series before splitting: validate on the latest data.",
-            claim="the shuffled split misjudges the real future more than the time-ordered split", min_effect=0.02,
+            claim="the shuffled split promises a lower error than the deployed model makes on the real future",
+            min_effect=0.02,
             unit="MAE", repeats_inside=True)
 def arrow_of_time(ctx):
     n = 3000 if ctx.full else 1500
@@ -442,7 +443,10 @@ def arrow_of_time(ctx):
     rows = [{"split": k, "estimated error (MAE)": float(np.mean(v)), "error on the real future (MAE)": future_mae,
              "underestimate": future_mae - float(np.mean(v))} for k, v in est.items()]
     sh, to = rows
-    per_series = [abs(f - s) - abs(f - t) for s, t, f in zip(est["shuffled"], est["time-ordered"], fut)]
+    # the leak is a bias: the shuffled estimate sits below the real future's error series after series
+    # (the time-ordered estimate is unbiased on average but, one validation window of a random walk,
+    # noisy per series: the conclusion reports its average error beside the shuffled one)
+    per_series = [f - s for s, f in zip(est["shuffled"], fut)]
     conclusion = (f"Averaged over {n_series} drifting series, the deployed model's error on the next {future} steps was "
                   f"{future_mae:.3f}. The shuffled split had promised {sh['estimated error (MAE)']:.3f} "
                   f"(off by {sh['underestimate']:+.3f}); the time-ordered split estimated {to['estimated error (MAE)']:.3f} "
