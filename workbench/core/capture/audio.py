@@ -328,6 +328,27 @@ def open_microphone(device: int | str | None = None, sample_rate: int = DEFAULT_
     return mic
 
 
+def read_samples(source: AudioSource, n: int, block: int, *, stop: Callable[[], bool] | None = None,
+                 on_block: Callable[[np.ndarray, int], None] | None = None) -> np.ndarray:
+    """Up to ``n`` samples from an open ``source``, read ``block`` samples at a time, in one array;
+    fewer when the source ends or ``stop()`` becomes true. ``on_block(block, samples so far)`` sees
+    every non-empty block (level meters, progress)."""
+    parts, have = [], 0
+    while have < n:
+        if stop is not None and stop():
+            break
+        b = source.read(min(block, n - have), timeout=0.5)
+        if b is None:
+            break
+        if b.size == 0:
+            continue
+        parts.append(b)
+        have += b.size
+        if on_block is not None:
+            on_block(b, have)
+    return np.concatenate(parts)[:n] if parts else np.zeros(0, np.float32)
+
+
 class Recorder:
     """Collects a live source's blocks into one array (the panel runs ``run`` in a worker).
 
@@ -345,22 +366,16 @@ class Recorder:
         self._stop.set()
 
     def run(self, progress: Callable | None = None, should_cancel: Callable[[], bool] | None = None) -> np.ndarray:
-        chunks, total = [], 0
+        def stop() -> bool:
+            return self._stop.is_set() or (should_cancel is not None and should_cancel())
+
+        def on_block(block: np.ndarray, total: int) -> None:
+            self.level = level_meter(block)
+            if progress is not None:
+                progress(total, self.max_samples, f"{self.level.rms_db:.0f} dBFS")
+
         with self.source:
-            while total < self.max_samples and not self._stop.is_set():
-                if should_cancel is not None and should_cancel():
-                    break
-                block = self.source.read(min(self.block, self.max_samples - total), timeout=0.5)
-                if block is None:
-                    break
-                if block.size == 0:
-                    continue
-                chunks.append(block)
-                total += block.size
-                self.level = level_meter(block)
-                if progress is not None:
-                    progress(total, self.max_samples, f"{self.level.rms_db:.0f} dBFS")
-        return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+            return read_samples(self.source, self.max_samples, self.block, stop=stop, on_block=on_block)
 
 
 # ----------------------------------------------------------------------------- playback

@@ -326,6 +326,7 @@ def record_clips(source, cset: CaptureSet, class_name: str, *, count: int = 1, s
     below ``silence_db`` dBFS is rejected (not saved) and counted. ``level(dBFS)`` is called for
     each 50 ms block (the meter). Stops early when the source ends or the caller cancels."""
     from workbench.core.audio.dsp import level_meter, resample
+    from workbench.core.capture.audio import read_samples
 
     cset.class_dir(class_name)
     n = int(round(cset.seconds * source.sample_rate))
@@ -335,22 +336,10 @@ def record_clips(source, cset: CaptureSet, class_name: str, *, count: int = 1, s
         while len(report.saved) < count:
             if max_rejected is not None and report.rejected >= max_rejected:
                 break
-            parts, have = [], 0
-            while have < n:
-                if should_cancel is not None and should_cancel():
-                    break
-                b = source.read(min(block, n - have), timeout=0.5)
-                if b is None:
-                    break
-                if b.size == 0:
-                    continue
-                parts.append(b)
-                have += b.size
-                if level is not None:
-                    level(level_meter(b).rms_db)
-            if have < n:  # cancelled or the source ended: a partial clip is not a sample
+            clip = read_samples(source, n, block, stop=should_cancel,
+                                on_block=None if level is None else lambda b, _: level(level_meter(b).rms_db))
+            if len(clip) < n:  # cancelled or the source ended: a partial clip is not a sample
                 break
-            clip = np.concatenate(parts)[:n]
             if level_meter(clip).rms_db < silence_db:
                 report.rejected += 1
                 continue

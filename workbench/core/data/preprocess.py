@@ -34,6 +34,25 @@ FORMAT_VERSION = 2
 _CHUNK = 512  # images per chunk when computing statistics, keeps float copies small
 
 
+def channel_stats(X, channels: int, idx: np.ndarray | None = None, divisor: float = 1.0, chunk: int = _CHUNK):
+    """Per-channel (min, max, mean, std) of the images ``X[idx]`` (all when ``idx`` is None) divided
+    by ``divisor``, computed a chunk of images at a time so a large set never has a float copy."""
+    n = len(X) if idx is None else len(idx)
+    lo, hi = np.full(channels, np.inf), np.full(channels, -np.inf)
+    total, total_sq, count = np.zeros(channels), np.zeros(channels), 0
+    for start in range(0, n, chunk):
+        part = X[start:start + chunk] if idx is None else X[idx[start:start + chunk]]
+        part = np.asarray(part, dtype=np.float64).reshape(-1, channels) / divisor
+        lo = np.minimum(lo, part.min(axis=0))
+        hi = np.maximum(hi, part.max(axis=0))
+        total += part.sum(axis=0)
+        total_sq += (part ** 2).sum(axis=0)
+        count += len(part)
+    mean = total / max(count, 1)
+    std = np.sqrt(np.maximum(total_sq / max(count, 1) - mean ** 2, 0.0))
+    return lo, hi, mean, std
+
+
 def effective_scale(scale: str, kind: str) -> str:
     """What "auto" means for a kind of data: standardize tables, keep images in [0, 1]."""
     if scale != "auto":
@@ -213,23 +232,10 @@ class Preprocessor:
         scale = np.ones(c)
         scale_kind = self.effective_scale
         if scale_kind != "none":
-            lo = np.full(c, np.inf)
-            hi = np.full(c, -np.inf)
-            total = np.zeros(c)
-            total_sq = np.zeros(c)
-            count = 0
-            for start in range(0, len(idx), _CHUNK):
-                chunk = np.asarray(X[idx[start:start + _CHUNK]], dtype=np.float64).reshape(-1, h * w, c) / divisor
-                lo = np.minimum(lo, chunk.min(axis=(0, 1)))
-                hi = np.maximum(hi, chunk.max(axis=(0, 1)))
-                total += chunk.sum(axis=(0, 1))
-                total_sq += (chunk ** 2).sum(axis=(0, 1))
-                count += chunk.shape[0] * chunk.shape[1]
+            lo, hi, mean, std = channel_stats(X, c, idx, divisor)
             if scale_kind == "minmax":
                 offset, scale = lo, np.where(hi - lo > 0, hi - lo, 1.0)
             else:
-                mean = total / count
-                std = np.sqrt(np.maximum(total_sq / count - mean ** 2, 0.0))
                 offset, scale = mean, np.where(std > 1e-12, std, 1.0)
         self._state = {
             "input_shape": [int(h), int(w), int(c)],

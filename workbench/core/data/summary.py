@@ -171,22 +171,11 @@ def _stats(col: np.ndarray) -> dict:
 
 
 def _image_channel_stats(X) -> list[dict]:
+    from workbench.core.data.preprocess import channel_stats
+
     X0 = np.asarray(X[:1])
     c = X0.shape[-1] if X0.ndim == 4 else 1
-    lo = np.full(c, np.inf)
-    hi = np.full(c, -np.inf)
-    s = np.zeros(c)
-    sq = np.zeros(c)
-    count = 0
-    for start in range(0, len(X), _CHUNK):
-        chunk = np.asarray(X[start:start + _CHUNK], dtype=np.float64).reshape(-1, c)
-        lo = np.minimum(lo, chunk.min(axis=0))
-        hi = np.maximum(hi, chunk.max(axis=0))
-        s += chunk.sum(axis=0)
-        sq += (chunk ** 2).sum(axis=0)
-        count += len(chunk)
-    mean = s / count
-    std = np.sqrt(np.maximum(sq / count - mean ** 2, 0))
+    lo, hi, mean, std = channel_stats(X, c, chunk=_CHUNK)
     names = ["grey"] if c == 1 else (["red", "green", "blue"] if c == 3 else [f"channel {i}" for i in range(c)])
     return [{"name": names[i], "type": "channel", "min": _num(lo[i]), "max": _num(hi[i]),
              "mean": _num(mean[i]), "std": _num(std[i]), "missing": 0} for i in range(c)]
