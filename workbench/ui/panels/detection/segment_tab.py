@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.studies.detection import SEGMENT_DEFAULTS as SEG
 from workbench.ui.panels.detection.common import explain, fill, table
-from workbench.ui.widgets import ImageGridWidget
+from workbench.ui.widgets import ImageGridWidget, double_spin, spin_box
 
 
 class SegmentTab(QWidget):
@@ -24,17 +23,10 @@ class SegmentTab(QWidget):
             "objects) plus the Dice loss. Scored with IoU and Dice per class on the held-out test scenes, at their own size."))
         row = QHBoxLayout()
         form = QFormLayout()
-        self.size_spin = QSpinBox()
-        self.size_spin.setRange(32, 256)
-        self.size_spin.setSingleStep(8)
-        self.size_spin.setValue(SEG["size"])
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 200)
-        self.epochs_spin.setValue(SEG["epochs"])
-        self.dice_spin = QDoubleSpinBox()
-        self.dice_spin.setRange(0.0, 5.0)
-        self.dice_spin.setSingleStep(0.25)
-        self.dice_spin.setValue(SEG["dice_weight"])  # with plain cross-entropy alone the U-Net first learns "all background"
+        self.size_spin = spin_box(32, 256, SEG["size"], step=8)
+        self.epochs_spin = spin_box(1, 200, SEG["epochs"])
+        # with plain cross-entropy alone the U-Net first learns "all background"
+        self.dice_spin = double_spin(0.0, 5.0, SEG["dice_weight"], step=0.25)
         self.balanced_check = QCheckBox("Weigh classes by 1 / sqrt(pixel share)")
         self.balanced_check.setChecked(SEG["balanced"])
         for lab, w in (("Input size", self.size_spin), ("Epochs", self.epochs_spin), ("Dice loss weight", self.dice_spin),
