@@ -67,7 +67,9 @@ class SegmentTab(QWidget):
         self.summary.setText(f"Held-out test scenes ({len(out.test_idx)}): mean IoU {out.mean_iou:.3f}, mean Dice "
                              f"{out.mean_dice:.3f} over the object classes; the all-background baseline scores "
                              f"{out.baseline['mean_iou']:.3f}. Weights of epoch {out.fit.best_epoch} of "
-                             f"{len(out.fit.history)} (lowest validation loss). Left: truth, right: prediction.")
+                             f"{len(out.fit.history)} (lowest validation loss); validation mean IoU by epoch: "
+                             + ", ".join(f"{h['val_mean_iou']:.2f}" for h in out.fit.history if "val_mean_iou" in h)
+                             + ". Left: truth, right: prediction.")
         self.grid.set_images(*overlay_examples(self.panel.dataset, out))
         if out.record is not None:
             self.panel.ctx.add_run(out.record.to_dict())
