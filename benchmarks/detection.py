@@ -4,6 +4,9 @@
     python benchmarks/detection.py --train         # + time to a validation mAP@0.5 target on generated scenes,
                                                    #   test mAP beside the baseline, real photos
     python benchmarks/detection.py --train --save DIR   # keep the trained detector (README screenshots)
+    python benchmarks/detection.py --segment       # the U-Net with the Segment tab's defaults: held-out mean
+                                                   #   IoU per class beside the all-background / per-pixel
+                                                   #   majority baselines, validation IoU per epoch
 
 Ratios are ours / plain loop (frames or samples per second; > 1 means faster than the plain loop).
 The load average is printed with the figures: other work on the machine slows everything.
@@ -154,6 +157,59 @@ def bench_real(det, ds_test_sizes=96) -> dict:
                                        for (name, _), f in zip(photos, found)}}
 
 
+def bench_segment(n: int, epochs: int | None, threads: int) -> dict:
+    """The U-Net as the Segment tab and `workbench detect segment` train it (their defaults) on
+    ``n`` generated 96 px scenes: validation mean IoU per epoch (what the epoch count was chosen
+    on), held-out test IoU / Dice per class at the scenes' own size, and two trivial baselines:
+    every pixel background, and each pixel position's most common class in the training masks."""
+    from workbench.core.studies.detection import SEGMENT_DEFAULTS
+    from workbench.core.studies.detection.data import split_indices
+    from workbench.core.studies.detection.scenes import generate_scenes
+    from workbench.core.studies.detection.segment import _mean, iou_dice_per_class, train_segmenter
+    from workbench.core.training.callbacks import Callback
+
+    class Clock(Callback):
+        def __init__(self):
+            self.t0 = None
+
+        def on_fit_start(self, trainer):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            print(f"  epoch {epoch:>3}  {time.perf_counter() - self.t0:7.1f} s  val mean IoU "
+                  f"{logs.get('val_mean_iou', 0):.3f}  val loss {logs.get('val_loss', 0):.4f}  load "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+
+    t = time.perf_counter()
+    ds = generate_scenes(n, 96, seed=0)
+    t_gen = time.perf_counter() - t
+    cpu0 = time.process_time()
+    split = split_indices(len(ds), 0.15, 0.15, 0)
+    kw = {} if epochs is None else {"epochs": epochs}
+    out = train_segmenter(ds, callbacks=[Clock()], threads=threads, split=split, **kw)
+    cpu = time.process_time() - cpu0  # CPU seconds of this process: what the machine's other load does not inflate
+    tr, _, te = split
+    names = out.class_names
+    counts = np.zeros((96, 96, len(names)), np.int64)  # per-pixel-position majority of the training masks
+    for i in tr:
+        counts[np.arange(96)[:, None], np.arange(96)[None, :], ds.masks[i].astype(np.int64)] += 1
+    majority = counts.argmax(-1).astype(np.uint8)
+    true = [ds.masks[i] for i in te]
+    maj_rows = iou_dice_per_class([majority] * len(te), true, names)
+    return {"what": f"U-Net on {n} generated 96 px scenes ({len(tr)} train, {len(split[1])} val, {len(te)} test), "
+                    f"defaults {SEGMENT_DEFAULTS}, {threads} torch thread(s); scored at 96 px",
+            "epochs": len(out.fit.history), "best_epoch_by_val_loss": out.fit.best_epoch,
+            "val_mean_iou_per_epoch": [round(h.get("val_mean_iou", float("nan")), 4) for h in out.fit.history],
+            "generate_seconds": t_gen, "train_seconds": out.train_time, "train_and_test_cpu_seconds": cpu,
+            "test_mean_iou": out.mean_iou, "test_mean_dice": out.mean_dice,
+            "test_per_class": {r["class"]: {"iou": r["iou"], "dice": r["dice"], "pixels": r["pixels"]}
+                               for r in out.per_class},
+            "baseline_all_background_mean_iou": out.baseline["mean_iou"],
+            "baseline_all_background_background_iou": out.baseline["background_iou"],
+            "baseline_pixel_majority_mean_iou": _mean(maj_rows, "iou"),
+            "baseline_pixel_majority_classes": sorted({names[int(c)] for c in np.unique(majority)})}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", action="store_true")
@@ -163,10 +219,18 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save", default=None)
     ap.add_argument("--overhead-only", action="store_true", help="only the Trainer-vs-plain-loop epoch")
+    ap.add_argument("--segment", action="store_true", help="only the U-Net segmentation figures")
+    ap.add_argument("--seg-n", type=int, default=2000, help="scenes for --segment (the Data tab's default)")
+    ap.add_argument("--seg-epochs", type=int, default=None, help="epochs for --segment (default: the tab's)")
     args = ap.parse_args()
     from workbench.core.studies.detection.model import Detector
 
     report = {"load_before": os.getloadavg(), "cpu_count": os.cpu_count()}
+    if args.segment:
+        report["segment"] = bench_segment(args.seg_n, args.seg_epochs, args.threads)
+        report["load_after"] = os.getloadavg()
+        print(json.dumps(report, indent=2, default=float))
+        return 0
     if args.overhead_only:
         report["trainer_overhead"] = bench_plain_epoch(type("O", (), {"detector": Detector.create(
             ["circle", "square", "triangle", "digit"])})(), args.threads)

@@ -70,3 +70,4 @@ def test_cli_segment(capsys):
     s = _last_json(capsys.readouterr().out)
     assert [r["class"] for r in s["per_class"]] == ["background", "circle", "square", "triangle", "digit"]
     assert 0 <= s["mean_iou"] <= 1 and s["baseline"]["mean_iou"] == 0.0
+    assert s["input_size"] == 32 and s["epochs"] == 1 and s["best_epoch"] == 1

@@ -115,3 +115,22 @@ def test_live_without_a_camera(qtbot, panel):
     with qtbot.waitSignal(panel.live_jobs.job_finished, timeout=20000):
         live.toggle()
     assert live.live_btn.text() == "Start live"
+
+
+def test_segment_tab_trains_and_overlays_the_masks(qtbot, panel):
+    panel.data_tab.n_spin.setValue(40)
+    panel.data_tab.generate_btn.click()
+    qtbot.waitUntil(lambda: panel.dataset is not None and not panel.jobs.busy, timeout=30000)
+    s = panel.segment_tab
+    assert s.balanced_check.isChecked() and s.dice_spin.value() == 1.0  # the defaults the README measures
+    s.size_spin.setValue(32)
+    s.epochs_spin.setValue(1)
+    panel.tabs.setCurrentWidget(s)
+    with qtbot.waitSignal(panel.jobs.job_finished, timeout=120000):
+        s.train_btn.click()
+    out = s.outcome
+    assert out is not None and out.size == 32 and out.record.task == "segmentation"
+    assert s.table.rowCount() == 5 and s.table.item(0, 0).text() == "background"
+    assert "held-out" in s.summary.text().lower() and "baseline" in s.summary.text()
+    assert s.grid.count() == 2 * len(out.test_idx)  # truth and prediction of each test scene, at 96 px
+    assert s.state()["balanced"] is True

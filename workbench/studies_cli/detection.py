@@ -7,7 +7,8 @@ detect in files, segment, run live.
     workbench detect train [--data DIR] [--n 2000] [--backbone small-cnn|mobilenet_v2] [--grid 6 --boxes 2]
                            [--lambda-coord 5 --lambda-noobj 0.5 --no-sqrt] [--epochs 20] [--out MODEL] [--project DIR]
     workbench detect predict MODEL PATH... [--conf 0.3]
-    workbench detect segment [--n 1500 --input-size 48 --epochs 10 --dice 0.5] [--project DIR]
+    workbench detect segment [--n 2000 --input-size 48 --width 16 --epochs 12 --lr 0.002 --dice 1 --unweighted]
+                             [--project DIR]
     workbench detect live MODEL [--source camera:0 | video.mp4 | folder | synthetic:scenes] [--frames 100]
 
 Every command takes --json and then prints one JSON object last.
@@ -80,11 +81,17 @@ def register(subparsers) -> argparse.ArgumentParser:
     js(pr)
 
     sg = sub.add_parser("segment", help="train the small U-Net on the scenes' masks; IoU and Dice per class")
-    scenes(sg, 1500)
-    sg.add_argument("--input-size", type=int, default=48)
-    sg.add_argument("--epochs", type=int, default=10)
-    sg.add_argument("--dice", type=float, default=1.0,
-                    help="weight of the Dice loss term (default 1; 0: cross-entropy only, which first learns 'all background')")
+    scenes(sg, 2000)
+    from workbench.core.studies.detection import SEGMENT_DEFAULTS as SEG
+
+    sg.add_argument("--input-size", type=int, default=SEG["size"], help=f"U-Net input side (default {SEG['size']})")
+    sg.add_argument("--width", type=int, default=SEG["width"], help=f"channels of the first U-Net level (default {SEG['width']})")
+    sg.add_argument("--epochs", type=int, default=SEG["epochs"])
+    sg.add_argument("--lr", type=float, default=SEG["lr"])
+    sg.add_argument("--dice", type=float, default=SEG["dice_weight"],
+                    help=f"weight of the Dice loss term (default {SEG['dice_weight']:g}; 0: cross-entropy only)")
+    sg.add_argument("--unweighted", action="store_true",
+                    help="plain cross-entropy (default: each class weighted by 1 / sqrt(its pixel share))")
     sg.add_argument("--threads", type=int, default=None)
     sg.add_argument("--project", default=None)
     js(sg)
@@ -159,11 +166,12 @@ def run(args) -> int:
         from workbench.core.studies.detection.segment import train_segmenter
 
         store = _store(args.project)
-        out = train_segmenter(_scenes(args), size=args.input_size, epochs=args.epochs, dice_weight=args.dice,
-                              threads=args.threads, run_store=store)
+        out = train_segmenter(_scenes(args), size=args.input_size, width=args.width, epochs=args.epochs, lr=args.lr,
+                              dice_weight=args.dice, balanced=not args.unweighted, threads=args.threads, run_store=store)
         s = out.summary()
-        text = (f"mean IoU {out.mean_iou:.3f}, mean Dice {out.mean_dice:.3f} over the object classes "
-                f"(all-background baseline: mean IoU {out.baseline['mean_iou']:.3f})\n"
+        text = (f"held-out test scenes ({len(out.test_idx)}): mean IoU {out.mean_iou:.3f}, mean Dice {out.mean_dice:.3f} "
+                f"over the object classes (all-background baseline: mean IoU {out.baseline['mean_iou']:.3f}); "
+                f"{len(out.fit.history)} epochs, best validation epoch {out.fit.best_epoch}, {out.train_time:.0f} s\n"
                 + "\n".join(f"  {r['class']:<12} IoU {r['iou'] or 0:.3f}  Dice {r['dice'] or 0:.3f}" for r in out.per_class))
         return _emit(args, s, text)
     if cmd == "live":

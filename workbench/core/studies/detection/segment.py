@@ -1,5 +1,9 @@
 """Segmentation on the same scenes: a small U-Net preset, per-pixel softmax with cross-entropy
-(and Dice as an option), IoU and Dice per class, masks overlaid on the image.
+(class-weighted by default) plus the soft Dice loss, IoU and Dice per class, masks overlaid on the image.
+
+Scores are computed at each image's own resolution: the U-Net's logits are scaled back to the
+image's size (bilinear) before the argmax, so the masks compared are the scene's true masks, not
+copies shrunk to the network's input size.
 
 The U-Net has skip connections, which a ModelSpec (a plain stack) cannot express, so it is
 written here as a module; it is trained by the common ``Trainer`` through ``SegmentationHead``,
@@ -14,7 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.core.errors import DataError
+from workbench.core.studies.detection import SEGMENT_DEFAULTS as DEFAULTS
 from workbench.core.models.heads import TermHead
+from workbench.core.training.callbacks import Callback
 
 PALETTE = np.array([[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
                     [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60]], np.uint8)
@@ -66,27 +72,54 @@ def soft_dice_loss(logits, target, n_classes: int):
     return 1.0 - ((2 * inter + 1.0) / (denom + 1.0)).mean()
 
 
+def balanced_class_weights(masks, n_classes: int) -> list[float]:
+    """Cross-entropy weight of each class from its share of the pixels: 1 / sqrt(share), scaled so
+    that the average pixel weighs 1 (background, most of every scene, then weighs about 0.5 and a
+    class with a twentieth of its pixels about 2). Classes absent from ``masks`` get the largest weight."""
+    counts = np.zeros(n_classes, np.float64)
+    for m in masks:
+        counts += np.bincount(np.asarray(m, np.int64).ravel(), minlength=n_classes)[:n_classes]
+    share = counts / max(1.0, counts.sum())
+    w = 1.0 / np.sqrt(np.maximum(share, 1e-12))
+    w[share == 0] = w[share > 0].max() if (share > 0).any() else 1.0
+    w /= float((w * share).sum()) or 1.0
+    return [round(float(v), 4) for v in w]
+
+
 class SegmentationHead(TermHead):
-    """Per-pixel softmax over the classes; cross-entropy, plus soft Dice when ``dice_weight`` > 0."""
+    """Per-pixel softmax over the classes; cross-entropy (optionally class-weighted), plus soft Dice
+    when ``dice_weight`` > 0."""
 
     task = "segmentation"
     activation = "softmax"
     loss_name = "cce"
 
-    def __init__(self, n_classes: int, dice_weight: float = 0.0):
+    def __init__(self, n_classes: int, dice_weight: float = 0.0, class_weights: Sequence[float] | None = None):
         self.n_classes = int(n_classes)
         self.dice_weight = float(dice_weight)
+        self.class_weights = None if class_weights is None else [float(v) for v in class_weights]
+        if self.class_weights is not None and len(self.class_weights) != self.n_classes:
+            raise DataError(f"Give one cross-entropy weight per class ({self.n_classes}, background included); "
+                            f"got {len(self.class_weights)}.")
         self.term_names = ("ce", "dice") if self.dice_weight > 0 else ("ce",)
+        self._w = None
 
     @property
     def reason(self) -> str:
         return ("one softmax over the classes at every pixel, per-pixel cross-entropy"
+                + (" weighted by 1 / sqrt(class pixel share)" if self.class_weights is not None else "")
                 + (f" + {self.dice_weight:g} x Dice loss" if self.dice_weight > 0 else ""))
 
     def loss_terms(self, raw, y) -> dict:
+        import torch
         import torch.nn.functional as F
 
-        terms = {"ce": F.cross_entropy(raw.float(), y.long())}
+        w = None
+        if self.class_weights is not None:
+            if self._w is None or self._w.device != raw.device:
+                self._w = torch.tensor(self.class_weights, dtype=torch.float32, device=raw.device)
+            w = self._w
+        terms = {"ce": F.cross_entropy(raw.float(), y.long(), weight=w)}
         if self.dice_weight > 0:
             terms["dice"] = self.dice_weight * soft_dice_loss(raw, y, self.n_classes)
         return terms
@@ -97,26 +130,57 @@ class SegmentationHead(TermHead):
         return torch.softmax(raw, 1)
 
     def settings(self) -> dict:
-        return {"n_classes": self.n_classes, "dice_weight": self.dice_weight}
+        return {"n_classes": self.n_classes, "dice_weight": self.dice_weight, "class_weights": self.class_weights}
 
 
-def iou_dice_per_class(pred: np.ndarray, true: np.ndarray, class_names: Sequence[str]) -> list[dict]:
-    """IoU and Dice of each class (background first) over all pixels of the set."""
+def iou_dice_per_class(pred, true, class_names: Sequence[str]) -> list[dict]:
+    """IoU and Dice of each class (background first) over all pixels of the set. ``pred`` and
+    ``true`` are (N, H, W) arrays or sequences of (H, W) masks whose shapes match pairwise."""
+    k = len(class_names)
+    if len(pred) != len(true):
+        raise DataError(f"There are {len(pred)} predicted masks for {len(true)} true masks.")
+    cm = np.zeros((k, k), np.int64)  # rows: truth, columns: prediction
+    for p, t in zip(pred, true):
+        p, t = np.asarray(p, np.int64), np.asarray(t, np.int64)
+        if p.shape != t.shape:
+            raise DataError(f"A predicted mask is {p.shape[1]} x {p.shape[0]} pixels but its true mask is "
+                            f"{t.shape[1]} x {t.shape[0]}; predict at the image's own size.")
+        ok = (t >= 0) & (t < k) & (p >= 0) & (p < k)
+        cm += np.bincount(t[ok] * k + p[ok], minlength=k * k).reshape(k, k)
     rows = []
-    for k, name in enumerate(class_names):
-        p, t = pred == k, true == k
-        inter, ps, ts = int((p & t).sum()), int(p.sum()), int(t.sum())
+    for c, name in enumerate(class_names):
+        inter, ps, ts = int(cm[c, c]), int(cm[:, c].sum()), int(cm[c].sum())
         union = ps + ts - inter
         rows.append({"class": name, "iou": inter / union if union else None,
                      "dice": 2 * inter / (ps + ts) if ps + ts else None, "pixels": ts})
     return rows
 
 
+def mask_to_size(mask: np.ndarray, size: int, n_classes: int) -> np.ndarray:
+    """A class mask at ``size`` x ``size``, each pixel the class covering most of its area: the same
+    area weighting as the image's own resize, so mask and pixels stay aligned (nearest-neighbour
+    picking shifts a shrunk mask by up to half a source pixel)."""
+    import cv2
+
+    m = np.asarray(mask)
+    if m.shape == (size, size):
+        return m.astype(np.int64)
+    shrink = m.shape[0] * m.shape[1] > size * size
+    interp = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    cover = np.stack([cv2.resize((m == c).astype(np.float32), (size, size), interpolation=interp)
+                      for c in range(n_classes)])  # OpenCV's area resize takes at most 4 channels at once
+    return cover.argmax(0).astype(np.int64)
+
+
 def overlay(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5) -> np.ndarray:
     """The image with each class's pixels tinted in its palette colour (background untouched)."""
-    col = PALETTE[np.asarray(mask) % len(PALETTE)].astype(np.float32)
-    img = image.astype(np.float32)
-    fg = (np.asarray(mask) > 0)[..., None]
+    mask = np.asarray(mask)
+    if mask.shape != image.shape[:2]:
+        raise DataError(f"The mask is {mask.shape[1]} x {mask.shape[0]} pixels but the image is "
+                        f"{image.shape[1]} x {image.shape[0]}.")
+    col = PALETTE[mask % len(PALETTE)].astype(np.float32)
+    img = image[..., :3].astype(np.float32)
+    fg = (mask > 0)[..., None]
     return np.where(fg, (1 - alpha) * img + alpha * col, img).astype(np.uint8)
 
 
@@ -130,20 +194,21 @@ class SegmentationOutcome:
     mean_iou: float
     mean_dice: float
     test_idx: np.ndarray
-    pred_test: np.ndarray  # (N, H, W) class index per pixel
+    pred_test: list  # (H, W) class index per pixel of each test image, at the image's own size
     train_time: float
     size: int
     baseline: dict = field(default_factory=dict)
     run_id: str | None = None
     record: object = None
 
-    def predict(self, images) -> np.ndarray:
+    def predict(self, images) -> list[np.ndarray]:
         return predict_masks(self.model, images, self.size)
 
     def summary(self) -> dict:
         return {"mean_iou": self.mean_iou, "mean_dice": self.mean_dice, "per_class": self.per_class,
-                "baseline": self.baseline, "epochs": len(self.fit.history), "train_time": self.train_time,
-                "n_test": len(self.test_idx), "run_id": self.run_id}
+                "baseline": self.baseline, "epochs": len(self.fit.history), "best_epoch": self.fit.best_epoch,
+                "train_time": self.train_time, "input_size": self.size, "n_test": len(self.test_idx),
+                "run_id": self.run_id}
 
 
 def _inputs(images, size: int) -> np.ndarray:
@@ -153,17 +218,27 @@ def _inputs(images, size: int) -> np.ndarray:
     return np.ascontiguousarray(X.transpose(0, 3, 1, 2))
 
 
-def predict_masks(model, images, size: int, batch_size: int = 32) -> np.ndarray:
-    """(N, size, size) class index per pixel."""
+def predict_masks(model, images, size: int, batch_size: int = 32, at_input_size: bool = False) -> list[np.ndarray]:
+    """The class index of every pixel of each image: (H, W) masks at each image's own size (the
+    logits scaled back bilinearly before the argmax), or (size, size) with ``at_input_size``."""
     import torch
+    import torch.nn.functional as F
 
-    X = _inputs(list(images), size)
+    images = list(images)
+    X = _inputs(images, size) if images else np.zeros((0, 3, size, size), np.float32)
+    was = model.training
     model.eval()
     out = []
     with torch.inference_mode():
         for i in range(0, len(X), batch_size):
-            out.append(model(torch.from_numpy(X[i:i + batch_size])).argmax(1).numpy().astype(np.uint8))
-    return np.concatenate(out) if out else np.zeros((0, size, size), np.uint8)
+            logits = model(torch.from_numpy(X[i:i + batch_size]))
+            for j, lg in enumerate(logits):
+                h, w = (size, size) if at_input_size else np.asarray(images[i + j]).shape[:2]
+                if (h, w) != (size, size):
+                    lg = F.interpolate(lg[None], size=(h, w), mode="bilinear", align_corners=False)[0]
+                out.append(lg.argmax(0).numpy().astype(np.uint8))
+    model.train(was)
+    return out
 
 
 def _mean(rows, key) -> float:
@@ -171,11 +246,37 @@ def _mean(rows, key) -> float:
     return float(np.mean(vals)) if vals else 0.0
 
 
-def train_segmenter(ds, *, size: int = 48, width: int = 8, epochs: int = 10, batch_size: int = 16, lr: float = 3e-3,
-                    dice_weight: float = 0.0, seed: int = 0, val: float = 0.15, test: float = 0.15, callbacks=(),
-                    trainer=None, run_store=None, threads: int | None = None, split=None) -> SegmentationOutcome:
-    """Train the small U-Net on the set's masks through ``Trainer.fit``; IoU and Dice on the test split."""
-    import cv2
+class ValIoUCallback(Callback):
+    """Adds "val_mean_iou" (over the object classes, at the input size) to each epoch's log, so the
+    live chart shows the score beside the loss terms and the epoch count can be chosen on it."""
+
+    def __init__(self, X_val: np.ndarray, masks_val: np.ndarray, class_names: Sequence[str]):
+        self.X, self.masks, self.names = X_val, masks_val, list(class_names)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        import torch
+
+        model = trainer.model
+        was = model.training
+        model.eval()
+        dev = next(model.parameters()).device
+        pred = []
+        with torch.inference_mode():
+            for i in range(0, len(self.X), 64):
+                pred.append(model(torch.from_numpy(self.X[i:i + 64]).to(dev)).argmax(1).cpu().numpy())
+        model.train(was)
+        logs["val_mean_iou"] = _mean(iou_dice_per_class(np.concatenate(pred), self.masks, self.names), "iou")
+
+
+def train_segmenter(ds, *, size: int = DEFAULTS["size"], width: int = DEFAULTS["width"],
+                    epochs: int = DEFAULTS["epochs"], batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
+                    dice_weight: float = DEFAULTS["dice_weight"], balanced: bool = DEFAULTS["balanced"], seed: int = 0, val: float = 0.15,
+                    test: float = 0.15, callbacks=(), trainer=None, run_store=None, threads: int | None = None,
+                    split=None, val_iou: bool = True) -> SegmentationOutcome:
+    """Train the small U-Net on the set's masks through ``Trainer.fit`` (the weights of the epoch
+    with the lowest validation loss are kept); IoU and Dice on the test split at each image's size,
+    beside the all-background baseline. ``balanced`` weighs the cross-entropy by
+    ``balanced_class_weights`` of the training masks."""
     import torch
 
     from workbench.core.studies.detection.data import split_indices
@@ -187,26 +288,32 @@ def train_segmenter(ds, *, size: int = 48, width: int = 8, epochs: int = 10, bat
         raise DataError(f"The U-Net's input size must be a multiple of 8 (got {size}).")
     tr, va, te = split if split is not None else split_indices(len(ds), val, test, seed)
     names = ["background", *ds.class_names]
+    k = len(names)
 
     def masks(idx):
-        return np.stack([cv2.resize(ds.masks[i], (size, size), interpolation=cv2.INTER_NEAREST) for i in idx]).astype(np.int64)
+        return np.stack([mask_to_size(ds.masks[i], size, k) for i in idx]) if len(idx) else np.zeros((0, size, size), np.int64)
 
     torch.manual_seed(seed)
-    model = tiny_unet(len(names), width)
-    head = SegmentationHead(len(names), dice_weight)
+    model = tiny_unet(k, width)
+    head = SegmentationHead(k, dice_weight, balanced_class_weights([ds.masks[i] for i in tr], k) if balanced else None)
+    X_va, M_va = (_inputs([ds.images[i] for i in va], size), masks(va)) if len(va) else (None, None)
+    cbs = [ValIoUCallback(X_va, M_va, names)] if (val_iou and len(va)) else []
     if trainer is None:
-        trainer = Trainer(callbacks=list(callbacks))
+        trainer = Trainer(callbacks=cbs + list(callbacks))
+    else:  # the GUI's trainer: our callback first, so its bridge sees val_mean_iou in the logs
+        trainer.callbacks[:0] = [c for c in cbs if c not in trainer.callbacks]
     cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed, restore_best=True,
                       threads=threads)
     t0 = time.perf_counter()
     fit = trainer.fit(model, head, train=(_inputs([ds.images[i] for i in tr], size), masks(tr)),
-                      val=(_inputs([ds.images[i] for i in va], size), masks(va)) if len(va) else None, config=cfg)
+                      val=(X_va, M_va) if len(va) else None, config=cfg)
     train_time = time.perf_counter() - t0
+    model.cpu()
     pred = predict_masks(model, [ds.images[i] for i in te], size)
-    true = masks(te)
+    true = [np.asarray(ds.masks[i]) for i in te]
     rows = iou_dice_per_class(pred, true, names)
-    base_rows = iou_dice_per_class(np.zeros_like(true), true, names)  # all background
-    baseline = {"strategy": "every pixel background", "mean_iou": _mean(base_rows, "iou"),
+    base_rows = iou_dice_per_class([np.zeros_like(t) for t in true], true, names)  # all background
+    baseline = {"strategy": "every pixel background (the majority class)", "mean_iou": _mean(base_rows, "iou"),
                 "background_iou": base_rows[0]["iou"]}
     out = SegmentationOutcome(model, head, fit, names, rows, _mean(rows, "iou"), _mean(rows, "dice"), np.asarray(te),
                               pred, train_time, size, baseline)
@@ -216,24 +323,23 @@ def train_segmenter(ds, *, size: int = 48, width: int = 8, epochs: int = 10, bat
         name=f"U-Net {size}px", study="detection", mode="holdout", task="segmentation",
         data={"name": ds.name, "spec": ds.source.get("type", "detection"), "kind": "image", "source": ds.source,
               "n_samples": len(ds), "class_names": names, "size": size},
-        model={"name": "tiny-unet", "preset": "tiny-unet", "parameters": int(sum(p.numel() for p in model.parameters()))},
+        model={"name": "tiny-unet", "preset": "tiny-unet", "width": width,
+               "parameters": int(sum(p.numel() for p in model.parameters()))},
         head=head.to_dict(), train_config=cfg.to_dict(), seed=seed, device=fit.device, history=fit.history,
         best_epoch=fit.best_epoch or None, stop_reason=fit.stop_reason, message=fit.message,
         test_metrics={"mean_iou": out.mean_iou, "mean_dice": out.mean_dice},
         baseline={"test": {"mean_iou": baseline["mean_iou"], "strategy": baseline["strategy"]}},
-        details={"per_class": rows, "kind": "segmentation"}, fit_time=train_time)
+        details={"per_class": rows, "kind": "segmentation", "scored_at": "each image's own size"}, fit_time=train_time)
     if run_store is not None:
         out.run_id = run_store.save(out.record, weights=model.state_dict())
     return out
 
 
 def overlay_examples(ds, out: SegmentationOutcome, n: int = 12) -> tuple[list[np.ndarray], list[str]]:
-    """Truth and prediction overlaid on test scenes, side by side: (images, captions)."""
-    from workbench.core.studies.detection.augment import resize
-
+    """Truth and prediction overlaid on test scenes (at their own size), side by side: (images, captions)."""
     images, caps = [], []
     for j, i in enumerate(out.test_idx[:n]):
-        im, _, m = resize(ds.images[i], [], ds.masks[i], out.size)
-        images += [overlay(im, m), overlay(im, out.pred_test[j])]
+        im = np.asarray(ds.images[i])[..., :3]
+        images += [overlay(im, ds.masks[i]), overlay(im, out.pred_test[j])]
         caps += ["truth", "U-Net"]
     return images, caps
