@@ -358,7 +358,8 @@ def _detection(w, work, shot, wait_until, settle) -> None:
             shot("detection-evaluate")
     if "segment" in parts:
         s = p.segment_tab
-        s.epochs_spin.setValue(3)
+        if os.environ.get("WB_SHOTS_SEGMENT_EPOCHS"):  # else the tab's default (what a user gets)
+            s.epochs_spin.setValue(int(os.environ["WB_SHOTS_SEGMENT_EPOCHS"]))
         p.go(s)
         s.train()
         wait_until(lambda: not p.jobs.busy, timeout_ms=3_600_000, what="U-Net training")

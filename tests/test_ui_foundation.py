@@ -208,3 +208,25 @@ def test_dropped_files_reach_the_widget(qtbot, tmp_path):
     w.event(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier))
     assert w.got == [[str(tmp_path / "a.png")]]  # local files only
+
+
+def test_job_runner_status_line_says_how_the_job_ended(qtbot):
+    """The status line never keeps saying "Training…" once the job is over."""
+    from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
+
+    from workbench.ui.job_runner import JobRunner
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    status, bar = QLabel(), QProgressBar()
+    runner = JobRunner(host, status=status, progress=bar)
+    with qtbot.waitSignal(runner.job_finished, timeout=10_000):
+        runner.start(_slow_sum, 5, label="Adding up…")
+    assert status.text() == "Adding up: done." and bar.value() == 100
+
+    def boom():
+        raise ValueError("no")
+
+    with qtbot.waitSignal(runner.job_finished, timeout=10_000):
+        runner.start(boom, label="Breaking")
+    assert status.text().startswith("Breaking: failed")

@@ -41,6 +41,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.tasks = TaskController(self)
         self.banner, self.status, self.progress, self.cancel_button = banner, status, progress, cancel_button
+        self._label = ""  # the running (or last) job's status label
         self._scale = progress_scale or (progress.maximum() if progress is not None else 100)
         self._job: TaskHandle | None = None
         self._trainer = None
@@ -80,7 +81,7 @@ class JobRunner(QObject):
         if self.banner is not None:
             self.banner.clear_message()
         job = self.tasks.start(fn, *args, **kwargs)
-        self._job, self._trainer = job, trainer
+        self._job, self._trainer, self._label = job, trainer, label
         if self.status is not None and label:
             self.status.setText(label)
         if self.progress is not None:
@@ -137,19 +138,29 @@ class JobRunner(QObject):
         if text and self.status is not None:
             self.status.setText(text)
 
+    def _end_status(self, how: str) -> None:
+        """The status line says how the job ended (a panel's own result handler, connected after
+        this one, may say more)."""
+        label = self._label.rstrip(".… ")
+        if self.status is not None and label:
+            self.status.setText(f"{label}: {how}.")
+
     @Slot(object)
     def _on_result(self, _result) -> None:
         if self.progress is not None:
             self.progress.setValue(self._scale)  # done, also for jobs that report no progress
+        self._end_status("done")
 
     @Slot(str)
     def _on_error(self, msg: str) -> None:
         self._say(msg, "error")
+        self._end_status("failed (see the message above)")
         self.job_failed.emit(msg)
 
     @Slot()
     def _on_cancelled(self) -> None:
         self._say("Cancelled.", "info")
+        self._end_status("cancelled")
 
     @Slot()
     def _on_finished(self) -> None:
