@@ -373,7 +373,10 @@ def test_the_trigger_word_has_more_training_voices_and_none_held_out():
         accent, _, variant = v.name.partition("+")
         assert accent not in vo.ESPEAK_HELDOUT_ACCENTS
         assert variant.rstrip("0123456789") not in held and variant not in held  # no steph2 beside steph
-    # validation and test speak the word with their own voices, as before
+    # validation hears the word from voices no training clip has; test from its held-out voices
+    val = {v.name for v in vo.positive_voices("val")}
+    assert val and not val & names
+    assert not {n.partition("+")[2] for n in val} & (held | {n.partition("+")[2] for n in names})
     assert [v.name for v in vo.positive_voices("test")] == [v.name for v in vo.voices_for("test", piper=False)]
 
 
