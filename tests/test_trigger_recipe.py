@@ -334,3 +334,76 @@ def test_mixed_clips_are_negative_heavy_with_speech_and_exact_labels():
     x, ends, voices = positive_stream(pools, 5, cfg, ms, seed=2)
     assert x.size == 5 * 4 * SR and len(ends) == 5 and voices == ["voice"] * 5
     assert all(1.6 <= e - 4 * i <= 2.2 + 1e-9 for i, e in enumerate(ends))
+
+
+def test_augmentation_warps_and_masks_training_features_only_when_asked():
+    from workbench.core.studies.trigger_word.mixing import MixSettings, augment_features
+
+    base = np.full((3, 100, 40), -5.0, np.float32)
+    base[:, :, 10] = 5.0  # a formant at mel band 10
+    same = augment_features(base.copy(), MixSettings(spec_share=0.0), np.random.default_rng(0))
+    np.testing.assert_array_equal(same, base)  # spec_share 0 (and validation clips): untouched
+    up = augment_features(base.copy(), MixSettings(spec_share=1.0, warp=(1.2, 1.2), freq_masks=0, time_masks=0),
+                          np.random.default_rng(0))
+    assert int(np.argmax(up[0, 0])) == 12  # a longer stretch moves the formant up: 10 * 1.2
+    ms = MixSettings(spec_share=1.0, warp=(1.0, 1.0), freq_masks=1, freq_mask_bands=5, time_masks=1,
+                     time_mask_frames=15)
+    a = augment_features(base.copy(), ms, np.random.default_rng(3))
+    b = augment_features(base.copy(), ms, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)  # the same seed, the same masks
+    share = np.mean(a != base, axis=(1, 2))  # per clip: cells the masks hid
+    assert np.all(share > 0) and np.all(share < 0.35)  # parts of each clip, never most of it
+    fill = base[0].mean()
+    masked = a[0][a[0] != base[0]]
+    assert np.allclose(masked, fill)  # masked cells hold the clip's mean level
+
+
+def test_the_trigger_word_has_more_training_voices_and_none_held_out():
+    from workbench.core.studies.trigger_word import voices as vo
+
+    if not vo.espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    train = vo.positive_voices("train")
+    speech = [v for v in vo.voices_for("train", piper=False) if v.engine == "espeak"]
+    assert len(train) > 4 * len(speech)
+    names = {v.name for v in train}
+    assert {v.name for v in speech} <= names
+    held = set(vo.ESPEAK_HELDOUT_VARIANTS)
+    for v in train:
+        accent, _, variant = v.name.partition("+")
+        assert accent not in vo.ESPEAK_HELDOUT_ACCENTS
+        assert variant.rstrip("0123456789") not in held and variant not in held  # no steph2 beside steph
+    # validation hears the word from voices no training clip has; test from its held-out voices
+    val = {v.name for v in vo.positive_voices("val")}
+    assert val and not val & names
+    assert not {n.partition("+")[2] for n in val} & (held | {n.partition("+")[2] for n in names})
+    assert [v.name for v in vo.positive_voices("test")] == [v.name for v in vo.voices_for("test", piper=False)]
+
+
+def test_sound_alikes_are_reported_but_not_counted_in_the_hourly_budget():
+    from workbench.core.studies.trigger_word.recipe import budget_streams
+
+    speech = _stream("val piper speech", "negative", np.full(100, 0.05), hours=1.0)
+    alikes = _stream("val sound-alikes", "negative", np.full(100, 0.05), hours=0.05)
+    noise = _stream("val noise", "negative", np.full(100, 0.05), hours=0.25)
+    assert [s.name for s in budget_streams([speech, alikes, noise])] == ["val piper speech", "val noise"]
+
+
+def test_recipe_can_start_from_a_saved_model(tmp_path):
+    import torch
+
+    from workbench.core.errors import DataError
+    from workbench.core.studies.trigger_word.model import spec_for
+    from workbench.core.studies.trigger_word.recipe import _start_from
+
+    cfg = tw.TriggerConfig(clip_seconds=4.0, label_steps=20)
+    src = TriggerModel.build(cfg, spec_for("tiny"))
+    src.metrics = {"recipe": {"rounds": 9}}
+    src.save(tmp_path / "prev")
+    dst = TriggerModel.build(cfg, spec_for("tiny"))
+    got = _start_from(dst, tmp_path / "prev")
+    for a, b in zip(src.module.state_dict().values(), dst.module.state_dict().values()):
+        assert torch.equal(a, b)
+    assert got["recipe"] == {"rounds": 9}
+    with pytest.raises(DataError):
+        _start_from(TriggerModel.build(cfg, spec_for("small")), tmp_path / "prev")

@@ -61,6 +61,13 @@ class MixSettings:
     word_db: tuple[float, float] = (-32.0, -14.0)  # RMS level of words and speech (dBFS)
     gain_db: tuple[float, float] = (-10.0, 4.0)  # overall level of the clip
     speed_range: tuple[float, float] = (0.9, 1.1)
+    # feature augmentation of training clips (``augment_features``; never of validation or test)
+    spec_share: float = 0.5  # clips whose log-mel is warped and masked
+    warp: tuple[float, float] = (0.9, 1.12)  # mel-axis stretch (vocal-tract length)
+    freq_masks: int = 2
+    freq_mask_bands: int = 5  # up to this many mel bands per mask
+    time_masks: int = 2
+    time_mask_frames: int = 15  # up to this many 10 ms frames per mask
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
@@ -186,10 +193,41 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
     return Clip(fg.astype(np.float32), make_labels(segments, config), segments, -1, seed)
 
 
+def augment_features(feats: np.ndarray, ms: MixSettings, rng: np.random.Generator) -> np.ndarray:
+    """Training-time augmentation of log-mel features (N, T, n_mels), in place: in ``spec_share``
+    of the clips the mel axis is stretched by a factor drawn from ``warp`` (a shorter or longer
+    vocal tract: formants move up or down), then ``freq_masks`` bands and ``time_masks`` stretches
+    of frames are set to the clip's mean level (SpecAugment). Returns ``feats``."""
+    n, t_steps, m = feats.shape
+    grid = np.arange(m, dtype=np.float64)
+    for i in range(n):
+        if rng.random() >= ms.spec_share:
+            continue
+        x = feats[i]
+        a = float(rng.uniform(*ms.warp))
+        if abs(a - 1.0) > 1e-6:
+            src = np.clip(grid / a, 0, m - 1)
+            lo = np.floor(src).astype(np.int64)
+            hi = np.minimum(lo + 1, m - 1)
+            frac = (src - lo).astype(np.float32)
+            x[:] = x[:, lo] * (1 - frac) + x[:, hi] * frac
+        fill = np.float32(x.mean())
+        for _ in range(ms.freq_masks):
+            w = int(rng.integers(0, ms.freq_mask_bands + 1))
+            f0 = int(rng.integers(0, max(1, m - w + 1)))
+            x[:, f0:f0 + w] = fill
+        for _ in range(ms.time_masks):
+            w = int(rng.integers(0, ms.time_mask_frames + 1))
+            t0 = int(rng.integers(0, max(1, t_steps - w + 1)))
+            x[t0:t0 + w, :] = fill
+    return feats
+
+
 def mix_clip_set(pools: Pools, n: int, config: TriggerConfig, ms: MixSettings | None = None, *, seed: int = 0,
-                 batch: int = 64, progress: Callable | None = None,
+                 batch: int = 64, progress: Callable | None = None, augment: bool = False,
                  should_cancel: Callable[[], bool] | None = None) -> ClipSet | None:
-    """``n`` mixed clips with their log-mel features and labels (None when cancelled)."""
+    """``n`` mixed clips with their log-mel features and labels (None when cancelled); with
+    ``augment`` (training clips) the features go through ``augment_features``."""
     from workbench.core.data.audio_features import LogMelSpectrogram
 
     ms = ms or MixSettings()
@@ -203,6 +241,8 @@ def mix_clip_set(pools: Pools, n: int, config: TriggerConfig, ms: MixSettings | 
             return None
         clips = [mix_clip(pools, config, ms, (seed, i)) for i in range(b0, min(n, b0 + batch))]
         feats[b0:b0 + len(clips)] = mel(np.stack([c.audio for c in clips]))
+        if augment and ms.spec_share > 0:
+            augment_features(feats[b0:b0 + len(clips)], ms, np.random.default_rng([seed, 31, b0]))
         for k, c in enumerate(clips):
             labels[b0 + k, :, 0] = c.labels
             segs.append(c.segments)

@@ -33,7 +33,7 @@ from workbench.core.studies.trigger_word.corpus import HOLDOUT, Speech, cache_di
 from workbench.core.studies.trigger_word.mixing import (
     MixSettings, Pools, mix_clip, mix_clip_set, noise_stream, positive_stream, speech_chunks,
 )
-from workbench.core.studies.trigger_word.voices import VOICE_SPLITS, Voice, voices_for
+from workbench.core.studies.trigger_word.voices import VOICE_SPLITS, Voice, positive_voices, voices_for
 
 # training speeds stay >= 0.03 away from the held-out ones (0.75, 1.07, 1.3)
 PIPER_POSITIVE_SPEEDS = {"train": (0.7, 0.8, 0.84, 0.88, 0.92, 0.96, 1.0, 1.03, 1.12, 1.16, 1.2, 1.24, 1.35, 1.4),
@@ -79,6 +79,7 @@ class RecipeSettings:
     noise_hours: dict = field(default_factory=lambda: {"val": 0.25, "test": 1.0})
     seed: int = 0
     threads: int | None = 1
+    init_from: str | None = None  # a trigger-word model folder whose weights the first round starts from
     mix: MixSettings = field(default_factory=MixSettings)
 
     def to_dict(self) -> dict:
@@ -142,6 +143,13 @@ def _jitter(v: Voice, rng) -> Voice:
                  int(np.clip(v.pitch + rng.integers(-15, 16), 10, 90)))
 
 
+def budget_streams(streams):
+    """The negative streams the false-accept budget is counted on: speech and noise, whose hours
+    are hours a user lives through; not the sound-alike stream (hundreds of near-misses an hour,
+    reported on its own)."""
+    return [st for st in streams if not st.name.endswith("sound-alikes")]
+
+
 def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | None = None, material=None,
                 sample_rate: int = 16000, progress: Callable | None = None,
                 should_cancel: Callable[[], bool] | None = None) -> Pools:
@@ -169,7 +177,8 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
     piper_ok = bool(voices_for(split, espeak=False))
 
     say("the trigger word")
-    items = [(word, _jitter(v, rng)) for v in espeak for _ in range(int(s.positive_reps.get(split, 1)))]
+    items = [(word, _jitter(v, rng)) for v in positive_voices(split, seed=s.seed)
+             for _ in range(int(s.positive_reps.get(split, 1)))]
     if piper_ok:
         items += [(p.format(word), Voice("piper", "joe", sp)) for sp in PIPER_POSITIVE_SPEEDS[split] for p in PUNCTUATION]
     sp = _say_all(items, root, f"{split}-positives-{word}", sample_rate, should_cancel)
@@ -391,6 +400,10 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         if val_clips is None:
             return None
         tm = TriggerModel.build(cfg, spec_for(s.model))
+        started_from = None
+        if s.init_from:
+            started_from = _start_from(tm, s.init_from)
+            say(f"starting from the weights of {s.init_from}")
         weight = float(s.negative_weight)
         trainer = trainer or Trainer(callbacks=list(callbacks), device="cpu")
         rounds: list[dict] = []
@@ -398,7 +411,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         for r in range(1, s.rounds + 1):
             step(f"round {r}/{s.rounds}: mixing {s.train_clips} clips")
             clips = mix_clip_set(train_pools, s.train_clips, cfg, s.mix, seed=s.seed + r, progress=sub,
-                                 should_cancel=should_cancel)
+                                 augment=True, should_cancel=should_cancel)
             if clips is None:
                 return None
             step(f"round {r}/{s.rounds}: training (negative weight {weight:g})")
@@ -420,7 +433,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
             from workbench.core.studies.trigger_word.operating import evaluate_point
 
             at = evaluate_point([val_pos[0]], [st for st, _ in val_neg], 0.5, 1)
-            best, _ = choose_operating_point([val_pos[0]], [st for st, _ in val_neg],
+            best, _ = choose_operating_point([val_pos[0]], budget_streams([st for st, _ in val_neg]),
                                              target_fa_per_hour=s.target_fa_per_hour)
             found = _mine(mine, cfg, s.mine_threshold, s.max_mined, np.random.default_rng([s.seed, r]))
             room = max(0, s.max_mined - len(train_pools.mined))
@@ -464,10 +477,12 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         if verifier is not None:
             score_verifier([val_pos[0]] + [st for st, _ in val_neg], verifier)
         vths = (VERIFIER_THRESHOLDS if hasattr(verifier, "scores") else (0.5,)) if verifier is not None else None
-        op, points = choose_operating_point([val_pos[0]], [st for st, _ in val_neg],
+        budget = budget_streams([st for st, _ in val_neg])
+        op, points = choose_operating_point([val_pos[0]], budget,
                                             target_fa_per_hour=s.target_fa_per_hour, verifier_thresholds=vths,
-                                            chosen_on="validation: " + ", ".join(st.name for st, _ in val_neg)
+                                            chosen_on="validation: " + ", ".join(st.name for st in budget)
                                             + f", {val_pos[0].name} ({val_pos[0].positives})")
+        _note_soundalikes(op, [st for st, _ in val_neg])
         if op.verifier_threshold is None:
             verifier = None
         elif hasattr(verifier, "threshold"):
@@ -475,6 +490,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         tm.operating_point = op
         tm.verifier = verifier
         tm.metrics = {"recipe": s.to_dict(), "holdout": HOLDOUT, "rounds": rounds, "mined_total": mined_total,
+                      **({"started_from": started_from} if started_from else {}),
                       "train_material": train_pools.summary(), "val_material": val_pools.summary(),
                       "seconds": time.perf_counter() - t_start}
         say(f"operating point (validation): threshold {op.threshold:.3f}, smoothing {op.smoothing}, verifier "
@@ -487,6 +503,52 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         return None
     finally:
         torch.set_num_threads(threads_before)
+
+
+def _start_from(tm, folder) -> dict:
+    """Load the weights of the trigger-word model in ``folder`` into ``tm`` (same spec and
+    features); returns what it was (its recipe and figures) for the new model's record."""
+    from workbench.core.studies.trigger_word.model import TriggerModel
+
+    src = TriggerModel.load(folder)
+    if src.spec.to_dict() != tm.spec.to_dict() or not src.config.same_features(tm.config):
+        raise DataError(f"The model in {folder} has another layer stack or other features than the recipe's "
+                        f"{tm.spec.name!r}; start from a model made with the same settings or from scratch.")
+    tm.module.load_state_dict(src.module.state_dict())
+    return {"folder": str(folder), "recipe": src.metrics.get("recipe"), "rounds": src.metrics.get("rounds"),
+            "started_from": src.metrics.get("started_from"),
+            "operating_point": src.operating_point.to_dict() if src.operating_point else None}
+
+
+def _note_soundalikes(op, streams) -> None:
+    """Add the sound-alike stream's false accepts at the chosen point to its validation record."""
+    from workbench.core.studies.trigger_word.operating import evaluate_point
+
+    alike = [st for st in streams if st.name.endswith("sound-alikes")]
+    if alike:
+        p = evaluate_point([], alike, op.threshold, op.smoothing, op.verifier_threshold,
+                           min_duration=op.min_duration, refractory=op.refractory)
+        op.validation.setdefault("fa_by_stream", {}).update(p.fa_by_stream)
+
+
+def choose_on_validation(model, settings: RecipeSettings | None = None, *, cache: str | Path | None = None,
+                         should_cancel: Callable[[], bool] | None = None):
+    """The first-stage operating point ``model`` gets on the validation material (chosen as the
+    recipe chooses it); to compare two models on validation only. (OperatingPoint, points) or
+    None when cancelled."""
+    from workbench.core.studies.trigger_word.operating import choose_operating_point
+
+    s = settings or RecipeSettings()
+    pools = build_pools("val", s, cache=cache, sample_rate=model.config.sample_rate, should_cancel=should_cancel)
+    neg = _negative_streams(model, pools, s, "val", should_cancel=should_cancel)
+    pos = _positive_stream(model, pools, s, "val", s.val_positives, should_cancel=should_cancel)
+    if neg is None or pos is None:
+        return None
+    budget = budget_streams([st for st, _ in neg])
+    op, pts = choose_operating_point([pos[0]], budget, target_fa_per_hour=s.target_fa_per_hour,
+                                     chosen_on="validation: " + ", ".join(st.name for st in budget))
+    _note_soundalikes(op, [st for st, _ in neg])
+    return op, pts
 
 
 def _train_verifier(tm, train_pools, val_pools, s: RecipeSettings, trainer, should_cancel):

@@ -34,16 +34,34 @@ ESPEAK_TRAIN_VARIANTS = ("", "m1", "m2", "m3", "m4", "f1", "f2", "f3", "klatt", 
 ESPEAK_HELDOUT_ACCENTS = ("en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd")
 ESPEAK_HELDOUT_VARIANTS = ("m5", "m6", "m7", "f4", "f5", "klatt3", "paul", "steph", "edward", "linda")
 
+# the trigger word itself is said by more training voices than the speech is read by: every
+# installed variant that sounds like a person and is not held out (nor a sibling of a held-out
+# one: steph2/3, edward2), in the training accents and New York English
+ESPEAK_POSITIVE_ACCENTS = ESPEAK_TRAIN_ACCENTS + ("en-us-nyc",)
+ESPEAK_POSITIVE_VARIANTS = ESPEAK_TRAIN_VARIANTS + (
+    "Alex", "Andrea", "AnxiousAndy", "Denis", "Diogo", "Gene2", "Henrique", "Hugo", "Jacky", "Marco", "Mario",
+    "Michael", "Mike", "Nguyen", "RicishayMax", "Storm", "Tweaky", "adam", "anika", "antonio", "aunty", "belinda",
+    "benjamin", "boris", "caleb", "david", "ed", "grandma", "grandpa", "gustave", "iven", "iven2", "iven3", "iven4",
+    "kaukovalta", "klatt4", "klatt5", "klatt6", "m8", "marcelo", "max", "michel", "miguel", "norbert", "pablo",
+    "pedro", "quincy", "rob", "robert", "sandro", "shelby", "travis", "victor", "whisper", "zac")
+# validation positives come from voices the training never heard (the threshold is chosen for
+# new voices, as a user's is); they are not held out from the choice, so never test voices
+ESPEAK_VAL_POSITIVE_VARIANTS = ("Alex", "Denis", "Hugo", "Mike", "anika", "belinda", "david", "grandpa", "iven2",
+                                "klatt5", "michel", "shelby")
+ESPEAK_POSITIVE_VARIANTS = tuple(v for v in ESPEAK_POSITIVE_VARIANTS if v not in ESPEAK_VAL_POSITIVE_VARIANTS)
+
 # piper length_scale (1.0 = the voice's own speed; larger is slower)
 PIPER_TRAIN_SPEEDS = (0.85, 1.0, 1.15)
 PIPER_HELDOUT_SPEEDS = (0.75, 1.07, 1.3)
 
 VOICE_SPLITS = {
     "train": {"espeak_accents": ESPEAK_TRAIN_ACCENTS, "espeak_variants": ESPEAK_TRAIN_VARIANTS,
-              "piper_speeds": PIPER_TRAIN_SPEEDS},
+              "piper_speeds": PIPER_TRAIN_SPEEDS, "positive_accents": ESPEAK_POSITIVE_ACCENTS,
+              "positive_variants": ESPEAK_POSITIVE_VARIANTS},
     # validation material (threshold, class weight) comes from the training voices, other texts
     "val": {"espeak_accents": ESPEAK_TRAIN_ACCENTS, "espeak_variants": ESPEAK_TRAIN_VARIANTS,
-            "piper_speeds": PIPER_TRAIN_SPEEDS},
+            "piper_speeds": PIPER_TRAIN_SPEEDS, "positive_accents": ESPEAK_POSITIVE_ACCENTS,
+            "positive_variants": ESPEAK_VAL_POSITIVE_VARIANTS},
     "test": {"espeak_accents": ESPEAK_HELDOUT_ACCENTS, "espeak_variants": ESPEAK_HELDOUT_VARIANTS,
              "piper_speeds": PIPER_HELDOUT_SPEEDS},
 }
@@ -91,6 +109,21 @@ def voices_for(split: str, count: int | None = None, *, seed: int = 0, piper: bo
             out.append(Voice("espeak", f"{a}+{v}" if v else a, int(rng.integers(120, 201)),
                              int(rng.integers(25, 76))))
     return out
+
+
+def positive_voices(split: str, *, seed: int = 0) -> list[Voice]:
+    """The espeak-ng voices that say the trigger word in ``split``: every positive accent x
+    variant of the split (``VOICE_SPLITS[split]["positive_*"]``: for training most installed
+    variants, for validation others no training clip has), else the split's voices (test)."""
+    s = VOICE_SPLITS.get(split, {})
+    if "positive_accents" not in s:
+        return [v for v in voices_for(split, seed=seed, piper=False) if v.engine == "espeak"]
+    if not espeak_available():
+        return []
+    rng = np.random.default_rng([seed, 50 + list(VOICE_SPLITS).index(split)])
+    combos = [(a, v) for v in s["positive_variants"] for a in s["positive_accents"]]
+    return [Voice("espeak", f"{a}+{v}" if v else a, int(rng.integers(110, 211)), int(rng.integers(15, 86)))
+            for a, v in combos]
 
 
 # ---------------------------------------------------------------------------------- espeak-ng
