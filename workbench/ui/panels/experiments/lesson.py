@@ -46,8 +46,12 @@ class ExperimentView(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.explanation)
         row = QHBoxLayout()
-        self.run_fast = QPushButton("Run (fast, < 1 min)")
+        self.run_fast = QPushButton("Run (fast)")
+        self.run_fast.setToolTip("Small data, 2 seeds: seconds to a few minutes on a CPU; the verdict weighs the "
+                                 "seeds' spread.")
         self.run_full = QPushButton("Run (full)")
+        self.run_full.setToolTip("Larger data, 3 seeds, closer to the published set-ups: minutes to tens of "
+                                 "minutes on a CPU.")
         self.stop = QPushButton("Stop")
         self.export = QPushButton("Export report…")
         self.stop.setEnabled(False)
