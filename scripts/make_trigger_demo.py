@@ -46,7 +46,7 @@ TEST_MODEL_CONFIG = dict(clip_seconds=4.0, max_positives=2, max_negatives=2)
 # speech, so that 0.5 false accepts per hour is resolvable (one false accept is 0.33/h); the
 # held-out figures come from 2 h of piper and 1 h of held-out espeak-ng speech
 DEMO_SETTINGS = dict(
-    rounds=6, epochs_per_round=3, train_clips=8000, lr=1.5e-3, negative_weight=4.0,
+    rounds=7, epochs_per_round=3, train_clips=8000, lr=1.5e-3, negative_weight=4.0,
     positive_reps={"train": 2, "val": 1, "test": 2},
     speech_hours={"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 1.5, "espeak": 1.5},
                   "test": {"piper": 2.0, "espeak": 1.0}},
