@@ -46,7 +46,7 @@ TEST_MODEL_CONFIG = dict(clip_seconds=4.0, max_positives=2, max_negatives=2)
 # speech, so that 0.5 false accepts per hour is resolvable (one false accept is 0.33/h); the
 # held-out figures come from 2 h of piper and 1 h of held-out espeak-ng speech
 DEMO_SETTINGS = dict(
-    rounds=6, epochs_per_round=3, train_clips=8000, lr=1.5e-3, negative_weight=4.0,
+    rounds=7, epochs_per_round=3, train_clips=8000, lr=1.5e-3, negative_weight=4.0,
     positive_reps={"train": 2, "val": 1, "test": 2},
     speech_hours={"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 1.5, "espeak": 1.5},
                   "test": {"piper": 2.0, "espeak": 1.0}},
@@ -91,6 +91,9 @@ def main(argv=None) -> int:
                     help="start the demo model's first round from this trigger-word model's weights "
                          "(a copy of the previous demo model; recorded in the model file)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the demo model's training")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds of the demo model's recipe (default: DEMO_SETTINGS)")
+    ap.add_argument("--round-dir", type=Path, default=None,
+                    help="folder for the model after each round (default <cache>/demo-rounds)")
     ap.add_argument("--clips", type=int, default=512)
     ap.add_argument("--epochs", type=int, default=20)
     args = ap.parse_args(argv)
@@ -104,8 +107,9 @@ def main(argv=None) -> int:
         from workbench.core.studies.trigger_word.recipe import RecipeSettings
 
         root = cache_dir(args.cache)
-        rounds = root / "demo-rounds"  # the model after each round (benchmarks/trigger_word.py)
-        s = RecipeSettings(**DEMO_SETTINGS, threads=args.threads, init_from=str(args.init_from) if args.init_from else None)
+        rounds = args.round_dir or root / "demo-rounds"  # the model after each round (benchmarks/trigger_word.py)
+        s = RecipeSettings(**{**DEMO_SETTINGS, **({"rounds": args.rounds} if args.rounds else {})},
+                           threads=args.threads, init_from=str(args.init_from) if args.init_from else None)
         atomic_write_json(root / "demo-settings.json", s.to_dict())
         return cli.main(["recipe", "--out", str(args.out / "demo_model"), "--settings", str(root / "demo-settings.json"),
                          "--threads", str(args.threads), "--seed", "0", "--round-dir", str(rounds)]

@@ -407,3 +407,79 @@ def test_recipe_can_start_from_a_saved_model(tmp_path):
     assert got["recipe"] == {"rounds": 9}
     with pytest.raises(DataError):
         _start_from(TriggerModel.build(cfg, spec_for("small")), tmp_path / "prev")
+
+
+def _word_speech_pools(trail_seconds=0.08):
+    """Pools with pink noise as continuous speech and words that end in some silence (as TTS does)."""
+    from workbench.core.studies.trigger_word.corpus import Speech
+    from workbench.core.studies.trigger_word.mixing import Pools
+
+    rng = np.random.default_rng(0)
+    utt = [(make_noise("pink", 3.0, SR, level=0.05, rng=i) * 32767).astype(np.int16) for i in range(4)]
+    speech = Speech(np.concatenate(utt), np.concatenate([[0], np.cumsum([u.size for u in utt])]).astype(np.int64),
+                    ["a"] * 4, ["v"] * 4, SR)
+    trail = np.zeros(int(trail_seconds * SR), np.float32)
+    words = [np.concatenate([tw.synthetic_word(k, SR, rng=rng), trail]) for k in ("up", "up", "down", "tone")]
+    return Pools(SR, words[:2], ["voice"] * 2, words[2:3], ["x"], words[3:], speech)
+
+
+def test_words_said_fluently_have_speech_of_their_level_right_after_them():
+    from workbench.core.studies.trigger_word.mixing import MixSettings, _voiced, mix_clip
+
+    pools = _word_speech_pools()
+    cfg = tw.TriggerConfig(clip_seconds=4.0, label_steps=20)
+    quiet = dict(speech_share=1.0, noise_share=0.0, reverb_share=0.0, gain_db=(0.0, 0.0))
+    db = lambda x: 10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-12)  # noqa: E731
+    for share, expect_speech in ((1.0, True), (0.0, False)):
+        ms = MixSettings(**quiet, follow_share=share, hole_share=1.0)
+        for i in range(6):
+            c = mix_clip(pools, cfg, ms, (4, i), force_positive=True, positive_end=(1.5, 2.5))
+            (seg,) = [s for s in c.segments if s.kind == "positive"]
+            word = c.audio[seg.start:seg.end]
+            a, b = _voiced(word, SR)
+            end = seg.start + b  # where the word's voice ends
+            after = c.audio[end + int(0.06 * SR):end + int(0.16 * SR)]  # from 60 ms after it
+            if expect_speech:  # speech at the word's level (+-4 dB, +-3 dB for the word itself)
+                assert abs(db(after) - db(word[a:b])) < 8.0, (i, db(after), db(word[a:b]))
+            else:  # said in a pause: quiet after the word
+                assert db(after) < db(word[a:b]) - 30
+            # the labels are the same "word just ended" labels as for any placement
+            np.testing.assert_array_equal(c.labels, tw.make_labels(c.segments, cfg))
+            assert c.labels.sum() == cfg.label_steps
+    # negatives get the same placement, so "a word, then speech" is no cue by itself
+    ms = MixSettings(**quiet, follow_share=1.0, hard_share=1.0, word_share=0.0, fragment_share=0.0)
+    c = mix_clip(pools, cfg, ms, (5, 0), force_positive=False)
+    (seg,) = [s for s in c.segments if s.kind == "negative"][:1]
+    a, b = _voiced(c.audio[seg.start:seg.end], SR)
+    assert abs(db(c.audio[seg.start + b + int(0.06 * SR):seg.start + b + int(0.16 * SR)])
+               - db(c.audio[seg.start + a:seg.start + b])) < 8.0
+    assert c.labels.sum() == 0
+    # settings saved before this placement existed still load (with its default share)
+    old = {k: v for k, v in MixSettings().to_dict().items() if not k.startswith("follow")}
+    assert MixSettings.from_dict(old).follow_share == MixSettings().follow_share
+    from workbench.core.studies.trigger_word.recipe import RecipeSettings
+
+    assert RecipeSettings.from_dict({"rounds": 2, "mix": old}).follow_positives["val"] > 0
+
+
+def test_followed_by_speech_positives_are_a_group_that_the_choice_counts():
+    p = np.full(500, 0.05)
+    ends = []
+    for k in range(4):
+        p[50 + 100 * k:60 + 100 * k] = 0.9
+        ends.append((50 + 100 * k) * 0.04)
+    plain = _stream("val positives", "positive", p, ends)
+    f = np.full(500, 0.05)
+    f[50:60], f[150:160] = 0.9, 0.5  # followed by speech: one clear, one weak
+    followed = _stream("val positives followed-by-speech", "positive", f, ends[:2])
+    n = np.full(2000, 0.05)
+    n[100:110] = 0.45  # a false accept at 0.45 in one hour of speech
+    neg = _stream("val speech", "negative", n, hours=1.0)
+    pt = evaluate_point([plain, followed], [neg], 0.6, 1)
+    assert pt.frr_by_stream == {"val positives": 0.0, "val positives followed-by-speech": 0.5}
+    assert pt.frr == pytest.approx(1 / 6)
+    # with the plain positives alone any threshold in 0.45-0.9 is as good; counting the followed
+    # ones, the choice goes as low as the false accept allows
+    op, _ = choose_operating_point([plain, followed], [neg], target_fa_per_hour=0.5, smoothings=(1,))
+    assert op.threshold == 0.5 and op.validation["frr"] == 0.0
+    assert op.validation["frr_by_stream"]["val positives followed-by-speech"] == 0.0

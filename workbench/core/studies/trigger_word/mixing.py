@@ -4,7 +4,9 @@ false accepts that mining found.
 
 A clip is, in order: a bed of natural speech (most clips), the words (a positive in
 ``positive_share`` of the clips; sound-alikes and other words in the rest, said inside the
-speech with a short pause around them, or over it as a talker behind), the whole heard in a
+speech with a short pause around them, over it as a talker behind, or said fluently with speech
+of about the same level right after them (0-60 ms) and usually before them: a wake word then a
+command, ``follow_share``; negatives alike, so "a word then speech" is no cue), the whole heard in a
 random room (``reverb_share``), then a noise at an SNR drawn from ``snr_db`` (0-30 dB), then an
 overall gain. Labels: 1 for the ``label_steps`` output steps after each positive ends.
 """
@@ -55,6 +57,13 @@ class MixSettings:
     fragment_share: float = 0.15  # negative clips with the first or last part of the trigger word
     mined_share: float = 0.15  # clips taken from the mined false accepts (when there are any)
     hole_share: float = 0.7  # words said inside the speech (a pause around them) vs over it
+    # of the clips with speech: words said fluently, speech of about their level right after them
+    # (``follow_gap`` s) and, in ``follow_before_share`` of them, before them (``follow_before_gap`` s)
+    follow_share: float = 0.35
+    follow_gap: tuple[float, float] = (0.0, 0.06)
+    follow_before_share: float = 0.8
+    follow_before_gap: tuple[float, float] = (0.0, 0.15)
+    follow_db: tuple[float, float] = (-4.0, 4.0)  # the speech's level against the word's
     reverb_share: float = 0.3
     noise_share: float = 0.85
     snr_db: tuple[float, float] = (0.0, 30.0)
@@ -98,6 +107,51 @@ def _fade_hole(bed: np.ndarray, a: int, b: int, fade: int) -> None:
         bed[b:b + f] *= np.linspace(0, 1, f, dtype=np.float32)
 
 
+def _voiced(x: np.ndarray, sr: int, floor_db: float = -25.0) -> tuple[int, int]:
+    """First and last sample of the 10 ms frames within ``floor_db`` of the loudest one."""
+    f = max(1, int(0.01 * sr))
+    m = x.size // f
+    if m == 0:
+        return 0, x.size
+    e = 10 * np.log10(np.mean(x[:m * f].reshape(m, f) ** 2, axis=1) + 1e-12)
+    on = np.flatnonzero(e > e.max() + floor_db)
+    return (int(on[0]) * f, int(on[-1] + 1) * f) if on.size else (0, x.size)
+
+
+def _speech_piece(speech: Speech, n: int, sr: int, rng: np.random.Generator, *, starts: bool) -> np.ndarray:
+    """``n`` samples of natural speech that start (``starts``) or end with voice."""
+    extra = int(0.5 * sr)
+    off = int(rng.integers(0, max(1, speech.samples.size - n - extra)))
+    x = speech.segment(off, n + extra)
+    a, b = _voiced(x, sr)
+    out = x[a:a + n] if starts else x[max(0, b - n):b]
+    return np.pad(out, (0, n - out.size)) if starts else np.pad(out, (n - out.size, 0))
+
+
+def _follow_bed(pools: Pools, words: list[tuple[int, int, float]], n: int, ms: MixSettings,
+                rng: np.random.Generator) -> np.ndarray:
+    """A bed of speech said fluently around the words (the first and last voiced sample of each
+    and its RMS level in dBFS): from ``follow_gap`` after each word's voice ends up to the next
+    word or the clip's end, and before the first word in ``follow_before_share`` of the clips,
+    each piece at its word's level +- ``follow_db``."""
+    sr = pools.sample_rate
+    bed = np.zeros(n, np.float32)
+    words = sorted(words)
+
+    def put(a, b, w_db, starts):
+        if b - a > int(0.05 * sr):
+            piece = _speech_piece(pools.speech, b - a, sr, rng, starts=starts)
+            bed[a:b] = _gain_to(piece, w_db + float(rng.uniform(*ms.follow_db)))
+
+    for k, (_, end, w_db) in enumerate(words):
+        a = end + int(rng.uniform(*ms.follow_gap) * sr)
+        b = words[k + 1][0] - int(rng.uniform(*ms.follow_before_gap) * sr) if k + 1 < len(words) else n
+        put(a, b, w_db, True)
+    if words and rng.random() < ms.follow_before_share:
+        put(0, words[0][0] - int(rng.uniform(*ms.follow_before_gap) * sr), words[0][2], False)
+    return bed
+
+
 def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.random.Generator | tuple | int, *,
              force_positive: bool | None = None, positive_end: tuple[float, float] | None = None) -> Clip:
     """One clip (see the module docstring). ``force_positive`` makes it hold exactly one positive
@@ -126,6 +180,10 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
         off = int(rng.integers(0, pools.speech.samples.size - n))
         bed = _gain_to(pools.speech.segment(off, n), level + float(rng.uniform(-4, 4)))
     holes = bed is not None and rng.random() < ms.hole_share
+    # the words said fluently, speech right after them (the bed is re-made around them below)
+    follow = bed is not None and ms.follow_share > 0 and rng.random() < ms.follow_share
+    if follow:
+        holes = False
 
     plan: list[str] = []
     if positive:
@@ -138,6 +196,7 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
         if pools.positives and rng.random() < ms.fragment_share:
             plan.append("fragment")
     segments: list[Segment] = []
+    voiced: list[tuple[int, int, float]] = []  # each word's voiced span and level (for ``follow``)
     gap = int(rng.uniform(0.08, 0.3) * sr)
     for kind in plan:
         if kind == "fragment":
@@ -165,7 +224,7 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
         if start is None:
             continue
         w_db = level + float(rng.uniform(-3, 3))
-        if bed is not None and not holes:
+        if bed is not None and not holes and not follow:
             w_db = max(w_db, 10 * np.log10(max(np.mean(bed[start:start + word.size] ** 2), 1e-12)) + float(rng.uniform(5, 20)))
         gain_db = w_db - _rms_db(word)
         fg[start:start + word.size] += word * np.float32(10 ** (gain_db / 20))
@@ -173,6 +232,11 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
             _fade_hole(bed, start - gap, start + word.size + gap, int(0.02 * sr))
         segments.append(Segment("positive" if kind == "positive" else ("fragment" if kind == "fragment" else "negative"),
                                 start, start + word.size, wi, gain_db))
+        if follow:
+            va, vb = _voiced(word, sr)
+            voiced.append((start + va, start + vb, w_db))
+    if follow and voiced:
+        bed = _follow_bed(pools, voiced, n, ms, rng)
     if bed is not None:
         fg += bed
     if pools.rirs and rng.random() < ms.reverb_share:

@@ -122,12 +122,13 @@ class Point:
     fa_by_stream: dict
     latency_median: float
     frr_by_label: dict = field(default_factory=dict)
+    frr_by_stream: dict = field(default_factory=dict)  # positive stream name -> its FRR
 
     def to_dict(self) -> dict:
         return {"threshold": self.threshold, "smoothing": self.smoothing,
                 "verifier_threshold": self.verifier_threshold, "frr": self.frr, "fa_per_hour": self.fa_per_hour,
                 "fa_by_stream": self.fa_by_stream, "latency_median": self.latency_median,
-                "frr_by_label": self.frr_by_label}
+                "frr_by_label": self.frr_by_label, "frr_by_stream": self.frr_by_stream}
 
 
 def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[ScoredStream], threshold: float,
@@ -136,8 +137,10 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
     caught = total = 0
     lats: list[float] = []
     by_label: dict[str, list[int]] = {}
+    by_stream_pos: dict[str, list[int]] = {}
     for st in positives:
         k = 0
+        c0, n0 = caught, total
         for g, (t, p, ends) in enumerate(st.groups):
             evs = st.events(g, threshold, smoothing, min_duration, refractory, verifier_threshold)
             for e in ends:
@@ -151,6 +154,7 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
             c, _, lat = match_events(evs, ends, max_latency=max_latency, merge_within=refractory)
             caught, total = caught + c, total + len(ends)
             lats += lat
+        by_stream_pos[st.name] = [caught - c0, total - n0]
     fa, hours, by_stream = 0, 0.0, {}
     for st in negatives:
         n = sum(len(st.events(g, threshold, smoothing, min_duration, refractory, verifier_threshold))
@@ -160,7 +164,8 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
         by_stream[st.name] = {"false_accepts": n, "hours": st.hours, "per_hour": n / st.hours if st.hours else 0.0}
     return Point(float(threshold), int(smoothing), verifier_threshold, 1.0 - caught / total if total else 0.0,
                  fa / hours if hours else 0.0, by_stream, float(np.median(lats)) if lats else float("nan"),
-                 {k: 1.0 - a / b for k, (a, b) in by_label.items() if b})
+                 {k: 1.0 - a / b for k, (a, b) in by_label.items() if b},
+                 {k: 1.0 - a / b for k, (a, b) in by_stream_pos.items() if b})
 
 
 def curve(positives, negatives, *, thresholds: Sequence[float] = THRESHOLDS, smoothing: int = 1,
@@ -188,5 +193,6 @@ def choose_operating_point(positives, negatives, *, target_fa_per_hour: float = 
                         target_fa_per_hour, {"frr": best.frr, "fa_per_hour": best.fa_per_hour,
                                              "fa_by_stream": best.fa_by_stream, "met": bool(ok),
                                              "positives": sum(s.positives for s in positives),
+                                             "frr_by_stream": best.frr_by_stream,
                                              "negative_hours": sum(s.hours for s in negatives)})
     return op, pts

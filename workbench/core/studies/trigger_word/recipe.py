@@ -76,6 +76,9 @@ class RecipeSettings:
     soundalike_voices: int = 12
     val_positives: int = 300
     test_positives: int = 500
+    # positives said fluently with speech right after them (a wake word then a command), scored
+    # as a group of their own beside the ones above
+    follow_positives: dict = field(default_factory=lambda: {"val": 150, "test": 250})
     noise_hours: dict = field(default_factory=lambda: {"val": 0.25, "test": 1.0})
     seed: int = 0
     threads: int | None = 1
@@ -103,7 +106,7 @@ class RecipeSettings:
                                                   "val": {"piper": 0.15, "espeak": 0.05},
                                                   "test": {"piper": 1.0, "espeak": 0.0}},
                     positive_reps={"train": 2, "val": 1, "test": 1}, soundalike_voices=6, val_positives=150,
-                    test_positives=200, noise_hours={"val": 0.1, "test": 0.25})
+                    test_positives=200, follow_positives={"val": 60, "test": 100}, noise_hours={"val": 0.1, "test": 0.25})
         base.update(kw)
         return cls(**base)
 
@@ -317,14 +320,37 @@ def _negative_streams(model, pools: Pools, settings: RecipeSettings, split: str,
     return out
 
 
-def _positive_stream(model, pools, settings, split, n, *, keep_windows=False, should_cancel=None):
+FOLLOWED = "followed-by-speech"  # the label (FRR group) of the positives said with speech right after them
+
+
+def _positive_stream(model, pools, settings, split, n, *, keep_windows=False, should_cancel=None, follow=False):
+    """A scored stream of ``n`` positives (ScoredStream, audio); None when cancelled. ``follow``:
+    False = in a pause or over the speech (the groups by voice, as measured before), True = every
+    one said fluently with speech right after it (the ``FOLLOWED`` group), None = the training mix."""
     from workbench.core.studies.trigger_word.operating import score_stream
 
-    ms = MixSettings.from_dict({**settings.mix.to_dict(), "snr_db": (5.0, 30.0)})
-    x, ends, voices = positive_stream(pools, n, settings.trigger_config(pools.sample_rate), ms, seed=settings.seed + 5)
-    st = score_stream(model, f"{split} positives", "positive", [(x, ends)], sample_rate=pools.sample_rate,
-                      keep_windows=keep_windows, labels=voices, should_cancel=should_cancel)
+    extra = {False: {"follow_share": 0.0}, True: {"follow_share": 1.0, "speech_share": 1.0}, None: {}}[follow]
+    ms = MixSettings.from_dict({**settings.mix.to_dict(), "snr_db": (5.0, 30.0), **extra})
+    x, ends, voices = positive_stream(pools, n, settings.trigger_config(pools.sample_rate), ms,
+                                      seed=settings.seed + (6 if follow else 5))
+    name = f"{split} positives" + (f" {FOLLOWED}" if follow else "")
+    st = score_stream(model, name, "positive", [(x, ends)], sample_rate=pools.sample_rate,
+                      keep_windows=keep_windows, labels=[FOLLOWED] * len(ends) if follow else voices,
+                      should_cancel=should_cancel)
     return None if st is None else (st, x)
+
+
+def _positive_streams(model, pools, settings, split, *, keep_windows=False, should_cancel=None):
+    """The split's positive streams: the positives by voice, then (when the settings ask for any)
+    the ones followed by speech; [ScoredStream] or None when cancelled."""
+    n = settings.val_positives if split == "val" else settings.test_positives
+    out = [_positive_stream(model, pools, settings, split, n, keep_windows=keep_windows,
+                            should_cancel=should_cancel)]
+    n_follow = int((settings.follow_positives or {}).get(split, 0))
+    if n_follow and out[0] is not None and pools.speech is not None and len(pools.speech):
+        out.append(_positive_stream(model, pools, settings, split, n_follow, keep_windows=keep_windows,
+                                    should_cancel=should_cancel, follow=True))
+    return None if any(p is None for p in out) else [st for st, _ in out]
 
 
 def _mine(streams, config: TriggerConfig, threshold: float, limit: int, rng) -> list[np.ndarray]:
@@ -424,7 +450,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
                 return None
             step(f"round {r}/{s.rounds}: listening for false accepts")
             val_neg = _negative_streams(tm, val_pools, s, "val", should_cancel=should_cancel)
-            val_pos = _positive_stream(tm, val_pools, s, "val", s.val_positives, should_cancel=should_cancel)
+            val_pos = _positive_streams(tm, val_pools, s, "val", should_cancel=should_cancel)
             mine = _negative_streams(tm, train_pools, s, "train", hours=s.mine_hours,
                                      offset_seconds=(r - 1) * s.mine_hours * 3600, should_cancel=should_cancel,
                                      noise_hours=0.1, keep_audio=True)
@@ -432,8 +458,8 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
                 return None
             from workbench.core.studies.trigger_word.operating import evaluate_point
 
-            at = evaluate_point([val_pos[0]], [st for st, _ in val_neg], 0.5, 1)
-            best, _ = choose_operating_point([val_pos[0]], budget_streams([st for st, _ in val_neg]),
+            at = evaluate_point(val_pos, [st for st, _ in val_neg], 0.5, 1)
+            best, _ = choose_operating_point(val_pos, budget_streams([st for st, _ in val_neg]),
                                              target_fa_per_hour=s.target_fa_per_hour)
             found = _mine(mine, cfg, s.mine_threshold, s.max_mined, np.random.default_rng([s.seed, r]))
             room = max(0, s.max_mined - len(train_pools.mined))
@@ -442,6 +468,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
             row = {"round": r, "negative_weight": weight, "epochs": len(fit.history),
                    "val_loss": fit.history[-1].get("val_loss") if fit.history else None,
                    "val_frr_at_0.5": at.frr, "val_fa_per_hour_at_0.5": at.fa_per_hour,
+                   "val_frr_by_stream_at_0.5": at.frr_by_stream,
                    "val_fa_by_stream_at_0.5": {k: v["per_hour"] for k, v in at.fa_by_stream.items()},
                    "val_best": {"threshold": best.threshold, "smoothing": best.smoothing,
                                 "frr": best.validation["frr"], "fa_per_hour": best.validation["fa_per_hour"]},
@@ -470,18 +497,18 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
         step("choosing the operating point on validation material")
         val_neg = _negative_streams(tm, val_pools, s, "val", keep_windows=verifier is not None,
                                     should_cancel=should_cancel)
-        val_pos = _positive_stream(tm, val_pools, s, "val", s.val_positives, keep_windows=verifier is not None,
-                                   should_cancel=should_cancel)
+        val_pos = _positive_streams(tm, val_pools, s, "val", keep_windows=verifier is not None,
+                                    should_cancel=should_cancel)
         if val_neg is None or val_pos is None:
             return None
         if verifier is not None:
-            score_verifier([val_pos[0]] + [st for st, _ in val_neg], verifier)
+            score_verifier(val_pos + [st for st, _ in val_neg], verifier)
         vths = (VERIFIER_THRESHOLDS if hasattr(verifier, "scores") else (0.5,)) if verifier is not None else None
         budget = budget_streams([st for st, _ in val_neg])
-        op, points = choose_operating_point([val_pos[0]], budget,
+        op, points = choose_operating_point(val_pos, budget,
                                             target_fa_per_hour=s.target_fa_per_hour, verifier_thresholds=vths,
-                                            chosen_on="validation: " + ", ".join(st.name for st in budget)
-                                            + f", {val_pos[0].name} ({val_pos[0].positives})")
+                                            chosen_on="validation: " + ", ".join(st.name for st in budget) + ", "
+                                            + ", ".join(f"{p.name} ({p.positives})" for p in val_pos))
         _note_soundalikes(op, [st for st, _ in val_neg])
         if op.verifier_threshold is None:
             verifier = None
@@ -541,11 +568,11 @@ def choose_on_validation(model, settings: RecipeSettings | None = None, *, cache
     s = settings or RecipeSettings()
     pools = build_pools("val", s, cache=cache, sample_rate=model.config.sample_rate, should_cancel=should_cancel)
     neg = _negative_streams(model, pools, s, "val", should_cancel=should_cancel)
-    pos = _positive_stream(model, pools, s, "val", s.val_positives, should_cancel=should_cancel)
+    pos = _positive_streams(model, pools, s, "val", should_cancel=should_cancel)
     if neg is None or pos is None:
         return None
     budget = budget_streams([st for st, _ in neg])
-    op, pts = choose_operating_point([pos[0]], budget, target_fa_per_hour=s.target_fa_per_hour,
+    op, pts = choose_operating_point(pos, budget, target_fa_per_hour=s.target_fa_per_hour,
                                      chosen_on="validation: " + ", ".join(st.name for st in budget))
     _note_soundalikes(op, [st for st, _ in neg])
     return op, pts
@@ -556,7 +583,7 @@ def _train_verifier(tm, train_pools, val_pools, s: RecipeSettings, trainer, shou
     from workbench.core.studies.trigger_word.verifier import train_verifier, window_before
 
     def windows(model, pools, split, n_pos, hours):
-        pos = _positive_stream(model, pools, s, split, n_pos, should_cancel=should_cancel)
+        pos = _positive_stream(model, pools, s, split, n_pos, should_cancel=should_cancel, follow=None)
         neg = _negative_streams(model, pools, s, split, hours=hours, should_cancel=should_cancel, noise_hours=0.1,
                                 keep_audio=True)
         if pos is None or neg is None:
@@ -639,9 +666,12 @@ class HeldoutReport:
                  f"{op['smoothing']} steps, verifier {op.get('verifier_threshold')}",
                  f"FRR {100 * a['frr']:.1f}% on {a['positives']} held-out positives "
                  + ", ".join(f"{k} {100 * v:.1f}%" for k, v in sorted(a.get("frr_by_label", {}).items())),
+                 "FRR by positive stream: " + ", ".join(f"{k} {100 * v:.1f}%"
+                                                       for k, v in a.get("frr_by_stream", {}).items()),
                  "false accepts per hour: " + ", ".join(f"{k} {v['per_hour']:.2f} ({v['false_accepts']} in "
                                                       f"{v['hours']:.2f} h)" for k, v in a["fa_by_stream"].items()),
-                 f"first stage alone: FRR {100 * f['frr']:.1f}%, " + ", ".join(
+                 f"first stage alone: FRR {100 * f['frr']:.1f}% ("
+                 + ", ".join(f"{k} {100 * v:.1f}%" for k, v in f.get("frr_by_stream", {}).items()) + "), " + ", ".join(
                      f"{k} {v['per_hour']:.2f}/h" for k, v in f["fa_by_stream"].items()),
                  "", " thr    FRR%  FA/h speech (stage 1)  FRR%  FA/h speech (with verifier)"]
         for row in self.curve:
@@ -680,33 +710,34 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
     pools = build_pools("test", s, cache=cache, sample_rate=model.config.sample_rate, progress=sub,
                         should_cancel=should_cancel)
     neg = _negative_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
-    pos = _positive_stream(model, pools, s, "test", s.test_positives, keep_windows=ver is not None,
-                           should_cancel=should_cancel)
+    pos = _positive_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
     if neg is None or pos is None:
         return None
     streams_neg = [st for st, _ in neg]
     # the speech streams apart: espeak and piper
     if ver is not None:
-        score_verifier([pos[0]] + streams_neg, ver)
+        score_verifier(pos + streams_neg, ver)
     kw = dict(min_duration=op.min_duration, refractory=op.refractory)
-    at = evaluate_point([pos[0]], streams_neg, op.threshold, op.smoothing, op_v, **kw)
-    first = evaluate_point([pos[0]], streams_neg, op.threshold, op.smoothing, None, **kw)
+    at = evaluate_point(pos, streams_neg, op.threshold, op.smoothing, op_v, **kw)
+    first = evaluate_point(pos, streams_neg, op.threshold, op.smoothing, None, **kw)
     speech = [st for st in streams_neg if st.name.endswith("speech")]
     rows = []
     for th in THRESHOLDS:
-        a = evaluate_point([pos[0]], speech, th, op.smoothing, None, **kw)
-        row = {"threshold": th, "frr": a.frr, "fa_speech": a.fa_per_hour}
+        a = evaluate_point(pos, speech, th, op.smoothing, None, **kw)
+        row = {"threshold": th, "frr": a.frr, "fa_speech": a.fa_per_hour, "frr_by_stream": a.frr_by_stream}
         if ver is not None:
-            b = evaluate_point([pos[0]], speech, th, op.smoothing, op_v, **kw)
-            row.update(frr_v=b.frr, fa_speech_v=b.fa_per_hour)
+            b = evaluate_point(pos, speech, th, op.smoothing, op_v, **kw)
+            row.update(frr_v=b.frr, fa_speech_v=b.fa_per_hour, frr_by_stream_v=b.frr_by_stream)
         rows.append(row)
     sp = pools.speech
-    material = {"summary": pools.summary(), "positives": pos[0].positives,
+    material = {"summary": pools.summary(), "positives": sum(p.positives for p in pos),
+                "positives_by_stream": {p.name: p.positives for p in pos},
                 "speech_voices": sorted(set(sp.voices)) if sp is not None else [],
                 "speech_hours": sp.seconds / 3600 if sp is not None else 0.0,
                 "held_out": HOLDOUT, "soundalikes": sorted(set(pools.hard_texts))}
-    d_at = {**at.to_dict(), "positives": pos[0].positives}
-    d_first = {**first.to_dict(), "positives": pos[0].positives}
+    n_pos = sum(p.positives for p in pos)
+    d_at = {**at.to_dict(), "positives": n_pos}
+    d_first = {**first.to_dict(), "positives": n_pos}
     return HeldoutReport(op.to_dict(), d_at, d_first, rows, material, time.perf_counter() - t0)
 
 
