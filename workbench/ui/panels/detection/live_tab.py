@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
+from workbench.ui.job_runner import Relay
 from workbench.ui.panels.detection.common import explain, fill, table
 from workbench.ui.widgets import array_to_qimage
 
 
-class FrameRelay(QObject):
-    """Lives on the GUI thread; the live job calls ``send`` on its worker thread.
-
-    Signals:
-        frame(object)  dict: image (owned QImage), n (int), fps (float), dropped (int), latency_ms (float)
-    """
-
-    frame = Signal(object)
-
-    def send(self, r) -> None:  # worker thread: build the QImage there, emit a small owned payload
-        img = r.frame
-        if img is not None and img.shape[1] > 640:
-            img = img[:: img.shape[1] // 640 + 1, :: img.shape[1] // 640 + 1]
-        self.frame.emit({"image": array_to_qimage(img) if img is not None else None,
-                         "n": int(len(r.detections["boxes"])), "fps": float(r.fps), "dropped": int(r.dropped),
-                         "latency_ms": float(r.latency_ms)})
+def _frame_payload(r) -> dict:
+    """Worker thread: the frame shrunk to at most ~640 px wide as an owned QImage, and the reading's
+    numbers (a small payload for the GUI thread)."""
+    img = r.frame
+    if img is not None and img.shape[1] > 640:
+        img = img[:: img.shape[1] // 640 + 1, :: img.shape[1] // 640 + 1]
+    return {"image": array_to_qimage(img) if img is not None else None,
+            "n": int(len(r.detections["boxes"])), "fps": float(r.fps), "dropped": int(r.dropped),
+            "latency_ms": float(r.latency_ms)}
 
 
 class LiveTab(QWidget):
@@ -70,8 +64,8 @@ class LiveTab(QWidget):
         self.files_table = table(["file", "objects found"])
         self.files_table.setMaximumHeight(160)
         lay.addWidget(self.files_table)
-        self.relay = FrameRelay(self)
-        self.relay.frame.connect(self._on_frame)
+        self.relay = Relay(self, convert=_frame_payload)
+        self.relay.item.connect(self._on_frame)
         self.panel.live_jobs.job_finished.connect(self._finished)
         self.panel.live_jobs.job_failed.connect(self._failed)
 

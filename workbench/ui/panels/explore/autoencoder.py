@@ -11,15 +11,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.ui.panels.explore.common import PayloadRelay, side_column
+from workbench.ui.job_runner import Relay
+from workbench.ui.panels.explore.common import side_column
 from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import ImageGridWidget, spin_box
 
 
-def autoencoder_job(ds, settings: dict, project, trainer, relay: PayloadRelay) -> dict:
+def autoencoder_job(ds, settings: dict, project, trainer, relay: Relay) -> dict:
     from workbench.core.explore.autoencoder import AutoencoderSettings, train_autoencoder
 
-    res = train_autoencoder(ds, AutoencoderSettings.from_dict(settings), trainer=trainer, on_preview=relay.emit,
+    res = train_autoencoder(ds, AutoencoderSettings.from_dict(settings), trainer=trainer, on_preview=relay.send,
                             project=project, keep_one_core_free=True)
     return {"run_id": res.record.run_id, "code_layer": res.code_layer, "message": res.record.message,
             "error": res.record.details["reconstruction_error"], "stop_reason": res.record.stop_reason}
@@ -32,8 +33,8 @@ class AutoencoderTab(QWidget):
         self.last_run: str | None = None
         self.live = LiveTraining(self, self._redraw)  # the chart redraws at most 10 times a second
         self.buffer = self.live.buffer
-        self.relay = PayloadRelay(self)
-        self.relay.payload_ready.connect(self.show_preview)
+        self.relay = Relay(self)  # per-epoch payloads from the training thread
+        self.relay.item.connect(self.show_preview)
         self.previews = 0
         self._build()
         panel.jobs.job_finished.connect(self._on_job_finished)
@@ -123,7 +124,7 @@ class AutoencoderTab(QWidget):
         else:
             self.live.stop()
 
-    @Slot(dict)
+    @Slot(object)
     def show_preview(self, p: dict) -> None:
         self.previews += 1
         x, out = np.asarray(p["inputs"]), np.asarray(p["outputs"])

@@ -2,26 +2,11 @@
 thumbnails for images and text for texts and table rows."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.ui.widgets import ImageGridWidget
 
 SIDE_WIDTH = 340
-
-
-class PayloadRelay(QObject):
-    """Carries what a training callback reports each epoch (small owned copies: numbers, short
-    texts, numpy arrays) from the training thread to the GUI; pass ``relay.emit`` to the core.
-
-    Signals:
-        payload_ready(dict)  the callback's dict (an autoencoder's preview, a language model's samples)
-    """
-
-    payload_ready = Signal(dict)
-
-    def emit(self, payload: dict) -> None:
-        self.payload_ready.emit(payload)
 
 
 def side_column(*widgets, width: int = SIDE_WIDTH) -> QWidget:

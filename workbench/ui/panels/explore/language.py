@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from workbench.ui.panels.explore.common import PayloadRelay, side_column
+from workbench.ui.job_runner import Relay
+from workbench.ui.panels.explore.common import side_column
 from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import spin_box
 
@@ -22,10 +23,10 @@ def embedding_available() -> bool:
     return "Embedding" in LAYER_TYPES
 
 
-def language_job(ds, settings: dict, project, trainer, relay: PayloadRelay) -> dict:
+def language_job(ds, settings: dict, project, trainer, relay: Relay) -> dict:
     from workbench.core.explore.language import LanguageSettings, train_language_model
 
-    res = train_language_model(ds, LanguageSettings.from_dict(settings), trainer=trainer, on_sample=relay.emit,
+    res = train_language_model(ds, LanguageSettings.from_dict(settings), trainer=trainer, on_sample=relay.send,
                                project=project, keep_one_core_free=True)
     return {"run_id": res.record.run_id, "perplexity": res.perplexity, "unigram": res.unigram_perplexity,
             "samples": res.samples, "describe": res.describe(), "message": res.record.message}
@@ -39,8 +40,8 @@ class LanguageTab(QWidget):
         self.samples_seen = 0
         self.live = LiveTraining(self, self._redraw)
         self.buffer = self.live.buffer
-        self.relay = PayloadRelay(self)
-        self.relay.payload_ready.connect(self.show_sample)
+        self.relay = Relay(self)  # per-epoch payloads from the training thread
+        self.relay.item.connect(self.show_sample)
         self._build()
         panel.jobs.job_finished.connect(self._on_job_finished)
 
@@ -136,7 +137,7 @@ class LanguageTab(QWidget):
         else:
             self.live.stop()
 
-    @Slot(dict)
+    @Slot(object)
     def show_sample(self, p: dict) -> None:
         self.samples_seen += 1
         ppl = p.get("val_perplexity")
