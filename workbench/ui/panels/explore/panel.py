@@ -96,7 +96,6 @@ class ExplorePanel(Panel):
         lay.addWidget(self.banner)
         self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
                               cancel_button=self.stop_btn)
-        self.jobs.job_finished.connect(lambda: self.status.setText(""))
 
         self.tabs = QTabWidget()
         self.projector = ProjectorTab(self)

@@ -102,7 +102,6 @@ class FacesPanel(Panel):
         self.live_view.enroll_btn.setEnabled(not on)
         if not on:
             self.encoder_tab.stop_train_btn.setEnabled(False)
-            self.status.setText("")  # the job's label; its outcome is in the banner
 
     @property
     def detector_kind(self) -> str:
