@@ -8,6 +8,7 @@ import numpy as np
 
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.duplicates import find_duplicates
+from workbench.core.data.preprocess import channel_stats
 
 # thresholds for the warnings (chosen to match the usual rules of thumb in teaching material)
 IMBALANCE_RATIO = 3.0  # largest class / smallest class
@@ -171,8 +172,6 @@ def _stats(col: np.ndarray) -> dict:
 
 
 def _image_channel_stats(X) -> list[dict]:
-    from workbench.core.data.preprocess import channel_stats
-
     X0 = np.asarray(X[:1])
     c = X0.shape[-1] if X0.ndim == 4 else 1
     lo, hi, mean, std = channel_stats(X, c, chunk=_CHUNK)
