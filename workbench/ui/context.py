@@ -50,6 +50,8 @@ class AppContext(_StateSignals):
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
         panel_requested(str)       a panel asks the window to show the panel of this title
+        use_requested(dict)        "Try it": the Use panel opens this run (a RunRecord's dict of ``runs``);
+                                   also kept in ``run_to_use`` for a Use panel built later
 
     The state's values (``STATE_VALUES``: ``ctx.dataset``, ``ctx.runs``, ...) are read through to
     ``ctx.state`` and its setters (``STATE_SETTERS``: ``ctx.set_dataset(...)``, ``ctx.add_run(...)``)
@@ -64,6 +66,7 @@ class AppContext(_StateSignals):
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
     panel_requested = Signal(str)
+    use_requested = Signal(dict)
     _device_probed = Signal(object)  # internal: from the probe thread to the GUI thread
 
     def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None,
@@ -79,6 +82,7 @@ class AppContext(_StateSignals):
         self._device_info: Any = None
         self._probe_thread: threading.Thread | None = None
         self._dirty = False
+        self.run_to_use: dict | None = None
         self._device_probed.connect(self._on_device_probed)
 
     def __getattr__(self, name: str):
@@ -90,6 +94,12 @@ class AppContext(_StateSignals):
 
     def status(self, text: str) -> None:
         self.status_message.emit(str(text))
+
+    def request_use(self, run: dict) -> None:
+        """Open the Use panel on this run (no save needed)."""
+        self.run_to_use = run
+        self.use_requested.emit(run)
+        self.panel_requested.emit("Use")
 
     # -- dirty flag ------------------------------------------------------------------------------
     @property

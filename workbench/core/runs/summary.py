@@ -62,6 +62,24 @@ def summarize(rec) -> dict[str, Any]:
     }
 
 
+def run_kind(run) -> str:
+    """What made a run: "generic" (the Data -> Model -> Train workflow) or a case study's name
+    ("detection", "daynight", ...). Reads the record's ``kind`` when it has one, else its ``study``."""
+    get = run.get if isinstance(run, dict) else (lambda k, d=None: getattr(run, k, d))
+    kind = get("kind", None) or get("study", None)
+    return str(kind) if kind else "generic"
+
+
+def generic_runs(runs) -> list:
+    """(index in ``runs``, RunRecord) of the generic workflow's runs that can be read, oldest first:
+    what the Train panel lists (a case study's runs stay in its own panel)."""
+    out = []
+    for i, r in enumerate(runs or []):
+        if run_kind(r) == "generic":
+            out += [(i, rec) for rec in as_records([r])]
+    return out
+
+
 def as_records(runs) -> list:
     """RunRecords of ``runs`` (RunRecords or their dicts, as the app's state holds them); a damaged
     one is left out (``workbench runs list`` names it)."""
