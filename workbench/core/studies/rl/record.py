@@ -17,7 +17,7 @@ import numpy as np
 from workbench.core.errors import ProjectError
 from workbench.core.studies.rl import presets
 
-STUDY = "rl"
+KIND = STUDY = "rl"
 TASK = "reinforcement"
 MAX_ROWS = 5000
 
@@ -52,24 +52,24 @@ def test_return(session, episodes: int = 20) -> dict | None:
             "episodes": len(rets)}
 
 
-def build_record(session, test: dict | None = None):
-    from workbench.core.runs import RunRecord
+def rl_record(session, test: dict | None = None):
+    """The session as a RunRecord of kind "rl", through the shared builder."""
+    from workbench.core.runs.record import build_record
 
     s, cfg = session, session.cfg
     policy = s.model.policy if s.model is not None else None
-    n_params = int(sum(p.numel() for p in policy.parameters())) if policy is not None else None
     base = {"return": s.random.mean, "return_std": s.random.std, "strategy": "random actions",
             "episodes": len(s.random.returns)} if s.random else {}
     reason = {"target": "completed", "steps": "completed", "episodes": "completed", "stopped": "stopped"}
     best = s.best or {}
     msg = _message(s)
-    return RunRecord(
-        name=cfg.name or f"{cfg.algo} on {cfg.env}", study=STUDY, mode="holdout", task=TASK,
+    return build_record(
+        KIND, module=policy, name=cfg.name or f"{cfg.algo} on {cfg.env}", study=STUDY, mode="holdout", task=TASK,
         config={}, data={"name": cfg.env, "spec": cfg.env, "kind": "environment",
                          "observation_shape": s.env_info["observation_shape"], "actions": s.env_info["actions"],
                          "discrete": s.env_info["discrete"], "solved": s.env_info.get("solved")},
         model={"name": f"{cfg.algo} {s.settings.get('policy', 'MlpPolicy')}", "preset": cfg.preset,
-               "net_arch": cfg.net_arch or s.settings.get("net_arch") or "default", "parameters": n_params},
+               "net_arch": cfg.net_arch or s.settings.get("net_arch") or "default"},
         train_config={"algo": cfg.algo, "preset": cfg.preset, "preset_source": presets.describe(cfg.algo, _key(cfg), cfg.preset),
                       "settings": s.settings, "rl_config": cfg.to_dict()},
         seed=cfg.seed, device="cpu", history=list(s.evaluations),
@@ -104,7 +104,7 @@ def save(session, project, test: dict | None = None) -> str:
     """Save (or update, on a resumed training) the run and the best policy's tensors."""
     from workbench.core.runs import RunStore
 
-    rec = build_record(session, test)
+    rec = rl_record(session, test)
     store = RunStore(project)
     weights = session.best["state"] if session.best else None
     session.run_id = store.save(rec, weights=weights, run_id=session.run_id)
@@ -118,7 +118,7 @@ def rl_runs(project) -> list[dict[str, Any]]:
     good, _ = RunStore(project).records()
     out = []
     for r in good:
-        if r.study != STUDY:
+        if r.kind != KIND:
             continue
         cfg = (r.train_config or {}).get("rl_config", {})
         out.append({"run_id": r.run_id, "name": r.label, "env": cfg.get("env"), "algo": cfg.get("algo"),
@@ -136,7 +136,7 @@ def load_saved_agent(project, run_id: str):
 
     store = RunStore(project)
     rec = store.load(run_id)
-    if rec.study != STUDY:
+    if rec.kind != KIND:
         raise ProjectError(f"The run {run_id} is not a reinforcement-learning run; choose one from 'workbench rl runs'.")
     tc = rec.train_config or {}
     cfg = tc.get("rl_config") or {}
