@@ -179,4 +179,5 @@ def test_case_study_runs_are_not_offered_for_use():
     det = {"study": "detection", "model": {"spec": {}}, "head": {"task": "detection"}}
     assert "detection" in usable_run(det) and run_kind(det) == "detection"
     assert usable_run({"mode": "search"}) and run_kind({"kind": "daynight"}) == "daynight"
+    assert run_kind({"kind": "train", "study": None}) == "generic" and run_kind({"kind": "segmentation"}) != "generic"
     assert generic_runs([det]) == []

@@ -26,9 +26,11 @@ KINDS = ("image", "audio", "text", "table")
 def usable_run(run: dict) -> str | None:
     """None when the Use panel and ``workbench predict`` can run this run (a RunRecord's dict),
     else why not, in a few words (a case study's run, a search, no model)."""
-    kind = run.get("kind") or run.get("study")
-    if kind not in (None, "", "generic"):
-        return f"a {str(kind).replace('_', ' ')} run (used in its own panel)"
+    from workbench.core.runs.summary import run_kind
+
+    kind = run_kind(run)
+    if kind != "generic":
+        return f"a {kind.replace('_', ' ')} run (used in its own panel)"
     if run.get("mode") == "search":
         return "a hyperparameter search"
     if not (run.get("model") or {}).get("spec") or not run.get("head") or not run.get("preprocessing"):

@@ -63,12 +63,20 @@ def summarize(rec) -> dict[str, Any]:
     }
 
 
+GENERIC_KINDS = ("train", "tuning_trial", "generic")
+
+
 def run_kind(run) -> str:
-    """What made a run: "generic" (the Data -> Model -> Train workflow) or a case study's name
-    ("detection", "daynight", ...). Reads the record's ``kind`` when it has one, else its ``study``."""
+    """What made a run: "generic" (the Data -> Model -> Train workflow and its searches) or the
+    case study or tool that did ("detection", "daynight", "autoencoder", ...), from the record's
+    ``study`` and ``kind``."""
     get = run.get if isinstance(run, dict) else (lambda k, d=None: getattr(run, k, d))
-    kind = get("kind", None) or get("study", None)
-    return str(kind) if kind else "generic"
+    study, kind = get("study", None), get("kind", None)
+    if study:
+        return str(study)
+    if kind and kind not in GENERIC_KINDS:
+        return str(kind)
+    return "generic"
 
 
 def generic_runs(runs) -> list:
