@@ -117,7 +117,7 @@ def test_splitters_and_new_project(qtbot, config_dir):
     qtbot.addWidget(w2)
     w2.show()
     w2.start()
-    assert w2.current_title() == "Model"
+    assert w2.current_title() == "Home"  # the start page is always the first screen
     assert w2.size() == w.size()
     qtbot.waitUntil(lambda: w2.panel("Model").splitter.sizes() == wanted, timeout=5000)
     before = w2.panel("Model")
