@@ -36,10 +36,9 @@ def page_for_panel(title: str) -> str:
     """The guide page (a path under docs/) that a panel's "?" opens."""
     if title in PANEL_PAGES:
         return PANEL_PAGES[title]
-    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    return f"panels/{slug}.md"
+    from workbench.ui.panels import panel_slug
+
+    return f"panels/{panel_slug(title)}.md"
 
 
 def article_html(page_file: Path) -> str:

@@ -78,6 +78,14 @@ PANEL_SPECS: list[PanelSpec] = [
 ]
 
 
+def panel_slug(title: str) -> str:
+    """A panel's name in file names: "Day & Night" -> "day-night" (its guide page, its card picture)."""
+    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return slug
+
+
 def panel_specs(specs=None) -> list[PanelSpec]:
     """``specs`` (default ``PANEL_SPECS``) as PanelSpecs; plain ``(title, target)`` pairs get the
     "Tools" group and a generic icon."""

@@ -39,10 +39,6 @@ def card_picture(key: str) -> QPixmap | None:
     return QPixmap(str(path)) if path.is_file() else None
 
 
-def slug(title: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-").replace("--", "-")
-
-
 def _section(title: str) -> QLabel:
     lab = QLabel(title)
     lab.setStyleSheet("font-size: 12pt; font-weight: 600; margin-top: 6px;")
@@ -155,10 +151,10 @@ class HomePanel(Panel):
             self.builtin_buttons[b["name"]] = btn
 
     def _case_studies(self) -> list[tuple]:
-        from workbench.ui.panels import panel_specs
+        from workbench.ui.panels import panel_slug, panel_specs
 
         return [(f"panel:{s.title}", s.title, CASE_LINES.get(s.title, f"The {s.title} case study."),
-                 card_picture(slug(s.title)), icon(s.icon, "#607d8b"), "")
+                 card_picture(panel_slug(s.title)), icon(s.icon, "#607d8b"), "")
                 for s in panel_specs() if s.group == "Case studies"]
 
     def _lessons(self) -> list[tuple]:
