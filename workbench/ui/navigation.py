@@ -100,7 +100,7 @@ class PanelSlot(QWidget):
         self.target = spec.target
         self.ctx = ctx
         self.panel: Panel | None = None
-        self.pending_state: dict | None = None
+        self.pending_load = False  # a project was opened: show its state when the panel is built
         self.splitter_states: dict = {}  # "<title>/<name>" -> base64 state from the settings
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -134,9 +134,8 @@ class PanelSlot(QWidget):
             if self.splitter_states:
                 # After the first layout pass: restored into an unsized panel the sizes get squeezed.
                 QTimer.singleShot(0, self, self._restore_splitters)  # dropped if this page is gone
-            if self.pending_state is not None:
-                state, self.pending_state = self.pending_state, None
-                self._restore(state)
+            if self.pending_load:
+                self.load_state()
         return self.panel
 
     def _restore_splitters(self) -> None:
@@ -150,19 +149,19 @@ class PanelSlot(QWidget):
                 except RuntimeError:  # the panel was replaced (New project) meanwhile
                     pass
 
-    def _restore(self, state: dict) -> None:
+    def load_state(self, sections=None) -> None:
+        """Show the project state (``sections``, else the live one) in the panel now, or the live
+        state when the panel is first built."""
+        if self.panel is None:
+            self.pending_load = True
+            return
+        self.pending_load = False
         try:
-            self.panel.restore(state or {})
+            self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
 
-    def restore(self, state: dict) -> None:
-        if self.panel is None:
-            self.pending_state = dict(state or {})
-        else:
-            self._restore(state)
-
-    def state(self) -> dict:
-        if self.panel is None:
-            return dict(self.pending_state or {})
-        return self.panel.state()
+    def save_state(self) -> None:
+        """Write what the panel shows into the project state (nothing when it was never built)."""
+        if self.panel is not None:
+            self.panel.save_state(self.ctx.state.sections)
