@@ -384,6 +384,8 @@ class TrainingPanel(Panel):
             self.evaluation.show_gallery(self.runs[-1], ds)
 
     # -- panel contract --------------------------------------------------------------------------
+    state_section = "run"
+
     def state(self) -> dict:
         return {"mode": self.mode_combo.currentData(), "metric": self.chart_metric(), "name": self.name_edit.text(),
                 "search": self.search.state(), "overlay": sorted(self.runs_tab.model.checked),
