@@ -242,19 +242,12 @@ def image_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
 def read_image_rgb(path: str | os.PathLike) -> np.ndarray | None:
     """Decode one image file to RGB uint8, or None when it is not a readable image.
 
-    ``np.fromfile`` + ``imdecode`` instead of ``imread`` so non-ASCII paths work on Windows.
+    Through the one image reader (``workbench.core.media``): FIFOs, devices and huge headers are
+    refused, never waited on or decoded.
     """
-    cv2 = _cv2()
-    try:
-        buf = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
-        return None
-    if buf.size == 0:
-        return None
-    img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        return None
-    return _to_rgb(img, cv2)
+    from workbench.core.media import try_read_image
+
+    return try_read_image(path, "rgb8")
 
 
 class ImageFolderSource(FrameSource):
