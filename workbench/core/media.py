@@ -119,8 +119,9 @@ def decode_image_bytes(data: bytes, where: str = "image", mode: str = "rgb") -> 
     """Decode image bytes. ``mode``: "rgb" (H, W, 3), "rgb8" (any stored kind -- grey, alpha,
     16 bits -- as (H, W, 3) uint8 RGB), "grey" (H, W), "bgr" (OpenCV's order) or "unchanged" (as
     stored). The header's size is checked first."""
-    import cv2
+    from workbench.core.data.images import opencv
 
+    cv2 = opencv()
     if not data:
         raise UnreadableFile(f"The image {where} is empty (0 bytes).")
     size = image_header_size(data)
@@ -146,21 +147,10 @@ def decode_image_bytes(data: bytes, where: str = "image", mode: str = "rgb") -> 
     if mode == "rgb":
         img = np.ascontiguousarray(img[..., ::-1])
     elif mode == "rgb8":
-        img = _as_rgb8(img, cv2)
+        from workbench.core.data.images import to_rgb
+
+        img = to_rgb(img, cv2)
     return img
-
-
-def _as_rgb8(img: np.ndarray, cv2) -> np.ndarray:
-    """BGR / grey / BGRA as OpenCV decodes them -> contiguous RGB uint8 (16 bits scaled, not clipped)."""
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
-    elif img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
-    else:
-        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB)
-    if img.dtype != np.uint8:
-        img = (img.astype(np.float32) / max(1.0, float(img.max())) * 255).astype(np.uint8)
-    return np.ascontiguousarray(img)
 
 
 def read_image(path, mode: str = "rgb") -> np.ndarray:
