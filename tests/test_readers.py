@@ -28,12 +28,13 @@ def _decoder_calls(path: pathlib.Path) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             name = f"{node.value.id}.{node.attr}"
-            if name in ("cv2.imread", "cv2.imdecode", "wave.open", "np.fromfile", "numpy.fromfile") \
+            if name in ("cv2.imread", "cv2.imdecode", "wave.open", "np.fromfile", "numpy.fromfile", "Image.open",
+                        "imageio.imread", "iio.imread") \
                     or node.value.id in ("soundfile", "sf") and node.attr in ("read", "SoundFile", "blocks"):
                 found.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} {name}")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(m.split(".")[0] in ("soundfile", "imageio", "PIL") for m in mods):
+            if any(m.split(".")[0] in ("soundfile", "librosa", "audioread") for m in mods):  # (PIL may encode GIFs)
                 found.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} import {mods}")
     return found
 
