@@ -42,6 +42,12 @@ class AppContext(QObject):
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
         panel_requested(str)       a panel asks the window to show the panel of this title
+                                   ("Experiments/guide": a part of it, see ``Panel.show_part``)
+        project_requested(str)     a panel asks the window to open this project folder ("" = ask the
+                                   user with a folder dialog; "new" = a new project)
+        help_requested(str)        a panel asks for this page of the user guide ("" = its start)
+        data_requested(dict)       a panel asks the Data panel to load this (load_data's arguments,
+                                   e.g. {"source": "builtin:iris"}); sent after panel_requested("Data")
 
     The state's values (``ctx.dataset``, ``ctx.runs``, ...) are properties reading ``ctx.state``
     and its setters (``ctx.set_dataset(...)``, ``ctx.add_run(...)``) are the state's own;
@@ -66,6 +72,9 @@ class AppContext(QObject):
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
     panel_requested = Signal(str)
+    data_requested = Signal(dict)
+    project_requested = Signal(str)
+    help_requested = Signal(str)
     _device_probed = Signal(object)  # internal: from the probe thread to the GUI thread
 
     def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None,

@@ -87,7 +87,7 @@ class Predictor:
         """One file as a raw input (image -> RGB array, WAV -> (samples, rate), text file -> str)."""
         p = Path(path)
         if self.kind == "image":
-            from workbench.core.capture.camera import read_image_rgb
+            from workbench.core.data.images import read_image_rgb
 
             img = read_image_rgb(p)
             if img is None:
