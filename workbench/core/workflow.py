@@ -359,15 +359,16 @@ def _class_counts(prep: PreparedData):
     return train_class_counts(prep.dataset, prep.splits)
 
 
-def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None):
+def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None,
+                  name: str | None = None):
     """(name, spec) of the default preset for the data (``default_model_choice``: the Model panel
-    suggests what the command line trains). A preset that ends in its own output layer (the IMDB
-    network's Dense 1 sigmoid) loses it when the targets need another number of outputs: the head
-    then adds the right one, so any label count fits."""
+    suggests what the command line trains), or of the preset ``name``. A preset that ends in its
+    own output layer (the IMDB network's Dense 1 sigmoid) loses it when the targets need another
+    number of outputs: the head then adds the right one, so any label count fits."""
     from workbench.core.models import get_preset
     from workbench.core.models.spec import canonical_activation, canonical_type
 
-    name = default_model_name(kind, input_shape, class_counts)
+    name = name or default_model_name(kind, input_shape, class_counts)
     spec = get_preset(name)
     if output_shape and spec.layers:
         last = spec.layers[-1]
