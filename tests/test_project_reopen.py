@@ -60,6 +60,10 @@ def _fill_every_panel(qtbot, w) -> None:
     ex.projector.perplexity.setValue(12)
     ex.tabs.setCurrentIndex(1)
 
+    rl = w.panel("Reinforcement learning")
+    rl.settings.seed_spin.setValue(7)
+    rl.tabs.setCurrentIndex(1)
+
     exp = w.panel("Experiments")
     w.ctx.set_guide({"goal": "classify"}, "f1")
     exp.list.setCurrentRow(exp.list.count() - 1)
@@ -90,7 +94,7 @@ def test_every_panel_comes_back_in_a_new_window(qtbot, config_dir, tmp_path):
     before = _states(w)
     changed = [t for t in before if not _same(before[t], defaults[t])]
     assert set(changed) >= {"Data", "Model", "Train", "Day & Night", "Faces", "Trigger word", "Style transfer",
-                            "Detection", "Explore", "Experiments"}
+                            "Detection", "Explore", "Experiments", "Reinforcement learning"}
     proj = tmp_path / "project"
     assert w.save_project_to(proj)
     w.close()

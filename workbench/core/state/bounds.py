@@ -119,6 +119,9 @@ BOUNDS: dict[str, Param] = {
     "autoencoder.batch_size": P.BATCH_SIZE,
     "autoencoder.lr": P.LR,
     "autoencoder.max_samples": P.COUNT,
+    "rl_settings.seed": P.SEED,
+    "rl_settings.steps": _int("steps", 1, 100_000_000, "number of steps"),
+    "rl_settings.episodes": P.COUNT,
 }
 
 
