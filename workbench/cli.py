@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     "tune": "workbench.tune_cli",
     "detect": "workbench.studies_cli.detection",
     "explore": "workbench.studies_cli.explore",
+    "sequences": "workbench.studies_cli.sequences",
 }
 
 EXIT_USER_ERROR = 2
