@@ -21,7 +21,7 @@ V1_DAYNIGHT = {"name": "Day'n'Night 32px", "study": "daynight", "mode": "holdout
 
 
 def test_migration_v1_to_v2_unifies_the_study_layout():
-    d = migrate(V1_DAYNIGHT)
+    d = migrate(V1_DAYNIGHT, target=2)
     assert d["schema_version"] == 2
     assert d["train_config"]["optimizer"] == "adam" and "settings" not in d and "config" not in d
     assert d["baseline"] == {"test": {"accuracy": 0.5}}
@@ -29,6 +29,52 @@ def test_migration_v1_to_v2_unifies_the_study_layout():
     assert d["data"]["n_samples"] == 200
     rec = RunRecord.from_dict(V1_DAYNIGHT)
     assert rec.study == "daynight" and rec.baseline_for("test")["accuracy"] == 0.5
+
+
+V2_BASE = {"schema_version": 2, "mode": "holdout", "history": [], "details": {}}
+
+
+@pytest.mark.parametrize("old, kind", [
+    ({}, "train"),
+    ({"mode": "search", "search": {"trials": []}}, "train"),
+    ({"details": {"trial": {"number": 3}}}, "tuning_trial"),
+    ({"study": "daynight", "task": "binary"}, "daynight"),
+    ({"study": "trigger_word"}, "trigger_word"),
+    ({"study": "detection", "task": "detection"}, "detection"),
+    ({"study": "detection", "task": "segmentation"}, "segmentation"),
+    ({"study": "autoencoder"}, "autoencoder"),
+    ({"study": "language_model"}, "language_model"),
+    ({"study": "forecast", "mode": "time"}, "forecast"),
+])
+def test_migration_v2_to_v3_infers_the_kind_of_older_runs(old, kind):
+    d = migrate({**V2_BASE, **old})
+    assert d["schema_version"] == 3 and d["kind"] == kind
+    rec = RunRecord.from_dict({**V2_BASE, **old})
+    assert rec.kind == kind and rec.study == old.get("study")
+    assert summarize(rec)["kind"] == kind
+
+
+def test_every_run_is_built_by_one_builder_that_carries_its_fit():
+    from types import SimpleNamespace
+
+    from workbench.core.runs import build_record, runs_of_kind
+    from workbench.core.training import TrainConfig
+
+    fit = SimpleNamespace(history=[{"epoch": 1, "loss": 0.5}], best_epoch=1, stop_reason="completed",
+                          message="done", time=1.5, device="cpu")
+    rec = build_record("segmentation", fit=fit, train_config=TrainConfig(epochs=1, seed=7), name="u")
+    assert (rec.kind, rec.study, rec.seed, rec.best_epoch, rec.fit_time, rec.device) == \
+        ("segmentation", "detection", 7, 1, 1.5, "cpu")
+    assert rec.train_config["epochs"] == 1 and RunRecord.from_dict(rec.to_dict()) == rec
+    train = build_record("train", history=[])
+    assert train.study is None and train.kind == "train"
+    assert runs_of_kind([rec, train], "train") == [train]
+    assert runs_of_kind([summarize(rec), summarize(train)], "segmentation")[0]["name"] == "u"
+    assert build_record("rl").study == "rl"  # an open list: a new task brings its own kind
+    with pytest.raises(ValueError):
+        build_record("two words")
+    with pytest.raises(TypeError):
+        build_record("train", no_such_field=1)
 
 
 def test_migration_of_a_generic_v1_run_keeps_its_numbers():

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from workbench.core.errors import ProjectError
-from workbench.core.runs import RunStore
+from workbench.core.runs import RUN_SCHEMA_VERSION, RunStore
 from workbench.core.training import TrainConfig, cross_validate
 
 
@@ -72,7 +72,7 @@ def test_runs_reload_and_weights_load_with_weights_only(tmp_path, monkeypatch):
                       "best_epoch": 1, "test_metrics": {"accuracy": 0.75}, "baseline": {"accuracy": 0.33},
                       "data": {"spec": "builtin:x"}}, weights=model.state_dict())
     rec = store.load(rid)
-    assert rec.schema_version == 2 and rec.run_id == rid and "torch" in rec.versions
+    assert rec.schema_version == RUN_SCHEMA_VERSION and rec.run_id == rid and "torch" in rec.versions
     calls = []
     real_load = torch.load
 

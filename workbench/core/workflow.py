@@ -618,9 +618,9 @@ def _test_once(prep: PreparedData, trained, on_status: Status | None) -> dict | 
 
 
 def make_record(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: dict, trained, *,
-                on_status: Status | None = None, started: float | None = None):
+                on_status: Status | None = None, started: float | None = None, kind: str = "train"):
     """Score the test set once, diagnose, and build the run's RunRecord (not saved yet)."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
     from workbench.core.training import diagnose
 
     fit, cv = trained.fit, trained.cv
@@ -647,7 +647,8 @@ def make_record(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline:
         stop_reason = fit.stop_reason if fit else None
         best_epoch = fit.best_epoch if fit else None
     model = trained.model
-    rec = RunRecord(
+    rec = build_record(
+        kind,
         name=cfg.name,
         mode=prep.mode,
         config=cfg.to_dict(),

@@ -28,7 +28,7 @@ class PanelSlot(QWidget):
         self.target = target
         self.ctx = ctx
         self.panel: Panel | None = None
-        self.pending_state: dict | None = None
+        self.pending_load = False  # a project was opened: show its state when the panel is built
         self.splitter_states: dict = {}  # "<title>/<name>" -> base64 state from the settings
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -40,9 +40,8 @@ class PanelSlot(QWidget):
             if self.splitter_states:
                 # After the first layout pass: restored into an unsized panel the sizes get squeezed.
                 QTimer.singleShot(0, self, self._restore_splitters)  # dropped if this page is gone
-            if self.pending_state is not None:
-                state, self.pending_state = self.pending_state, None
-                self._restore(state)
+            if self.pending_load:
+                self.load_state()
         return self.panel
 
     def _restore_splitters(self) -> None:
@@ -56,22 +55,22 @@ class PanelSlot(QWidget):
                 except RuntimeError:  # the panel was replaced (New project) meanwhile
                     pass
 
-    def _restore(self, state: dict) -> None:
+    def load_state(self, sections=None) -> None:
+        """Show the project state (``sections``, else the live one) in the panel now, or the live
+        state when the panel is first built."""
+        if self.panel is None:
+            self.pending_load = True
+            return
+        self.pending_load = False
         try:
-            self.panel.restore(state or {})
+            self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
 
-    def restore(self, state: dict) -> None:
-        if self.panel is None:
-            self.pending_state = dict(state or {})
-        else:
-            self._restore(state)
-
-    def state(self) -> dict:
-        if self.panel is None:
-            return dict(self.pending_state or {})
-        return self.panel.state()
+    def save_state(self) -> None:
+        """Write what the panel shows into the project state (nothing when it was never built)."""
+        if self.panel is not None:
+            self.panel.save_state(self.ctx.state.sections)
 
 
 def library_versions() -> dict[str, str]:
@@ -304,17 +303,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Workbench — {name}{' *' if self.ctx.dirty else ''}")
 
     # -- projects --------------------------------------------------------------------------------
-    def panel_states(self) -> dict[str, dict]:
-        out = {}
+    def sync_state(self) -> None:
+        """Every built panel writes what it shows into the project state (before a save)."""
+        self.ctx.state.sections.view.current_panel = self.current_title()
         for s in self.slots:
             try:
-                out[s.title] = s.state()
+                s.save_state()
             except Exception as e:
                 self._show_status(f"{s.title}: could not save its state ({e})")
-        return out
 
     def new_project(self) -> None:
-        if self.ctx.busy_changed and any(getattr(s.panel, "busy", False) for s in self.slots if s.panel):
+        if any(getattr(s.panel, "busy", False) for s in self.slots if s.panel):
             self.message("Busy", "Stop the running job before starting a new project.")
             return
         for s in self.slots:
@@ -323,7 +322,7 @@ class MainWindow(QMainWindow):
                 s.layout().removeWidget(s.panel)
                 s.panel.deleteLater()
                 s.panel = None
-            s.pending_state = None
+            s.pending_load = False
         self.ctx.project = None
         self.ctx.project_dir = None
         self.ctx.state.clear()
@@ -351,8 +350,8 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             self.ctx.project_saving.emit(str(path))
-            self.ctx.project = project_io.save_project(path, self.ctx, self.panel_states(),
-                                                       {"current_panel": self.current_title()})
+            self.sync_state()
+            self.ctx.project = project_io.save_project(path, self.ctx)
         except (WorkbenchError, OSError) as e:
             self.message("Could not save the project", str(e))
             return False
@@ -371,40 +370,54 @@ class MainWindow(QMainWindow):
         if d:
             self.open_project(d)
 
-    def open_project(self, path: str | Path) -> bool:
+    def reopen_last_project(self) -> bool:
+        """At start: open the most recent project (setting "reopen_last_project", on by default).
+        A missing or damaged one leaves the window empty and says why on the status line."""
+        recent = self.settings.get("recent_projects") or []
+        if not self.settings.get("reopen_last_project", True) or not recent or self.ctx.project_dir is not None:
+            return False
+        return self.open_project(recent[0], quiet=True)
+
+    def open_project(self, path: str | Path, quiet: bool = False) -> bool:
         from workbench.core.errors import WorkbenchError
         from workbench.ui import project_io
 
         path = Path(path)
-        try:
-            project, ui = project_io.open_project(path)
+        def failed(text: str) -> bool:
+            if quiet:
+                self._show_status(f"The last project was not reopened: {text} Starting with an empty project.")
+            else:
+                self.message("Could not open the project", text)
+            return False
+
+        try:  # the whole file is read and checked before anything of the open project changes
+            project = project_io.open_project(path)
         except (WorkbenchError, OSError) as e:
-            self.message("Could not open the project", str(e))
             if not Path(path).exists():
                 self.settings.remove_recent(path)
-            return False
+            return failed(str(e))
         except Exception as e:  # anything else in a damaged file: say so, keep running
-            self.message("Could not open the project", f"{path} could not be read ({type(e).__name__}: {e}).")
-            return False
+            return failed(f"{path} could not be read ({type(e).__name__}: {e}).")
         for s in self.slots:  # stop what runs before replacing the state under it
             if s.panel is not None:
                 s.panel.shutdown()
+        # Data, Model, Train are built first (building one puts its defaults into the state) and
+        # restored first: later panels read what they put into the context.
+        for s in self.slots:
+            if s.panel is None and s.title in ("Data", "Model", "Train"):
+                s.ensure()
         self.ctx.project = project
         self.ctx.project_dir = path
+        self.ctx.state.load_sections(project.state)
         damaged = self.ctx.state.load_runs(path)
-        states = ui.get("panels", {})
-        # Data, Model, Train first: later panels read what they put into the context.
-        for s in self.slots:
-            if s.title in states:
-                s.restore(states[s.title])
-                if s.panel is None and s.title in ("Data", "Model", "Train"):
-                    s.ensure()
+        for s in self.slots:  # from the file's state: restoring one panel may change the live one
+            s.load_state(project.state)
         self.settings.add_recent(path)
         self.settings["last_dir"] = str(path.parent)
         self._save_settings_quietly()
         self.ctx.mark_dirty(False)
         self.ctx.project_changed.emit()
-        cur = ui.get("current_panel")
+        cur = project.state.view.current_panel
         if cur in self.panel_titles():
             self.show_panel(cur)
         self._show_status(f"Opened project {path}" + (

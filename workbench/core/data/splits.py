@@ -56,11 +56,21 @@ class SplitPlan:
                 f"Validation ({self.val:g}) and test ({self.test:g}) fractions add up to "
                 f"{self.val + self.test:g}, leaving nothing to train on; make them smaller."
             )
+        from workbench.core import params as P
+
         self.k, self.repeats, self.seed = int(self.k), int(self.repeats), int(self.seed)
         if self.kind in ("kfold", "iterated-kfold", "time-kfold") and self.k < 2:
             raise SplitError(f"K-fold needs at least 2 folds, not {self.k}.")
         if self.repeats < 1:
             raise SplitError(f"Iterated K-fold needs at least 1 repeat, not {self.repeats}.")
+        try:
+            P.validate({"k": self.k, "repeats": self.repeats, "seed": self.seed},
+                       (P.FOLDS, P.REPEATS, P.SEED), where="the split")
+        except P.ParamError as e:
+            raise SplitError(str(e)) from None
+        if self.kind in ("kfold", "iterated-kfold", "time-kfold") and self.k * self.repeats > P.FOLD_PLAN_MAX:
+            raise SplitError(f"{self.repeats} repeats of {self.k} folds would be {self.k * self.repeats:,} trainings; "
+                             f"use at most {P.FOLD_PLAN_MAX:,} (e.g. iterated-kfold:3x5).")
 
     @classmethod
     def parse(cls, text: str, **overrides) -> "SplitPlan":

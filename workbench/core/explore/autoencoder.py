@@ -138,7 +138,7 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
     """Train an autoencoder on ``ds`` and (with ``project``) save it as a run."""
     from workbench.core.models import build_model, summarize_model
     from workbench.core.models.self_supervised import autoencoder_spec, bottleneck_index
-    from workbench.core.runs import RunRecord, RunStore, check_project_writable
+    from workbench.core.runs import RunStore, build_record, check_project_writable
     from workbench.core.explore.training import threads_for, trainer_with
     from workbench.core.training import TrainConfig, seed_everything
     from workbench.core.training.config import TrainedModel
@@ -168,8 +168,9 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
     from workbench.core.explore.anomalies import reconstruction_errors
 
     val_err = reconstruction_errors(model, head, Xva)
-    record = RunRecord(
-        name=name or f"{spec.name} code {s.code_size}", study=STUDY, mode="holdout",
+    record = build_record(
+        STUDY, fit=fit, train_config=cfg, module=model,
+        name=name or f"{spec.name} code {s.code_size}", mode="holdout",
         data={"spec": _data_spec(ds), "name": ds.name, "kind": ds.kind, "source": ds.source,
               "n_samples": int(len(data.rows)), "input_shape": list(ds.input_shape),
               "class_names": ds.class_names, "target": ds.target_name},
@@ -178,15 +179,12 @@ def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, traine
                "text": f"hold-out, {len(data.val)} validation rows", "sizes": {"train": int(len(data.train)),
                                                                                "val": int(len(data.val))}},
         task="reconstruction", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": list(shape), "output_shape": list(shape),
-               "parameters": int(sum(p.numel() for p in model.parameters()))},
-        train_config=cfg.to_dict(), seed=int(s.seed), device=fit.device, history=fit.history,
-        best_epoch=fit.best_epoch or None, stop_reason=fit.stop_reason, message=fit.message,
+        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": list(shape), "output_shape": list(shape)},
         details={"settings": s.to_dict(), "code_layer": int(code_layer), "code_size": int(s.code_size),
                  "layers": [l.to_dict() for l in summary],
                  "reconstruction_error": {"val_mean": float(val_err.mean()) if len(val_err) else None,
                                           "loss": head.loss_name}},
-        time=time.perf_counter() - started, fit_time=float(fit.time))
+        time=time.perf_counter() - started)
     if project and fit.history:
         RunStore(project).save(record, weights=trained.weights())
     return AutoencoderResult(record, model, head, data, int(code_layer), fit)

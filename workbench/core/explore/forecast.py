@@ -151,7 +151,7 @@ def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, call
     """Train a recurrent forecaster through ``Trainer.fit`` and score it against repeat-the-last-value."""
     from workbench.core.models import build_model, default_head
     from workbench.core.models.self_supervised import forecaster_spec
-    from workbench.core.runs import RunRecord, RunStore, check_project_writable
+    from workbench.core.runs import RunStore, build_record, check_project_writable
     from workbench.core.explore.training import threads_for, trainer_with
     from workbench.core.training import TrainConfig, predict, seed_everything
 
@@ -183,17 +183,15 @@ def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, call
             scores[part] = {"model_mae": float(np.mean(np.abs(pred[idx] - y[idx]))),
                             "baseline_mae": float(np.mean(np.abs(base[idx] - y[idx])))}
     res = ForecastResult(None, ser, s, pos, parts, pred, base, scores)
-    record = RunRecord(
-        name=name or f"forecast {ser.name} +{s.horizon}", study=STUDY, mode="time",
+    record = build_record(
+        STUDY, fit=fit, train_config=cfg, module=model,
+        name=name or f"forecast {ser.name} +{s.horizon}", mode="time",
         data={"spec": str((ds.source or {}).get("path") or ds.name), "name": ds.name, "kind": ds.kind,
               "source": ds.source, "n_samples": int(len(ser.values)), "column": ser.name},
         split={"plan": {"kind": "time", "val": s.val, "test": s.test}, "text": "time-ordered: train, then validation, "
                "then test (the latest)", "sizes": {k: int(len(v)) for k, v in parts.items()}},
         task="regression", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.window, 1], "output_shape": [1],
-               "parameters": int(sum(p.numel() for p in model.parameters()))},
-        train_config=cfg.to_dict(), seed=int(s.seed), device=fit.device, history=fit.history,
-        best_epoch=fit.best_epoch or None, stop_reason=fit.stop_reason, message=fit.message,
+        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.window, 1], "output_shape": [1]},
         baseline={k: {"mae": v["baseline_mae"], "strategy": "repeat the last value"} for k, v in scores.items()
                   if k in ("val", "test")},
         test_metrics={"mae": scores["test"]["model_mae"]} if "test" in scores else None,
@@ -201,7 +199,7 @@ def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, call
                  "filled_missing": ser.filled, "beats_baseline": res.beats_baseline},
         warnings=[f"{ser.filled} missing value(s) of {ser.name!r} were filled with the previous value."]
         if ser.filled else [],
-        time=time.perf_counter() - started, fit_time=float(fit.time))
+        time=time.perf_counter() - started)
     if project and fit.history:
         RunStore(project).save(record, weights={k: v.detach().cpu() for k, v in model.state_dict().items()})
     res.record = record

@@ -195,7 +195,7 @@ def train_language_model(ds, settings: LanguageSettings | None = None, *, texts:
                          name: str = "", device: str = "auto", threads: int | None = None,
                          keep_one_core_free: bool = False) -> LanguageResult:
     from workbench.core.models import build_model, default_head
-    from workbench.core.runs import RunRecord, RunStore, check_project_writable
+    from workbench.core.runs import RunStore, build_record, check_project_writable
     from workbench.core.explore.training import threads_for, trainer_with
     from workbench.core.training import TrainConfig, seed_everything
 
@@ -234,8 +234,9 @@ def train_language_model(ds, settings: LanguageSettings | None = None, *, texts:
                for t in s.temperatures} if fit.history else {}
     history = [dict(h, val_perplexity=math.exp(h["val_data_loss"]) if h.get("val_data_loss", 99) < 50 else None)
                for h in fit.history]
-    record = RunRecord(
-        name=name or f"{s.level}-level language model", study=STUDY, mode="holdout",
+    record = build_record(
+        STUDY, fit=fit, train_config=cfg, module=model, history=history,
+        name=name or f"{s.level}-level language model", mode="holdout",
         data={"spec": _data_spec(ds), "name": getattr(ds, "name", "texts"), "kind": "text",
               "source": getattr(ds, "source", {}), "n_samples": len(texts), "train_tokens": int(len(tr_stream)),
               "val_tokens": int(len(va_stream))},
@@ -243,14 +244,11 @@ def train_language_model(ds, settings: LanguageSettings | None = None, *, texts:
         split={"plan": {"kind": "holdout", "val": s.val, "seed": s.seed}, "text": "by text: validation texts are "
                "never trained on", "sizes": {"train": len(train_texts), "val": len(val_texts)}},
         task="next_token", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.length], "output_shape": [s.length, n_ids],
-               "parameters": int(sum(p.numel() for p in model.parameters()))},
-        train_config=cfg.to_dict(), seed=int(s.seed), device=fit.device, history=history,
-        best_epoch=fit.best_epoch or None, stop_reason=fit.stop_reason, message=fit.message,
+        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.length], "output_shape": [s.length, n_ids]},
         baseline={"val": {"perplexity": uni, "strategy": "unigram (token frequencies)"}},
         details={"settings": s.to_dict(), "perplexity": ppl, "unigram_perplexity": uni,
                  "samples": {str(k): v for k, v in samples.items()}, "token_ids": n_ids},
-        time=time.perf_counter() - started, fit_time=float(fit.time))
+        time=time.perf_counter() - started)
     if project and fit.history:
         RunStore(project).save(record, weights={k: v.detach().cpu() for k, v in model.state_dict().items()})
     return LanguageResult(record, model, vec, ppl, uni, samples)

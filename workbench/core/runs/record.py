@@ -11,6 +11,11 @@ Version history
      day/night and trigger word with ``settings`` and a flat ``baseline``).
   2  one layout: ``study``, ``mode``, ``baseline`` = {"val": ..., "test": ...}, ``details`` for
      what only a study has (subgroups, trigger evaluation), ``fit_time``/``time``, ``status``.
+  3  ``kind``: what produced the run ("train", "daynight", "segmentation", "tuning_trial", ...;
+     ``KINDS`` lists the known ones, a newer producer may add its own), inferred for older runs.
+
+Every producer builds its record with ``build_record(kind, ...)`` (the one construction site), so
+a list of runs can be filtered by ``kind`` and every record carries its fit the same way.
 """
 from __future__ import annotations
 
@@ -22,17 +27,24 @@ from typing import Any, Callable
 from workbench.core.errors import ProjectError
 from workbench.core.safety import check_fields
 
-RUN_SCHEMA_VERSION = 2
+RUN_SCHEMA_VERSION = 3
 
 # how a run ended (stop_reason): the first four come from Trainer.fit
 STOP_REASONS = ("completed", "early_stopping", "nan", "stopped", "interrupted", "failed")
 MODES = ("holdout", "cv", "search", "time")
+# what produced a run (an open list: a new task may bring its own kind); the generic workflow and
+# its hyperparameter search are "train", each of a search's trials is "tuning_trial"
+KINDS = ("train", "tuning_trial", "daynight", "trigger_word", "detection", "segmentation", "autoencoder",
+         "language_model", "forecast", "rl", "sequences")
+# the case study a kind belongs to (``study``; None: the generic workflow)
+_KIND_STUDY = {"train": None, "tuning_trial": None, "segmentation": "detection"}
 
 
 @dataclass
 class RunRecord:
     """One run, as stored in ``runs/<run_id>/run.json``.
 
+    kind            what produced the run (``KINDS``: "train", "daynight", "tuning_trial", ...)
     run_id          folder name in the project's ``runs/`` (None until saved)
     name            the user's label ("" = none)
     study           None for the generic workflow, else "daynight", "trigger_word", ...
@@ -55,6 +67,7 @@ class RunRecord:
     """
 
     schema_version: int = RUN_SCHEMA_VERSION
+    kind: str = "train"
     run_id: str | None = None
     name: str = ""
     created: str = ""
@@ -143,6 +156,44 @@ class RunRecord:
         return rec
 
 
+def build_record(kind: str, *, fit: Any = None, train_config: Any = None, module: Any = None,
+                 **fields: Any) -> RunRecord:
+    """The one way a run's record is made (every producer calls it).
+
+    ``kind``          one of ``KINDS`` or a new producer's own name (a non-empty word)
+    ``fit``           a ``FitResult``: fills device, history, best_epoch, stop_reason, message and
+                      fit_time unless they are given
+    ``train_config``  a TrainConfig (or its dict); its seed is the record's unless ``seed`` is given
+    ``module``        the trained nn.Module: its parameter count goes into ``model["parameters"]``
+    ``study`` defaults to the kind's case study (None for "train" and "tuning_trial")."""
+    if not isinstance(kind, str) or not kind.strip() or not kind.replace("_", "").isalnum():
+        raise ValueError(f"a run's kind is a word such as {KINDS[0]!r}, not {kind!r}")
+    fields.setdefault("study", _KIND_STUDY.get(kind, kind))
+    if fit is not None:
+        fields.setdefault("device", getattr(fit, "device", None))
+        fields.setdefault("history", list(fit.history))
+        fields.setdefault("best_epoch", fit.best_epoch or None)
+        fields.setdefault("stop_reason", fit.stop_reason)
+        fields.setdefault("message", fit.message)
+        fields.setdefault("fit_time", float(fit.time) if getattr(fit, "time", None) is not None else None)
+    if train_config is not None:
+        tc = train_config.to_dict() if hasattr(train_config, "to_dict") else dict(train_config)
+        fields.setdefault("train_config", tc)
+        fields.setdefault("seed", tc.get("seed"))
+    if module is not None:
+        fields["model"] = {**(fields.get("model") or {}),
+                           "parameters": int(sum(p.numel() for p in module.parameters()))}
+    unknown = set(fields) - {f.name for f in dataclasses.fields(RunRecord)}
+    if unknown:
+        raise TypeError(f"RunRecord has no field(s) {sorted(unknown)}")
+    return RunRecord(kind=kind, **fields)
+
+
+def runs_of_kind(records, *kinds: str) -> list:
+    """The records (RunRecords or summary rows) whose kind is one of ``kinds``."""
+    return [r for r in records if (r.get("kind") if isinstance(r, dict) else r.kind) in kinds]
+
+
 def plain(o: Any) -> Any:
     """Plain JSON values: numpy scalars/arrays to Python numbers/lists, tuples to lists, NaN/inf
     to None, keys to strings (the one cleaner every record and JSON payload goes through)."""
@@ -214,7 +265,25 @@ def _v1_to_v2(d: dict) -> dict:
     return d
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def infer_kind(d: dict) -> str:
+    """The kind of a run written before runs had one, from its study, task and details."""
+    study = d.get("study")
+    details = d.get("details") if isinstance(d.get("details"), dict) else {}
+    if not study:
+        return "tuning_trial" if "trial" in details else "train"
+    if study == "detection" and (d.get("task") == "segmentation" or details.get("kind") == "segmentation"):
+        return "segmentation"
+    return str(study)
+
+
+def _v2_to_v3(d: dict) -> dict:
+    d = dict(d)
+    if not isinstance(d.get("kind"), str) or not d.get("kind"):
+        d["kind"] = infer_kind(d)
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict, target: int = RUN_SCHEMA_VERSION) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SUMMARY_COLUMNS = ("run_id", "name", "study", "data", "model", "task", "mode", "optimizer", "lr", "batch_size",
+SUMMARY_COLUMNS = ("run_id", "name", "kind", "study", "data", "model", "task", "mode", "optimizer", "lr", "batch_size",
                    "reg", "params", "epochs", "best_epoch", "metric", "val_loss", "val", "test", "baseline",
                    "overfit_epoch", "stop_reason", "created")
 
@@ -39,6 +39,7 @@ def summarize(rec) -> dict[str, Any]:
     return {
         "run_id": rec.run_id,
         "name": rec.label,
+        "kind": rec.kind,
         "study": rec.study,
         "created": rec.created,
         "data": data.get("spec") or data.get("name"),

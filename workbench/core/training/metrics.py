@@ -63,6 +63,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("mean_dice", True, "mean Dice", ("segmentation",), "per-pixel Dice coefficient (F1), mean over classes"),
     Metric("loss_ce", False, "cross-entropy", ("segmentation",), "per-pixel cross-entropy"),
     Metric("loss_dice", False, "Dice loss", ("segmentation",), "1 - soft Dice, mean over classes"),
+    # reinforcement learning (the RL case study)
+    Metric("return", True, "return", ("reinforcement",),
+           "sum of the rewards of an episode, averaged over the evaluation episodes"),
 )}
 SPLIT_PREFIXES = ("val_", "test_", "train_")
 
@@ -213,6 +216,8 @@ def _safe(fn) -> float | None:
 
 def primary_metric(task: str) -> tuple[str, bool]:
     """(name, higher_is_better) of the number we rank models and folds by."""
+    if task == "reinforcement":
+        return "return", True
     name = "mae" if is_regression(task) else "accuracy"
     return name, higher_is_better(name)
 

@@ -103,7 +103,7 @@ def _trial_record(cfg, prep, built, baseline, data, study: str, row: dict, outs:
         trained = TrainedModel(model=None, head=prep.head, fit=_fit_of(ran[0]) if ran else None, train_config=tc)
     no_test = dataclasses.replace(prep, test=None)
     rec, _ = wf.make_record(cfg_t, no_test, built_t, {"val": baseline.get("val")} if baseline.get("val") else {},
-                            trained)
+                            trained, kind="tuning_trial")
     rec.name = f"{study} trial {row['number']}"
     rec.time = row.get("duration")
     rec.fit_time = float(sum(o.get("fit_time") or 0.0 for o in outs))
@@ -281,15 +281,15 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
 
 def _search_only_record(cfg, prep, built, tc, baseline):
     """The search's run when no model was retrained (stopped, or every trial failed)."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
     ds = prep.dataset
-    return RunRecord(
-        name=cfg.name, mode="search", config=cfg.to_dict(), task=prep.task, head=prep.head.to_dict(),
+    return build_record(
+        "train", name=cfg.name, mode="search", config=cfg.to_dict(), task=prep.task, head=prep.head.to_dict(),
         data={"spec": cfg.data, "name": ds.name, "kind": ds.kind, "n_samples": len(ds)},
         model={"name": built.name, "spec": built.spec.to_dict(), "input_shape": list(prep.input_shape),
                "output_shape": list(prep.output_shape)},
-        train_config=tc.to_dict(), seed=cfg.seed, baseline=baseline, stop_reason="completed",
+        train_config=tc, seed=cfg.seed, baseline=baseline, stop_reason="completed",
         warnings=list(prep.warnings))
 
 

@@ -323,19 +323,17 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
 
 def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
     """The run's RunRecord (the one schema every run shares), with the subgroups as details."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
     m = outcome.model
-    return RunRecord(
-        name=f"Day'n'Night {m.size}px", study="daynight", mode="holdout", task="binary",
+    return build_record(
+        "daynight", fit=outcome.fit, train_config=cfg, module=m.module,
+        name=f"Day'n'Night {m.size}px", mode="holdout", task="binary",
         data={"name": ds.name, "spec": ds.source.get("path") or "daynight:generated", "kind": "image",
               "source": ds.source, "n_samples": len(ds), "class_names": list(m.class_names), "size": m.size},
         split={"plan": plan.to_dict(), "text": plan.to_text()},
-        model={"name": f"{PRESET} @ {m.size}px", "preset": PRESET, "spec": m.spec,
-               "parameters": n_params(m.module)},
-        head=m.head.to_dict(), train_config=cfg.to_dict(), seed=cfg.seed, device=outcome.fit.device,
-        history=outcome.fit.history, best_epoch=outcome.fit.best_epoch or None,
-        stop_reason=outcome.fit.stop_reason, message=outcome.fit.message,
+        model={"name": f"{PRESET} @ {m.size}px", "preset": PRESET, "spec": m.spec},
+        head=m.head.to_dict(),
         test_metrics={**{k: v for k, v in outcome.test_metrics.items() if isinstance(v, (int, float))},
                       "accuracy": outcome.test_accuracy},
         baseline={"test": {"accuracy": outcome.baseline, "strategy": "majority class"}},

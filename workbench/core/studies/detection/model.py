@@ -412,22 +412,20 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
 
 def run_record(ds, out: DetectionOutcome, cfg):
     """The run as the shared RunRecord: loss terms in ``history``, mAP in ``test_metrics``."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
     d = out.detector
-    n_params = int(sum(p.numel() for p in d.net.parameters()))
     per_class = {r["class"]: {"ap50": r["ap50"], "ap": r["ap"], "n_true": r["n_true"]} for r in out.test["per_class"]}
-    return RunRecord(
-        name=f"YOLO {d.backbone_name} {d.config.S}x{d.config.S}", study="detection", mode="holdout", task="detection",
+    return build_record(
+        "detection", fit=out.fit, train_config=cfg, module=d.net,
+        name=f"YOLO {d.backbone_name} {d.config.S}x{d.config.S}", mode="holdout", task="detection",
         data={"name": ds.name, "spec": ds.source.get("path") or ds.source.get("type") or "detection", "kind": "image",
               "source": ds.source, "n_samples": len(ds), "class_names": list(d.class_names), "size": d.size},
         split={"text": "shuffled holdout", "sizes": {"train": len(out.train_idx), "val": len(out.val_idx),
                                                      "test": len(out.test_idx)}},
-        model={"name": f"YOLO-v1 {d.backbone_name}", "preset": d.backbone_name, "spec": d.spec, "parameters": n_params,
+        model={"name": f"YOLO-v1 {d.backbone_name}", "preset": d.backbone_name, "spec": d.spec,
                "input_shape": [3, d.size, d.size], "output_shape": [d.config.outputs]},
-        head=d.head.to_dict(), train_config=cfg.to_dict(), seed=cfg.seed, device=out.fit.device,
-        history=out.fit.history, best_epoch=out.fit.best_epoch or None, stop_reason=out.fit.stop_reason,
-        message=out.fit.message,
+        head=d.head.to_dict(),
         test_metrics={"map50": out.test["map50"], "map": out.test["map"]},
         baseline={"test": {"map50": out.baseline["map50"], "map": out.baseline["map"],
                            "strategy": out.baseline.get("strategy", "")}},

@@ -317,16 +317,15 @@ def train_segmenter(ds, *, size: int = DEFAULTS["size"], width: int = DEFAULTS["
                 "background_iou": base_rows[0]["iou"]}
     out = SegmentationOutcome(model, head, fit, names, rows, _mean(rows, "iou"), _mean(rows, "dice"), np.asarray(te),
                               pred, train_time, size, baseline)
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
-    out.record = RunRecord(
-        name=f"U-Net {size}px", study="detection", mode="holdout", task="segmentation",
+    out.record = build_record(
+        "segmentation", fit=fit, train_config=cfg, module=model, seed=seed,
+        name=f"U-Net {size}px", mode="holdout", task="segmentation",
         data={"name": ds.name, "spec": ds.source.get("type", "detection"), "kind": "image", "source": ds.source,
               "n_samples": len(ds), "class_names": names, "size": size},
-        model={"name": "tiny-unet", "preset": "tiny-unet", "width": width,
-               "parameters": int(sum(p.numel() for p in model.parameters()))},
-        head=head.to_dict(), train_config=cfg.to_dict(), seed=seed, device=fit.device, history=fit.history,
-        best_epoch=fit.best_epoch or None, stop_reason=fit.stop_reason, message=fit.message,
+        model={"name": "tiny-unet", "preset": "tiny-unet", "width": width},
+        head=head.to_dict(),
         test_metrics={"mean_iou": out.mean_iou, "mean_dice": out.mean_dice},
         baseline={"test": {"mean_iou": baseline["mean_iou"], "strategy": baseline["strategy"]}},
         details={"per_class": rows, "kind": "segmentation", "scored_at": "each image's own size"}, fit_time=train_time)

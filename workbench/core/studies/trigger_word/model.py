@@ -263,17 +263,15 @@ def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_siz
 
 def run_record(model: TriggerModel, result, clips, val_clips, cfg):
     """The run's RunRecord (the one schema every run shares)."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
     c = model.config
-    return RunRecord(
-        name=f"Trigger word ({model.spec.name or 'custom'})", study="trigger_word", mode="holdout",
+    return build_record(
+        "trigger_word", fit=result, train_config=cfg, module=model.module,
+        name=f"Trigger word ({model.spec.name or 'custom'})", mode="holdout",
         task="sequence_binary",
         data={"name": "generated trigger-word clips", "spec": "trigger_word:generated", "kind": "audio",
               "n_samples": len(clips), "n_val": 0 if val_clips is None else len(val_clips), "seed": clips.seed,
               "features": c.to_dict()},
-        model={"name": model.spec.name, "preset": model.spec.name, "spec": model.spec.to_dict(),
-               "parameters": int(sum(p.numel() for p in model.module.parameters()))},
-        head=model.head.to_dict(), train_config=cfg.to_dict(), seed=cfg.seed, device=result.device,
-        history=result.history, best_epoch=result.best_epoch or None, stop_reason=result.stop_reason,
-        message=result.message, fit_time=result.time)
+        model={"name": model.spec.name, "preset": model.spec.name, "spec": model.spec.to_dict()},
+        head=model.head.to_dict())

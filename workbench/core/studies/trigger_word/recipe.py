@@ -625,16 +625,16 @@ def _train_verifier(tm, train_pools, val_pools, s: RecipeSettings, trainer, shou
 
 
 def _save_run(tm, s, rounds, run_store, seconds):
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs import build_record
 
     c = tm.config
-    rec = RunRecord(name=f"Trigger word recipe ({s.trigger_word})", study="trigger_word", mode="holdout",
+    rec = build_record("trigger_word", module=tm.module,
+                    name=f"Trigger word recipe ({s.trigger_word})", mode="holdout",
                     task="sequence_binary",
                     data={"name": "trigger-word recipe material", "spec": "trigger_word:recipe", "kind": "audio",
                           "n_samples": s.train_clips * s.rounds, "n_val": s.val_clips, "seed": s.seed,
                           "features": c.to_dict()},
-                    model={"name": tm.spec.name, "preset": tm.spec.name, "spec": tm.spec.to_dict(),
-                           "parameters": int(sum(p.numel() for p in tm.module.parameters()))},
+                    model={"name": tm.spec.name, "preset": tm.spec.name, "spec": tm.spec.to_dict()},
                     head=tm.head.to_dict(), seed=s.seed, device="cpu", fit_time=seconds,
                     message="recipe finished",
                     details={"recipe": s.to_dict(), "rounds": rounds, "operating_point": tm.operating_point.to_dict(),

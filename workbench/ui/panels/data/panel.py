@@ -348,6 +348,19 @@ class DataPanel(Panel):
             self._restoring = True  # reloading what the project holds is not an unsaved change
             self.load(req)
 
+    def save_state(self, sections) -> None:
+        """The data section's view, the split and the preprocessing as the tabs show them (the
+        source itself is set when a data set is loaded)."""
+        st = self.state()
+        sections.data.update(tab=st["tab"], folder_image_size=st["options"]["image_size"])
+        sections.split.update(st["split"], strict=False)
+        sections.preprocessing.update(st["preprocessing"])
+
+    def load_state(self, sections) -> None:
+        d = sections.data
+        self.restore({"request": d.request() or None, "preprocessing": sections.preprocessing.settings(),
+                      "split": sections.split.to_dict(), "tab": d.tab, "options": {"image_size": d.folder_image_size}})
+
     def shutdown(self) -> None:
         self._next_request = None
         self.load_jobs.shutdown()

@@ -234,6 +234,13 @@ class ExperimentsPanel(Panel):
     def state(self) -> dict:
         return {"selected": self.current_name(), "results": self.results, "guide": dict(self.ctx.guide)}
 
+    def save_state(self, sections) -> None:
+        sections.experiments.update(selected=self.current_name(), results=self.results)
+
+    def load_state(self, sections) -> None:
+        e = sections.experiments
+        self.restore({"selected": e.selected, "results": e.results, "guide": self.ctx.guide})
+
     def restore(self, state: dict) -> None:
         state = state or {}
         self.results = dict(state.get("results") or {})

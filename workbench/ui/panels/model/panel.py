@@ -232,6 +232,18 @@ class ModelPanel(Panel):
         return {"spec": self.spec.to_dict(), **self.head_box.state(), "train": self.train_settings(),
                 "defaults": self.defaults.state(), "selected": self.layer_list.currentRow()}
 
+    def save_state(self, sections) -> None:
+        st = self.state()
+        sections.model.update(spec=st["spec"], task=st.get("task"), activation=st.get("activation"),
+                              loss=st.get("loss"), selected=st.get("selected"), **st["defaults"])
+        sections.training.update(st["train"])
+
+    def load_state(self, sections) -> None:
+        m = sections.model
+        self.restore({**({"spec": m.spec} if m.spec else {}), "task": m.task, "activation": m.activation,
+                      "loss": m.loss, "train": sections.training.settings(), "selected": m.selected,
+                      "defaults": {"l1": m.l1, "l2": m.l2, "dropout": m.dropout}})
+
     def restore(self, state: dict) -> None:
         from workbench.core.errors import WorkbenchError
         from workbench.core.models import ModelSpec

@@ -357,9 +357,7 @@ class TrainingPanel(Panel):
         self.runs_tab.set_overlay(rows)
 
     def _load_run(self, run_id: str):
-        """The stored run of a trial (the HParams view draws its curves)."""
-        from workbench.core.runs import RunRecord
-
+        """The stored run of a trial (the HParams view draws its curves); None when it is not stored."""
         for r in self.runs:
             if r.run_id == run_id:
                 return r
@@ -367,7 +365,7 @@ class TrainingPanel(Panel):
             from workbench.core.runs import RunStore
 
             return RunStore(self.ctx.project_dir).load(run_id)
-        return RunRecord()
+        return None
 
     @Slot(object)
     def _trial_activated(self, info: dict) -> None:
@@ -386,6 +384,8 @@ class TrainingPanel(Panel):
             self.evaluation.show_gallery(self.runs[-1], ds)
 
     # -- panel contract --------------------------------------------------------------------------
+    state_section = "run"
+
     def state(self) -> dict:
         return {"mode": self.mode_combo.currentData(), "metric": self.chart_metric(), "name": self.name_edit.text(),
                 "search": self.search.state(), "overlay": sorted(self.runs_tab.model.checked),
