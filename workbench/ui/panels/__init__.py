@@ -53,6 +53,7 @@ PANEL_SPECS: list[tuple[str, str]] = [
     ("Use", "workbench.ui.panels.use:UsePanel"),
     ("Detection", "workbench.ui.panels.detection.panel:DetectionPanel"),
     ("Explore", "workbench.ui.panels.explore:ExplorePanel"),
+    ("Sequences & Shots", "workbench.ui.panels.sequences:SequencesPanel"),
 ]
 
 

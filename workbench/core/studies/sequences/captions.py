@@ -109,14 +109,14 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
                     hidden: int | None = None, width: int | None = None, beam: int | None = None,
                     batch_size: int = 64, lr: float = 3e-3, seed: int = 0, n_test: int = 400, gallery: int = 12,
                     callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
-                    device: str = "cpu") -> CaptionOutcome:
+                    device: str = "cpu", progress=None) -> CaptionOutcome:
     """Train on generated scenes (``ds`` None: colour-shape pairs ``held_out`` never in training) or
     a user's CaptionSet; score held-out images (seen pairs, and unseen pairs for generated scenes)
     with exact match and BLEU-4 beside the two baselines."""
     import torch
 
     from workbench.core.studies.detection.captions import generate_captioned, held_out_pairs
-    from workbench.core.studies.sequences.common import EpochScore, fit_model, make_record, save
+    from workbench.core.studies.sequences.common import EpochScore, fit_model, make_record, save, with_progress
     from workbench.core.studies.sequences.seq2seq import CaptionNet, TokenHead, Vocab, decode_all, n_parameters, pack, targets
 
     started = time.perf_counter()
@@ -152,7 +152,7 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
 
     X = pack(x_img.astype(np.float32), dec_in)
     fit, cfg = fit_model(model, head, (X[tr], dec_out[tr]), (X[va], dec_out[va]), epochs=epochs, batch_size=batch_size,
-                         lr=lr, seed=seed, callbacks=[EpochScore("exact", val_exact)] + list(callbacks),
+                         lr=lr, seed=seed, callbacks=[EpochScore("exact", val_exact)] + with_progress(callbacks, progress, "Training the captioner", epochs),
                          trainer=trainer, device=device, threads=threads)
     model.cpu().eval()
     del X
@@ -229,3 +229,15 @@ def attention_overlays(image: np.ndarray, attention, words: list[str], scale: in
         out.append(dim.astype(np.uint8))
         labels.append(word)
     return out, labels
+
+
+def train_captioner_from(captions_csv: str | None = None, *, progress=None, **kwargs) -> CaptionOutcome:
+    """``train_captioner`` on generated scenes (``captions_csv`` None) or on the user's CSV (one job
+    for the panel: reading the images is part of it)."""
+    kwargs.pop("should_cancel", None)  # the Trainer's Stop is how a training ends early
+    ds = None
+    if captions_csv:
+        from workbench.core.studies.detection.captions import load_captions_csv
+
+        ds = load_captions_csv(captions_csv, size=int(kwargs.get("size") or CAPTION_DEFAULTS["size"]))
+    return train_captioner(ds, progress=progress, **kwargs)

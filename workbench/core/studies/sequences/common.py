@@ -1,5 +1,6 @@
 """What the four tasks share: one way to fit a model with the common ``Trainer`` and one way to
-write the run as the shared ``RunRecord`` (study "sequences", ``details["task"]`` says which)."""
+write the run, through the shared ``build_record`` (kind and study "sequences"; ``details["task"]``
+says which of trees, captions, zeroshot, fewshot)."""
 from __future__ import annotations
 
 import time
@@ -26,6 +27,22 @@ class EpochScore(Callback):
             trainer.model.train(was)
 
 
+class EpochProgress(Callback):
+    """``progress(epoch, epochs, text)`` after each epoch (the GUI's progress bar and status line)."""
+
+    def __init__(self, progress: Callable, label: str, epochs: int):
+        self.progress, self.label, self.epochs = progress, label, int(epochs)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        score = logs.get("val_exact", logs.get("val_accuracy"))
+        self.progress(epoch, self.epochs, f"{self.label}: epoch {epoch}/{self.epochs}, validation loss "
+                      f"{logs.get('val_loss', float('nan')):.3f}" + (f", exact {score:.1%}" if score is not None else ""))
+
+
+def with_progress(callbacks: Sequence, progress, label: str, epochs: int) -> list:
+    return list(callbacks) + ([EpochProgress(progress, label, epochs)] if progress is not None else [])
+
+
 def fit_model(model, head, train, val, *, epochs: int, batch_size: int, lr: float, seed: int, callbacks: Sequence = (),
               trainer=None, device: str = "cpu", threads: int | None = None, monitor: str = "val_loss",
               restore_best: bool = True, weight_decay: float | None = None):
@@ -47,22 +64,16 @@ def make_record(*, task: str, name: str, data: dict, model, model_name: str, hea
                 baseline: dict, details: dict, split_sizes: dict, started: float, task_kind: str = "sequence"):
     """The run as the shared RunRecord: ``test_metrics`` and ``baseline["test"]`` hold the held-out
     figures under the same keys; ``details`` what only this task has (curves, examples)."""
-    from workbench.core.runs import RunRecord
+    from workbench.core.runs.record import build_record
 
-    n_params = int(sum(p.numel() for p in model.parameters())) if model is not None else 0
-    return RunRecord(
-        name=name, study=STUDY, mode="holdout", task=task_kind,
+    return build_record(
+        "sequences", fit=fit, train_config=cfg, module=model,
+        name=name, mode="holdout", task=task_kind,
         data=data, split={"text": "held-out test (never used for a choice)", "sizes": split_sizes},
         head=head.to_dict() if head is not None else None,
-        model={"name": model_name, "parameters": n_params},
-        train_config=cfg.to_dict() if cfg is not None else None, seed=cfg.seed if cfg is not None else None,
-        device=fit.device if fit is not None else None, history=list(fit.history) if fit is not None else [],
-        best_epoch=(fit.best_epoch or None) if fit is not None else None,
-        stop_reason=fit.stop_reason if fit is not None else "completed",
-        message=fit.message if fit is not None else "",
-        test_metrics=_numbers(test), baseline={"test": _numbers(baseline)},
+        model={"name": model_name}, test_metrics=_numbers(test), baseline={"test": _numbers(baseline)},
         details={"task": task, **details}, time=time.perf_counter() - started,
-        fit_time=float(fit.time) if fit is not None else None)
+        **({} if fit is not None else {"stop_reason": "completed"}))
 
 
 def _numbers(d: dict) -> dict:

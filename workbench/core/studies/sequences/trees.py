@@ -96,14 +96,14 @@ def train_tree_parser(grammar: str = "arithmetic", *, attention: bool = True, n_
                       n_test: int | None = None, epochs: int | None = None, hidden: int | None = None,
                       batch_size: int = 128, lr: float = 3e-3, seed: int = 0, beam: int = 0,
                       callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
-                      device: str = "cpu") -> TreeOutcome:
+                      device: str = "cpu", progress=None) -> TreeOutcome:
     """Generate sentences of ``train_sizes`` (operators or phrases), train the GRU encoder-decoder
     (with or without attention), score held-out sentences of the same sizes (exact match and
     PARSEVAL bracket F1, beside the rule baseline) and of every size up to the largest of
     ``test_sizes`` (the length curve). Test sentences never appear in training."""
     import torch
 
-    from workbench.core.studies.sequences.common import EpochScore, fit_model, make_record, save
+    from workbench.core.studies.sequences.common import EpochScore, fit_model, make_record, save, with_progress
     from workbench.core.studies.sequences.seq2seq import TokenHead, TreeNet, Vocab, decode_all, n_parameters, pack
 
     started = time.perf_counter()
@@ -142,7 +142,7 @@ def train_tree_parser(grammar: str = "arithmetic", *, attention: bool = True, n_
         pred, _ = decode_all(model, s_va[:k], tgt_vocab)
         return float(np.mean([p == e.tree for p, e in zip(pred, val[:k])]))
 
-    cbs = [EpochScore("exact", val_exact)] + list(callbacks)
+    cbs = [EpochScore("exact", val_exact)] + with_progress(callbacks, progress, "Training the parser", epochs)
     fit, cfg = fit_model(model, head, (pack(s_tr, i_tr), o_tr), (pack(s_va, i_va), o_va), epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, callbacks=cbs, trainer=trainer, device=device,
                          threads=threads)

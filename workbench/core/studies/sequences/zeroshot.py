@@ -132,14 +132,14 @@ def run_zero_shot(data: str | None = None, *, attributes: str | None = None, uns
                   n_per_class: int | None = None, size: int | None = None, held_out: int | None = None,
                   epochs: int | None = None, features: str | None = None, batch_size: int = 64, lr: float = 2e-3,
                   seed: int = 0, callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
-                  device: str = "cpu") -> ZeroShotOutcome:
+                  device: str = "cpu", progress=None) -> ZeroShotOutcome:
     """Train attribute predictors and a plain classifier on the seen classes; score images of the
     unseen classes (and held-out images of the seen ones) with both. ``data`` None: generated
     colour x shape classes, ``held_out`` of them unseen; else a folder with ``attributes``."""
     import torch
 
     from workbench.core.models import default_head
-    from workbench.core.studies.sequences.common import fit_model, make_record, save
+    from workbench.core.studies.sequences.common import fit_model, make_record, save, with_progress
     from workbench.core.studies.sequences.shots import EmbeddingHead, SmallCNN, chw, load_images
 
     started = time.perf_counter()
@@ -188,13 +188,15 @@ def run_zero_shot(data: str | None = None, *, attributes: str | None = None, uns
     model = net(sum(sizes))
     head = AttributeHead(attr_names, sizes)
     fit, cfg = fit_model(model, head, (X[tr], Y_attr[tr]), (X[va], Y_attr[va]), epochs=epochs, batch_size=batch_size,
-                         lr=lr, seed=seed, callbacks=callbacks, trainer=trainer, device=device, threads=threads)
+                         lr=lr, seed=seed, callbacks=with_progress(callbacks, progress, "Attribute predictors", epochs),
+                         trainer=trainer, device=device, threads=threads)
     seen_map = {k: i for i, k in enumerate(seen_idx)}
     plain = net(len(seen_idx))
     y_plain = np.array([seen_map[k] for k in labels[tr]])
     plain_fit, _ = fit_model(plain, default_head("multiclass"), (X[tr], y_plain),
                              (X[va], np.array([seen_map[k] for k in labels[va]])), epochs=epochs,
-                             batch_size=batch_size, lr=lr, seed=seed, callbacks=callbacks, trainer=trainer,
+                             batch_size=batch_size, lr=lr, seed=seed,
+                             callbacks=with_progress(callbacks, progress, "Plain classifier", epochs), trainer=trainer,
                              device=device, threads=threads)
     with torch.no_grad():
         rows = np.concatenate([te, un])
