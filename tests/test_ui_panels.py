@@ -22,7 +22,7 @@ def test_every_panel_opens(qtbot, config_dir):
     qtbot.addWidget(w)
     w.show()
     w.start()
-    assert w.panel_titles() == [t for t, _ in PANEL_SPECS]
+    assert w.panel_titles() == [t for t, *_ in PANEL_SPECS]
     placeholders = []
     for i, title in enumerate(w.panel_titles()):
         panel = w.show_panel(i)
@@ -104,7 +104,7 @@ def test_every_panel_runs_on_its_own(tmp_path):
     (one process runs them one after the other, so torch is imported once)."""
     from workbench.ui.panels import PANEL_SPECS
 
-    modules = [_standalone_module(t) for _, t in PANEL_SPECS]
+    modules = [_standalone_module(t) for _, t, *_ in PANEL_SPECS]
     code = ("import runpy, sys\n"
             f"for m in {modules!r}:\n"
             "    try:\n"

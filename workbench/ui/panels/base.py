@@ -63,6 +63,9 @@ class Panel(QWidget):
     def on_shown(self) -> None:
         """Called when the panel becomes the current page."""
 
+    def show_part(self, part: str) -> None:
+        """Show a named part (a tab, a page) asked for by ``ctx.panel_requested("<title>/<part>")``."""
+
 
 def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -> int:
     """Open one panel in its own window (``python -m workbench.ui.panels.<name>``).

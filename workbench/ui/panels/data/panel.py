@@ -112,6 +112,7 @@ class DataPanel(Panel):
 
         self.columns_tab.reload_requested.connect(self._reload_with)
         self.ctx.model_changed.connect(self._model_changed)
+        self.ctx.data_requested.connect(self._on_data_requested)  # e.g. a built-in set picked on the start page
         self.preprocessing_tab.settings_edited.connect(self._preprocessing_edited)
         self.preprocessing_tab.preview_ready.connect(self._on_preview)
         self.split_tab.split_requested.connect(self.make_split)
@@ -130,6 +131,11 @@ class DataPanel(Panel):
     @Slot()
     def load_selected_builtin(self) -> None:
         self.source_bar.load_selected_builtin()
+
+    @Slot(dict)
+    def _on_data_requested(self, request: dict) -> None:
+        self.source_bar.show_source(request.get("source"))
+        self.load(request)
 
     def load_path(self, path: str) -> None:
         self.load(self.source_bar.request_for_path(path))

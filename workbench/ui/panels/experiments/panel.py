@@ -86,6 +86,10 @@ class ExperimentsPanel(Panel):
             self.view.set_charts(self._live_charts)
         self._update_buttons()
 
+    def show_part(self, part: str) -> None:
+        """Show the workflow guide ("guide") or a lesson by name (the window's "Experiments/<part>")."""
+        self.select_experiment(GUIDE_KEY if part == "guide" else part)
+
     def select_experiment(self, name: str) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(Qt.ItemDataRole.UserRole) == name:

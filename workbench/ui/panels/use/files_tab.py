@@ -26,7 +26,7 @@ class FilesTab(QWidget):
         self.folder_btn.clicked.connect(self._choose_folder)
         row.addWidget(self.files_btn)
         row.addWidget(self.folder_btn)
-        row.addWidget(QLabel("or drop files and folders on the panel"), 1)
+        row.addWidget(QLabel("or drop files and folders on the panel (a CSV for table and text models)"), 1)
         lay.addLayout(row)
         self.model = RecordsTableModel([("path", "file"), ("label", "prediction"), ("confidence", "confidence")])
         self.table = QTableView()
@@ -50,7 +50,8 @@ class FilesTab(QWidget):
 
     def show_rows(self, rows: list[dict]) -> None:
         self.rows = rows
-        self.model.set_rows([{"path": r["path"], "label": r["label"], "confidence": f"{100 * r['confidence']:.1f}%"}
+        self.model.set_rows([{"path": r["path"], "label": r["label"],
+                              "confidence": "" if r.get("confidence") is None else f"{100 * r['confidence']:.1f}%"}
                              for r in rows])
         if rows:
             self.table.selectRow(0)
