@@ -1,10 +1,10 @@
-"""Lessons 16-18: sequences and shots.
+"""Lessons 20-22: sequences and shots (numbered after the case studies' lessons).
 
-16 attention helps long sequences: the tree parser with and without attention, scored on
+20 attention helps long sequences: the tree parser with and without attention, scored on
    sentences at and beyond the longest trained length.
-17 unseen combinations are hard: the captioner on scenes whose colour-shape pairs it saw in
+21 unseen combinations are hard: the captioner on scenes whose colour-shape pairs it saw in
    training against scenes with a pair it never saw.
-18 prototypes beat scratch at one shot: the MobileNetV2 embedding's class means against a small
+22 prototypes beat scratch at one shot: the MobileNetV2 embedding's class means against a small
    CNN trained from scratch on the same single example per class.
 Each is one training (or one episode set) per seed; the framework repeats it over seeds.
 """
@@ -27,7 +27,7 @@ def _cbs(ctx) -> list:
     return list(ctx.trainer_callbacks) + [_CancelCallback(ctx)]
 
 
-@experiment("attention-long-sequences", 16, "Attention helps long sequences",
+@experiment("attention-long-sequences", 20, "Attention helps long sequences",
             """
 A sentence goes in word by word and its syntax tree comes out token by token. Without attention the
 decoder has only the encoder's last state, one vector for the whole sentence; with attention it
@@ -69,7 +69,7 @@ def attention_long_sequences(ctx):
     return figures, [chart], rows, conclusion, effect, dict(cfg)
 
 
-@experiment("unseen-combinations", 17, "Unseen combinations are hard",
+@experiment("unseen-combinations", 21, "Unseen combinations are hard",
             """
 A captioner learns words for colours, shapes, positions and counts. Three colour-shape pairs never
 appear in its training scenes, although each colour and each shape does, in other pairs. Does it
@@ -100,7 +100,7 @@ def unseen_combinations(ctx):
     return ({"seen": seen, "unseen": unseen, "swapped": out.swapped}, [chart], rows, conclusion, effect, dict(cfg))
 
 
-@experiment("prototypes-one-shot", 18, "Prototypes beat scratch at one shot",
+@experiment("prototypes-one-shot", 22, "Prototypes beat scratch at one shot",
             """
 With one example per class a network trained from scratch has almost nothing to learn from. A
 network pretrained on ImageNet already maps images to features where similar things are close:
