@@ -576,8 +576,11 @@ def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callba
     per fold, then a final model on all non-test data). Returns a TrainedModel."""
     from workbench.core.training import Trainer, TrainedModel, cross_validate
 
+    from workbench.core.memory import check_training
+
     tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
                               n_train=len(prep.splits.train_idx))
+    check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))  # refused with the estimate, never swapped to death
     trainer = trainer or Trainer(list(callbacks), device=cfg.device)
     if prep.cross_validation:
         n = len(prep.splits.folds)

@@ -206,11 +206,12 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
             atomic_write_text(tmp / EXAMPLE_FILE, EXAMPLE_SCRIPT)
         from workbench.core.runs.store import replace_dir
 
-        replace_dir(tmp, out)
+        replace_dir(tmp, out, ours={*names.values(), EXAMPLE_FILE})
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ExportError(f"The export could not be written to {out} ({e.strerror or e}); choose a folder you can "
-                          "write to.") from None
+        from workbench.core.oserrors import describe
+
+        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder
+        raise ExportError(describe(e, out, "export folder")) from None
     return {"folder": str(out), "files": {k: (str(out / v) if v else None) for k, v in files.items()},
             "metadata": str(out / names["meta"]), **report}
 

@@ -123,17 +123,16 @@ class Predictor:
         """One file as a raw input (image -> RGB array, WAV -> (samples, rate), text file -> str)."""
         p = Path(path)
         if self.kind == "image":
-            from workbench.core.data.images import read_image_rgb
+            from workbench.core.media import read_image
 
-            img = read_image_rgb(p)
-            if img is None:
-                raise DataError(f"{p.name} is not a readable image.")
-            return img
+            return read_image(p, "rgb8")
         if self.kind == "audio":
             from workbench.core.data.audio import read_clip
 
             return read_clip(p)
-        return p.read_text(encoding="utf-8", errors="replace")
+        from workbench.core.media import read_regular_bytes
+
+        return read_regular_bytes(p, "text file", 64 * 1024**2).decode("utf-8", errors="replace")
 
     def expand(self, paths) -> list[Path]:
         from workbench.core.data.audio import AUDIO_EXTENSIONS
