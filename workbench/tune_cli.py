@@ -1,4 +1,4 @@
-"""``workbench tune``: a hyperparameter search from the command line (``workflow.run_search``).
+"""``workbench tune``: a hyperparameter search from the command line (``search.run_search``).
 
     workbench tune --data builtin:digits --model digits-cnn --epochs 5 \\
         --space "lr=log(1e-4,1e-1);layers.1.filters=int(8,32);dropout=float(0,0.5)" \\
@@ -92,7 +92,7 @@ def cmd_tune(args) -> int:
     from workbench.core.errors import DataError
     from workbench.core.training import Trainer
     from workbench.core.tuning import list_studies
-    from workbench.core.workflow import run_search
+    from workbench.core.search import run_search
 
     if args.list:
         if not args.project:

@@ -11,7 +11,8 @@ cross-validate) -> test once -> diagnose -> save the run. The GUI calls the step
     trained = train_model(cfg, prep, built, callbacks=[bridge], trainer=trainer)   # TrainedModel
     result = finish_run(cfg, prep, built, base, trained)   # RunResult: test once, diagnose, save
 
-``run_search`` is the hyperparameter search on the same steps (validation or folds only).
+``workbench.core.search.run_search`` is the hyperparameter search on the same steps (validation or
+folds only).
 """
 from __future__ import annotations
 
@@ -358,15 +359,16 @@ def _class_counts(prep: PreparedData):
     return train_class_counts(prep.dataset, prep.splits)
 
 
-def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None):
+def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None,
+                  name: str | None = None):
     """(name, spec) of the default preset for the data (``default_model_choice``: the Model panel
-    suggests what the command line trains). A preset that ends in its own output layer (the IMDB
-    network's Dense 1 sigmoid) loses it when the targets need another number of outputs: the head
-    then adds the right one, so any label count fits."""
+    suggests what the command line trains), or of the preset ``name``. A preset that ends in its
+    own output layer (the IMDB network's Dense 1 sigmoid) loses it when the targets need another
+    number of outputs: the head then adds the right one, so any label count fits."""
     from workbench.core.models import get_preset
     from workbench.core.models.spec import canonical_activation, canonical_type
 
-    name = default_model_name(kind, input_shape, class_counts)
+    name = name or default_model_name(kind, input_shape, class_counts)
     spec = get_preset(name)
     if output_shape and spec.layers:
         last = spec.layers[-1]
@@ -566,8 +568,11 @@ def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callba
     per fold, then a final model on all non-test data). Returns a TrainedModel."""
     from workbench.core.training import Trainer, TrainedModel, cross_validate
 
+    from workbench.core.memory import check_training
+
     tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
                               n_train=len(prep.splits.train_idx))
+    check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))  # refused with the estimate, never swapped to death
     trainer = trainer or Trainer(list(callbacks), device=cfg.device)
     if prep.cross_validation:
         n = len(prep.splits.folds)
@@ -701,47 +706,6 @@ def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: 
     if save and cfg.project and (record.history or record.cross_validation):
         save_run(cfg.project, record, trained.weights(), on_status)
     return RunResult(record=record, prepared=prep, built=built, trained=trained, diagnosis=diag)
-
-
-def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: int | None = None,
-               pruner: str | None = None, metric: str | None = None, seed_policy: str = "same",
-               study: str | None = None, parallel: int | None = None, cluster=None, retrain: bool = True,
-               first: list | None = None,
-               dataset=None, on_status: Status | None = None, on_event=None, on_trial=None, should_cancel=None,
-               trainer=None, save: bool = True, keep_one_core_free: bool = False, mode: str | None = None,
-               n_iter: int | None = None) -> RunResult:
-    """Hyperparameter search (``workbench.core.tuning``): an Optuna study whose trials are scored
-    on validation (hold-out) or on the folds (K-fold plans) only and run on a Dask cluster (a
-    local one by default); each trial is a run, the best settings are retrained on all non-test
-    data and scored on the test rows once. The search's run (mode "search") is returned.
-
-    ``space`` is text ("lr=log(1e-4,1e-1); dropout=float(0,0.5)"), a SearchSpace or
-    {name: [values]}. ``on_trial(i, n, row)`` is called per finished trial; ``trainer`` (the
-    app's) makes its Stop button stop the search. ``mode``/``n_iter`` are the older names of
-    ``sampler``/``n_trials``."""
-    from workbench.core.tuning import SearchSettings, tune
-
-    settings = SearchSettings(space, n_trials=int(n_trials or n_iter or 20), sampler=sampler or mode or "tpe",
-                              pruner=pruner, metric=metric, seed=cfg.seed, seed_policy=seed_policy, study=study,
-                              parallel=parallel, cluster=cluster, first=list(first or []))
-    counter = {"done": 0}
-
-    def events(e: dict) -> None:
-        if on_trial is not None and e.get("kind") == "trial":
-            counter["done"] += 1
-            on_trial(counter["done"] - 1, settings.n_trials, e["row"])
-        if on_event is not None:
-            on_event(e)
-
-    def cancelled() -> bool:
-        return bool((should_cancel is not None and should_cancel()) or (trainer is not None and trainer.should_stop))
-
-    try:
-        return tune(cfg, settings, dataset=dataset, on_status=on_status, on_event=events, should_cancel=cancelled,
-                    save=save, retrain=retrain, keep_one_core_free=keep_one_core_free)
-    finally:
-        if trainer is not None:
-            trainer.reset_stop()  # the app's Stop ended the search; its next training starts clean
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:

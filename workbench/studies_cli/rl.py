@@ -16,7 +16,6 @@ crashing environment is one sentence on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from workbench import cli_args
@@ -35,33 +34,22 @@ def _emit(args, obj: dict, lines: list[str]) -> int:
     return 0
 
 
-def _value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text  # "lin_0.001", "auto"
-
-
 def _overrides(pairs: list[str]) -> dict:
+    from workbench.core.studies.rl.presets import parse_value
+
     out = {}
     for p in pairs or []:
         key, sep, val = p.partition("=")
         if not sep or not key.strip():
             raise WorkbenchError(f"--set {p!r} is not NAME=VALUE (for example --set gamma=0.95).")
-        out[key.strip()] = _value(val.strip())
+        out[key.strip()] = parse_value(val)
     return out
 
 
 def _layers(text: str | None):
-    if not text:
-        return None
-    try:
-        sizes = [int(t) for t in text.replace(" ", "").split(",") if t]
-    except ValueError:
-        raise WorkbenchError(f"--layers {text!r} is not a list of sizes such as 64,64.") from None
-    if not sizes or any(s < 1 or s > 4096 for s in sizes):
-        raise WorkbenchError("--layers takes sizes between 1 and 4096, such as 64,64.")
-    return sizes
+    from workbench.core.studies.rl.presets import parse_layers
+
+    return parse_layers(text)
 
 
 def run_envs(args) -> int:

@@ -158,10 +158,12 @@ class PanelSlot(QWidget):
             self.pending_load = True
             return
         self.pending_load = False
+        dirty = self.ctx.dirty
         try:
             self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
+        self.ctx.mark_dirty(dirty)  # showing what the project holds is not a change
 
     def save_state(self) -> None:
         """Write what the panel shows into the project state (nothing when it was never built)."""

@@ -159,7 +159,9 @@ class SplitPlan:
             s += ";drop-duplicates"
         return s
 
-    def describe(self) -> str:
+    def describe(self, by_class: bool = True) -> str:
+        """One sentence; ``by_class`` False for targets without classes (regression), which are
+        never stratified."""
         pct = lambda f: f"{100 * f:.0f}%"  # noqa: E731
         test = f"{pct(self.test)} test held out" if self.test else "no test set"
         if self.kind == "holdout":
@@ -177,7 +179,10 @@ class SplitPlan:
                  f"block), after the latest {pct(self.test)} is held out as test")
         extras = []
         if self.kind not in ("time", "time-kfold"):
-            extras.append("stratified by class" if self.stratify else "not stratified")
+            if not by_class:
+                extras.append("random draw: a numeric target has no classes to stratify by")
+            else:
+                extras.append("stratified by class" if self.stratify else "not stratified")
             extras.append(f"seed {self.seed}")
         if self.drop_duplicates:
             extras.append("exact duplicates dropped from the non-test side")
@@ -270,7 +275,7 @@ class Splits:
 
     def describe(self) -> str:
         """A few lines for people: sizes and class counts per part, leaks."""
-        lines = [self.plan.describe()]
+        lines = [self.plan.describe(by_class=bool(self.class_counts.get("all")))]
 
         def fmt(part: str, n: int, counts: dict) -> str:
             c = ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else ""

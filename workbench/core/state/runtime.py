@@ -167,6 +167,10 @@ class WorkbenchState:
         self.changed.emit()  # first: a listener of run_added may save the project (and clear "unsaved")
         self.run_added.emit(run)
 
+    def run_weights(self, run: dict) -> dict | None:
+        """The weights kept with a run that is not stored yet (None for stored runs)."""
+        return self._unsaved_weights.get(id(run))
+
     def reset_runs(self, runs: list[dict]) -> None:
         """The runs of a project just opened (no unsaved change)."""
         self.runs = list(runs)

@@ -215,3 +215,23 @@ class ExploreSection(Section):
     tab: int = 0
     projector: ProjectorSection = field(default_factory=ProjectorSection)
     autoencoder: AutoencoderSection = field(default_factory=AutoencoderSection)
+
+
+@section("rl_settings", "reinforcement-learning settings")
+class RLSettingsSection(Section):
+    env: str = ""
+    algo: str = ""
+    preset: str | None = None
+    layers: str = ""
+    seed: int = 0
+    target_on: bool = False
+    target: float = 0.0
+    steps: int = 50_000
+    episodes_on: bool = False
+    episodes: int = 100
+
+
+@study_section("rl", "Reinforcement learning")
+class RLSection(Section):
+    settings: RLSettingsSection = field(default_factory=RLSettingsSection)
+    tab: int = 0

@@ -73,6 +73,7 @@ PANEL_SPECS: list[PanelSpec] = [
               "mdi6.palette-outline"),
     PanelSpec("Detection", "workbench.ui.panels.detection.panel:DetectionPanel", "Case studies",
               "mdi6.image-search-outline"),
+    PanelSpec("Reinforcement learning", "workbench.ui.panels.rl:RLPanel", "Case studies", "mdi6.robot-outline"),
     PanelSpec("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel", "Learn", "mdi6.school-outline"),
     PanelSpec("Explore", "workbench.ui.panels.explore:ExplorePanel", "Tools", "mdi6.scatter-plot-outline"),
 ]

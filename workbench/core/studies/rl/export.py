@@ -146,6 +146,8 @@ def export_onnx(agent: Agent, path: str | os.PathLike, *, n_states: int = 100, s
     agrees with PyTorch on ``n_states`` real states."""
     from workbench.core.jsonio import atomic_write_bytes, atomic_write_json
 
+    if callable(agent) and not isinstance(agent, Agent):
+        agent = agent()  # built in the worker thread (the panel hands over a loader)
     path = Path(path).expanduser()
     if path.suffix.lower() != ".onnx":
         raise WorkbenchError(f"{path.name} does not end in .onnx; give the export a .onnx file name.")

@@ -1,6 +1,6 @@
 """Watching an agent play, and recording an episode to a GIF.
 
-``play(env_id, agent_source, on_frame, should_stop)`` runs episodes and hands out one small payload a
+``play(env_id, agent_source, on_frame, should_cancel)`` runs episodes and hands out one small payload a
 step: the rendered frame (an owned copy), the action taken, the agent's scores for every action
 (probabilities, Q-values or the continuous action) and the running return, paced at the
 environment's own frame rate. ``agent_source`` is None (a random agent), an ``Agent``, or a
@@ -31,9 +31,9 @@ def _resolve(agent_source):
 
 
 def play(env_id: str, agent_source=None, on_frame: Callable[[dict], None] | None = None,
-         should_stop: Callable[[], bool] | None = None, *, episodes: int | None = None, realtime: bool = True,
+         should_cancel: Callable[[], bool] | None = None, *, episodes: int | None = None, realtime: bool = True,
          seed: int = 0, frame_stack: int = 0, max_steps: int = 100_000, speed: float = 1.0) -> dict:
-    """Play until ``should_stop()`` (or ``episodes`` episodes); returns {"returns", "steps", "fps"}."""
+    """Play until ``should_cancel()`` (or ``episodes`` episodes); returns {"returns", "steps", "fps"}."""
     agent = _resolve(agent_source)
     stack = frame_stack or (int(agent.settings.get("frame_stack") or 0) if agent is not None else 0)
     venv = agents.make_vec(env_id, 1, seed, frame_stack=stack, render=True)
@@ -48,7 +48,7 @@ def play(env_id: str, agent_source=None, on_frame: Callable[[dict], None] | None
         t_next = time.perf_counter()
         t_start = t_next
         while steps < max_steps:
-            if should_stop is not None and should_stop():
+            if should_cancel is not None and should_cancel():
                 break
             if agent is not None:
                 action, scores = agent.act(obs)
@@ -148,6 +148,7 @@ def measure_burst(env_id: str, algo: str = "PPO", steps: int = 2048, seed: int =
     finally:
         s.close()
     rate = steps / dt if dt > 0 else 0.0
+    device = str(getattr(s.model, "device", "cpu")).split(":")[0] if s.model is not None else "cpu"
     budget = int(s.settings.get("n_timesteps") or 0)
-    return {"env": env_id, "algo": algo, "burst_steps": steps, "steps_per_s": rate, "budget_steps": budget,
+    return {"env": env_id, "algo": algo, "device": device, "burst_steps": steps, "steps_per_s": rate, "budget_steps": budget,
             "budget_hours": budget / rate / 3600 if rate else None}

@@ -120,3 +120,27 @@ def resolve(value: Any) -> Any:
         start = float(value[4:])
         return LinearSchedule(start, 0.0, 1.0)
     return value
+
+
+def parse_layers(text: str | None) -> list[int] | None:
+    """"64,64" -> [64, 64]; empty -> None (the preset's sizes)."""
+    if not text or not str(text).strip():
+        return None
+    try:
+        sizes = [int(t) for t in str(text).replace(" ", "").split(",") if t]
+    except ValueError:
+        raise WorkbenchError(f"The layer sizes {text!r} are not a list of whole numbers such as 64,64.") from None
+    if not sizes or any(n < 1 or n > 4096 for n in sizes):
+        raise WorkbenchError("Layer sizes go from 1 to 4096 units, such as 64,64.")
+    return sizes
+
+
+def parse_value(text: str):
+    """A hyperparameter typed by a user: a number, true/false, or text ("lin_0.001", "auto")."""
+    import json
+
+    t = str(text).strip()
+    try:
+        return json.loads(t.lower() if t.lower() in ("true", "false") else t)
+    except ValueError:
+        return t

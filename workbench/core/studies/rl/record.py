@@ -148,3 +148,17 @@ def load_saved_agent(project, run_id: str):
     agent = load_agent(cfg["algo"], cfg["env"], tc.get("settings") or {}, cfg.get("net_arch"), state,
                        seed=int(cfg.get("seed") or 0), normalizer=(rec.details or {}).get("normalizer"))
     return agent, rec
+
+
+def train_and_record(session, on_event=None, project=None, test_episodes: int = 10) -> dict:
+    """Train (or go on training) and make the run: tested on fresh episodes, saved in ``project``
+    when one is given. Returns {"summary", "record"} (the record as a dict)."""
+    out = session.train(on_event=on_event)
+    test = test_return(session, test_episodes) if test_episodes and session.best else None
+    if project is not None:
+        save(session, project, test)
+    rec = rl_record(session, test)
+    rec.run_id = session.run_id
+    summary = out.summary()
+    summary["test"] = test
+    return {"summary": summary, "record": rec.to_dict()}

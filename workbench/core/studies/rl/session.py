@@ -187,6 +187,7 @@ class RLSession:
         self._steps_learn0 = 0
         self.model = None
         self.venv = self.eval_env = None
+        self._live: tuple | None = None  # (snapshot it was loaded from, Agent)
 
     # ---- the JobRunner's trainer interface --------------------------------------------------
     def request_stop(self) -> None:
@@ -302,6 +303,24 @@ class RLSession:
         """The newest policy weights (copied at each evaluation), for watching during training."""
         with self._lock:
             return self._snapshot
+
+    def live_agent(self) -> agents.Agent | None:
+        """The agent as it is now (its newest snapshot), for watching it during training: its own
+        copy of the network, refreshed when a newer snapshot exists. None before the first one."""
+        snap = self.snapshot()
+        if snap is None:
+            return None
+        if self._live is None:
+            norm = self.normalizer()
+            agent = agents.load_agent(self.cfg.algo, self.cfg.env, self.settings, self.cfg.net_arch, snap,
+                                      seed=self.cfg.seed, normalizer=norm.to_dict() if norm else None)
+            self._live = (snap, agent)
+        elif self._live[0] is not snap:
+            agent = self._live[1]
+            agent.policy.load_state_dict(snap)
+            agent.normalizer = self.normalizer()
+            self._live = (snap, agent)
+        return self._live[1]
 
     def best_agent(self) -> agents.Agent:
         """The best policy so far as an Agent (its own copy of the network)."""

@@ -245,14 +245,15 @@ class ExperimentsPanel(Panel):
 
     def load_state(self, sections) -> None:
         e = sections.experiments
-        self.restore({"selected": e.selected, "results": e.results, "guide": self.ctx.guide})
+        self.restore({"selected": e.selected, "results": e.results})  # the guide is in the state already
 
     def restore(self, state: dict) -> None:
         state = state or {}
         self.results = dict(state.get("results") or {})
         guide = state.get("guide") or {}
-        self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
-                           str(guide.get("metric") or ""))
+        if "guide" in state:
+            self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
+                               str(guide.get("metric") or ""))
         sel = state.get("selected")
         if sel:
             self.select_experiment(sel)
