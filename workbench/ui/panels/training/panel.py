@@ -98,9 +98,16 @@ class TrainingPanel(Panel):
         self.mode_combo = QComboBox()
         for k, t in MODES:
             self.mode_combo.addItem(t, k)
+        # the long mode names are elided in the closed box (the list shows them whole), so the run
+        # name keeps room for what it says on a small screen
+        self.mode_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(18)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("run name (optional)")
+        self.name_edit.setMinimumWidth(self.name_edit.fontMetrics().horizontalAdvance("run name (optional)") + 24)
         self.metric_combo = QComboBox()
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_combo.setMinimumContentsLength(10)
         self.metric_combo.setToolTip("The metric drawn on the right-hand chart (those this task computes)")
         self._metric_task = None
         self.set_metric_task("multiclass")
