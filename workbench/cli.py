@@ -399,6 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as e:
         _err(f"error: {e}")
         return EXIT_USER_ERROR
+    except OSError as e:  # a permission, a full disk, a missing folder met mid-command: its sentence
+        from workbench.core.oserrors import describe
+
+        _err(f"error: {describe(e)}")
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
