@@ -125,6 +125,7 @@ def test_image_folder_to_try_it_and_export(qtbot, window, dialogs, tmp_path):
         train_panel.after.try_btn.click()  # no save needed
     qtbot.waitUntil(lambda: not use.jobs.busy, timeout=LOAD_TIMEOUT)
     assert w.current_title() == "Use" and use.predictor.kind == "image"
+    assert use.follow_check.isChecked() and use.opened_run is w.ctx.runs[-1]  # the newest run: still following
     files = sorted(str(p) for p in folder.rglob("*.png"))[::9]
     dialogs.files = files
     with qtbot.waitSignal(use.files_classified, timeout=LOAD_TIMEOUT):
@@ -180,7 +181,7 @@ def test_csv_regression_results_and_predictions(qtbot, window, dialogs, tmp_path
     ev = train_panel.evaluation
     assert ev.pages.currentWidget() is ev.regression and ev.regression.n_points == rec["split"]["sizes"]["test"]
     shown = {ev.metrics_model.rows[i]["metric"]: ev.metrics_model.rows[i] for i in range(ev.metrics_model.rowCount())}
-    assert {"MAE (progression)", "RMSE (progression)", "R²"} <= set(shown)
+    assert {"MAE", "RMSE", "R²"} <= set(shown) and "units of 'progression'" in ev.label.text()
     assert shown["R²"]["model"] is not None and shown["MSE"]["model"] is not None  # beside the baseline's
     assert "e+0" not in ev.metrics_model.data(ev.metrics_model.index(0, 2))
 

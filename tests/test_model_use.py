@@ -181,3 +181,27 @@ def test_case_study_runs_are_not_offered_for_use():
     assert usable_run({"mode": "search"}) and run_kind({"kind": "daynight"}) == "daynight"
     assert run_kind({"kind": "train", "study": None}) == "generic" and run_kind({"kind": "segmentation"}) != "generic"
     assert generic_runs([det]) == []
+
+
+def test_text_model_reads_typed_sentences_and_a_csv_of_texts(tmp_path):
+    from workbench.core.runs.predict import RunPredictor
+    from workbench.core.runs.table_predict import predict_csv
+    from workbench.core.workflow import RunConfig, run_training
+
+    rng = np.random.default_rng(1)
+    good, bad = ["good", "great", "lovely", "fine", "superb"], ["bad", "awful", "poor", "dull", "boring"]
+    filler = ["the", "film", "was", "a", "story", "plot", "and", "very"]
+    rows = []
+    for i in range(120):
+        words = good if i % 2 else bad
+        rows.append([" ".join(list(rng.choice(filler, 4)) + list(rng.choice(words, 2))), "pos" if i % 2 else "neg"])
+    path = _write(tmp_path / "reviews.csv", ["review", "label"], rows)
+    res = run_training(RunConfig(data=str(path), train={"epochs": 30}, device="cpu"))
+    p = RunPredictor.from_record(res.record.to_dict(), res.weights())
+    assert p.kind == "text"
+    typed = p.predict_texts(["a superb and lovely film", "a dull and boring plot"])
+    assert [r["label"] for r in typed] == ["pos", "neg"] and typed[0]["confidence"] > 0.5
+    new = _write(tmp_path / "new.csv", ["id", "review"], [["1", "great great film"], ["2", "awful poor story"]])
+    out = predict_csv(p, new)
+    got = list(csv.DictReader(open(out["path"], newline="")))
+    assert [g["prediction"] for g in got] == ["pos", "neg"] and "column 'review'" in out["note"]

@@ -31,6 +31,7 @@ COMMAND_MODULES: dict[str, str] = {
     "tune": "workbench.tune_cli",
     "detect": "workbench.studies_cli.detection",
     "explore": "workbench.studies_cli.explore",
+    "sequences": "workbench.studies_cli.sequences",
     "rl": "workbench.studies_cli.rl",
 }
 

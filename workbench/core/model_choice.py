@@ -65,6 +65,9 @@ def follow_data(spec, *, made_for: str | None, explicit: bool, kind: str, input_
     from workbench.core.workflow import default_model
 
     name, why = default_for(kind, input_shape, class_counts, text_mode)
+    head_word, sep, rest = why.partition(": ")
+    if sep and len(head_word.split()) <= 2:  # "Tables: a multilayer perceptron ..." -> "a multilayer ..."
+        why = rest
     current = getattr(spec, "name", "") or "your model"
     has_layers = spec is not None and bool(spec.layers)
     same_kind = made_for is None or made_for == kind

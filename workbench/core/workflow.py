@@ -272,7 +272,19 @@ def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
     return task, head, warns
 
 
-def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> PreparedData:
+def _same_settings(a, b) -> bool:
+    """Two Preprocessors configured alike (scaling, missing values, vocabulary, text options)."""
+    return ((a.scale, a.missing, a.vocab_size, a.text.to_dict())
+            == (b.scale, b.missing, b.vocab_size, b.text.to_dict()))
+
+
+def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None, *, splits=None,
+                 preprocessor=None) -> PreparedData:
+    """Load (unless ``ds`` is given), split, choose the head and fit the preprocessing.
+
+    ``splits`` made of ``ds`` by this config's plan (the app's cached split) are used as they are,
+    and so is a ``preprocessor`` fitted on their fit rows with this config's settings; anything
+    that does not match is computed again."""
     from workbench.core.data import SplitPlan, summarize
 
     if ds is None:
@@ -287,8 +299,9 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
         plan = dataclasses.replace(plan, seed=cfg.seed)
     if cfg.drop_duplicates:
         plan = dataclasses.replace(plan, drop_duplicates=True)
-    _say(on_status, f"Splitting: {plan.describe()}")
-    splits = plan.make(ds)
+    if splits is None or splits.plan != plan:
+        _say(on_status, f"Splitting: {plan.describe()}")
+        splits, preprocessor = plan.make(ds), None
     task, head, head_warnings = choose_head(cfg, ds)
     if cfg.scale != "none":  # numbers to predict are standardized like the inputs (on the training rows)
         fit_rows = splits.rest_idx if plan.kind in ("kfold", "iterated-kfold", "time-kfold") else splits.train_idx
@@ -299,10 +312,12 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     prep = PreparedData(dataset=ds, summary=summary, plan=plan, splits=splits, task=task, head=head,
                     head_warnings=head_warnings, warnings=[], n_classes=n_classes,
                     output_shape=output_shape, cross_validation=cv)
-    _say(on_status, "Preprocessing (fitted on the training rows only) ...")
     pre = _preprocessor(cfg, model_reads_tokens(cfg))
-    fit_idx = splits.rest_idx if cv else splits.train_idx
-    pre.fit(ds, fit_idx)
+    if preprocessor is not None and preprocessor.fitted and _same_settings(preprocessor, pre):
+        pre = preprocessor
+    else:
+        _say(on_status, "Preprocessing (fitted on the training rows only) ...")
+        pre.fit(ds, splits.fit_idx)
     prep.preprocessor = pre
     prep.input_shape = tuple(pre.output_shape)
     if not cv:
@@ -399,10 +414,7 @@ def input_shape_for(dataset, preprocessing: dict | None = None, splits=None, seq
     training rows of ``splits``, or on every row without a split); ``sequence`` when the model
     reads text as token sequences (it starts with an Embedding)."""
     pre = _preprocessor(RunConfig(data="", **_preprocessing_kwargs(preprocessing)), sequence)
-    fit_idx = None
-    if splits is not None:
-        fit_idx = splits.rest_idx if len(splits.folds) > 1 else splits.train_idx
-    return tuple(pre.fit(dataset, fit_idx).output_shape)
+    return tuple(pre.fit(dataset, splits.fit_idx if splits is not None else None).output_shape)
 
 
 def _preprocessing_kwargs(settings: dict | None) -> dict:
@@ -440,14 +452,10 @@ def config_from_state(state, *, name: str = "", project: str | Path | None = Non
         summarize_model(spec, tuple(state.input_shape), head.output_shape(ds.y, n), head)
     train = {k: v for k, v in (state.train_settings or {}).items() if v is not None}
     seed = int(train.get("seed", 0) or 0)
-    plan = state.splits.plan
-    if state.split_options:
-        from workbench.core.data import SplitPlan
+    from workbench.core.data import SplitPlan
 
-        plan = SplitPlan.from_dict(state.split_options)
-    split = plan.to_text().replace(";drop-duplicates", "")
-    if plan.seed == seed:
-        split = split.replace(f";seed={plan.seed}", "")
+    plan = SplitPlan.from_dict(state.split_options)  # the split section
+    split = plan.to_text(seed=plan.seed != seed, drop_duplicates=False)  # as the command line writes it
     model: str | dict = spec.to_dict()
     try:
         if spec.name and get_preset(spec.name).to_dict() == model:
@@ -752,15 +760,17 @@ def _remember_run(project_dir: str | Path, run_id: str) -> None:
 
 
 def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
-                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False) -> RunResult:
+                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False, splits=None,
+                 preprocessor=None) -> RunResult:
     """The whole workflow in one call (see the module docstring). User errors raise WorkbenchError
-    subclasses before anything is written; the project is checked for writing before training."""
+    subclasses before anything is written; the project is checked for writing before training.
+    ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
     from workbench.core.runs import check_project_writable
 
     started = time.perf_counter()
     if save and cfg.project:
         check_project_writable(cfg.project)
-    prep = prepare_data(cfg, dataset, on_status)
+    prep = prepare_data(cfg, dataset, on_status, splits=splits, preprocessor=preprocessor)
     for w in prep.warnings:
         _say(on_status, f"Warning: {w}")
     built = build_model_for(cfg, prep, on_status)

@@ -48,7 +48,7 @@ class EvaluationTab(QWidget):
         top.setSizes([300, 740])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
-        gbox = QWidget()
+        self.gallery_box = gbox = QWidget()
         gl = QVBoxLayout(gbox)
         gl.setContentsMargins(0, 0, 0, 0)
         self.gallery_label = QLabel("Misclassified samples (most confident mistakes first):")
@@ -72,10 +72,12 @@ class EvaluationTab(QWidget):
         task_keys = metrics_for(rec.task) if rec.task else list(METRICS)
         keys = [k for k in task_keys if k not in LOSS_KEYS and (k in test or k in base)]
         target = (rec.data or {}).get("target") or ""
-        unit = f" ({target})" if regression and target else ""
-        self.metrics_model.set_rows([{"metric": METRICS[k].label + (unit if k in ("mae", "rmse") else ""),
-                                      "model": test.get(k), "baseline": base.get(k)} for k in keys])
+        units = f" MAE and RMSE are in the units of {target!r}; R² = 1 is perfect, 0 is the mean's." \
+            if regression and target else ""
+        self.metrics_model.set_rows([{"metric": METRICS[k].label, "model": test.get(k), "baseline": base.get(k)}
+                                     for k in keys])
         self.pages.setCurrentWidget(self.regression if regression else self.pages.widget(0))
+        self.gallery_box.setVisible(not regression)  # no "mistakes" to show for numbers
         if regression:
             self.regression.show_evaluation(details, target)
         if test:
@@ -83,7 +85,7 @@ class EvaluationTab(QWidget):
             strategy = base.get("strategy", "dumb baseline")
             if regression and strategy in ("mean", "median"):
                 strategy = f"always predict the training {strategy}"
-            self.label.setText(f"Scores on the {on}; baseline: {strategy}.")
+            self.label.setText(f"Scores on the {on}; baseline: {strategy}.{units}")
         elif details:
             what = "predictions" if regression else "confusion matrix and mistakes"
             self.label.setText(f"No test set in this split: the {what} are on the validation set.")

@@ -68,7 +68,7 @@ class UsePanel(FileDrops, Panel):
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(320)
+        self.run_combo.setMinimumWidth(240)
         self.use_btn = QPushButton("Use this run")
         self.use_btn.clicked.connect(self.use_selected_run)
         self.follow_check = QCheckBox("Follow the newest run")
@@ -81,10 +81,12 @@ class UsePanel(FileDrops, Panel):
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.run_combo, 1)
         top.addWidget(self.use_btn)
-        top.addWidget(self.follow_check)
-        top.addWidget(self.open_btn)
-        top.addWidget(self.explain_check)
         lay.addLayout(top)
+        second = QHBoxLayout()  # two rows: nothing is cut off at 1024 px
+        for w in (self.follow_check, self.open_btn, self.explain_check):
+            second.addWidget(w)
+        second.addStretch(1)
+        lay.addLayout(second)
         self.banner = Banner()
         lay.addWidget(self.banner)
         self.model_info = QLabel("Train a run in the Train panel, or open an exported model folder.")
@@ -178,7 +180,7 @@ class UsePanel(FileDrops, Panel):
         if self.follow_check.isChecked() and self._runs and self._runs[0] is not self.opened_run:
             self.open_run(self._runs[0])
 
-    @Slot(dict)
+    @Slot(object)
     def use_run(self, run: dict) -> None:
         """Open this run ("Try it"); a run other than the newest pins it (no following)."""
         self.ctx.run_to_use = None
