@@ -39,8 +39,9 @@ def test_cli_generate_train_classify_export_live(tmp_path, capsys):
 def test_cli_user_errors_exit_2(tmp_path, capsys):
     assert main(["classify", str(tmp_path / "no-model"), "x.png"]) == 2
     assert "error:" in capsys.readouterr().err
-    assert main(["generate", str(tmp_path / "d"), "--n", "4", "--balance", "2"]) == 2
-    assert "between 0 and 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # refused by the option's declared bounds, before any work
+        main(["generate", str(tmp_path / "d"), "--n", "4", "--balance", "2"])
+    assert e.value.code == 2 and "from 0 to 1" in capsys.readouterr().err
 
 
 def test_registered_in_the_main_cli(tmp_path, capsys):

@@ -230,3 +230,22 @@ def test_job_runner_status_line_says_how_the_job_ended(qtbot):
     with qtbot.waitSignal(runner.job_finished, timeout=10_000):
         runner.start(boom, label="Breaking")
     assert status.text().startswith("Breaking: failed")
+
+
+def test_job_finished_means_the_thread_has_ended(qtbot):
+    """A panel (or a test) that waits for job_finished or for busy to turn False finds no thread
+    of that job still running."""
+    from PySide6.QtWidgets import QWidget
+
+    from workbench.ui.job_runner import JobRunner
+    from workbench.ui.workers import running_threads
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    runner = JobRunner(host)
+    seen = []
+    runner.job_finished.connect(lambda: seen.append((runner.busy, len(running_threads()))))
+    for _ in range(3):
+        with qtbot.waitSignal(runner.job_finished, timeout=10_000):
+            runner.start(_slow_sum, 5)
+    assert seen == [(False, 0)] * 3

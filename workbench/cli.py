@@ -18,6 +18,7 @@ import sys
 from typing import Callable
 
 from workbench import cli_args
+from workbench.core import params as P
 
 # name -> "module" whose register(subparsers) adds the subcommand (later issues add lines here)
 COMMAND_MODULES: dict[str, str] = {
@@ -30,6 +31,8 @@ COMMAND_MODULES: dict[str, str] = {
     "tune": "workbench.tune_cli",
     "detect": "workbench.studies_cli.detection",
     "explore": "workbench.studies_cli.explore",
+    "sequences": "workbench.studies_cli.sequences",
+    "rl": "workbench.studies_cli.rl",
 }
 
 EXIT_USER_ERROR = 2
@@ -115,7 +118,7 @@ def add_run_options(p: argparse.ArgumentParser, *, data_required: bool = True) -
     p.add_argument("--data", required=data_required,
                    help="builtin:NAME, an image folder (one subfolder per class) or a CSV")
     _add_data_options(p)
-    p.add_argument("--split", default="holdout:0.2,0.2",
+    p.add_argument("--split", default="holdout:0.2,0.2", type=cli_args.split_plan,
                    help="holdout:VAL,TEST | kfold:K | iterated-kfold:PxK | time:VAL,TEST (default holdout:0.2,0.2)")
     p.add_argument("--drop-duplicates", action="store_true", help="drop exact copies of test samples from training")
     p.add_argument("--task", default="auto",
@@ -123,30 +126,30 @@ def add_run_options(p: argparse.ArgumentParser, *, data_required: bool = True) -
     p.add_argument("--activation", help="override the output activation (sigmoid, softmax, none, ...)")
     p.add_argument("--loss", help="override the loss (bce, cce, mse, mae)")
     p.add_argument("--model", help="a preset name (e.g. imdb, digits-cnn, mlp) or a spec .json file")
-    p.add_argument("--epochs", type=cli_args.positive_int)
-    p.add_argument("--batch-size", type=cli_args.positive_int)
-    p.add_argument("--lr", type=cli_args.positive_float, help="learning rate")
+    p.add_argument("--epochs", type=P.EPOCHS.arg_type)
+    p.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type)
+    p.add_argument("--lr", type=P.LR.arg_type, help="learning rate")
     p.add_argument("--optimizer", help="sgd | rmsprop | adam | adamw")
     p.add_argument("--scale", default="auto", choices=("auto", "none", "minmax", "standard"),
                    help="auto (default): standardize numeric table columns, images in [0, 1]")
     p.add_argument("--missing", default="indicator", choices=("zero", "indicator"),
                    help="missing values -> 0, plus a 'was missing' column per column with gaps (indicator, default)")
-    p.add_argument("--vocab-size", type=cli_args.positive_int, default=10000,
+    p.add_argument("--vocab-size", type=P.VOCAB_SIZE.arg_type, default=10000,
                    help="tokens kept for text data (default 10000)")
     p.add_argument("--text-mode", default="auto", choices=("auto", "bag", "sequence"),
                    help="text as a bag of words (multi-hot) or token-id sequences for Embedding models; auto "
                         "(default): sequences when the model starts with an Embedding")
-    p.add_argument("--sequence-length", type=cli_args.positive_int, default=200,
+    p.add_argument("--sequence-length", type=P.SEQUENCE_LENGTH.arg_type, default=200,
                    help="tokens per text for sequence models (default 200)")
     p.add_argument("--token-level", default="word", choices=("word", "char"), help="tokens are words or characters")
-    p.add_argument("--ngrams", type=cli_args.bounded_int(1, 5), default=1,
+    p.add_argument("--ngrams", type=P.NGRAMS.arg_type, default=1,
                    help="bag of words: also count n-grams up to N tokens (default 1)")
     p.add_argument("--keep-case", action="store_true", help="do not lowercase text")
     p.add_argument("--keep-punctuation", action="store_true", help="keep punctuation marks as tokens")
-    p.add_argument("--early-stopping", type=cli_args.positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
-    p.add_argument("--seed", type=cli_args.nonnegative_int, default=0)
+    p.add_argument("--early-stopping", type=P.PATIENCE.arg_type, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
+    p.add_argument("--seed", type=P.SEED.arg_type, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--threads", type=cli_args.bounded_int(1, 1024), help="CPU threads for training (default: 1 when the machine is already "
+    p.add_argument("--threads", type=P.THREADS.arg_type, help="CPU threads for training (default: 1 when the machine is already "
                                                "busy, else torch's choice)")
     p.add_argument("--project", help="project folder to store the run in (runs/<id>/run.json + weights.pt)")
     p.add_argument("--name", default="", help="a label for the run in the run history")
@@ -240,8 +243,8 @@ class _interrupt_stops:
 
     def _handler(self, signum, frame):
         self.hits += 1
-        if self.hits > 1:
-            raise KeyboardInterrupt
+        if self.hits > 1 or getattr(self.trainer, "model", None) is None:
+            raise KeyboardInterrupt  # a second Ctrl+C, or nothing trained yet (loading data, planning folds)
         _err("\ninterrupted: stopping after this batch and keeping the run (Ctrl+C again to abort)")
         self.trainer.request_stop("interrupted", "Training was interrupted (Ctrl+C); the best weights so far "
                                                  "were kept.")

@@ -67,3 +67,16 @@ def image_size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"the image size {width}x{height} is out of range; each side must be "
                                          f"between 4 and {MAX_IMAGE_SIDE} pixels")
     return height, width
+
+
+def split_plan(text: str) -> str:
+    """A split plan ("holdout:0.2,0.2", "iterated-kfold:3x5", ...) checked before any data is read;
+    the text itself is returned (the run parses it again with its seed)."""
+    from workbench.core.data.splits import SplitPlan
+    from workbench.core.errors import WorkbenchError
+
+    try:
+        SplitPlan.parse(text)
+    except WorkbenchError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+    return text

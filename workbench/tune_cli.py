@@ -1,4 +1,4 @@
-"""``workbench tune``: a hyperparameter search from the command line (``workflow.run_search``).
+"""``workbench tune``: a hyperparameter search from the command line (``search.run_search``).
 
     workbench tune --data builtin:digits --model digits-cnn --epochs 5 \\
         --space "lr=log(1e-4,1e-1);layers.1.filters=int(8,32);dropout=float(0,0.5)" \\
@@ -17,6 +17,7 @@ import sys
 
 def register(sub) -> None:
     from workbench import cli_args
+    from workbench.core import params as P
     from workbench.cli import add_run_options
 
     p = sub.add_parser("tune", help="hyperparameter search (Optuna; trials on a local or remote Dask cluster)",
@@ -31,7 +32,7 @@ def register(sub) -> None:
     add_run_options(p, data_required=False)
     p.add_argument("--space", help='what to search, e.g. "lr=log(1e-4,1e-1);layers.1.units=int(4,64);'
                                    'dropout=float(0,0.5)"')
-    p.add_argument("--trials", type=cli_args.positive_int,
+    p.add_argument("--trials", type=P.TRIALS.arg_type,
                    help="finished trials the study should have (default 20; a resumed study keeps its own unless "
                         "given)")
     p.add_argument("--sampler", default="tpe", choices=("tpe", "random", "grid"))
@@ -40,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--metric", help="validation metric to optimise (default: accuracy, or mae for regression)")
     p.add_argument("--seed-policy", default="same", choices=("same", "per-trial"),
                    help="same: every trial's model starts from the same initialization (default)")
-    p.add_argument("--parallel", type=cli_args.positive_int,
+    p.add_argument("--parallel", type=P.PARALLEL.arg_type,
                    help="local worker processes (default: one per core, or per GPU)")
     p.add_argument("--cluster", help="a Dask scheduler address (tcp://host:8786), or 'inline' for this process")
     p.add_argument("--study", help="the study's name in the project (an existing one is resumed)")
@@ -91,7 +92,7 @@ def cmd_tune(args) -> int:
     from workbench.core.errors import DataError
     from workbench.core.training import Trainer
     from workbench.core.tuning import list_studies
-    from workbench.core.workflow import run_search
+    from workbench.core.search import run_search
 
     if args.list:
         if not args.project:

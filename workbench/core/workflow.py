@@ -12,7 +12,8 @@ the steps are also functions of their own:
     base = compute_baseline(prep)
     result = run_training(cfg, callbacks=[bridge], trainer=trainer, dataset=ds)   # RunResult (saved)
 
-``run_search`` is the hyperparameter search on the same steps (validation or folds only).
+``workbench.core.search.run_search`` is the hyperparameter search on the same steps (validation or
+folds only).
 """
 from __future__ import annotations
 
@@ -359,15 +360,16 @@ def _class_counts(prep: PreparedData):
     return train_class_counts(prep.dataset, prep.splits)
 
 
-def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None):
+def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None,
+                  name: str | None = None):
     """(name, spec) of the default preset for the data (``default_model_choice``: the Model panel
-    suggests what the command line trains). A preset that ends in its own output layer (the IMDB
-    network's Dense 1 sigmoid) loses it when the targets need another number of outputs: the head
-    then adds the right one, so any label count fits."""
+    suggests what the command line trains), or of the preset ``name``. A preset that ends in its
+    own output layer (the IMDB network's Dense 1 sigmoid) loses it when the targets need another
+    number of outputs: the head then adds the right one, so any label count fits."""
     from workbench.core.models import get_preset
     from workbench.core.models.spec import canonical_activation, canonical_type
 
-    name = default_model_name(kind, input_shape, class_counts)
+    name = name or default_model_name(kind, input_shape, class_counts)
     spec = get_preset(name)
     if output_shape and spec.layers:
         last = spec.layers[-1]
@@ -674,45 +676,6 @@ def save_run(project: str | Path, record, weights: dict | None, on_status: Statu
     return run_id
 
 
-def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: int | None = None,
-               pruner: str | None = None, metric: str | None = None, seed_policy: str = "same",
-               study: str | None = None, parallel: int | None = None, cluster=None, retrain: bool = True,
-               first: list | None = None,
-               dataset=None, on_status: Status | None = None, on_event=None, on_trial=None, should_cancel=None,
-               trainer=None, save: bool = True, keep_one_core_free: bool = False, mode: str | None = None,
-               n_iter: int | None = None) -> RunResult:
-    """Hyperparameter search (``workbench.core.tuning``): an Optuna study whose trials are scored
-    on validation (hold-out) or on the folds (K-fold plans) only and run on a Dask cluster (a
-    local one by default); each trial is a run, the best settings are retrained on all non-test
-    data and scored on the test rows once. The search's run (mode "search") is returned.
-
-    ``space`` is text ("lr=log(1e-4,1e-1); dropout=float(0,0.5)"), a SearchSpace or
-    {name: [values]}. ``on_trial(i, n, row)`` is called per finished trial; ``trainer`` (the
-    app's) makes its Stop button stop the search. ``mode``/``n_iter`` are the older names of
-    ``sampler``/``n_trials``."""
-    from workbench.core.tuning import SearchSettings, tune
-
-    settings = SearchSettings(space, n_trials=int(n_trials or n_iter or 20), sampler=sampler or mode or "tpe",
-                              pruner=pruner, metric=metric, seed=cfg.seed, seed_policy=seed_policy, study=study,
-                              parallel=parallel, cluster=cluster, first=list(first or []))
-    counter = {"done": 0}
-
-    def events(e: dict) -> None:
-        if on_trial is not None and e.get("kind") == "trial":
-            counter["done"] += 1
-            on_trial(counter["done"] - 1, settings.n_trials, e["row"])
-        if on_event is not None:
-            on_event(e)
-
-    def cancelled() -> bool:
-        return bool((should_cancel is not None and should_cancel()) or (trainer is not None and trainer.should_stop))
-
-    try:
-        return tune(cfg, settings, dataset=dataset, on_status=on_status, on_event=events, should_cancel=cancelled,
-                    save=save, retrain=retrain, keep_one_core_free=keep_one_core_free)
-    finally:
-        if trainer is not None:
-            trainer.reset_stop()  # the app's Stop ended the search; its next training starts clean
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:
@@ -784,6 +747,10 @@ class TrainTask:
         self.baseline = compute_baseline(prep)
         tc = resolve_train_config(cfg, built.name, keep_one_core_free=self.keep_one_core_free,
                                   n_train=len(prep.splits.train_idx))
+        from workbench.core.memory import check_training
+
+        # refused with the estimate, never swapped to death
+        check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))
         if prep.cross_validation:
             say(f"Cross-validation: {len(prep.splits.folds)} folds, then a final model on all non-test data")
         else:

@@ -17,7 +17,9 @@ import json
 import sys
 import time
 
+from workbench import cli_args
 from workbench.studies_cli import study_parser
+from workbench.core import params as P
 
 NAME = "daynight"
 
@@ -27,13 +29,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                           __doc__, ["generate", "train", "classify", "export", "live"])
 
     def bias(q):
-        q.add_argument("--n", type=int, default=10_000, help="number of images (default 10000)")
-        q.add_argument("--size", type=int, default=64, help="resolution in pixels (default 64)")
-        q.add_argument("--balance", type=float, default=0.5, help="share of day images (default 0.5)")
-        q.add_argument("--hard-share", type=float, default=0.2, help="share of hard scenes (default 0.2)")
+        q.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=10_000, help="number of images (default 10000)")
+        q.add_argument("--size", type=P.param(P.IMAGE_SIDE, high=1024).arg_type, default=64, help="resolution in pixels (default 64)")
+        q.add_argument("--balance", type=P.param(P.PROBABILITY, label="balance").arg_type, default=0.5, help="share of day images (default 0.5)")
+        q.add_argument("--hard-share", type=P.param(P.PROBABILITY, label="hard share").arg_type, default=0.2, help="share of hard scenes (default 0.2)")
         q.add_argument("--tint", default=None, help="camera colour cast: warm, cool, green, dark or R,G,B gains")
         q.add_argument("--only", default=None, help="only these scene groups, comma-separated (e.g. dusk,dawn)")
-        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--seed", type=P.SEED.arg_type, default=0)
 
     g = sub.add_parser("generate", help="write a class-per-folder data set (day/, night/)")
     g.add_argument("out", help="output folder")
@@ -43,17 +45,17 @@ def register(subparsers) -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train the shallow CNN (generated data or --data FOLDER)")
     t.add_argument("--data", default=None, help="a folder with day/ and night/ subfolders (default: generate)")
     bias(t)
-    t.add_argument("--epochs", type=int, default=8)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--split", default="holdout:0.1,0.1")
-    t.add_argument("--early-stopping", type=int, default=3, help="patience in epochs (0: off)")
+    t.add_argument("--epochs", type=P.EPOCHS.arg_type, default=8)
+    t.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type, default=64)
+    t.add_argument("--lr", type=P.LR.arg_type, default=2e-3)
+    t.add_argument("--split", default="holdout:0.1,0.1", type=cli_args.split_plan)
+    t.add_argument("--early-stopping", type=P.PATIENCE_OR_OFF.arg_type, default=3, help="patience in epochs (0: off)")
     t.add_argument("--out", default=None, help="save the trained model to this folder")
     t.add_argument("--project", default=None, help="store the run in this project folder's run history")
     t.add_argument("--shift", default=None, help="also score on a shifted test set: dusk, hard, warm_tint, ...")
     t.add_argument("--sweep", default=None, help="train at each resolution instead, e.g. 32,64,128")
     t.add_argument("--device", default="auto")
-    t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    t.add_argument("--threads", type=P.THREADS.arg_type, default=None, help="torch CPU threads")
     t.add_argument("--json", action="store_true", help="print the result as JSON")
 
     c = sub.add_parser("classify", help="P(day) for image files and folders")
@@ -68,7 +70,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     lv = sub.add_parser("live", help="classify frames from a camera, video file, image folder or synthetic source")
     lv.add_argument("model")
     lv.add_argument("--source", default="camera:0")
-    lv.add_argument("--frames", type=int, default=100, help="stop after this many readings (0: until the end)")
+    lv.add_argument("--frames", type=P.param(P.FRAMES, label="frames").arg_type, default=100, help="stop after this many readings (0: until the end)")
     p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p
 
@@ -147,11 +149,10 @@ def run(args) -> int:
         print(f"metadata: {res['metadata']}")
         return 0
     if cmd == "live":
-        from workbench.core.capture.camera import open_camera
-        from workbench.core.studies.daynight.live import LiveClassifier
+        from workbench.core.studies.daynight.live import LiveClassifier, open_camera_or_scene
 
         model = _load_any(args.model)
-        src = open_camera(args.source)
+        src = open_camera_or_scene(args.source)
         live = LiveClassifier(model, src, pace=not args.source.startswith("camera"), smoothing=0.3)
         n = [0]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from workbench.core import params as P
 
 NAME = "detect"
 
@@ -29,12 +30,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     sub.required = True
 
     def scenes(q, n=2000):
-        q.add_argument("--n", type=int, default=n, help=f"number of scenes (default {n})")
-        q.add_argument("--size", type=int, default=96, help="scene side in pixels (default 96)")
-        q.add_argument("--max-objects", type=int, default=4)
-        q.add_argument("--overlap", type=float, default=0.2, help="share of objects placed over another one")
-        q.add_argument("--clutter", type=int, default=2, help="up to this many unlabelled distractors per scene")
-        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=n, help=f"number of scenes (default {n})")
+        q.add_argument("--size", type=P.SCENE_SIDE.arg_type, default=96, help="scene side in pixels (default 96)")
+        q.add_argument("--max-objects", type=P.param(P.SMALL_COUNT, label="max objects").arg_type, default=4)
+        q.add_argument("--overlap", type=P.param(P.PROBABILITY, label="overlap").arg_type, default=0.2, help="share of objects placed over another one")
+        q.add_argument("--clutter", type=P.param(P.SMALL_COUNT, label="clutter").arg_type, default=2, help="up to this many unlabelled distractors per scene")
+        q.add_argument("--seed", type=P.SEED.arg_type, default=0)
 
     def js(q):
         q.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -60,16 +61,16 @@ def register(subparsers) -> argparse.ArgumentParser:
     scenes(t)
     t.add_argument("--backbone", default="small-cnn", choices=["small-cnn", "mobilenet_v2"])
     t.add_argument("--output", default="conv", choices=["conv", "dense"], help="grid output layer (conv) or YOLO v1's Dense")
-    t.add_argument("--input-size", type=int, default=96, help="network input side (16 pixels per cell)")
-    t.add_argument("--grid", type=int, default=6, help="S: cells per side")
-    t.add_argument("--boxes", type=int, default=2, help="B: boxes per cell")
-    t.add_argument("--lambda-coord", type=float, default=5.0)
-    t.add_argument("--lambda-noobj", type=float, default=0.5)
+    t.add_argument("--input-size", type=P.INPUT_SIDE.arg_type, default=96, help="network input side (16 pixels per cell)")
+    t.add_argument("--grid", type=P.param(P.GRID, label="grid").arg_type, default=6, help="S: cells per side")
+    t.add_argument("--boxes", type=P.param(P.BOXES, label="boxes").arg_type, default=2, help="B: boxes per cell")
+    t.add_argument("--lambda-coord", type=P.param(P.WEIGHT, label="lambda coord").arg_type, default=5.0)
+    t.add_argument("--lambda-noobj", type=P.param(P.WEIGHT, label="lambda noobj").arg_type, default=0.5)
     t.add_argument("--no-sqrt", action="store_true", help="squared error of w and h instead of their square roots")
-    t.add_argument("--epochs", type=int, default=20)
-    t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--threads", type=int, default=None)
+    t.add_argument("--epochs", type=P.EPOCHS.arg_type, default=20)
+    t.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type, default=32)
+    t.add_argument("--lr", type=P.LR.arg_type, default=2e-3)
+    t.add_argument("--threads", type=P.THREADS.arg_type, default=None)
     t.add_argument("--out", default=None, help="save the detector to this folder")
     t.add_argument("--project", default=None, help="store the run in this project's run history")
     js(t)
@@ -77,30 +78,30 @@ def register(subparsers) -> argparse.ArgumentParser:
     pr = sub.add_parser("predict", help="detect objects in image files and folders")
     pr.add_argument("model")
     pr.add_argument("paths", nargs="+")
-    pr.add_argument("--conf", type=float, default=0.3)
+    pr.add_argument("--conf", type=P.param(P.PROBABILITY, label="conf").arg_type, default=0.3)
     js(pr)
 
     sg = sub.add_parser("segment", help="train the small U-Net on the scenes' masks; IoU and Dice per class")
     scenes(sg, 2000)
     from workbench.core.studies.detection import SEGMENT_DEFAULTS as SEG
 
-    sg.add_argument("--input-size", type=int, default=SEG["size"], help=f"U-Net input side (default {SEG['size']})")
-    sg.add_argument("--width", type=int, default=SEG["width"], help=f"channels of the first U-Net level (default {SEG['width']})")
-    sg.add_argument("--epochs", type=int, default=SEG["epochs"])
-    sg.add_argument("--lr", type=float, default=SEG["lr"])
-    sg.add_argument("--dice", type=float, default=SEG["dice_weight"],
+    sg.add_argument("--input-size", type=P.INPUT_SIDE.arg_type, default=SEG["size"], help=f"U-Net input side (default {SEG['size']})")
+    sg.add_argument("--width", type=P.param(P.WIDTH, label="width").arg_type, default=SEG["width"], help=f"channels of the first U-Net level (default {SEG['width']})")
+    sg.add_argument("--epochs", type=P.EPOCHS.arg_type, default=SEG["epochs"])
+    sg.add_argument("--lr", type=P.LR.arg_type, default=SEG["lr"])
+    sg.add_argument("--dice", type=P.param(P.WEIGHT, label="dice").arg_type, default=SEG["dice_weight"],
                     help=f"weight of the Dice loss term (default {SEG['dice_weight']:g}; 0: cross-entropy only)")
     sg.add_argument("--unweighted", action="store_true",
                     help="plain cross-entropy (default: each class weighted by 1 / sqrt(its pixel share))")
-    sg.add_argument("--threads", type=int, default=None)
+    sg.add_argument("--threads", type=P.THREADS.arg_type, default=None)
     sg.add_argument("--project", default=None)
     js(sg)
 
     lv = sub.add_parser("live", help="detect in frames from a camera, a video file, an image folder or synthetic frames")
     lv.add_argument("model")
     lv.add_argument("--source", default="camera:0")
-    lv.add_argument("--frames", type=int, default=100, help="stop after this many frames (0: until the end)")
-    lv.add_argument("--conf", type=float, default=0.3)
+    lv.add_argument("--frames", type=P.param(P.FRAMES, label="frames").arg_type, default=100, help="stop after this many frames (0: until the end)")
+    lv.add_argument("--conf", type=P.param(P.PROBABILITY, label="conf").arg_type, default=0.3)
     js(lv)
     p.set_defaults(func=run)
     return p

@@ -14,6 +14,7 @@ import json
 import sys
 
 from workbench.core.errors import WorkbenchError
+from workbench.core import params as P
 
 NAME = "experiment"
 
@@ -23,8 +24,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="experiment name or number, 'list', or 'guide'")
     p.add_argument("--full", action="store_true", help="full mode (slower, closer to the published figures)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default 0); each repetition adds 1")
-    p.add_argument("--seeds", type=int, default=None,
+    p.add_argument("--seed", type=P.SEED.arg_type, default=0, help="first seed (default 0); each repetition adds 1")
+    p.add_argument("--seeds", type=P.SEEDS.arg_type, default=None,
                    help="repetitions the verdict is judged over (default 2 in fast mode, 3 in full mode)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
     p.add_argument("--report", default=None, help="also write a self-contained HTML report there")

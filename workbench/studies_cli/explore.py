@@ -20,6 +20,7 @@ import sys
 
 from workbench import cli_args
 from workbench.core.errors import WorkbenchError
+from workbench.core import params as P
 
 NAME = "explore"
 
@@ -52,10 +53,10 @@ def _source_options(p: argparse.ArgumentParser, *, run: bool = True) -> None:
     if run:
         p.add_argument("--project", help="project folder with the run")
         p.add_argument("--run", help="a run id: explore one of its layers instead of the raw inputs")
-        p.add_argument("--layer", type=cli_args.positive_int, help="the layer (from 1, as in the layer summary)")
-    p.add_argument("--max-points", type=cli_args.positive_int, default=20000,
+        p.add_argument("--layer", type=P.param(P.UNITS, label="layer").arg_type, help="the layer (from 1, as in the layer summary)")
+    p.add_argument("--max-points", type=P.param(P.MAX_POINTS, label="max points").arg_type, default=20000,
                    help="subsample larger sets to this many points (default 20000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=P.SEED.arg_type, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
 
 
@@ -95,11 +96,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     q.add_argument("--method", choices=("pca", "tsne", "umap"), default="pca")
     q.add_argument("--dims", type=cli_args.bounded_int(2, 3), default=2)
     q.add_argument("--components", help="PCA: the components on the axes, e.g. 1,3")
-    q.add_argument("--perplexity", type=cli_args.positive_float, default=30.0)
-    q.add_argument("--early-exaggeration", type=cli_args.positive_float, default=12.0)
-    q.add_argument("--iterations", type=cli_args.positive_int, default=750)
-    q.add_argument("--neighbors", type=cli_args.positive_int, default=15, help="UMAP's n_neighbors")
-    q.add_argument("--min-dist", type=float, default=0.1, help="UMAP's min_dist")
+    q.add_argument("--perplexity", type=P.param(P.POSITIVE_REAL, label="perplexity").arg_type, default=30.0)
+    q.add_argument("--early-exaggeration", type=P.param(P.POSITIVE_REAL, label="early exaggeration").arg_type, default=12.0)
+    q.add_argument("--iterations", type=P.param(P.ITERATIONS, label="iterations").arg_type, default=750)
+    q.add_argument("--neighbors", type=P.param(P.NEIGHBORS, label="neighbors").arg_type, default=15, help="UMAP's n_neighbors")
+    q.add_argument("--min-dist", type=P.param(P.NONNEG_REAL, label="min dist").arg_type, default=0.1, help="UMAP's min_dist")
     q.add_argument("--out", help="write the points as CSV (row, label, x, y[, z])")
     q.set_defaults(func=run_project)
 
@@ -113,8 +114,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     _source_options(q)
     q.add_argument("--method", choices=("kmeans", "dbscan", "agglomerative"), default="kmeans")
     q.add_argument("--k", default="auto", help="number of clusters, or 'auto' (the best silhouette of 2..12)")
-    q.add_argument("--eps", type=cli_args.positive_float, help="DBSCAN's eps (default: from the data)")
-    q.add_argument("--min-samples", type=cli_args.positive_int, default=5)
+    q.add_argument("--eps", type=P.param(P.POSITIVE_REAL, label="eps").arg_type, help="DBSCAN's eps (default: from the data)")
+    q.add_argument("--min-samples", type=P.param(P.COUNT, label="min samples").arg_type, default=5)
     q.add_argument("--save-dir", help="save the clustered samples as a labelled data set in this folder")
     q.add_argument("--name", default="clusters", help="name of the saved data set")
     q.add_argument("--clusters", help="only these clusters (e.g. 1,3); default all")
@@ -122,39 +123,39 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     q = sub.add_parser("neighbours", help="the k nearest neighbours of one sample")
     _source_options(q)
-    q.add_argument("--point", type=cli_args.nonnegative_int, required=True, help="data-set row of the sample")
-    q.add_argument("--k", type=cli_args.positive_int, default=8)
+    q.add_argument("--point", type=P.param(P.NONNEG_INT, label="point").arg_type, required=True, help="data-set row of the sample")
+    q.add_argument("--k", type=P.param(P.COUNT, label="k").arg_type, default=8)
     q.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean")
     q.set_defaults(func=run_neighbours)
 
     q = sub.add_parser("anomalies", help="the most unusual samples (distance to cluster centres, or an "
                                          "autoencoder run's reconstruction error)")
     _source_options(q)
-    q.add_argument("--n", type=cli_args.positive_int, default=20)
-    q.add_argument("--k", type=cli_args.positive_int, default=10, help="clusters for the distance method")
+    q.add_argument("--n", type=P.param(P.COUNT, label="n").arg_type, default=20)
+    q.add_argument("--k", type=P.param(P.COUNT, label="k").arg_type, default=10, help="clusters for the distance method")
     q.set_defaults(func=run_anomalies)
 
     q = sub.add_parser("autoencoder", help="train a dense or convolutional (denoising) autoencoder")
     _source_options(q, run=False)
     q.add_argument("--project", help="save the run in this project folder")
     q.add_argument("--kind", choices=("dense", "conv"), default="dense")
-    q.add_argument("--code", type=cli_args.positive_int, default=16, help="code (bottleneck) size")
-    q.add_argument("--noise", type=float, default=0.0, help="> 0: denoising, Gaussian noise of this std")
+    q.add_argument("--code", type=P.param(P.UNITS, label="code").arg_type, default=16, help="code (bottleneck) size")
+    q.add_argument("--noise", type=P.param(P.NONNEG_REAL, label="noise").arg_type, default=0.0, help="> 0: denoising, Gaussian noise of this std")
     q.add_argument("--loss", choices=("auto", "bce", "mse"), default="auto")
-    q.add_argument("--epochs", type=cli_args.positive_int, default=10)
-    q.add_argument("--batch-size", type=cli_args.positive_int, default=128)
-    q.add_argument("--lr", type=cli_args.positive_float, default=1e-3)
+    q.add_argument("--epochs", type=P.EPOCHS.arg_type, default=10)
+    q.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type, default=128)
+    q.add_argument("--lr", type=P.LR.arg_type, default=1e-3)
     q.set_defaults(func=run_autoencoder)
 
     q = sub.add_parser("forecast", help="next-value forecasting on a time-ordered table column")
     _source_options(q, run=False)
     q.add_argument("--project", help="save the run in this project folder")
     q.add_argument("--column", help="the column to forecast (default: the target)")
-    q.add_argument("--window", type=cli_args.positive_int, default=24)
-    q.add_argument("--horizon", type=cli_args.positive_int, default=1)
-    q.add_argument("--units", type=cli_args.positive_int, default=32)
+    q.add_argument("--window", type=P.param(P.LENGTH, label="window").arg_type, default=24)
+    q.add_argument("--horizon", type=P.param(P.LENGTH, label="horizon").arg_type, default=1)
+    q.add_argument("--units", type=P.param(P.UNITS, label="units").arg_type, default=32)
     q.add_argument("--cell", choices=("GRU", "LSTM"), default="GRU")
-    q.add_argument("--epochs", type=cli_args.positive_int, default=30)
+    q.add_argument("--epochs", type=P.EPOCHS.arg_type, default=30)
     q.add_argument("--val", type=cli_args.fraction, default=0.15)
     q.add_argument("--test", type=cli_args.fraction, default=0.15)
     q.set_defaults(func=run_forecast)
@@ -163,13 +164,13 @@ def register(subparsers) -> argparse.ArgumentParser:
     _source_options(q, run=False)
     q.add_argument("--project", help="save the run in this project folder")
     q.add_argument("--level", choices=("char", "word"), default="char")
-    q.add_argument("--vocab", type=cli_args.positive_int, help="vocabulary size (default 200 characters / 5000 words)")
-    q.add_argument("--length", type=cli_args.positive_int, default=64, help="tokens per training window")
-    q.add_argument("--units", type=cli_args.positive_int, default=128)
+    q.add_argument("--vocab", type=P.VOCAB_SIZE.arg_type, help="vocabulary size (default 200 characters / 5000 words)")
+    q.add_argument("--length", type=P.param(P.LENGTH, label="length").arg_type, default=64, help="tokens per training window")
+    q.add_argument("--units", type=P.param(P.UNITS, label="units").arg_type, default=128)
     q.add_argument("--cell", choices=("GRU", "LSTM"), default="GRU")
-    q.add_argument("--epochs", type=cli_args.positive_int, default=8)
-    q.add_argument("--texts", type=cli_args.positive_int, default=2000, help="texts at most")
-    q.add_argument("--temperature", type=cli_args.positive_float, action="append",
+    q.add_argument("--epochs", type=P.EPOCHS.arg_type, default=8)
+    q.add_argument("--texts", type=P.param(P.COUNT, label="texts").arg_type, default=2000, help="texts at most")
+    q.add_argument("--temperature", type=P.param(P.POSITIVE_REAL, label="temperature").arg_type, action="append",
                    help="sampling temperature (repeat the option for several; default 0.5 and 1.0)")
     q.add_argument("--prompt", default="")
     q.set_defaults(func=run_lm)

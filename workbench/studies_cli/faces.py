@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from workbench.core.errors import DataError
+from workbench.core import params as P
 
 NAME = "faces"
 COMMANDS = ("detect", "enroll", "train-encoder", "evaluate", "verify", "identify", "cluster", "generate")
@@ -49,15 +50,15 @@ def register(subparsers) -> argparse.ArgumentParser:
         q.add_argument("--encoder", default=None, choices=["dlib", "own"],
                        help="dlib (pretrained; the default where installed) or own (trained in this project)")
         if threshold:
-            q.add_argument("--threshold", type=float, default=None, help="distance threshold (default: the encoder's)")
+            q.add_argument("--threshold", type=P.param(P.DISTANCE, label="threshold").arg_type, default=None, help="distance threshold (default: the encoder's)")
 
     def data(q, default):
         q.add_argument("--data", default=default,
                        help="lfw (real offline faces), gallery, gallery+lfw, generated, or a folder with one "
                             f"subfolder per person (default {default})")
-        q.add_argument("--people", type=int, default=40, help="generated people (with --data generated)")
-        q.add_argument("--shots", type=int, default=6, help="shots per person for lfw / generated")
-        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--people", type=P.param(P.PEOPLE, label="people").arg_type, default=40, help="generated people (with --data generated)")
+        q.add_argument("--shots", type=P.param(P.SHOTS, label="shots").arg_type, default=6, help="shots per person for lfw / generated")
+        q.add_argument("--seed", type=P.SEED.arg_type, default=0)
 
     d = sub.add_parser("detect", help="find the faces in photos")
     d.add_argument("images", nargs="+")
@@ -68,8 +69,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     e.add_argument("--folder", default=None, help="photos of this person")
     e.add_argument("--people", default=None, help="a folder with one subfolder per person")
     e.add_argument("--source", default=None, help="camera:0, a video file or an image folder")
-    e.add_argument("--shots", type=int, default=8, help="frames to take from --source")
-    e.add_argument("--min-sharpness", type=float, default=30.0, help="reject crops blurrier than this")
+    e.add_argument("--shots", type=P.param(P.SHOTS, label="shots").arg_type, default=8, help="frames to take from --source")
+    e.add_argument("--min-sharpness", type=P.param(P.NONNEG_REAL, label="min sharpness").arg_type, default=30.0, help="reject crops blurrier than this")
     e.add_argument("--no-embed", action="store_true", help="store the photos only")
     common(e)
     encoder(e, threshold=False)
@@ -79,13 +80,13 @@ def register(subparsers) -> argparse.ArgumentParser:
     data(t, "gallery+lfw")
     t.add_argument("--backbone", default="scratch", choices=["scratch", "mobilenet_v2"],
                    help="start from scratch or from the ImageNet MobileNetV2")
-    t.add_argument("--epochs", type=int, default=20)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--epochs", type=P.EPOCHS.arg_type, default=20)
+    t.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type, default=64)
+    t.add_argument("--lr", type=P.LR.arg_type, default=2e-3)
     t.add_argument("--mining", default="semi-hard", choices=["random", "semi-hard", "hard"])
-    t.add_argument("--margin", type=float, default=0.2)
-    t.add_argument("--dim", type=int, default=64, help="embedding size")
-    t.add_argument("--image-size", type=int, default=64)
+    t.add_argument("--margin", type=P.param(P.WEIGHT, label="margin").arg_type, default=0.2)
+    t.add_argument("--dim", type=P.EMBEDDING_DIM.arg_type, default=64, help="embedding size")
+    t.add_argument("--image-size", type=P.param(P.IMAGE_SIDE, 'image_size', high=512).arg_type, default=64)
 
     v = sub.add_parser("evaluate", help="ROC, EER, accuracy on test people at a threshold chosen on validation people")
     common(v)
@@ -101,26 +102,26 @@ def register(subparsers) -> argparse.ArgumentParser:
     i = sub.add_parser("identify", help="name the faces in images (or frames of --source)")
     i.add_argument("paths", nargs="*")
     i.add_argument("--source", default=None, help="camera:0, a video file or an image folder")
-    i.add_argument("--frames", type=int, default=50)
+    i.add_argument("--frames", type=P.param(P.FRAMES, label="frames").arg_type, default=50)
     common(i)
     encoder(i)
 
     c = sub.add_parser("cluster", help="group the faces in a folder of photos with K-Means")
     c.add_argument("folder")
-    c.add_argument("--k", type=int, default=None, help="number of groups (default: best silhouette)")
-    c.add_argument("--k-max", type=int, default=10)
+    c.add_argument("--k", type=P.param(P.CLUSTERS, label="k").arg_type, default=None, help="number of groups (default: best silhouette)")
+    c.add_argument("--k-max", type=P.param(P.CLUSTERS, label="k max").arg_type, default=10)
     c.add_argument("--out", default=None, help="write each group's chips to OUT/group_N/")
     common(c)
     encoder(c, threshold=False)
 
     g = sub.add_parser("generate", help="write generated people, one folder each (demos, tests)")
     g.add_argument("out")
-    g.add_argument("--people", type=int, default=20)
-    g.add_argument("--shots", type=int, default=8)
-    g.add_argument("--size", type=int, default=128, help="face size in pixels")
+    g.add_argument("--people", type=P.param(P.PEOPLE, label="people").arg_type, default=20)
+    g.add_argument("--shots", type=P.param(P.SHOTS, label="shots").arg_type, default=8)
+    g.add_argument("--size", type=P.param(P.IMAGE_SIDE, high=1024).arg_type, default=128, help="face size in pixels")
     g.add_argument("--crops", action="store_true", help="write bare face crops instead of 320x240+ scenes")
     g.add_argument("--kind", default="drawn", choices=["drawn", "photo"])
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=P.SEED.arg_type, default=0)
     common(g, project=False, detector=False)
     p.set_defaults(func=run)  # errors are reported by workbench.cli.main
     return p

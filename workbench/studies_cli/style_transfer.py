@@ -17,6 +17,7 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 from workbench.studies_cli import study_parser
+from workbench.core import params as P
 
 NAME = "style"
 
@@ -28,30 +29,30 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument("content", help="image file, sample:<photo> or style:<texture>")
     r.add_argument("style", help="image file, sample:<photo> or style:<texture>")
     r.add_argument("--out", required=True, help="output PNG path (a .json with the settings goes next to it)")
-    r.add_argument("--size", type=int, default=256, help="long side of the working image in pixels (default 256)")
-    r.add_argument("--steps", type=int, default=100, help="iterations (default 100)")
+    r.add_argument("--size", type=P.IMAGE_SIDE.arg_type, default=256, help="long side of the working image in pixels (default 256)")
+    r.add_argument("--steps", type=P.STEPS.arg_type, default=100, help="iterations (default 100)")
     r.add_argument("--backbone", default="mobilenet_v2", choices=["mobilenet_v2", "efficientnet_lite0", "vgg19"])
     r.add_argument("--weights", default="", help="VGG-19: torchvision vgg19 weights file")
     r.add_argument("--content-layer", default="", help="default: the backbone's (see `workbench style samples`)")
     r.add_argument("--style-layers", default="", help="comma-separated layer names")
-    r.add_argument("--content-weight", type=float, default=1.0)
-    r.add_argument("--style-weight", type=float, default=None,
+    r.add_argument("--content-weight", type=P.param(P.WEIGHT, label="content weight").arg_type, default=1.0)
+    r.add_argument("--style-weight", type=P.param(P.WEIGHT_OR_AUTO, label="style weight").arg_type, default=None,
                    help="default per backbone: 1e5 MobileNetV2, 10 EfficientNet-Lite0, 1e6 VGG-19")
-    r.add_argument("--tv-weight", type=float, default=1.0)
+    r.add_argument("--tv-weight", type=P.param(P.WEIGHT, label="tv weight").arg_type, default=1.0)
     r.add_argument("--init", default="content", choices=["content", "noise", "style"])
     r.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"])
-    r.add_argument("--lr", type=float, default=0.0, help="0: 1.0 for L-BFGS, 0.02 for Adam")
+    r.add_argument("--lr", type=P.LR_OR_AUTO.arg_type, default=0.0, help="0: 1.0 for L-BFGS, 0.02 for Adam")
     r.add_argument("--keep-colors", action="store_true", help="keep the content image's colours (luminance transfer)")
     r.add_argument("--mask", default="", help="grey image: style only where it is white")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--report-every", type=int, default=10, help="print the losses every N iterations")
-    r.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    r.add_argument("--seed", type=P.SEED.arg_type, default=0)
+    r.add_argument("--report-every", type=P.param(P.REPORT_EVERY, label="report every").arg_type, default=10, help="print the losses every N iterations")
+    r.add_argument("--threads", type=P.THREADS.arg_type, default=None, help="torch CPU threads")
     sub.add_parser("samples", help="list bundled photos, style textures and each backbone's layers")
     t = sub.add_parser("texture", help="write a generated style texture as PNG")
     t.add_argument("name")
     t.add_argument("out")
-    t.add_argument("--size", type=int, default=512)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--size", type=P.IMAGE_SIDE.arg_type, default=512)
+    t.add_argument("--seed", type=P.SEED.arg_type, default=0)
     p.set_defaults(func=run)
     return p
 

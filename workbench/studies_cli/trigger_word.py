@@ -31,6 +31,7 @@ import argparse
 import json
 import sys
 import time
+from workbench.core import params as P
 
 
 NAME = "trigger"
@@ -45,8 +46,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     def common(q):
         q.add_argument("--material", default="demo", help="demo | synthetic | heldout-tts | FOLDER (default demo)")
-        q.add_argument("--seed", type=int, default=0)
-        q.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+        q.add_argument("--seed", type=P.SEED.arg_type, default=0)
+        q.add_argument("--threads", type=P.THREADS.arg_type, default=None, help="torch CPU threads")
         q.add_argument("--device", default="auto")
 
     d = sub.add_parser("make-demo", help="(re)make the bundled demo set with espeak-ng")
@@ -54,21 +55,21 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="generate training clips (features + labels) into an .npz file")
     g.add_argument("out")
-    g.add_argument("--n", type=int, default=2000)
-    g.add_argument("--clip-seconds", type=float, default=10.0)
+    g.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=2000)
+    g.add_argument("--clip-seconds", type=P.param(P.CLIP_SECONDS, label="clip seconds").arg_type, default=10.0)
     common(g)
 
     t = sub.add_parser("train", help="train the trigger-word model")
     t.add_argument("--out", required=True, help="model folder to write")
     t.add_argument("--clips", default=None, help="training clips .npz (default: generate --n clips)")
-    t.add_argument("--n", type=int, default=1000)
-    t.add_argument("--val-n", type=int, default=200)
-    t.add_argument("--clip-seconds", type=float, default=10.0)
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=1000)
+    t.add_argument("--val-n", type=P.param(P.SAMPLES, label="val n").arg_type, default=200)
+    t.add_argument("--clip-seconds", type=P.param(P.CLIP_SECONDS, label="clip seconds").arg_type, default=10.0)
+    t.add_argument("--epochs", type=P.EPOCHS.arg_type, default=10)
+    t.add_argument("--batch-size", type=P.BATCH_SIZE.arg_type, default=32)
+    t.add_argument("--lr", type=P.LR.arg_type, default=3e-3)
     t.add_argument("--preset", default="trigger-word", help="trigger-word | trigger-word-course | tiny")
-    t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes of training")
+    t.add_argument("--minutes", type=P.param(P.MINUTES, label="minutes").arg_type, default=None, help="stop after this many minutes of training")
     common(t)
 
     r = sub.add_parser("recipe", help="train with the recipe that targets false accepts (minutes to hours)")
@@ -77,8 +78,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--quick", action="store_true", help="less material and fewer rounds (minutes)")
     r.add_argument("--cache", default=None, help="folder for generated material")
     r.add_argument("--settings", default=None, help="JSON file with RecipeSettings fields")
-    r.add_argument("--rounds", type=int, default=None)
-    r.add_argument("--clips", type=int, default=None, help="training clips per round")
+    r.add_argument("--rounds", type=P.ROUNDS.arg_type, default=None)
+    r.add_argument("--clips", type=P.param(P.OPTIONAL_COUNT, label="clips").arg_type, default=None, help="training clips per round")
     r.add_argument("--model", default=None, help="small | tiny | trigger-word | trigger-word-course")
     r.add_argument("--verifier", default=None, choices=("model", "pocketsphinx", "none"))
     r.add_argument("--evaluate", action="store_true", help="also measure on the held-out material")
@@ -89,23 +90,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     x = sub.add_parser("detect", help="stream a WAV file (or the microphone: 'mic') through the detector")
     x.add_argument("model")
     x.add_argument("source", help="FILE.wav or mic")
-    x.add_argument("--threshold", type=float, default=None, help="default: the model's stored operating point")
-    x.add_argument("--smoothing", type=int, default=None, help="output steps averaged (default: stored)")
-    x.add_argument("--min-duration", type=float, default=None)
-    x.add_argument("--refractory", type=float, default=None)
+    x.add_argument("--threshold", type=P.param(P.THRESHOLD, label="threshold").arg_type, default=None, help="default: the model's stored operating point")
+    x.add_argument("--smoothing", type=P.param(P.SMOOTHING, label="smoothing").arg_type, default=None, help="output steps averaged (default: stored)")
+    x.add_argument("--min-duration", type=P.param(P.SECONDS, label="min duration").arg_type, default=None)
+    x.add_argument("--refractory", type=P.param(P.SECONDS, label="refractory").arg_type, default=None)
     x.add_argument("--no-verifier", action="store_true", help="first stage only")
-    x.add_argument("--seconds", type=float, default=None, help="stop after this much audio (mic)")
+    x.add_argument("--seconds", type=P.param(P.STREAM_SECONDS, label="seconds").arg_type, default=None, help="stop after this much audio (mic)")
     x.add_argument("--realtime", action="store_true", help="pace a file like a live device")
-    x.add_argument("--threads", type=int, default=None)
+    x.add_argument("--threads", type=P.THREADS.arg_type, default=None)
     x.add_argument("--json", action="store_true")
 
     e = sub.add_parser("evaluate", help="FRR and false accepts per hour on held-out material, over the threshold")
     e.add_argument("model")
     e.add_argument("--cache", default=None, help="folder for generated material")
-    e.add_argument("--n", type=int, default=200, help="held-out clips")
-    e.add_argument("--hours", type=float, default=1.0, help="length of the negative-only stream")
-    e.add_argument("--min-duration", type=float, default=0.08)
-    e.add_argument("--refractory", type=float, default=2.0)
+    e.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=200, help="held-out clips")
+    e.add_argument("--hours", type=P.param(P.HOURS, label="hours").arg_type, default=1.0, help="length of the negative-only stream")
+    e.add_argument("--min-duration", type=P.param(P.SECONDS, label="min duration").arg_type, default=0.08)
+    e.add_argument("--refractory", type=P.param(P.SECONDS, label="refractory").arg_type, default=2.0)
     e.add_argument("--json", action="store_true")
     common(e)
     e.set_defaults(seed=1000, material=None)

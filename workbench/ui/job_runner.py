@@ -28,7 +28,8 @@ from workbench.ui.workers import TaskController, TaskHandle
 class JobRunner(QObject):
     """Signals:
         job_started(str)     a job started (its label)
-        job_finished()       the job ended (after its result, error or cancel was delivered)
+        job_finished()       the job's thread has ended (after its result, error or cancel was
+                             delivered); ``busy`` turns False at the same moment
         job_failed(str)      the job raised; the message (also shown in the banner)
     """
 

@@ -326,6 +326,20 @@ def double_spin(lo: float, hi: float, value: float, *, step: float = 0.05, decim
     return s
 
 
+def param_spin(param, value, *, step=None, decimals: int = 5, high=None, **kw):
+    """A spin box whose range is the declared bounds of ``param`` (workbench.core.params), so the
+    GUI, the command line and the settings check accept the same values. ``high`` narrows the
+    top for a friendlier spin range (never widens it)."""
+    from numbers import Integral
+
+    lo, hi = param.spin_range()
+    if high is not None:
+        hi = min(hi, high)
+    if param.numeric.type is Integral:
+        return spin_box(int(lo), int(hi), int(value), step=int(step or 1), **kw)
+    return double_spin(float(lo), float(hi), float(value), step=float(step or 0.05), decimals=decimals)
+
+
 def job_bar(hint: str):
     """The bottom row of a panel that runs long jobs: (layout, status label, progress bar 0-100, Cancel
     button), to hand to a ``JobRunner``."""

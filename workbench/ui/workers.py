@@ -148,7 +148,10 @@ class TaskHandle(QObject):
     """GUI-thread face of one job: re-emits the worker's signals on the GUI thread.
 
     Panels connect to the handle, never to the worker, so any slot (even a lambda or pytest-qt's
-    waitSignal) runs on the GUI thread. Same signals as ``FunctionWorker``.
+    waitSignal) runs on the GUI thread. Same signals as ``FunctionWorker``, except that
+    ``finished`` relays the job's QThread ``finished``, not the worker's: the worker says it is
+    finished from inside its run slot, while its thread still runs, so "finished" here means the
+    thread has ended (after result/error/cancelled, which the same thread emitted earlier).
     """
 
     progress = Signal(int, int, str)
@@ -157,17 +160,19 @@ class TaskHandle(QObject):
     cancelled = Signal()
     finished = Signal()
 
-    def __init__(self, worker: QObject, parent: QObject | None = None):
+    def __init__(self, worker: QObject, thread: QThread, parent: QObject | None = None):
         super().__init__(parent)
         self._worker = worker
         self.done = False
         self.value: Any = None
         self.error_message: str = ""
-        # Relays are bound methods of this GUI-thread object: Qt queues them across threads.
-        for name in ("progress", "result", "error", "cancelled", "finished"):
+        # Relays are bound methods of this GUI-thread object: Qt queues them across threads, in the
+        # order the worker thread emitted them (its thread's finished comes last).
+        for name in ("progress", "result", "error", "cancelled"):
             sig = getattr(worker, name, None)
             if sig is not None:
                 sig.connect(getattr(self, f"_relay_{name}"))
+        thread.finished.connect(self._relay_finished)
 
     def cancel(self) -> None:
         w = self._worker
@@ -232,11 +237,11 @@ class TaskController(QObject):
     def start_worker(self, worker: QObject, run_slot: str = "run") -> TaskHandle:
         """Run any worker QObject with ``run_slot`` and a ``finished`` signal (and optionally
         ``cancel()``, progress/result/error/cancelled signals)."""
-        handle = TaskHandle(worker, self)
         thread = QThread()
         thread.setObjectName(f"workbench-{type(worker).__name__}")
         worker.moveToThread(thread)
         thread.started.connect(getattr(worker, run_slot))
+        handle = TaskHandle(worker, thread, self)  # before the cleanup below: it sees the thread ended
         # Direct: quit() is thread-safe, and a queued quit would never arrive while the GUI thread
         # blocks in stop_and_wait().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)

@@ -56,11 +56,21 @@ class SplitPlan:
                 f"Validation ({self.val:g}) and test ({self.test:g}) fractions add up to "
                 f"{self.val + self.test:g}, leaving nothing to train on; make them smaller."
             )
+        from workbench.core import params as P
+
         self.k, self.repeats, self.seed = int(self.k), int(self.repeats), int(self.seed)
         if self.kind in ("kfold", "iterated-kfold", "time-kfold") and self.k < 2:
             raise SplitError(f"K-fold needs at least 2 folds, not {self.k}.")
         if self.repeats < 1:
             raise SplitError(f"Iterated K-fold needs at least 1 repeat, not {self.repeats}.")
+        try:
+            P.validate({"k": self.k, "repeats": self.repeats, "seed": self.seed},
+                       (P.FOLDS, P.REPEATS, P.SEED), where="the split")
+        except P.ParamError as e:
+            raise SplitError(str(e)) from None
+        if self.kind in ("kfold", "iterated-kfold", "time-kfold") and self.k * self.repeats > P.FOLD_PLAN_MAX:
+            raise SplitError(f"{self.repeats} repeats of {self.k} folds would be {self.k * self.repeats:,} trainings; "
+                             f"use at most {P.FOLD_PLAN_MAX:,} (e.g. iterated-kfold:3x5).")
 
     @classmethod
     def parse(cls, text: str, **overrides) -> "SplitPlan":
@@ -149,7 +159,9 @@ class SplitPlan:
             s += ";drop-duplicates"
         return s
 
-    def describe(self) -> str:
+    def describe(self, by_class: bool = True) -> str:
+        """One sentence; ``by_class`` False for targets without classes (regression), which are
+        never stratified."""
         pct = lambda f: f"{100 * f:.0f}%"  # noqa: E731
         test = f"{pct(self.test)} test held out" if self.test else "no test set"
         if self.kind == "holdout":
@@ -167,7 +179,10 @@ class SplitPlan:
                  f"block), after the latest {pct(self.test)} is held out as test")
         extras = []
         if self.kind not in ("time", "time-kfold"):
-            extras.append("stratified by class" if self.stratify else "not stratified")
+            if not by_class:
+                extras.append("random draw: a numeric target has no classes to stratify by")
+            else:
+                extras.append("stratified by class" if self.stratify else "not stratified")
             extras.append(f"seed {self.seed}")
         if self.drop_duplicates:
             extras.append("exact duplicates dropped from the non-test side")
@@ -260,7 +275,7 @@ class Splits:
 
     def describe(self) -> str:
         """A few lines for people: sizes and class counts per part, leaks."""
-        lines = [self.plan.describe()]
+        lines = [self.plan.describe(by_class=bool(self.class_counts.get("all")))]
 
         def fmt(part: str, n: int, counts: dict) -> str:
             c = ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else ""

@@ -49,6 +49,15 @@ class TrainConfig:
             raise TrainingError(
                 f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
             )
+        from workbench.core import params as P
+
+        try:
+            checked = P.validate({k: getattr(self, k) for k in P.TRAIN_PARAMS}, P.TRAIN_PARAMS,
+                                 where="the training settings")
+        except P.ParamError as e:
+            raise TrainingError(str(e)) from None
+        for k, v in checked.items():
+            setattr(self, k, v)
         if int(self.epochs) < 1:
             raise TrainingError(f"The number of epochs must be at least 1 (got {self.epochs}).")
         if int(self.batch_size) < 1:

@@ -134,9 +134,17 @@ def generate_dataset(n: int = 10_000, size: int = 64, balance: float = 0.5, hard
     the subgroup of each image. See ``plan_groups`` for the bias controls; ``tint`` is a camera
     colour cast (name from ``scenes.TINTS`` or three RGB gains).
     """
+    from workbench.core import params as P
+    from workbench.core.memory import check_fits
+
     size = int(size)
     if size < 8:
         raise DataError(f"The image size must be at least 8 pixels (got {size}).")
+    P.validate({"n": n, "size": size, "seed": seed, "balance": balance, "hard_share": hard_share},
+               (P.SAMPLES, P.param(P.IMAGE_SIDE, high=1024), P.SEED, P.param(P.PROBABILITY, "balance", "share of day images"),
+                P.param(P.PROBABILITY, "hard_share", "share of hard scenes")), where="the day/night generator")
+    check_fits(float(n) * size * size * 3 * 5, f"{n:,} day/night images at {size}x{size}",  # uint8 + the float32 copy
+               "Generate fewer or smaller images.")
     gains = parse_tint(tint)
     groups = plan_groups(n, balance, hard_share, seed, only_groups)
     X = np.empty((n, size, size, 3), np.uint8)

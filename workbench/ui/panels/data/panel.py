@@ -112,6 +112,7 @@ class DataPanel(Panel):
 
         self.columns_tab.reload_requested.connect(self._reload_with)
         self.ctx.model_changed.connect(self._model_changed)
+        self.ctx.data_requested.connect(self._on_data_requested)  # e.g. a built-in set picked on the start page
         self.preprocessing_tab.settings_edited.connect(self._preprocessing_edited)
         self.preprocessing_tab.preview_ready.connect(self._on_preview)
         self.split_tab.split_requested.connect(self.make_split)
@@ -130,6 +131,11 @@ class DataPanel(Panel):
     @Slot()
     def load_selected_builtin(self) -> None:
         self.source_bar.load_selected_builtin()
+
+    @Slot(dict)
+    def _on_data_requested(self, request: dict) -> None:
+        self.source_bar.show_source(request.get("source"))
+        self.load(request)
 
     def load_path(self, path: str) -> None:
         self.load(self.source_bar.request_for_path(path))
@@ -347,6 +353,19 @@ class DataPanel(Panel):
             self._pending_split = state.get("split") if isinstance(state.get("split"), dict) else None
             self._restoring = True  # reloading what the project holds is not an unsaved change
             self.load(req)
+
+    def save_state(self, sections) -> None:
+        """The data section's view, the split and the preprocessing as the tabs show them (the
+        source itself is set when a data set is loaded)."""
+        st = self.state()
+        sections.data.update(tab=st["tab"], folder_image_size=st["options"]["image_size"])
+        sections.split.update(st["split"], strict=False)
+        sections.preprocessing.update(st["preprocessing"])
+
+    def load_state(self, sections) -> None:
+        d = sections.data
+        self.restore({"request": d.request() or None, "preprocessing": sections.preprocessing.settings(),
+                      "split": sections.split.to_dict(), "tab": d.tab, "options": {"image_size": d.folder_image_size}})
 
     def shutdown(self) -> None:
         self._next_request = None

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.job_runner import JobRunner
-from workbench.ui.widgets import Banner, BarChart, FoldsDiagram, PART_COLORS, spin_box
+from workbench.core import params as P
+from workbench.ui.widgets import Banner, BarChart, FoldsDiagram, PART_COLORS, param_spin
 
 SPLIT_KINDS = [("holdout", "Hold-out (train / validation / test)"), ("kfold", "K-fold cross-validation"),
                ("iterated-kfold", "Iterated K-fold (shuffled repeats)"), ("time", "Time-ordered hold-out"),
@@ -44,13 +45,12 @@ class SplitTab(QWidget):
             self.split_kind.addItem(t, k)
         self.val_spin = _frac_spin(0.2)
         self.test_spin = _frac_spin(0.2)
-        self.k_spin = spin_box(2, 50, 5)
-        self.repeats_spin = spin_box(1, 20, 3)
+        self.k_spin = param_spin(P.FOLDS, 5, high=50)
+        self.repeats_spin = param_spin(P.REPEATS, 3, high=20)
         self.stratify_check = QCheckBox("stratify")
         self.stratify_check.setChecked(True)
         self.dedupe_check = QCheckBox("drop duplicates")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin = param_spin(P.SEED, 0)
         self.split_btn = QPushButton("Make split")
         self.split_btn.clicked.connect(self.split_requested)
         fl = QFormLayout()
@@ -143,7 +143,7 @@ class SplitTab(QWidget):
         from workbench.core.data.split_report import split_chart, split_check, split_diagram
 
         plan, sp = out["plan"], out["splits"]
-        self.split_desc.setText(plan.describe())
+        self.split_desc.setText(plan.describe(by_class=self._dataset.class_names is not None))
         chart = split_chart(sp, self._dataset.class_names)
         self.split_chart.setTitle(chart["title"])
         if "series" in chart:

@@ -86,6 +86,10 @@ class ExperimentsPanel(Panel):
             self.view.set_charts(self._live_charts)
         self._update_buttons()
 
+    def show_part(self, part: str) -> None:
+        """Show the workflow guide ("guide") or a lesson by name (the window's "Experiments/<part>")."""
+        self.select_experiment(GUIDE_KEY if part == "guide" else part)
+
     def select_experiment(self, name: str) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(Qt.ItemDataRole.UserRole) == name:
@@ -234,12 +238,20 @@ class ExperimentsPanel(Panel):
     def state(self) -> dict:
         return {"selected": self.current_name(), "results": self.results, "guide": dict(self.ctx.guide)}
 
+    def save_state(self, sections) -> None:
+        sections.experiments.update(selected=self.current_name(), results=self.results)
+
+    def load_state(self, sections) -> None:
+        e = sections.experiments
+        self.restore({"selected": e.selected, "results": e.results})  # the guide is in the state already
+
     def restore(self, state: dict) -> None:
         state = state or {}
         self.results = dict(state.get("results") or {})
         guide = state.get("guide") or {}
-        self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
-                           str(guide.get("metric") or ""))
+        if "guide" in state:
+            self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
+                               str(guide.get("metric") or ""))
         sel = state.get("selected")
         if sel:
             self.select_experiment(sel)

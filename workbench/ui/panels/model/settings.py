@@ -6,7 +6,8 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QPushButton
 
 from workbench.ui.panels.model.layers import reg_spin
-from workbench.ui.widgets import double_spin, hbox, spin_box
+from workbench.core import params as P
+from workbench.ui.widgets import double_spin, hbox, param_spin, spin_box
 
 OPTIMIZER_LABELS = [("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("sgd", "SGD (momentum 0.9)")]
 
@@ -25,13 +26,14 @@ class TrainSettingsBox(QGroupBox):
         self.opt_combo = QComboBox()
         for k, t in OPTIMIZER_LABELS:
             self.opt_combo.addItem(t, k)
-        self.lr_spin = double_spin(1e-5, 10.0, 0.001, step=0.0005, decimals=5)
-        self.batch_spin = spin_box(1, 65536, 32)
-        self.epochs_spin = spin_box(1, 10000, 10)
+        # the shown minimum is what 5 decimals can show; the top is the declared bound
+        self.lr_spin = double_spin(1e-5, min(10.0, P.LR.spin_range()[1]), 0.001, step=0.0005, decimals=5)
+        self.batch_spin = param_spin(P.BATCH_SIZE, 32, high=65536)
+        self.epochs_spin = param_spin(P.EPOCHS, 10)
         self.es_check = QCheckBox("early stopping, patience")
-        self.es_spin = spin_box(1, 1000, 3)
+        self.es_spin = param_spin(P.PATIENCE, 3, high=1000)
         es_row = hbox(self.es_check, self.es_spin, stretch=False)
-        self.seed_spin = spin_box(0, 2**31 - 1, 0)
+        self.seed_spin = param_spin(P.SEED, 0)
         tf.addRow("Optimizer:", self.opt_combo)
         tf.addRow("Learning rate:", self.lr_spin)
         tf.addRow("Batch size:", self.batch_spin)

@@ -1,18 +1,24 @@
-"""The application's state as plain core objects with change events (no Qt).
+"""The application's live state: the typed project sections plus what is computed from them.
 
-As napari keeps its evented models outside Qt, the data set, its split plan, the preprocessing,
-the model spec, the head, the training settings and the runs of the open project live here, each
-with a psygnal ``Signal`` that fires after it changes. The desktop app's ``AppContext`` adapts
-these events to Qt signals; scripts, the self-test and tests use ``WorkbenchState`` directly.
+As napari keeps its evented models outside Qt, the open project lives here: ``sections`` (a
+``ProjectState``: data source, split, preprocessing, model, training, guide, each case study; what
+project.json stores) and the objects made from them: the loaded data set, its splits, the fitted
+input shape, the ModelSpec and Head, and the runs. Each has a psygnal ``Signal`` that fires after
+it changes. The desktop app's ``AppContext`` adapts these events to Qt signals; scripts, the
+self-test and tests use ``WorkbenchState`` directly.
 
 Setting a value that other values depend on clears them: a new data set drops its splits and input
 shape (they belonged to the old data), so no reader can combine a new data set with an old plan.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 from psygnal import Signal
+
+from workbench.core.state.project_state import ProjectState
+from workbench.core.state.sections import DataSection
 
 DEFAULT_SPLIT = "holdout:0.2,0.2"
 # the course's defaults: standardized tables, images in [0, 1], "was missing" indicators, text read
@@ -43,35 +49,78 @@ class WorkbenchState:
     guide_changed = Signal(dict)
     changed = Signal()
 
-    def __init__(self):
+    def __init__(self, sections: ProjectState | None = None):
+        self.sections = sections or ProjectState()
         self.dataset: Any = None
-        self.dataset_source: dict = {}
-        self.split_plan: str = DEFAULT_SPLIT
-        self.split_options: dict = {}
         self.splits: Any = None
-        self.preprocessing: dict = dict(DEFAULT_PREPROCESSING)
         self.input_shape: tuple | None = None  # model input shape after preprocessing (known once fitted)
         self.model_spec: Any = None
         self.head: Any = None
-        self.train_settings: dict = {}
         self.runs: list[dict] = []
         self._unsaved_weights: dict[int, dict] = {}  # id(run dict) -> weights of a run not stored yet
-        self.guide: dict = {"answers": {}, "metric": None}
+        self._muted = False
+        self.sections.changed.connect(self._section_changed)
+
+    def _section_changed(self, _key: str) -> None:
+        if not self._muted:
+            self.changed.emit()
+
+    @contextmanager
+    def _quietly(self):
+        """Section edits made by a setter, which emits ``changed`` once itself."""
+        muted, self._muted = self._muted, True
+        try:
+            yield
+        finally:
+            self._muted = muted
+
+    # ---- values read from the sections -------------------------------------------------------
+    @property
+    def dataset_source(self) -> dict:
+        """load_data's arguments of the data set (the data section's request)."""
+        return self.sections.data.request()
+
+    @property
+    def split_options(self) -> dict:
+        return self.sections.split.to_dict()
+
+    @property
+    def split_plan(self) -> str:
+        return self.sections.split.plan().to_text()
+
+    @property
+    def preprocessing(self) -> dict:
+        return self.sections.preprocessing.settings()
+
+    @property
+    def train_settings(self) -> dict:
+        return self.sections.training.settings()
+
+    @property
+    def guide(self) -> dict:
+        return {"answers": dict(self.sections.guide.answers), "metric": self.sections.guide.metric}
 
     # ---- setters (the only way values change) ----------------------------------------------
-    def set_dataset(self, dataset, source: dict | None = None) -> None:
+    def set_dataset(self, dataset, source: dict | str | None = None) -> None:
+        src = source or getattr(dataset, "source", None) or {}
+        if isinstance(src, str):
+            src = {"source": src}
+        with self._quietly():
+            self.sections.data.update(DataSection.request_values(src))
         self.dataset = dataset
-        self.dataset_source = dict(source or getattr(dataset, "source", {}) or {})
         self.splits = None
         self.input_shape = None
         self.dataset_changed.emit(dataset)
         self.changed.emit()
 
     def set_splits(self, splits, plan: str | None = None, options: dict | None = None) -> None:
-        if plan is not None:
-            self.split_plan = plan
+        if plan is not None and options is None:
+            from workbench.core.data import SplitPlan
+
+            options = SplitPlan.parse(plan).to_dict()
         if options is not None:
-            self.split_options = dict(options)
+            with self._quietly():
+                self.sections.split.update(options, strict=False)
         self.splits = splits
         self.splits_changed.emit(splits)
         self.changed.emit()
@@ -82,7 +131,10 @@ class WorkbenchState:
         self.changed.emit()
 
     def set_preprocessing(self, settings: dict) -> None:
-        self._set("preprocessing", dict(settings), self.preprocessing_changed, dict(settings))
+        with self._quietly():
+            self.sections.preprocessing.replace_with(type(self.sections.preprocessing).from_dict(settings))
+        self.preprocessing_changed.emit(self.preprocessing)
+        self.changed.emit()
 
     def set_input_shape(self, shape) -> None:
         shape = tuple(shape) if shape is not None else None
@@ -92,13 +144,19 @@ class WorkbenchState:
         self.input_shape_changed.emit(shape)
 
     def set_model_spec(self, spec) -> None:
+        with self._quietly():
+            self.sections.model.spec = spec.to_dict() if spec is not None and hasattr(spec, "to_dict") else None
         self._set("model_spec", spec, self.model_changed)
 
     def set_head(self, head) -> None:
         self._set("head", head, self.head_changed)
 
     def set_train_settings(self, settings: dict) -> None:
-        self._set("train_settings", dict(settings), self.train_settings_changed, dict(settings))
+        with self._quietly():
+            sec = self.sections.training
+            sec.replace_with(type(sec).from_dict(settings))
+        self.train_settings_changed.emit(self.train_settings)
+        self.changed.emit()
 
     def add_run(self, run: dict, weights: dict | None = None) -> None:
         """A finished run (a RunRecord's dict). ``weights`` are kept with a run that is not stored
@@ -108,6 +166,10 @@ class WorkbenchState:
             self._unsaved_weights[id(run)] = weights
         self.changed.emit()  # first: a listener of run_added may save the project (and clear "unsaved")
         self.run_added.emit(run)
+
+    def run_weights(self, run: dict) -> dict | None:
+        """The weights kept with a run that is not stored yet (None for stored runs)."""
+        return self._unsaved_weights.get(id(run))
 
     def reset_runs(self, runs: list[dict]) -> None:
         """The runs of a project just opened (no unsaved change)."""
@@ -149,20 +211,33 @@ class WorkbenchState:
         return problems
 
     def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
-        if answers is not None:
-            self.guide["answers"] = dict(answers)
-        if metric is not None:
-            self.guide["metric"] = metric
-        self.guide_changed.emit(dict(self.guide))
+        with self._quietly():
+            if answers is not None:
+                self.sections.guide.answers = dict(answers)
+            if metric is not None:
+                self.sections.guide.metric = metric
+        self.guide_changed.emit(self.guide)
         self.changed.emit()
 
     def clear(self) -> None:
         """A new, empty project."""
+        with self._quietly():
+            self.sections.reset()
         self.set_dataset(None, {})
-        self.split_plan, self.split_options = DEFAULT_SPLIT, {}
         self.set_preprocessing(dict(DEFAULT_PREPROCESSING))
         self.set_model_spec(None)
         self.set_head(None)
         self.set_train_settings({})
         self.reset_runs([])
-        self.guide = {"answers": {}, "metric": None}
+        self.guide_changed.emit(self.guide)
+
+    def load_sections(self, sections: ProjectState) -> None:
+        """Take the sections of a project just opened (already checked): the runtime objects made
+        from the old ones are dropped; the panels rebuild them from the sections."""
+        with self._quietly():
+            self.sections.replace_with(sections)
+        self.dataset, self.splits, self.input_shape, self.model_spec, self.head = None, None, None, None, None
+        for sig, value in ((self.dataset_changed, None), (self.splits_changed, None), (self.model_changed, None),
+                           (self.head_changed, None), (self.preprocessing_changed, self.preprocessing),
+                           (self.train_settings_changed, self.train_settings), (self.guide_changed, self.guide)):
+            sig.emit(value)
