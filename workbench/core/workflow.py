@@ -273,7 +273,19 @@ def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
     return task, head, warns
 
 
-def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> PreparedData:
+def _same_settings(a, b) -> bool:
+    """Two Preprocessors configured alike (scaling, missing values, vocabulary, text options)."""
+    return ((a.scale, a.missing, a.vocab_size, a.text.to_dict())
+            == (b.scale, b.missing, b.vocab_size, b.text.to_dict()))
+
+
+def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None, *, splits=None,
+                 preprocessor=None) -> PreparedData:
+    """Load (unless ``ds`` is given), split, choose the head and fit the preprocessing.
+
+    ``splits`` made of ``ds`` by this config's plan (the app's cached split) are used as they are,
+    and so is a ``preprocessor`` fitted on their fit rows with this config's settings; anything
+    that does not match is computed again."""
     from workbench.core.data import SplitPlan, summarize
 
     if ds is None:
@@ -288,8 +300,9 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
         plan = dataclasses.replace(plan, seed=cfg.seed)
     if cfg.drop_duplicates:
         plan = dataclasses.replace(plan, drop_duplicates=True)
-    _say(on_status, f"Splitting: {plan.describe()}")
-    splits = plan.make(ds)
+    if splits is None or splits.plan != plan:
+        _say(on_status, f"Splitting: {plan.describe()}")
+        splits, preprocessor = plan.make(ds), None
     task, head, head_warnings = choose_head(cfg, ds)
     if cfg.scale != "none":  # numbers to predict are standardized like the inputs (on the training rows)
         fit_rows = splits.rest_idx if plan.kind in ("kfold", "iterated-kfold", "time-kfold") else splits.train_idx
@@ -300,10 +313,12 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     prep = PreparedData(dataset=ds, summary=summary, plan=plan, splits=splits, task=task, head=head,
                     head_warnings=head_warnings, warnings=[], n_classes=n_classes,
                     output_shape=output_shape, cross_validation=cv)
-    _say(on_status, "Preprocessing (fitted on the training rows only) ...")
     pre = _preprocessor(cfg, model_reads_tokens(cfg))
-    fit_idx = splits.rest_idx if cv else splits.train_idx
-    pre.fit(ds, fit_idx)
+    if preprocessor is not None and preprocessor.fitted and _same_settings(preprocessor, pre):
+        pre = preprocessor
+    else:
+        _say(on_status, "Preprocessing (fitted on the training rows only) ...")
+        pre.fit(ds, splits.fit_idx)
     prep.preprocessor = pre
     prep.input_shape = tuple(pre.output_shape)
     if not cv:
@@ -400,10 +415,7 @@ def input_shape_for(dataset, preprocessing: dict | None = None, splits=None, seq
     training rows of ``splits``, or on every row without a split); ``sequence`` when the model
     reads text as token sequences (it starts with an Embedding)."""
     pre = _preprocessor(RunConfig(data="", **_preprocessing_kwargs(preprocessing)), sequence)
-    fit_idx = None
-    if splits is not None:
-        fit_idx = splits.rest_idx if len(splits.folds) > 1 else splits.train_idx
-    return tuple(pre.fit(dataset, fit_idx).output_shape)
+    return tuple(pre.fit(dataset, splits.fit_idx if splits is not None else None).output_shape)
 
 
 def _preprocessing_kwargs(settings: dict | None) -> dict:
@@ -441,14 +453,10 @@ def config_from_state(state, *, name: str = "", project: str | Path | None = Non
         summarize_model(spec, tuple(state.input_shape), head.output_shape(ds.y, n), head)
     train = {k: v for k, v in (state.train_settings or {}).items() if v is not None}
     seed = int(train.get("seed", 0) or 0)
-    plan = state.splits.plan
-    if state.split_options:
-        from workbench.core.data import SplitPlan
+    from workbench.core.data import SplitPlan
 
-        plan = SplitPlan.from_dict(state.split_options)
-    split = plan.to_text().replace(";drop-duplicates", "")
-    if plan.seed == seed:
-        split = split.replace(f";seed={plan.seed}", "")
+    plan = SplitPlan.from_dict(state.split_options)  # the split section
+    split = plan.to_text(seed=plan.seed != seed, drop_duplicates=False)  # as the command line writes it
     model: str | dict = spec.to_dict()
     try:
         if spec.name and get_preset(spec.name).to_dict() == model:
@@ -733,6 +741,8 @@ class TrainTask:
     keep_one_core_free: bool = False
     on_status: Any = None
     started: float | None = None
+    splits: Any = None  # the app's cached split and fitted preprocessor (see ``prepare_data``)
+    preprocessor: Any = None
     kind: str = "train"
     section: str = "train"
 
@@ -740,7 +750,7 @@ class TrainTask:
         from workbench.core.tasks import Fitting
 
         cfg = self.cfg
-        self.prep = prep = prepare_data(cfg, self.dataset, say)
+        self.prep = prep = prepare_data(cfg, self.dataset, say, splits=self.splits, preprocessor=self.preprocessor)
         for w in prep.warnings:
             say(f"Warning: {w}")
         self.built = built = build_model_for(cfg, prep, say)
@@ -787,14 +797,15 @@ class TrainTask:
 
 
 def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
-                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False) -> RunResult:
+                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False, splits=None,
+                 preprocessor=None) -> RunResult:
     """The whole workflow in one call (see the module docstring) through the task runner. User
     errors raise WorkbenchError subclasses before anything is written; the project is checked for
     writing before training. A stopped run is stored too (its curves and best weights are worth
-    keeping)."""
+    keeping). ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
     from workbench.core.tasks import run_task
 
-    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter())
+    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter(), splits, preprocessor)
     run_task(task, project=cfg.project, trainer=trainer, callbacks=callbacks, device=cfg.device, save=save,
              on_status=on_status)
     return RunResult(record=task.record, prepared=task.prep, built=task.built, trained=task.trained,

@@ -39,8 +39,9 @@ class NavigationList(QListWidget):
     def __init__(self, specs: list[PanelSpec], parent=None):
         super().__init__(parent)
         self.setObjectName("navigation")
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(160)
         self.setMaximumWidth(240)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setIconSize(QSize(18, 18))
         self.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
                            "QListWidget#navigation::item { padding: 5px 8px; }")
@@ -117,7 +118,8 @@ class PanelSlot(QWidget):
             self.help_btn = QToolButton()
             self.help_btn.setText("?")
             self.help_btn.setIcon(icon("mdi6.help-circle-outline"))
-            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.help_btn.setIconSize(QSize(20, 20))
+            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.help_btn.setToolTip(f"Open the user guide's page on the {spec.title} panel")
             self.help_btn.setAutoRaise(True)
             self.help_btn.clicked.connect(lambda: self.help_requested.emit(self.title))

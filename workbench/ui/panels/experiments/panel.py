@@ -39,6 +39,8 @@ class ExperimentsPanel(Panel):
         lay = QHBoxLayout(self)
         split = QSplitter()
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # long lesson titles wrap instead of being cut off
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         item = QListWidgetItem("Workflow guide (7 steps)")
         item.setData(Qt.ItemDataRole.UserRole, GUIDE_KEY)
         self.list.addItem(item)

@@ -11,7 +11,7 @@ banner says so; a model the user chose or edited is kept while it fits data of t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.model.head import HeadBox
@@ -80,7 +80,15 @@ class ModelPanel(Panel):
         for w in (self.head_box, self.settings, self.defaults):
             rv.addWidget(w)
         rv.addStretch(1)
-        self.splitter.addWidget(right)
+        # In a scroll area: on a small screen the problem type's explanation and the settings
+        # scroll instead of being cut off.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(right)
+        scroll.setMinimumWidth(right.minimumSizeHint().width() + 16)
+        self.splitter.addWidget(scroll)
         self.splitter.setSizes([330, 470, 330])
         self.remember_splitter("main", self.splitter)
         # the widgets flows and tests drive most

@@ -98,9 +98,16 @@ class TrainingPanel(Panel):
         self.mode_combo = QComboBox()
         for k, t in MODES:
             self.mode_combo.addItem(t, k)
+        # the long mode names are elided in the closed box (the list shows them whole), so the run
+        # name keeps room for what it says on a small screen
+        self.mode_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(18)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("run name (optional)")
+        self.name_edit.setMinimumWidth(self.name_edit.fontMetrics().horizontalAdvance("run name (optional)") + 24)
         self.metric_combo = QComboBox()
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_combo.setMinimumContentsLength(10)
         self.metric_combo.setToolTip("The metric drawn on the right-hand chart (those this task computes)")
         self._metric_task = None
         self.set_metric_task("multiclass")
@@ -163,7 +170,9 @@ class TrainingPanel(Panel):
         mode = self.mode_combo.currentData()
         cfg = config_from_state(self.ctx.state, name=self.name_edit.text().strip(), project=self.ctx.project_dir)
         if mode != "search":
-            return TrainRequest(cfg, self.ctx.dataset, mode)
+            state = self.ctx.state  # the Data panel's split and fitted preprocessing, not made again
+            return TrainRequest(cfg, self.ctx.dataset, mode, splits=state.current_splits(),
+                                preprocessor=state.current_preprocessor())
         from workbench.core.tuning import EventLog
 
         return TrainRequest(cfg, self.ctx.dataset, mode, self.search.space(), self.search.settings(), EventLog())
