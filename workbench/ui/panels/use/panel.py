@@ -180,7 +180,7 @@ class UsePanel(FileDrops, Panel):
         if self.follow_check.isChecked() and self._runs and self._runs[0] is not self.opened_run:
             self.open_run(self._runs[0])
 
-    @Slot(dict)
+    @Slot(object)
     def use_run(self, run: dict) -> None:
         """Open this run ("Try it"); a run other than the newest pins it (no following)."""
         self.ctx.run_to_use = None
