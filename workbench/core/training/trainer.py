@@ -356,7 +356,8 @@ class Trainer:
         if cfg.threads and dev.type == "cpu":
             threads_before = torch.get_num_threads()
             torch.set_num_threads(int(cfg.threads))
-        bn_layers = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+        bn_layers = cfg.settle_batchnorm and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                                 for m in model.modules())
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
         try:
