@@ -64,6 +64,10 @@ def _fill_every_panel(qtbot, w) -> None:
     rl.settings.seed_spin.setValue(7)
     rl.tabs.setCurrentIndex(1)
 
+    sq = w.panel("Sequences & Shots")
+    sq.captions_tab.beam.setValue(3)
+    sq.tabs.setCurrentIndex(2)
+
     exp = w.panel("Experiments")
     w.ctx.set_guide({"goal": "classify"}, "f1")
     exp.list.setCurrentRow(exp.list.count() - 1)
@@ -94,7 +98,8 @@ def test_every_panel_comes_back_in_a_new_window(qtbot, config_dir, tmp_path):
     before = _states(w)
     changed = [t for t in before if not _same(before[t], defaults[t])]
     assert set(changed) >= {"Data", "Model", "Train", "Day & Night", "Faces", "Trigger word", "Style transfer",
-                            "Detection", "Explore", "Experiments", "Reinforcement learning"}
+                            "Detection", "Explore", "Experiments", "Reinforcement learning",
+                            "Sequences & Shots"}
     proj = tmp_path / "project"
     assert w.save_project_to(proj)
     w.close()
