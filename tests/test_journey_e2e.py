@@ -125,6 +125,7 @@ def test_image_folder_to_try_it_and_export(qtbot, window, dialogs, tmp_path):
         train_panel.after.try_btn.click()  # no save needed
     qtbot.waitUntil(lambda: not use.jobs.busy, timeout=LOAD_TIMEOUT)
     assert w.current_title() == "Use" and use.predictor.kind == "image"
+    assert use.follow_check.isChecked() and use.opened_run is w.ctx.runs[-1]  # the newest run: still following
     files = sorted(str(p) for p in folder.rglob("*.png"))[::9]
     dialogs.files = files
     with qtbot.waitSignal(use.files_classified, timeout=LOAD_TIMEOUT):

@@ -74,7 +74,7 @@ class AppContext(QObject):
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
     panel_requested = Signal(str)
-    use_requested = Signal(dict)
+    use_requested = Signal(object)  # object: the very dict of ``runs`` (Signal(dict) would copy it)
     data_requested = Signal(dict)
     project_requested = Signal(str)
     help_requested = Signal(str)

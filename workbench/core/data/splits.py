@@ -144,18 +144,20 @@ class SplitPlan:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
-    def to_text(self) -> str:
-        """The ``parse`` form of this plan."""
+    def to_text(self, *, seed: bool = True, drop_duplicates: bool = True) -> str:
+        """The ``parse`` form of this plan (without the seed / the drop-duplicates option when
+        those are False: the command line gives them as options of their own)."""
         if self.kind in ("holdout", "time"):
             s = f"{self.kind}:{self.val:g},{self.test:g}"
         elif self.kind == "iterated-kfold":
             s = f"{self.kind}:{self.repeats}x{self.k},{self.test:g}"
         else:
             s = f"{self.kind}:{self.k},{self.test:g}"
-        s += f";seed={self.seed}"
+        if seed:
+            s += f";seed={self.seed}"
         if not self.stratify:
             s += ";no-stratify"
-        if self.drop_duplicates:
+        if self.drop_duplicates and drop_duplicates:
             s += ";drop-duplicates"
         return s
 
@@ -236,6 +238,12 @@ class Splits:
     @property
     def val_idx(self) -> np.ndarray:
         return self.folds[0].val_idx
+
+    @property
+    def fit_idx(self) -> np.ndarray:
+        """The rows a run fits its preprocessing on: all non-test rows for K folds (each fold
+        refits on its own), else the training rows."""
+        return self.rest_idx if len(self.folds) > 1 else self.train_idx
 
     @property
     def rest_idx(self) -> np.ndarray:

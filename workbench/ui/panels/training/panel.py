@@ -170,7 +170,9 @@ class TrainingPanel(Panel):
         mode = self.mode_combo.currentData()
         cfg = config_from_state(self.ctx.state, name=self.name_edit.text().strip(), project=self.ctx.project_dir)
         if mode != "search":
-            return TrainRequest(cfg, self.ctx.dataset, mode)
+            state = self.ctx.state  # the Data panel's split and fitted preprocessing, not made again
+            return TrainRequest(cfg, self.ctx.dataset, mode, splits=state.current_splits(),
+                                preprocessor=state.current_preprocessor())
         from workbench.core.tuning import EventLog
 
         return TrainRequest(cfg, self.ctx.dataset, mode, self.search.space(), self.search.settings(), EventLog())
