@@ -20,10 +20,8 @@ batch and cancels those not started; nothing half-done is told to the study as f
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import math
-import os
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field, fields
@@ -192,62 +190,27 @@ def list_studies(project) -> list[dict[str, Any]]:
     return rows
 
 
-class StudyLock:
-    """``tuning/<name>.lock``: one search per study at a time; a lock left by a process that is
-    gone (the app was killed) is taken over."""
+@contextlib.contextmanager
+def study_lock(path: Path | None):
+    """``tuning/<name>.lock`` held while a search runs its study: one search per study at a time.
+    The operating system lets go of the lock when the process that held it ends (the app killed,
+    a crash), so a lock is never left stale."""
+    if path is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
 
-    def __init__(self, path: Path | None):
-        self.path = None if path is None else path.with_suffix(".lock")
-        self.mine = False
-
-    def __enter__(self):
-        if self.path is None:
-            return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if self._held_by_live_process():
-                    raise TuningError(f"The search {self.path.stem} is running in another window or command; "
-                                      "stop it there, or wait for it to finish.") from None
-                try:
-                    self.path.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
-            with os.fdopen(fd, "w") as f:
-                json.dump(me, f)
-            self.mine = True
-            return self
-        raise TuningError(f"The lock file {self.path} could not be taken; remove it if no search is running.")
-
-    def _held_by_live_process(self) -> bool:
-        try:
-            other = json.loads(self.path.read_text())
-            pid, host = int(other["pid"]), str(other["host"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return False  # unreadable: a lock torn by a crash
-        if host != socket.gethostname():
-            return True  # another machine's search on a shared folder: we cannot tell, so respect it
-        if pid == os.getpid():
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except (PermissionError, OSError):
-            return True
-        return True
-
-    def __exit__(self, *exc):
-        if self.mine and self.path is not None:
-            try:
-                self.path.unlink()
-            except FileNotFoundError:
-                pass
-        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path.with_suffix(".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise TuningError(f"The search {path.stem} is running in another window or command; stop it there, "
+                          "or wait for it to finish.") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # ---- samplers and pruners ---------------------------------------------------------------------
@@ -717,7 +680,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
     n_target = settings.n_trials
     if settings.sampler == "grid":
         n_target = min(n_target, settings.space.grid_size())
-    with StudyLock(path):
+    with study_lock(path):
         storage = open_storage(path)
         study, resumed = load_or_create(settings, storage, name, data.metric, {"data": data.extra.get("data")})
         update_study_attrs(study, n_trials=settings.n_trials, **({"config": data.extra["config"]}

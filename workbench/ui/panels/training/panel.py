@@ -195,7 +195,6 @@ class TrainingPanel(Panel):
             return False
         self.timer.start()
         self._update_buttons()
-        self.ctx.busy_changed.emit(True)
         self.ctx.status(f"Training {req.config.name}…" if req.config.name else "Training…")
         self.run_started.emit()
         return True
@@ -318,7 +317,6 @@ class TrainingPanel(Panel):
         self.progress.setFormat(f"Done: {len(self.buffer.epochs)} epochs in "
                                 f"{_eta(time.perf_counter() - self._t_start)}")
         self._update_buttons()
-        self.ctx.busy_changed.emit(False)
 
     def show_run(self, rec, keep_live: bool = False) -> None:
         """Show a run's curves, diagnosis, CV, search and evaluation (after training or for an
