@@ -379,10 +379,15 @@ class _Driver:
         self.stop_deadline = None
         self.session_states: list[str] = []
         self.first_error = ""
+        self.owners: dict[int, tuple[int, int]] = {}  # id(future) -> (trial, fold)
         if executor.kind == "dask":
+            from distributed import as_completed
+
+            self.finished = as_completed(loop=executor.client.loop)
             self.hub = DaskHub(executor.client, self.token)
             self.channel = DaskChannel(self.token, wait_reports=self.prune)
         else:
+            self.finished = None
             self.hub = None
             self.channel = InlineChannel(self._on_message, self._cancelled, wait_reports=self.prune)
 
@@ -442,7 +447,11 @@ class _Driver:
                     "seed": tr.seed + fold, "threads": self.ex.threads, "device": self.device,
                     "keep_weights": self.s.keep_weights, "stride": self.stride}
             key = f"workbench-trial-{self.token}-{t.number}-{fold}-{attempt}"
-            tr.futures[fold] = self.ex.submit(run_fold, self.handle, task, self.channel, avoid=tr.avoid, key=key)
+            fut = tr.futures[fold] = self.ex.submit(run_fold, self.handle, task, self.channel, avoid=tr.avoid,
+                                                    key=key)
+            self.owners[id(fut)] = (t.number, fold)
+            if self.finished is not None:
+                self.finished.add(fut)
             if self.ex.kind == "inline":  # the fold has run: do not run the next one for a decided trial
                 self._collect()
                 if t.number not in self.active or tr.pruned or self.stopping:
@@ -503,29 +512,36 @@ class _Driver:
 
     # ---- results ------------------------------------------------------------------------------
     def _collect(self) -> None:
+        """Settle the folds that ended: Dask's ``as_completed`` hands them over as they finish (a
+        fold run inline has finished when ``submit`` returns)."""
+        done = self.finished.next_batch(block=False) if self.finished is not None else \
+            [f for tr in list(self.active.values()) for f in tr.futures.values() if f.done()]
+        for fut in done:
+            owner = self.owners.get(id(fut))
+            if owner is not None:
+                self._settle(fut, *owner)
+
+    def _settle(self, fut, number: int, fold: int) -> None:
         from workbench.core.tuning.executors import is_lost_worker
         from workbench.core.tuning.trial import TrialAborted
 
-        for tr in list(self.active.values()):
-            for fold, fut in list(tr.futures.items()):
-                if fold in tr.outcomes or not fut.done() or tr.number not in self.active:
-                    continue
-                if _cancelled_future(fut):
-                    tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": "cancelled"}
-                    continue
-                exc = fut.exception()
-                if exc is None:
-                    tr.outcomes[fold] = fut.result()
-                elif isinstance(exc, TrialAborted) or type(exc).__name__ == "TrialAborted":
-                    tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": str(exc)}
-                elif is_lost_worker(exc):
-                    self._worker_lost(tr, fold, tr.workers.get(fold, "?"))
-                    break
-                else:
-                    tr.outcomes[fold] = {"state": "failed", "fold": fold, "history": [],
-                                         "message": f"{type(exc).__name__}: {exc}"}
-            if tr.number in self.active:
-                self._maybe_finish(tr)
+        tr = self.active.get(number)
+        if tr is None or fold in tr.outcomes or tr.futures.get(fold) is not fut:
+            return  # a decided trial's leftover fold
+        if _cancelled_future(fut):
+            tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": "cancelled"}
+        else:
+            exc = fut.exception()
+            if exc is None:
+                tr.outcomes[fold] = fut.result()
+            elif isinstance(exc, TrialAborted) or type(exc).__name__ == "TrialAborted":
+                tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": str(exc)}
+            elif is_lost_worker(exc):
+                return self._worker_lost(tr, fold, tr.workers.get(fold, "?"))
+            else:
+                tr.outcomes[fold] = {"state": "failed", "fold": fold, "history": [],
+                                     "message": f"{type(exc).__name__}: {exc}"}
+        self._maybe_finish(tr)
 
     def _maybe_finish(self, tr: _Trial) -> None:
         states = [o.get("state") for o in tr.outcomes.values()]
