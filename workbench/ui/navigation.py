@@ -39,8 +39,9 @@ class NavigationList(QListWidget):
     def __init__(self, specs: list[PanelSpec], parent=None):
         super().__init__(parent)
         self.setObjectName("navigation")
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(160)
         self.setMaximumWidth(240)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setIconSize(QSize(18, 18))
         self.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
                            "QListWidget#navigation::item { padding: 5px 8px; }")
@@ -117,7 +118,8 @@ class PanelSlot(QWidget):
             self.help_btn = QToolButton()
             self.help_btn.setText("?")
             self.help_btn.setIcon(icon("mdi6.help-circle-outline"))
-            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.help_btn.setIconSize(QSize(20, 20))
+            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.help_btn.setToolTip(f"Open the user guide's page on the {spec.title} panel")
             self.help_btn.setAutoRaise(True)
             self.help_btn.clicked.connect(lambda: self.help_requested.emit(self.title))
@@ -156,10 +158,12 @@ class PanelSlot(QWidget):
             self.pending_load = True
             return
         self.pending_load = False
+        dirty = self.ctx.dirty
         try:
             self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
+        self.ctx.mark_dirty(dirty)  # showing what the project holds is not a change
 
     def save_state(self) -> None:
         """Write what the panel shows into the project state (nothing when it was never built)."""

@@ -249,6 +249,8 @@ def explanation(text: str, rich: bool = False) -> QLabel:
 def epoch_plot(title: str, ylabel: str = "", legend_at_bottom: bool = False) -> pg.PlotWidget:
     """A plot with an epoch axis and a legend (top right; bottom right for rising metrics)."""
     p = pg.PlotWidget(title=title)
+    for side in ("left", "bottom"):
+        p.getAxis(side).enableAutoSIPrefix(False)  # an MAE of 68,000 reads better than "(x1000)" 68
     p.setLabel("bottom", "epoch")
     if ylabel:
         p.setLabel("left", ylabel)

@@ -215,3 +215,69 @@ class ExploreSection(Section):
     tab: int = 0
     projector: ProjectorSection = field(default_factory=ProjectorSection)
     autoencoder: AutoencoderSection = field(default_factory=AutoencoderSection)
+
+
+@section("rl_settings", "reinforcement-learning settings")
+class RLSettingsSection(Section):
+    env: str = ""
+    algo: str = ""
+    preset: str | None = None
+    layers: str = ""
+    seed: int = 0
+    target_on: bool = False
+    target: float = 0.0
+    steps: int = 50_000
+    episodes_on: bool = False
+    episodes: int = 100
+
+
+@study_section("rl", "Reinforcement learning")
+class RLSection(Section):
+    settings: RLSettingsSection = field(default_factory=RLSettingsSection)
+    tab: int = 0
+
+
+@section("seq_trees", "syntax trees")
+class SeqTreesSection(Section):
+    grammar: str = ""
+    attention: bool = True
+    epochs: int = 10
+    sentence: str = ""
+
+
+@section("seq_captions", "captions")
+class SeqCaptionsSection(Section):
+    source: int = 0
+    csv: str = ""
+    held_out: int = 0
+    attention: bool = True
+    epochs: int = 10
+    beam: int = 1
+
+
+@section("seq_zeroshot", "zero-shot")
+class SeqZeroShotSection(Section):
+    source: int = 0
+    folder: str = ""
+    attributes: str = ""
+    unseen: str = ""
+    epochs: int = 10
+
+
+@section("seq_fewshot", "one-shot")
+class SeqFewShotSection(Section):
+    data: str = ""
+    folder: str = ""
+    shots: str = ""
+    episodes: int = 10
+
+
+@study_section("sequences", "Sequences & Shots")
+class SequencesSection(Section):
+    """Field names are the panel's tab classes (its ``state()`` keys)."""
+
+    tab: int = 0
+    TreesTab: SeqTreesSection = field(default_factory=SeqTreesSection)
+    CaptionsTab: SeqCaptionsSection = field(default_factory=SeqCaptionsSection)
+    ZeroShotTab: SeqZeroShotSection = field(default_factory=SeqZeroShotSection)
+    FewShotTab: SeqFewShotSection = field(default_factory=SeqFewShotSection)

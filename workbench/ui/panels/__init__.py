@@ -74,6 +74,7 @@ PANEL_SPECS: list[PanelSpec] = [
     PanelSpec("Detection", "workbench.ui.panels.detection.panel:DetectionPanel", "Case studies",
               "mdi6.image-search-outline"),
     PanelSpec("Reinforcement learning", "workbench.ui.panels.rl:RLPanel", "Case studies", "mdi6.robot-outline"),
+    PanelSpec("Sequences & Shots", "workbench.ui.panels.sequences:SequencesPanel", "Case studies", "mdi6.file-tree-outline"),
     PanelSpec("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel", "Learn", "mdi6.school-outline"),
     PanelSpec("Explore", "workbench.ui.panels.explore:ExplorePanel", "Tools", "mdi6.scatter-plot-outline"),
 ]

@@ -21,6 +21,8 @@ CASE_LINES = {
     "Trigger word": "Hear one word in a stream of speech, from clips a neural voice makes.",
     "Style transfer": "Paint a photo in the style of another picture with a pretrained network.",
     "Detection": "Find and box objects with the YOLO loss; segment them pixel by pixel.",
+    "Reinforcement learning": "An agent learns from rewards while you watch it play.",
+    "Sequences & Shots": "Captions, syntax trees, and classes seen zero times or once.",
 }
 KIND_ICONS = {"image": "mdi6.image-multiple-outline", "text": "mdi6.text-box-outline", "table": "mdi6.table-large",
               "audio": "mdi6.waveform", "sound": "mdi6.waveform"}
