@@ -31,10 +31,16 @@ def _fill_every_panel(qtbot, w) -> None:
     train.search.trials_spin.setValue(9)
     train.tabs.setCurrentIndex(1)
 
+    from workbench.core.studies.daynight.model import DayNightModel
+    from workbench.core.studies.detection.model import Detector
+
     dn = w.panel("Day & Night")
-    dn.data_page.n_spin.setValue(500)
+    dn.data_page.n_spin.setValue(40)
     dn.train_page.epochs_spin.setValue(3)
     dn.nav.setCurrentRow(2)
+    with qtbot.waitSignal(dn.jobs.job_finished, timeout=LOAD_TIMEOUT):
+        dn.generate()
+    dn.model = DayNightModel.create(32)  # as a training leaves it
 
     faces = w.panel("Faces")
     faces.verify_tab.k_spin.setValue(3)
@@ -51,7 +57,10 @@ def _fill_every_panel(qtbot, w) -> None:
     st.controls.keep_colors.setChecked(not st.controls.keep_colors.isChecked())
 
     det = w.panel("Detection")
-    det.data_tab.n_spin.setValue(120)
+    det.data_tab.n_spin.setValue(20)
+    with qtbot.waitSignal(det.jobs.job_finished, timeout=LOAD_TIMEOUT):
+        det.data_tab.generate()
+    det.set_detector(Detector.create(det.dataset.class_names, size=32, S=2))
     det.train_tab.coord_spin.setValue(2.5)
     det.eval_tab.conf_spin.setValue(0.4)
     det.tabs.setCurrentIndex(2)
@@ -71,6 +80,10 @@ def _fill_every_panel(qtbot, w) -> None:
     exp = w.panel("Experiments")
     w.ctx.set_guide({"goal": "classify"}, "f1")
     exp.list.setCurrentRow(exp.list.count() - 1)
+
+
+def dn_model(w):
+    return w.panel("Day & Night").model
 
 
 def _states(w) -> dict:
@@ -95,13 +108,18 @@ def test_every_panel_comes_back_in_a_new_window(qtbot, config_dir, tmp_path):
     w.start()
     _fill_every_panel(qtbot, w)
     w.show_panel("Detection")
+    proj = tmp_path / "project"
+    assert w.save_project_to(proj)
     before = _states(w)
     changed = [t for t in before if not _same(before[t], defaults[t])]
     assert set(changed) >= {"Data", "Model", "Train", "Day & Night", "Faces", "Trigger word", "Style transfer",
                             "Detection", "Explore", "Experiments", "Reinforcement learning",
                             "Sequences & Shots"}
-    proj = tmp_path / "project"
-    assert w.save_project_to(proj)
+    # the case studies' trained models are copied into the project; their data are named by recipe
+    assert (proj / before["Day & Night"]["model_dir"] / "weights.pt").is_file()
+    assert before["Day & Night"]["data_source"]["generated"]["n"] == 40
+    assert (proj / before["Detection"]["train"]["detector_dir"] / "weights.pt").is_file()
+    weights = {k: v.clone() for k, v in dn_model(w).module.state_dict().items()}
     w.close()
 
     w2 = MainWindow()
@@ -112,6 +130,10 @@ def test_every_panel_comes_back_in_a_new_window(qtbot, config_dir, tmp_path):
     with qtbot.waitSignal(data2.split_made, timeout=LOAD_TIMEOUT):
         assert w2.open_project(proj)
     assert w2.current_title() == "Detection"
+    dn2, det2 = w2.panel("Day & Night"), w2.panel("Detection")
+    qtbot.waitUntil(lambda: dn2.dataset is not None and det2.dataset is not None, timeout=LOAD_TIMEOUT)
+    assert len(dn2.dataset) == 40 and len(det2.dataset) == 20 and det2.detector is not None
+    assert all((dn2.model.module.state_dict()[k] == v).all() for k, v in weights.items())
     after = _states(w2)
     for title in before:
         assert _same(after[title], before[title]), title

@@ -52,8 +52,8 @@ class DayNightSection(Section):
     source: str = ""
     page: int = 0
     sweep: list[dict[str, Any]] = field(default_factory=list)
-    data_file: str = ""  # the data set, saved in the project folder (relative path)
-    run_id: str = ""  # the run whose model the Use and Export pages hold
+    data_source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
+    model_dir: str = ""  # the model in use, copied into the project folder (relative path)
 
 
 @section("faces_training", "Faces encoder training")
@@ -147,7 +147,7 @@ class DetectionDataSection(Section):
     clutter: int = 0
     seed: int = 0
     format: str = "yolo"
-    scenes_dir: str = ""  # the scenes, saved in the project folder (relative path)
+    source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
 
 
 @section("detection_training", "detector training")
@@ -163,8 +163,7 @@ class DetectionTrainingSection(Section):
     batch_size: int = 16
     lr: float = 0.001
     seed: int = 0
-    runs: list[dict[str, Any]] = field(default_factory=list)  # the runs table's rows
-    run_id: str = ""  # the run whose detector the Evaluate and Live tabs use
+    detector_dir: str = ""  # the detector in use, copied into the project folder (relative path)
 
 
 @section("detection_segment", "segmentation")
