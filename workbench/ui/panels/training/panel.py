@@ -202,7 +202,6 @@ class TrainingPanel(Panel):
             self.live_training.stop()
             return False
         self._update_buttons()
-        self.ctx.busy_changed.emit(True)
         self.ctx.status(f"Training {req.config.name}…" if req.config.name else "Training…")
         self.run_started.emit()
         return True
@@ -367,7 +366,6 @@ class TrainingPanel(Panel):
         self.progress.setValue(1000 if self.buffer.epochs else 0)
         self.progress.setFormat(self.live_training.done_text())
         self._update_buttons()
-        self.ctx.busy_changed.emit(False)
 
     def show_run(self, rec, keep_live: bool = False) -> None:
         """Show a run's curves, diagnosis, CV, search and evaluation (after training or for an
