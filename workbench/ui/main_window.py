@@ -336,7 +336,6 @@ class MainWindow(QMainWindow):
 
         path = Path(path)
         try:
-            self.ctx.project_saving.emit(str(path))
             self.sync_state()
             self.ctx.project = project_io.save_project(path, self.ctx)
         except (WorkbenchError, OSError) as e:
