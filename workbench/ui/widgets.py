@@ -9,7 +9,10 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
+from workbench.ui.plot_style import no_si_prefixes
+
 pg.setConfigOptions(antialias=True, background="w", foreground="#222")
+no_si_prefixes()  # "epoch (x0.001)" nowhere
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
