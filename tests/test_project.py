@@ -49,7 +49,7 @@ def test_damaged_missing_and_newer_files_give_one_clear_sentence(tmp_path):
 
 @pytest.mark.parametrize("section, value, says", [
     ({"training": {"epochs": "ten"}}, None, "the training setting 'epochs' should be a whole number or null, not text"),
-    ({"daynight": {"epochs": 0}}, None, "the Day & Night setting 'epochs' should be from 1 to 100,000, not 0"),
+    ({"daynight": {"epochs": 0}}, None, "the Day & Night setting 'epochs' should be a whole number from 1 to 100,000, not 0"),
     ({"detection": {"train": {"sqrt_wh": 1}}}, None, "the Detection setting 'train.sqrt_wh' should be true or false"),
     ({"split": {"kind": "random"}}, None, "the split setting 'kind' should be one of"),
     ({"faces": []}, None, "Faces setting should be an object, not a list"),

@@ -15,7 +15,7 @@ def short(monkeypatch):
 
 
 def test_too_much_exploration_acts_at_random(short):
-    assert get_experiment("20").name == "rl-exploration"
+    assert get_experiment("23").name == "rl-exploration"
     r = run_experiment("rl-exploration", full=False, seed=0, n_seeds=1)
     f = r.figures
     train = f["train"]

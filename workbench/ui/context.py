@@ -26,8 +26,6 @@ class AppContext(QObject):
     """Signals (all emitted on the GUI thread):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
-        project_saving(str)        about to write the project into this folder: panels that keep
-                                   files there (captures, galleries) write them now
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
@@ -40,9 +38,10 @@ class AppContext(QObject):
         guide_changed(dict)        the workflow guide's answers and chosen metric
         device_changed(object)     DeviceInfo once probed in the background
         dirty_changed(bool)        the project has unsaved changes
-        busy_changed(bool)         a long job (training, import) started/stopped
         panel_requested(str)       a panel asks the window to show the panel of this title
                                    ("Experiments/guide": a part of it, see ``Panel.show_part``)
+        use_requested(dict)        "Try it": the Use panel opens this run (a RunRecord's dict of ``runs``);
+                                   also kept in ``run_to_use`` for a Use panel built later
         project_requested(str)     a panel asks the window to open this project folder ("" = ask the
                                    user with a folder dialog; "new" = a new project)
         help_requested(str)        a panel asks for this page of the user guide ("" = its start)
@@ -66,12 +65,11 @@ class AppContext(QObject):
 
     status_message = Signal(str)
     project_changed = Signal()
-    project_saving = Signal(str)
     run_finished = Signal(dict)
     device_changed = Signal(object)
     dirty_changed = Signal(bool)
-    busy_changed = Signal(bool)
     panel_requested = Signal(str)
+    use_requested = Signal(object)  # object: the very dict of ``runs`` (Signal(dict) would copy it)
     data_requested = Signal(dict)
     project_requested = Signal(str)
     help_requested = Signal(str)
@@ -90,6 +88,7 @@ class AppContext(QObject):
         self._device_info: Any = None
         self._probe_thread: threading.Thread | None = None
         self._dirty = False
+        self.run_to_use: dict | None = None
         self._device_probed.connect(self._on_device_probed)
 
     # -- the state's values (read-only here; change them through the setters below) -------------
@@ -175,6 +174,12 @@ class AppContext(QObject):
 
     def status(self, text: str) -> None:
         self.status_message.emit(str(text))
+
+    def request_use(self, run: dict) -> None:
+        """Open the Use panel on this run (no save needed)."""
+        self.run_to_use = run
+        self.use_requested.emit(run)
+        self.panel_requested.emit("Use")
 
     # -- dirty flag ------------------------------------------------------------------------------
     @property

@@ -41,13 +41,16 @@ def page_for_panel(title: str) -> str:
     return f"panels/{panel_slug(title)}.md"
 
 
-def article_html(page_file: Path) -> str:
-    """The article of a built page, as HTML a QTextBrowser renders (the whole file if none)."""
+def article_html(page_file: Path, image_width: int = 0) -> str:
+    """The article of a built page, as HTML a QTextBrowser renders (the whole file if none);
+    pictures are shown ``image_width`` pixels wide (0: as they are)."""
     text = page_file.read_text(encoding="utf-8", errors="replace")
     m = _ARTICLE.search(text)
     body = m.group(1) if m else text
     for pat in _DROP:
         body = pat.sub("", body)
+    if image_width > 0:  # screenshots are 1280 px wide: fit them to the window
+        body = re.sub(r"<img (?![^>]*width=)", f'<img width="{image_width}" ', body)
     return f"<html><head><style>{STYLE}</style></head><body>{body}</body></html>"
 
 
@@ -63,6 +66,25 @@ def site_pages(site: Path) -> list[dict]:
         out.append({"title": html.unescape(re.sub(r"<[^>]+>", "", str(d.get("title", ""))) or loc),
                     "location": loc, "text": str(d.get("text", ""))})
     return out
+
+
+_NAV_LINK = re.compile(r'<a href="([^"#]+?\.html)" class="md-nav__link[^"]*"[^>]*>(.*?)</a>', re.S)
+
+
+def site_nav(site: Path) -> list[tuple[str, str]]:
+    """[(title, page)] in the guide's navigation order, read from its start page's menu (the
+    search index's pages, when the theme has no such menu)."""
+    try:
+        text = (site / "index.html").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    out, seen = [], set()
+    for m in _NAV_LINK.finditer(text):
+        page = m.group(1)
+        if page not in seen:
+            seen.add(page)
+            out.append((html.unescape(" ".join(re.sub(r"<[^>]+>", " ", m.group(2)).split())) or page, page))
+    return out or [(d["title"], d["location"] or "index.html") for d in site_pages(site) if "#" not in d["location"]]
 
 
 class HelpWindow(QDialog):
@@ -163,11 +185,9 @@ class HelpWindow(QDialog):
     def _fill_pages(self) -> None:
         self.pages.clear()
         self._index = site_pages(self.site)
-        for d in self._index:
-            if "#" in d["location"]:
-                continue
-            it = QListWidgetItem(d["title"])
-            it.setData(PAGE_ROLE, d["location"] or "index.html")
+        for title, page in site_nav(self.site):
+            it = QListWidgetItem(title)
+            it.setData(PAGE_ROLE, page)
             self.pages.addItem(it)
 
     # -- showing pages -----------------------------------------------------------------------------
@@ -186,7 +206,7 @@ class HelpWindow(QDialog):
             self.history.append(self.current)
         self.current = path
         self.text.document().setBaseUrl(QUrl.fromLocalFile(str(path)))
-        self.text.setHtml(article_html(path))
+        self.text.setHtml(article_html(path, min(900, max(200, self.text.viewport().width() - 40))))
         if anchor:
             self.text.scrollToAnchor(anchor)
         rel = path.relative_to(self.site).as_posix() if self.site else path.name

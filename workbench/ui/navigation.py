@@ -39,8 +39,9 @@ class NavigationList(QListWidget):
     def __init__(self, specs: list[PanelSpec], parent=None):
         super().__init__(parent)
         self.setObjectName("navigation")
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(160)
         self.setMaximumWidth(240)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setIconSize(QSize(18, 18))
         self.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
                            "QListWidget#navigation::item { padding: 5px 8px; }")
@@ -64,6 +65,9 @@ class NavigationList(QListWidget):
                 self.rows[i] = self.row(item)
         self.setCurrentRow(-1)
         self.currentRowChanged.connect(self._on_row)
+        # wide enough for the longest title ("Reinforcement learning"), never cut to "Reinforceme…"
+        self.setMinimumWidth(min(260, max(160, self.sizeHintForColumn(0) + 2 * self.frameWidth() + 8)))
+        self.setMaximumWidth(max(self.maximumWidth(), self.minimumWidth()))
 
     def slot_at(self, row: int) -> int:
         it = self.item(row) if row >= 0 else None
@@ -117,7 +121,8 @@ class PanelSlot(QWidget):
             self.help_btn = QToolButton()
             self.help_btn.setText("?")
             self.help_btn.setIcon(icon("mdi6.help-circle-outline"))
-            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.help_btn.setIconSize(QSize(20, 20))
+            self.help_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.help_btn.setToolTip(f"Open the user guide's page on the {spec.title} panel")
             self.help_btn.setAutoRaise(True)
             self.help_btn.clicked.connect(lambda: self.help_requested.emit(self.title))
@@ -156,12 +161,45 @@ class PanelSlot(QWidget):
             self.pending_load = True
             return
         self.pending_load = False
+        dirty = self.ctx.dirty
         try:
             self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
+        self.ctx.mark_dirty(dirty)  # showing what the project holds is not a change
 
     def save_state(self) -> None:
         """Write what the panel shows into the project state (nothing when it was never built)."""
         if self.panel is not None:
             self.panel.save_state(self.ctx.state.sections)
+
+
+class BusySign(QWidget):
+    """The status bar's busy sign: a moving bar and what runs ("Training", "+2 more"), shown while
+    any panel's job runs (``workbench.ui.job_runner.JobActivity``), hidden otherwise."""
+
+    def __init__(self, parent=None):
+        from PySide6.QtWidgets import QProgressBar
+
+        from workbench.ui.job_runner import JobActivity
+
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 6, 0)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # moving
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(70, 12)
+        self.label = QLabel("")
+        row.addWidget(self.bar)
+        row.addWidget(self.label)
+        self.hide()
+        JobActivity.instance().changed.connect(self.show_jobs)
+
+    @Slot(int, str)
+    def show_jobs(self, count: int, label: str) -> None:
+        from workbench.ui.job_runner import JobActivity
+
+        self.label.setText(label + (f" (+{count - 1} more)" if count > 1 else "") + "…")
+        self.setToolTip("Running: " + ", ".join(JobActivity.instance().labels))
+        self.setVisible(count > 0)

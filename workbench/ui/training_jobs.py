@@ -21,6 +21,8 @@ class TrainRequest:
     search_space: Any = None  # a core.tuning SearchSpace (or its text)
     search: dict = field(default_factory=dict)  # search.run_search keywords: sampler, n_trials, pruner, ...
     events: Any = None        # a core.tuning EventLog the Search tab reads while the search runs
+    splits: Any = None        # the Data panel's splits when the split section still matches them
+    preprocessor: Any = None  # the Preprocessor the Data panel fitted for those splits
 
     @property
     def epochs(self) -> int:
@@ -50,5 +52,5 @@ def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> di
                             keep_one_core_free=True)
     else:
         res = wf.run_training(cfg, dataset=req.dataset, trainer=trainer, on_status=say, on_fold=counted("folds"),
-                              keep_one_core_free=True)
+                              keep_one_core_free=True, splits=req.splits, preprocessor=req.preprocessor)
     return {"record": res.record.to_dict(), "weights": None if res.run_id else res.weights()}

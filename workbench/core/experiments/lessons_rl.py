@@ -1,10 +1,10 @@
-"""Lessons 20-21: reinforcement learning, answered by trainings (PPO on CartPole, the zoo's settings
+"""Lessons 23-24: reinforcement learning, answered by trainings (PPO on CartPole, the zoo's settings
 with one change at a time, the same seeds and step budget for every variant).
 
-20 exploration: the entropy bonus (PPO's ``ent_coef``) pushes the policy towards random actions.
+23 exploration: the entropy bonus (PPO's ``ent_coef``) pushes the policy towards random actions.
    Too much keeps the agent exploring when it should act on what it learnt; too little (none) is
    what the zoo uses on CartPole, an easy task, so it is measured too and judged separately.
-21 discount: ``gamma`` sets how far ahead the agent looks. CartPole's reward is +1 per step, so
+24 discount: ``gamma`` sets how far ahead the agent looks. CartPole's reward is +1 per step, so
    with gamma = 0.5 every state is worth about 2 and the agent cannot tell a falling pole from a
    balanced one; the zoo's 0.98 looks about 50 steps ahead.
 
@@ -49,7 +49,7 @@ def _train(ctx, overrides: dict, cfg: dict, seed: int) -> dict:
             "random": s.random.mean, "curve": ([x for x, _, _ in s.episodes], [r for _, r, _ in s.episodes])}
 
 
-@experiment("rl-exploration", 20, "Exploration: too little, too much (entropy bonus)",
+@experiment("rl-exploration", 23, "Exploration: too little, too much (entropy bonus)",
             """
 An agent must try actions to find out what they are worth (explore), and use what it found (exploit).
 PPO adds an entropy bonus to its loss, weighted by ent_coef: the larger it is, the closer the policy
@@ -86,7 +86,7 @@ def rl_exploration(ctx):
     return figures, [chart], rows, conclusion, effect, {"steps": cfg["steps"], "entropy": [e for _, e in ENTROPY]}
 
 
-@experiment("rl-discount", 21, "Discount: how far ahead the agent looks (gamma)",
+@experiment("rl-discount", 24, "Discount: how far ahead the agent looks (gamma)",
             """
 The return an agent maximises is discounted: a reward t steps ahead counts gamma^t. With gamma near 1
 the agent plans far ahead; with a small gamma it is short-sighted. The lesson compares the returns

@@ -59,6 +59,7 @@ class WorkbenchState:
         self.runs: list[dict] = []
         self._unsaved_weights: dict[int, dict] = {}  # id(run dict) -> weights of a run not stored yet
         self._muted = False
+        self._preprocessor: tuple | None = None  # (fitted Preprocessor, the Splits it was fitted for)
         self.sections.changed.connect(self._section_changed)
 
     def _section_changed(self, _key: str) -> None:
@@ -100,6 +101,32 @@ class WorkbenchState:
     def guide(self) -> dict:
         return {"answers": dict(self.sections.guide.answers), "metric": self.sections.guide.metric}
 
+    # ---- caches keyed by their sections -------------------------------------------------------
+    def current_splits(self):
+        """The splits of the loaded data set when they were made by the split section's plan as it
+        is now (None after the section changed: a run then splits again)."""
+        from workbench.core.errors import WorkbenchError
+
+        if self.splits is None:
+            return None
+        try:
+            return self.splits if self.splits.plan == self.sections.split.plan() else None
+        except WorkbenchError:
+            return None
+
+    def set_preprocessor(self, preprocessor, splits) -> None:
+        """Keep a Preprocessor fitted on ``splits.fit_idx`` (the Data panel's preview) for the
+        next run; it is dropped with its data set or splits."""
+        self._preprocessor = (preprocessor, splits) if preprocessor is not None and splits is not None else None
+
+    def current_preprocessor(self):
+        """The kept Preprocessor when it was fitted for the current splits (a run still checks its
+        settings against its own and refits when they differ)."""
+        if self._preprocessor is None:
+            return None
+        pre, splits = self._preprocessor
+        return pre if splits is not None and splits is self.current_splits() else None
+
     # ---- setters (the only way values change) ----------------------------------------------
     def set_dataset(self, dataset, source: dict | str | None = None) -> None:
         src = source or getattr(dataset, "source", None) or {}
@@ -109,6 +136,7 @@ class WorkbenchState:
             self.sections.data.update(DataSection.request_values(src))
         self.dataset = dataset
         self.splits = None
+        self._preprocessor = None
         self.input_shape = None
         self.dataset_changed.emit(dataset)
         self.changed.emit()
@@ -122,6 +150,7 @@ class WorkbenchState:
             with self._quietly():
                 self.sections.split.update(options, strict=False)
         self.splits = splits
+        self._preprocessor = None
         self.splits_changed.emit(splits)
         self.changed.emit()
 
@@ -166,6 +195,10 @@ class WorkbenchState:
             self._unsaved_weights[id(run)] = weights
         self.changed.emit()  # first: a listener of run_added may save the project (and clear "unsaved")
         self.run_added.emit(run)
+
+    def run_weights(self, run: dict) -> dict | None:
+        """The weights kept with a run that is not stored yet (None for stored runs)."""
+        return self._unsaved_weights.get(id(run))
 
     def reset_runs(self, runs: list[dict]) -> None:
         """The runs of a project just opened (no unsaved change)."""

@@ -52,8 +52,8 @@ class DayNightSection(Section):
     source: str = ""
     page: int = 0
     sweep: list[dict[str, Any]] = field(default_factory=list)
-    data_file: str = ""  # the data set, saved in the project folder (relative path)
-    run_id: str = ""  # the run whose model the Use and Export pages hold
+    data_source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
+    model_dir: str = ""  # the model in use, copied into the project folder (relative path)
 
 
 @section("faces_training", "Faces encoder training")
@@ -147,7 +147,7 @@ class DetectionDataSection(Section):
     clutter: int = 0
     seed: int = 0
     format: str = "yolo"
-    scenes_dir: str = ""  # the scenes, saved in the project folder (relative path)
+    source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
 
 
 @section("detection_training", "detector training")
@@ -163,8 +163,7 @@ class DetectionTrainingSection(Section):
     batch_size: int = 16
     lr: float = 0.001
     seed: int = 0
-    runs: list[dict[str, Any]] = field(default_factory=list)  # the runs table's rows
-    run_id: str = ""  # the run whose detector the Evaluate and Live tabs use
+    detector_dir: str = ""  # the detector in use, copied into the project folder (relative path)
 
 
 @section("detection_segment", "segmentation")
@@ -215,3 +214,69 @@ class ExploreSection(Section):
     tab: int = 0
     projector: ProjectorSection = field(default_factory=ProjectorSection)
     autoencoder: AutoencoderSection = field(default_factory=AutoencoderSection)
+
+
+@section("rl_settings", "reinforcement-learning settings")
+class RLSettingsSection(Section):
+    env: str = ""
+    algo: str = ""
+    preset: str | None = None
+    layers: str = ""
+    seed: int = 0
+    target_on: bool = False
+    target: float = 0.0
+    steps: int = 50_000
+    episodes_on: bool = False
+    episodes: int = 100
+
+
+@study_section("rl", "Reinforcement learning")
+class RLSection(Section):
+    settings: RLSettingsSection = field(default_factory=RLSettingsSection)
+    tab: int = 0
+
+
+@section("seq_trees", "syntax trees")
+class SeqTreesSection(Section):
+    grammar: str = ""
+    attention: bool = True
+    epochs: int = 10
+    sentence: str = ""
+
+
+@section("seq_captions", "captions")
+class SeqCaptionsSection(Section):
+    source: int = 0
+    csv: str = ""
+    held_out: int = 0
+    attention: bool = True
+    epochs: int = 10
+    beam: int = 1
+
+
+@section("seq_zeroshot", "zero-shot")
+class SeqZeroShotSection(Section):
+    source: int = 0
+    folder: str = ""
+    attributes: str = ""
+    unseen: str = ""
+    epochs: int = 10
+
+
+@section("seq_fewshot", "one-shot")
+class SeqFewShotSection(Section):
+    data: str = ""
+    folder: str = ""
+    shots: str = ""
+    episodes: int = 10
+
+
+@study_section("sequences", "Sequences & Shots")
+class SequencesSection(Section):
+    """Field names are the panel's tab classes (its ``state()`` keys)."""
+
+    tab: int = 0
+    TreesTab: SeqTreesSection = field(default_factory=SeqTreesSection)
+    CaptionsTab: SeqCaptionsSection = field(default_factory=SeqCaptionsSection)
+    ZeroShotTab: SeqZeroShotSection = field(default_factory=SeqZeroShotSection)
+    FewShotTab: SeqFewShotSection = field(default_factory=SeqFewShotSection)

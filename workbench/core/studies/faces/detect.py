@@ -327,12 +327,9 @@ def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness
 
 def read_image(path) -> np.ndarray:
     """An image file as RGB uint8; unreadable files raise DataError."""
-    cv2 = _cv2()
-    data = np.fromfile(str(path), dtype=np.uint8)  # imdecode handles non-ASCII paths, imread does not
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise DataError(f"{path} is not an image OpenCV can read (use png, jpg, bmp or webp).")
-    return img[..., ::-1].copy()
+    from workbench.core.media import read_image as read_one
+
+    return read_one(path, "rgb")
 
 
 def write_png(path, img: np.ndarray) -> bytes:

@@ -21,7 +21,6 @@ class TrainTab(QWidget):
     def __init__(self, panel):
         super().__init__()
         self.panel = panel
-        self.runs: list[dict] = []
         lay = QVBoxLayout(self)
         lay.addWidget(explain(
             "The YOLO v1 loss, as on the slide: λ<sub>coord</sub> Σ 1<sup>obj</sup>[(x−x̂)² + (y−ŷ)²] + λ<sub>coord</sub> "
@@ -166,16 +165,18 @@ class TrainTab(QWidget):
         self.panel.set_outcome(out)
         s = out.summary()
         self.panel.status.setText(f"Trained: {s['epochs']} epochs in {s['train_time']:.0f} s, best epoch {s['best_epoch']}.")
-        self.runs.append({"run": out.run_id or f"#{len(self.runs) + 1}", "backbone": s["backbone"],
-                          "lambda_coord": s["lambda_coord"], "lambda_noobj": s["lambda_noobj"], "sqrt_wh": s["sqrt_wh"],
-                          "map50": s["map50"], "map": s["map"], "baseline": s["baseline_map50"], "epochs": s["epochs"],
-                          "train_time": s["train_time"]})
-        self._fill_runs()
         self.panel.banner.show_message(
             f"Test mAP@0.5 {s['map50']:.3f} (mAP@[0.5:0.95] {s['map']:.3f}) on {s['n_test']} held-out images; the "
             f"mean-box baseline scores {s['baseline_map50']:.3f}. See the Evaluate tab.", "ok")
 
-    def _fill_runs(self) -> None:
+    @property
+    def runs(self) -> list[dict]:
+        """The project's detector runs (table rows), oldest first."""
+        from workbench.core.studies.detection.model import run_row
+
+        return [run_row(r) for r in self.panel.ctx.runs if r.get("kind") == "detection"]
+
+    def _fill_runs(self, *_) -> None:
         fill(self.runs_table, [[r["run"], r["backbone"], r["lambda_coord"], r["lambda_noobj"], "yes" if r["sqrt_wh"] else "no",
                                 r["map50"], r["map"], r["baseline"], r["epochs"], f"{r['train_time']:.0f}"] for r in self.runs])
 
@@ -200,7 +201,7 @@ class TrainTab(QWidget):
         self.timer.stop()
 
     def state(self) -> dict:
-        return {**self.settings(), "runs": self.runs}
+        return self.settings()
 
     def restore(self, s: dict) -> None:
         for key, w, cast in (("S", self.grid_spin, int), ("B", self.boxes_spin, int), ("lambda_coord", self.coord_spin, float),
@@ -217,9 +218,3 @@ class TrainTab(QWidget):
             self.output_combo.setCurrentText(s["output"])
         if isinstance(s.get("sqrt_wh"), bool):
             self.sqrt_check.setChecked(s["sqrt_wh"])
-        if isinstance(s.get("runs"), list):
-            try:
-                self.runs = [dict(r) for r in s["runs"]]
-                self._fill_runs()
-            except (TypeError, KeyError, ValueError):
-                self.runs = []

@@ -39,6 +39,8 @@ class ExperimentsPanel(Panel):
         lay = QHBoxLayout(self)
         split = QSplitter()
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # long lesson titles wrap instead of being cut off
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         item = QListWidgetItem("Workflow guide (7 steps)")
         item.setData(Qt.ItemDataRole.UserRole, GUIDE_KEY)
         self.list.addItem(item)
@@ -118,7 +120,6 @@ class ExperimentsPanel(Panel):
                               trainer_callbacks=(self.live_training.callback(),), on_result=self._on_result,
                               on_progress=self._on_progress, on_cancelled=self._on_cancelled)
         self._update_buttons()
-        self.ctx.busy_changed.emit(True)
         return job
 
     def stop(self) -> None:
@@ -167,7 +168,6 @@ class ExperimentsPanel(Panel):
         self.live_training.stop()
         self.guide.scale_btn.setEnabled(True)
         self._update_buttons()
-        self.ctx.busy_changed.emit(False)
 
     def _draw_live(self, buffer) -> None:
         self.view.show_live(buffer)
@@ -243,14 +243,15 @@ class ExperimentsPanel(Panel):
 
     def load_state(self, sections) -> None:
         e = sections.experiments
-        self.restore({"selected": e.selected, "results": e.results, "guide": self.ctx.guide})
+        self.restore({"selected": e.selected, "results": e.results})  # the guide is in the state already
 
     def restore(self, state: dict) -> None:
         state = state or {}
         self.results = dict(state.get("results") or {})
         guide = state.get("guide") or {}
-        self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
-                           str(guide.get("metric") or ""))
+        if "guide" in state:
+            self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
+                               str(guide.get("metric") or ""))
         sel = state.get("selected")
         if sel:
             self.select_experiment(sel)

@@ -231,6 +231,8 @@ class RLPanel(Panel):
         if self.session is not None:
             self.session.close()
 
+    state_section = "rl"
+
     def state(self) -> dict:
         return {"settings": self.settings.state(), "tab": self.tabs.currentIndex()}
 
