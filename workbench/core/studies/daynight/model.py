@@ -373,7 +373,19 @@ def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
         test_metrics={**{k: v for k, v in outcome.test_metrics.items() if isinstance(v, (int, float))},
                       "accuracy": outcome.test_accuracy},
         baseline={"test": {"accuracy": outcome.baseline, "strategy": "majority class"}},
-        details={"subgroups": outcome.subgroups}, fit_time=outcome.train_time)
+        details={"subgroups": outcome.subgroups, "summary": outcome.summary()}, fit_time=outcome.train_time)
+
+
+def run_row(record: dict) -> dict:
+    """A Day & Night run's row for the runs table, from its RunRecord dict."""
+    summary = dict((record.get("details") or {}).get("summary") or {})
+    return {"run_id": record.get("run_id"), "name": record.get("name") or "",
+            "size": summary.get("size", (record.get("data") or {}).get("size")),
+            "n_train": summary.get("n_train", ""),
+            "test_accuracy": (record.get("test_metrics") or {}).get("accuracy"),
+            "baseline": ((record.get("baseline") or {}).get("test") or {}).get("accuracy"),
+            "epochs": len(record.get("history") or []), "train_time": float(record.get("fit_time") or 0.0),
+            "stop_reason": record.get("stop_reason")}
 
 
 def architecture_text(size: int = 64) -> str:
