@@ -2,14 +2,15 @@
 
 ``run_training(cfg)`` = load -> summarize -> split -> preprocess (fitted on training rows only) ->
 head choice + warnings -> build (SpecError before any training) -> baseline -> fit (or
-cross-validate) -> test once -> diagnose -> save the run. The GUI calls the steps one by one:
+cross-validate) -> test once -> diagnose -> save the run. It is a ``TrainTask`` carried out by
+the one task runner (``core.tasks.run_task``) that every case study and explore trainer uses too;
+the steps are also functions of their own:
 
     ds = load_dataset(cfg)                     # slow for image folders: progress / cancel callbacks
     prep = prepare_data(cfg, ds)               # PreparedData: summary, splits, task, head, arrays
     built = build_model_for(cfg, prep)         # BuiltModel: spec, nn.Module, layer summary
     base = compute_baseline(prep)
-    trained = train_model(cfg, prep, built, callbacks=[bridge], trainer=trainer)   # TrainedModel
-    result = finish_run(cfg, prep, built, base, trained)   # RunResult: test once, diagnose, save
+    result = run_training(cfg, callbacks=[bridge], trainer=trainer, dataset=ds)   # RunResult (saved)
 
 ``workbench.core.search.run_search`` is the hyperparameter search on the same steps (validation or
 folds only).
@@ -510,6 +511,7 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_cor
         base["seed"] = cfg.seed
     if base.get("threads") is None:
         base["threads"] = training_threads(keep_one_free=keep_one_core_free)
+    base.setdefault("settle_batchnorm", True)  # small data: BatchNorm statistics re-estimated before evaluating
     return TrainConfig.from_dict(base)
 
 
@@ -568,30 +570,6 @@ def compute_baseline(prep: PreparedData) -> dict[str, Any]:
     if len(s.test_idx):
         out["test"] = baseline_scores(prep.task, y[fit_idx], y[s.test_idx])
     return out
-
-
-def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callbacks: Iterable = (), trainer=None,
-                on_status: Status | None = None, on_fold=None, keep_one_core_free: bool = False):
-    """Fit the built model (hold-out / time split) or cross-validate it (K-fold plans: a fresh model
-    per fold, then a final model on all non-test data). Returns a TrainedModel."""
-    from workbench.core.training import Trainer, TrainedModel, cross_validate
-
-    from workbench.core.memory import check_training
-
-    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
-                              n_train=len(prep.splits.train_idx))
-    check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))  # refused with the estimate, never swapped to death
-    trainer = trainer or Trainer(list(callbacks), device=cfg.device)
-    if prep.cross_validation:
-        n = len(prep.splits.folds)
-        _say(on_status, f"Cross-validation: {n} folds, then a final model on all non-test data")
-        counter = iter(range(10**9))
-        cv = cross_validate(lambda: built.make(cfg.seed + next(counter)), prep.head, prep.fold_data(cfg),
-                            prep.splits.folds, tc, test_idx=prep.splits.test_idx, trainer=trainer, on_fold=on_fold)
-        return TrainedModel(model=cv.final_model, head=prep.head, fit=cv.final_fit, cv=cv, train_config=tc)
-    _say(on_status, f"Training {tc.epochs} epochs, batch {tc.batch_size}, {tc.optimizer} lr {tc.lr:g}")
-    fit = trainer.fit(built.model, prep.head, train=prep.train, val=prep.val, config=tc)
-    return TrainedModel(model=built.model, head=prep.head, fit=fit, train_config=tc)
 
 
 def evaluation_for(prep: PreparedData, trained, tested: bool) -> dict:
@@ -707,13 +685,6 @@ def save_run(project: str | Path, record, weights: dict | None, on_status: Statu
     return run_id
 
 
-def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: dict, trained, *,
-               save: bool = True, on_status: Status | None = None, started: float | None = None) -> RunResult:
-    """Test once, diagnose, build the record and (with ``cfg.project`` and ``save``) store it."""
-    record, diag = make_record(cfg, prep, built, baseline, trained, on_status=on_status, started=started)
-    if save and cfg.project and (record.history or record.cross_validation):
-        save_run(cfg.project, record, trained.weights(), on_status)
-    return RunResult(record=record, prepared=prep, built=built, trained=trained, diagnosis=diag)
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:
@@ -759,22 +730,84 @@ def _remember_run(project_dir: str | Path, run_id: str) -> None:
         pass  # the run itself is saved; a damaged or newer project file is reported when it is opened
 
 
+@dataclass
+class TrainTask:
+    """The generic workflow as a task for ``core.tasks.run_task``: hold-out / time plans are one
+    fit; K-fold plans cross-validate (a fresh model per fold, then a final model on all non-test
+    data)."""
+
+    cfg: RunConfig
+    dataset: Any = None
+    on_fold: Any = None
+    keep_one_core_free: bool = False
+    on_status: Any = None
+    started: float | None = None
+    splits: Any = None  # the app's cached split and fitted preprocessor (see ``prepare_data``)
+    preprocessor: Any = None
+    kind: str = "train"
+    section: str = "train"
+
+    def prepare(self, say):
+        from workbench.core.tasks import Fitting
+
+        cfg = self.cfg
+        self.prep = prep = prepare_data(cfg, self.dataset, say, splits=self.splits, preprocessor=self.preprocessor)
+        for w in prep.warnings:
+            say(f"Warning: {w}")
+        self.built = built = build_model_for(cfg, prep, say)
+        self.baseline = compute_baseline(prep)
+        tc = resolve_train_config(cfg, built.name, keep_one_core_free=self.keep_one_core_free,
+                                  n_train=len(prep.splits.train_idx))
+        from workbench.core.memory import check_training
+
+        # refused with the estimate, never swapped to death
+        check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))
+        if prep.cross_validation:
+            say(f"Cross-validation: {len(prep.splits.folds)} folds, then a final model on all non-test data")
+        else:
+            say(f"Training {tc.epochs} epochs, batch {tc.batch_size}, {tc.optimizer} lr {tc.lr:g}")
+        return Fitting(built.model, prep.head, prep.train, prep.val, tc)
+
+    def fit(self, trainer, fitting):
+        from workbench.core.training import TrainedModel, cross_validate
+
+        cfg, prep, built = self.cfg, self.prep, self.built
+        if prep.cross_validation:
+            counter = iter(range(10**9))
+            cv = cross_validate(lambda: built.make(cfg.seed + next(counter)), prep.head, prep.fold_data(cfg),
+                                prep.splits.folds, fitting.config, test_idx=prep.splits.test_idx, trainer=trainer,
+                                on_fold=self.on_fold)
+            self.trained = TrainedModel(model=cv.final_model, head=prep.head, fit=cv.final_fit, cv=cv,
+                                        train_config=fitting.config)
+        else:
+            fit = trainer.fit(built.model, prep.head, train=prep.train, val=prep.val, config=fitting.config)
+            self.trained = TrainedModel(model=built.model, head=prep.head, fit=fit, train_config=fitting.config)
+        return self.trained.fit
+
+    def finish(self, fitting, fit):
+        """Test once, diagnose, and the run's record."""
+        self.record, self.diagnosis = make_record(self.cfg, self.prep, self.built, self.baseline, self.trained,
+                                                  on_status=self.on_status, started=self.started)
+        return self.record
+
+    def weights(self, fitting):
+        return self.trained.weights()
+
+    def saved(self, record) -> None:
+        _remember_run(self.cfg.project, record.run_id)  # first in the project's recent runs
+
+
 def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
                  dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False, splits=None,
                  preprocessor=None) -> RunResult:
-    """The whole workflow in one call (see the module docstring). User errors raise WorkbenchError
-    subclasses before anything is written; the project is checked for writing before training.
-    ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
-    from workbench.core.runs import check_project_writable
+    """The whole workflow in one call (see the module docstring) through the task runner. User
+    errors raise WorkbenchError subclasses before anything is written; the project is checked for
+    writing before training. A stopped run is stored too (its curves and best weights are worth
+    keeping). ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
+    from workbench.core.tasks import run_task
 
-    started = time.perf_counter()
-    if save and cfg.project:
-        check_project_writable(cfg.project)
-    prep = prepare_data(cfg, dataset, on_status, splits=splits, preprocessor=preprocessor)
-    for w in prep.warnings:
-        _say(on_status, f"Warning: {w}")
-    built = build_model_for(cfg, prep, on_status)
-    baseline = compute_baseline(prep)
-    trained = train_model(cfg, prep, built, callbacks=callbacks, trainer=trainer, on_status=on_status,
-                          on_fold=on_fold, keep_one_core_free=keep_one_core_free)
-    return finish_run(cfg, prep, built, baseline, trained, save=save, on_status=on_status, started=started)
+    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter(), splits, preprocessor)
+    run_task(task, project=cfg.project, trainer=trainer, callbacks=callbacks, device=cfg.device, save=save,
+             on_status=on_status)
+    return RunResult(record=task.record, prepared=task.prep, built=task.built, trained=task.trained,
+                     diagnosis=task.diagnosis)

@@ -24,14 +24,6 @@ class TrainRequest:
     splits: Any = None        # the Data panel's splits when the split section still matches them
     preprocessor: Any = None  # the Preprocessor the Data panel fitted for those splits
 
-    @property
-    def epochs(self) -> int:
-        from workbench.core.workflow import resolve_train_config
-
-        model = self.config.model
-        name = model if isinstance(model, str) else (model or {}).get("name")
-        return resolve_train_config(self.config, name).epochs
-
 
 def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> dict:
     """One Start press: training (hold-out or K-fold, as the split says) or a search.

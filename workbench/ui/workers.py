@@ -133,7 +133,12 @@ class FunctionWorker(QObject):
             if self._cancel.is_set():  # e.g. the core's ImportCancelled: a cancel, not a failure
                 self.cancelled.emit()
             else:
-                msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"
+                if isinstance(e, OSError):  # permission, full disk, ...: the sentence, not "[Errno 13]"
+                    from workbench.core.oserrors import describe
+
+                    msg = describe(e)
+                else:
+                    msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"
                 self.error.emit(msg or type(e).__name__)
         else:
             if self._cancel.is_set() and out is None:
@@ -212,13 +217,7 @@ class TaskHandle(QObject):
 
 
 class TaskController(QObject):
-    """Owns worker threads for one panel. Keeps references until each thread has finished.
-
-    Signals:
-        busy_changed(bool)  True while at least one job runs
-    """
-
-    busy_changed = Signal(bool)
+    """Owns worker threads for one panel. Keeps references until each thread has finished."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -255,7 +254,6 @@ class TaskController(QObject):
         self._handles.append(handle)
         _ALL_THREADS.append(thread)
         thread.start()
-        self.busy_changed.emit(True)
         return handle
 
     @Slot()
@@ -271,8 +269,6 @@ class TaskController(QObject):
             else:
                 alive.append((t, w))
         self._jobs = alive
-        if not alive:
-            self.busy_changed.emit(False)
 
     def cancel_all(self) -> None:
         for _, w in self._jobs:

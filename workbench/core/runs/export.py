@@ -223,6 +223,12 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
 def check_usable(rec, what: str) -> None:
     """ProjectError unless the run has a trained model of the generic workflow (a search, a study
     run of its own kind, a run without preprocessing cannot be loaded here)."""
+    from workbench.core.runs.summary import run_kind
+
+    kind = run_kind(rec)
+    if kind != "generic":
+        raise ProjectError(f"{what} is a {kind.replace('_', ' ')} run: use it in the {kind.replace('_', ' ')} panel "
+                           "or its own command; here choose a run trained in the Train panel (workbench train).")
     if rec.mode == "search" or not rec.model.get("spec") or not rec.head:
         raise ProjectError(f"{what} is a {rec.mode or 'study'} run without a trained model to use; "
                            "choose a training run.")
@@ -316,7 +322,17 @@ def preprocessing_for_export(rec, pre) -> dict:
                    filterbank=np.round(mel_filterbank(m.sample_rate, m.n_fft, m.n_mels, m.f_min, m.f_max), 8).tolist(),
                    offset=st["offset"], scale=st["scale"])
     elif kind == "text":
-        out.update(vocabulary=st["vocabulary"], token_pattern=r"[^\W_]+(?:'[^\W_]+)*", lowercase=True,
+        vec = st.get("vectorizer") if isinstance(st.get("vectorizer"), dict) else {}
+        opts = vec.get("options") or {}
+        if opts.get("mode") == "sequence" or opts.get("level") == "char" or int(opts.get("ngrams") or 1) > 1 \
+                or opts.get("punctuation"):
+            raise ExportError("Only bag-of-words text models of single words can be exported for now (this run "
+                              "reads token sequences, characters or n-grams); use it inside Workbench.")
+        vocabulary = st["vocabulary"] if "vocabulary" in st else vec.get("vocabulary")
+        if not isinstance(vocabulary, list):
+            raise ExportError("The run's text preprocessing has no vocabulary; train it again with this Workbench.")
+        out.update(vocabulary=vocabulary, token_pattern=r"[^\W_]+(?:'[^\W_]+)*",
+                   lowercase=bool(opts.get("lowercase", True)),
                    steps=["lowercase, split into words with token_pattern",
                           "multi-hot: 1.0 at the index of each vocabulary word present"])
     elif kind == "table":
@@ -376,10 +392,27 @@ def read_export(folder: str | os.PathLike, prefix: str = "model", kind: str = "e
     meta = check_fields(read_json(folder / names["meta"], kind=f"{kind} file", max_version=EXPORT_SCHEMA),
                         {"files": dict, "class_names": (list, type(None)), "input": dict}, kind=f"{kind} file",
                         where=folder / names["meta"], required=("files",))
+    from workbench.core.safety import UnsafeName, check_schema, safe_child
+
+    check_schema(meta, EXPORT_SCHEMA_FIELDS, kind=f"{kind} file", where=folder / names["meta"])
     for fmt, fname in meta["files"].items():
-        if fname and not (folder / str(fname)).is_file():
+        if fname is None:
+            continue
+        try:  # a name from the file: one component inside the folder, never ../../x.onnx or /abs/x.onnx
+            path = safe_child(folder, fname, what=f"{fmt} file name")
+        except UnsafeName as e:
+            raise ProjectError(f"The {kind} file {folder / names['meta']} is damaged: {e}") from None
+        if not path.is_file():
             raise ProjectError(f"The exported model folder {folder} is missing {fname}; export the model again.")
     return meta, folder
+
+
+EXPORT_SCHEMA_FIELDS = {
+    "files.onnx": (str, None), "files.torchscript": (str, None), "class_names[]": (str, int, float),
+    "input.shape": list, "input.shape[]": (int, str), "preprocessor": (dict, None), "preprocessor.state": (dict, None),
+    "preprocessor.kind": (str, None), "preprocessor.scale": (str, None), "data": (dict, None),
+    "data.kind": (str, None), "data.source": (dict, str, None), "preprocessing": (dict, None),
+}
 
 
 EXAMPLE_SCRIPT = '''"""Use this exported model without Workbench: python example.py FILE...

@@ -274,7 +274,13 @@ class ExportPredictor(Predictor):
             raise ProjectError(f"{self.folder} was not exported from a Workbench run (no preprocessing record); "
                                "export the run again.")
         data = meta.get("data") or {}
-        super().__init__(Preprocessor.from_dict(meta["preprocessor"]), data.get("source") or {}, data.get("kind"),
+        where = self.folder / "model.json"
+        try:
+            pre = Preprocessor.from_dict(meta["preprocessor"])
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
+            raise ProjectError(f"The exported model file {where} is damaged: its preprocessor cannot be read "
+                               f"({type(e).__name__}: {str(e)[:120]}); export the run again.") from None
+        super().__init__(pre, data.get("source") or {}, data.get("kind"),
                          meta.get("class_names"), meta.get("run_name") or self.folder.name,
                          task=meta.get("task") or (meta.get("output") or {}).get("task") or "",
                          target=data.get("target"))
@@ -283,7 +289,13 @@ class ExportPredictor(Predictor):
         if files.get("onnx"):
             import onnxruntime as ort
 
-            self._session = ort.InferenceSession(str(self.folder / files["onnx"]), providers=["CPUExecutionProvider"])
+            try:
+                self._session = ort.InferenceSession(str(self.folder / files["onnx"]),
+                                                     providers=["CPUExecutionProvider"])
+            except Exception as e:  # onnxruntime's own errors for a damaged or foreign file
+                raise ProjectError(f"The ONNX file of {self.folder} cannot be loaded ({str(e).splitlines()[0][:160]}); "
+                                   "export the run again.") from None
+            _check_input_shape(self._session.get_inputs()[0].shape, (meta.get("input") or {}).get("shape"), where)
         else:
             import warnings
 
@@ -302,6 +314,16 @@ class ExportPredictor(Predictor):
 
         with torch.no_grad():
             return np.concatenate([self._ts(torch.from_numpy(X[i:i + 64])).numpy() for i in range(0, len(X), 64)])
+
+
+def _check_input_shape(onnx_shape, declared, where) -> None:
+    """The ONNX file's input shape (batch axis aside) must be the one model.json declares."""
+    fixed = list(onnx_shape)[1:]
+    want = list(declared or [])[1:]
+    if len(fixed) != len(want) or any(isinstance(a, int) and isinstance(b, int) and a != b
+                                      for a, b in zip(fixed, want)):
+        raise ProjectError(f"The exported model file {where} is damaged: it declares inputs of shape "
+                           f"{want} but the ONNX file takes {fixed}; export the run again.")
 
 
 def open_predictor(model: str | os.PathLike, project: str | os.PathLike | None = None) -> Predictor:

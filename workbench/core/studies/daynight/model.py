@@ -9,7 +9,6 @@ logit of class 1 ("night"), so P(day) = 1 - sigmoid(output).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,16 +150,28 @@ class DayNightModel:
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "DayNightModel":
-        from workbench.core.jsonio import load_weights, read_json
+        from workbench.core import params as P
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.jsonio import check_state_dict, load_weights, read_json
         from workbench.core.models import ModelSpec
+        from workbench.core.safety import check_schema
 
         folder = Path(folder)
-        meta = read_json(folder / "model.json", kind="Day'n'Night model file", max_version=1)
-        if meta.get("study") != "daynight":
+        where = folder / "model.json"
+        meta = read_json(where, kind="Day'n'Night model file", max_version=1)
+        if not isinstance(meta, dict) or meta.get("study") != "daynight":
             raise ProjectError(f"{folder} does not hold a Day'n'Night model (model.json has no study 'daynight').")
-        spec = ModelSpec.from_dict(meta["spec"]) if meta.get("spec") else None
-        m = cls.create(int(meta["size"]), spec, meta.get("class_names", CLASS_NAMES))
-        m.module.load_state_dict(load_weights(folder / "weights.pt"))
+        check_schema(meta, {"size": int, "spec": (dict, None), "spec.layers": list, "spec.layers[]": dict,
+                            "class_names": (list, None), "class_names[]": str, "threshold": (float, None)},
+                     kind="Day'n'Night model file", where=where)
+        try:
+            size = P.param(P.IMAGE_SIDE, high=1024).check(meta.get("size", 64), where=str(where))
+            spec = ModelSpec.from_dict(meta["spec"]) if meta.get("spec") else None
+            m = cls.create(size, spec, meta.get("class_names") or CLASS_NAMES)
+        except WorkbenchError as e:
+            raise ProjectError(f"The Day'n'Night model file {where} is damaged: {e}") from None
+        state = check_state_dict(m.module, load_weights(folder / "weights.pt"), folder / "weights.pt")
+        m.module.load_state_dict(state)
         m.module.eval()
         return m
 
@@ -257,6 +268,74 @@ def misclassified(idx, y_true, y_pred, p_day, class_names=CLASS_NAMES, groups=No
     return rows
 
 
+@dataclass
+class DayNightTask:
+    """Day'n'Night training as a task for ``core.tasks.run_task``."""
+
+    ds: Dataset
+    size: int = 64
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 2e-3
+    optimizer: str = "adam"
+    seed: int = 0
+    split: str = "holdout:0.1,0.1"
+    early_stopping: int | None = 3
+    spec: object = None
+    kind: str = "daynight"
+    section: str = "daynight"
+
+    def prepare(self, say):
+        import torch
+
+        from workbench.core.data import SplitPlan
+        from workbench.core.tasks import Fitting, train_config_of
+        from workbench.core.training import make_optimizer
+
+        ds = self.ds
+        if ds.kind != "image":
+            raise DataError("The Day'n'Night model needs image data (a generated set or a folder of day/night images).")
+        if not ds.class_names or len(ds.class_names) != 2:
+            raise DataError(f"Day'n'Night needs exactly two classes (day and night), not {ds.class_names}.")
+        self.plan = SplitPlan.parse(self.split, seed=self.seed)
+        splits = self.plan.make(ds)
+        self.tr, va, self.te = tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
+        self.n_val = len(va)
+        y = ds.y.astype(np.float32)
+        self.model = model = DayNightModel.create(self.size, self.spec, ds.class_names)
+        cfg = train_config_of(self, restore_best=True)
+        # the first optimizer built in a process imports torch._dynamo (seconds): not training time
+        make_optimizer(torch.nn.Linear(1, 1), cfg)
+        say(f"Training {cfg.epochs} epochs at {self.size} px on {len(tr)} images ...")
+        # index the uint8 images first: a float copy of only what each split needs
+        return Fitting(model.module, model.head, (to_inputs(ds.X[tr], self.size), y[tr]),
+                       (to_inputs(ds.X[va], self.size), y[va]) if len(va) else None, cfg)
+
+    def finish(self, fitting, fit):
+        from workbench.core.training import compute_metrics
+
+        ds, model, tr, te = self.ds, self.model, self.tr, self.te
+        model.module.cpu()
+        p = model.p_day(ds.X[te]) if len(te) else np.zeros(0, np.float32)
+        pred = classes_at(p, model.threshold, model.day_index)
+        yt = ds.y[te]
+        acc = float((pred == yt).mean()) if len(te) else float("nan")
+        metrics = {}
+        if len(te):
+            try:
+                metrics = compute_metrics("binary", yt, 1 - p if model.day_index == 0 else p)
+            except Exception:  # metrics are a bonus; accuracy above is the headline
+                metrics = {"accuracy": acc}
+        majority = int(np.bincount(ds.y[tr], minlength=2).argmax()) if len(tr) else 0
+        baseline = float((yt == majority).mean()) if len(te) else float("nan")
+        groups = ds.groups[te] if ds.groups is not None else None
+        self.outcome = TrainOutcome(model, fit, te, acc, metrics, subgroup_report(yt, pred, groups, ds.class_names, p),
+                                    yt, pred, p, float(fit.time), len(tr), self.n_val, baseline, X_test=ds.X[te],
+                                    groups_test=groups)
+        self.outcome.record = run_record(ds, self.outcome, fitting.config, self.plan)
+        return self.outcome.record
+
+
 def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: int = 64, lr: float = 2e-3,
                    optimizer: str = "adam", seed: int = 0, split: str = "holdout:0.1,0.1",
                    early_stopping: int | None = 3, callbacks: Sequence = (), trainer=None, spec=None,
@@ -268,57 +347,14 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
     """
     import torch
 
-    from workbench.core.data import SplitPlan
-    from workbench.core.training import TrainConfig, Trainer
+    from workbench.core.tasks import run_task
 
-    if ds.kind != "image":
-        raise DataError("The Day'n'Night model needs image data (a generated set or a folder of day/night images).")
-    if not ds.class_names or len(ds.class_names) != 2:
-        raise DataError(f"Day'n'Night needs exactly two classes (day and night), not {ds.class_names}.")
     if max_threads:
         torch.set_num_threads(max_threads)
-    plan = SplitPlan.parse(split, seed=seed)
-    splits = plan.make(ds)
-    tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
-    y = ds.y.astype(np.float32)
-    model = DayNightModel.create(size, spec, ds.class_names)
-    if trainer is None:
-        trainer = Trainer(callbacks=list(callbacks), device=device)
-    else:
-        trainer.callbacks.extend([c for c in callbacks if c not in trainer.callbacks])
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-                      early_stopping=early_stopping, restore_best=True)
-    # the first optimizer built in a process imports torch._dynamo (seconds): not training time
-    from workbench.core.training import make_optimizer
-
-    make_optimizer(torch.nn.Linear(1, 1), cfg)
-    t0 = time.perf_counter()
-    # index the uint8 images first: a float copy of only what each split needs
-    fit = trainer.fit(model.module, model.head, train=(to_inputs(ds.X[tr], size), y[tr]),
-                      val=(to_inputs(ds.X[va], size), y[va]) if len(va) else None, config=cfg)
-    train_time = time.perf_counter() - t0
-    model.module.cpu()
-    p = model.p_day(ds.X[te]) if len(te) else np.zeros(0, np.float32)
-    pred = classes_at(p, model.threshold, model.day_index)
-    yt = ds.y[te]
-    acc = float((pred == yt).mean()) if len(te) else float("nan")
-    from workbench.core.training import compute_metrics
-
-    metrics = {}
-    if len(te):
-        try:
-            metrics = compute_metrics("binary", yt, 1 - p if model.day_index == 0 else p)
-        except Exception:  # metrics are a bonus; accuracy above is the headline
-            metrics = {"accuracy": acc}
-    majority = int(np.bincount(ds.y[tr], minlength=2).argmax()) if len(tr) else 0
-    baseline = float((yt == majority).mean()) if len(te) else float("nan")
-    groups = ds.groups[te] if ds.groups is not None else None
-    outcome = TrainOutcome(model, fit, te, acc, metrics, subgroup_report(yt, pred, groups, ds.class_names, p),
-                           yt, pred, p, train_time, len(tr), len(va), baseline, X_test=ds.X[te], groups_test=groups)
-    outcome.record = run_record(ds, outcome, cfg, plan)
-    if run_store is not None:
-        outcome.run_id = run_store.save(outcome.record, weights=model.module.state_dict())
-    return outcome
+    task = DayNightTask(ds, size, epochs, batch_size, lr, optimizer, seed, split, early_stopping, spec)
+    run = run_task(task, store=run_store, trainer=trainer, callbacks=callbacks, device=device, save_empty=True)
+    task.outcome.run_id = run.run_id
+    return task.outcome
 
 
 def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
@@ -337,7 +373,19 @@ def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):
         test_metrics={**{k: v for k, v in outcome.test_metrics.items() if isinstance(v, (int, float))},
                       "accuracy": outcome.test_accuracy},
         baseline={"test": {"accuracy": outcome.baseline, "strategy": "majority class"}},
-        details={"subgroups": outcome.subgroups}, fit_time=outcome.train_time)
+        details={"subgroups": outcome.subgroups, "summary": outcome.summary()}, fit_time=outcome.train_time)
+
+
+def run_row(record: dict) -> dict:
+    """A Day & Night run's row for the runs table, from its RunRecord dict."""
+    summary = dict((record.get("details") or {}).get("summary") or {})
+    return {"run_id": record.get("run_id"), "name": record.get("name") or "",
+            "size": summary.get("size", (record.get("data") or {}).get("size")),
+            "n_train": summary.get("n_train", ""),
+            "test_accuracy": (record.get("test_metrics") or {}).get("accuracy"),
+            "baseline": ((record.get("baseline") or {}).get("test") or {}).get("accuracy"),
+            "epochs": len(record.get("history") or []), "train_time": float(record.get("fit_time") or 0.0),
+            "stop_reason": record.get("stop_reason")}
 
 
 def architecture_text(size: int = 64) -> str:

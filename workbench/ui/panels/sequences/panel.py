@@ -67,6 +67,8 @@ class SequencesPanel(Panel):
     def shutdown(self) -> None:
         self.jobs.shutdown()
 
+    state_section = "sequences"
+
     def state(self) -> dict:
         return {"tab": self.tabs.currentIndex(), **{type(t).__name__: t.state() for t in self._all}}
 
