@@ -219,3 +219,14 @@ def test_text_model_reads_typed_sentences_and_a_csv_of_texts(tmp_path):
         prob = session.run(None, {"input": example.text_input(text)[None]})[0][0]
         prob = np.array([1 - prob[0], prob[0]]) if len(prob) == 1 else prob
         assert np.allclose(prob, [row["probs"][n] for n in p.class_names], atol=1e-4)
+
+
+def test_a_case_study_run_given_to_predict_says_where_it_belongs(tmp_path):
+    from workbench.core.errors import ProjectError
+    from workbench.core.runs import RunRecord
+    from workbench.core.runs.predict import RunPredictor
+
+    rec = RunRecord(kind="detection", study="detection", task="detection", model={"spec": {"layers": []}},
+                    head={"task": "detection"}, preprocessing={})
+    with pytest.raises(ProjectError, match="detection panel"):
+        RunPredictor.from_record(rec.to_dict(), {"w": 1})
