@@ -26,8 +26,8 @@ class AppContext(QObject):
     """Signals (all emitted on the GUI thread):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
-        project_saving(str)        about to write the project into this folder: case studies copy
-                                   the files they keep there (trained models, recordings, gallery)
+        project_saving(str)        about to write the project into this folder: panels that keep
+                                   files there (trained models, recordings, galleries) write them now
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
