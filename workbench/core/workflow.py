@@ -511,6 +511,7 @@ def resolve_train_config(cfg: RunConfig, model_name: str | None, *, keep_one_cor
         base["seed"] = cfg.seed
     if base.get("threads") is None:
         base["threads"] = training_threads(keep_one_free=keep_one_core_free)
+    base.setdefault("settle_batchnorm", True)  # small data: BatchNorm statistics re-estimated before evaluating
     return TrainConfig.from_dict(base)
 
 
