@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
 
         path = Path(path)
         try:
-            self.ctx.project_saving.emit(str(path))
+            self.ctx.project_saving.emit(str(path))  # the case studies write their files first
             self.sync_state()
             self.ctx.project = project_io.save_project(path, self.ctx)
         except (WorkbenchError, OSError) as e:

@@ -80,8 +80,7 @@ class FacesSection(Section):
     threshold: float = 0.6
     k: int = 1
     train: FacesTrainingSection = field(default_factory=FacesTrainingSection)
-    tab: int = 0
-    gallery_dir: str = ""  # the gallery saved in the project folder (relative path)
+    tab: int = 0  # the gallery itself lives in the project folder (faces/gallery), copied on "Save as"
 
 
 @study_section("trigger_word", "Trigger word")
@@ -114,8 +113,9 @@ class TriggerWordSection(Section):
     eval_on: str = ""
     eval_clips: int = 200
     eval_hours: float = 1.0
-    material_dir: str = ""  # recordings and imported clips in the project folder (relative path)
-    model_file: str = ""  # the trained model in the project folder (relative path)
+    material_source: str = ""  # "demo" | "synthetic": material remade on reopen (not copied)
+    material_dir: str = ""  # else the recordings and clips in use, copied into the project folder (relative path)
+    model_dir: str = ""  # the model in use, copied into the project folder (relative path)
 
 
 @study_section("style_transfer", "Style transfer")

@@ -32,3 +32,32 @@ def project_file(project_dir, rel: str) -> Path | None:
     except WorkbenchError:
         return None
     return p if p.exists() else None
+
+
+def save_study_folder(project_dir, key: str, name: str, write, what: str) -> str:
+    """Write a study's ``name`` folder in the project all at once (``write(folder)`` fills a fresh
+    temporary folder that then replaces the old copy); returns its path relative to the project."""
+    from workbench.core.writers import new_folder
+
+    folder, rel = study_path(project_dir, key, name)
+    ours = [p.name for p in folder.iterdir()] if folder.is_dir() else []  # only we write in studies/
+    with new_folder(folder, ours=ours, what=what) as tmp:
+        write(tmp)
+    return rel
+
+
+def copy_folder_into(src, project_dir, rel: str, what: str) -> bool:
+    """Copy ``src`` (a study's folder in the project saved before) to ``rel`` in ``project_dir``
+    when that has none yet ("Save as": the work goes with the project). True when copied."""
+    import shutil
+
+    from workbench.core.safety import safe_child
+    from workbench.core.writers import new_folder
+
+    src = Path(src)
+    dst = safe_child(project_dir, *Path(rel).parts)
+    if not src.is_dir() or dst.exists() or src.resolve() == dst.resolve():
+        return False
+    with new_folder(dst, ours=[], what=what) as tmp:
+        shutil.copytree(src, tmp, dirs_exist_ok=True)
+    return True

@@ -26,13 +26,13 @@ class SavedWork:
     def _write_model(self, project_dir: str) -> None:
         """Saving the project: a copy of the model in use goes into it (reopening loads it)."""
         from workbench.core.studies.daynight.model import DayNightModel
-        from workbench.core.studies.project_files import study_path
+        from workbench.core.studies.project_files import save_study_folder, study_path
 
         if not isinstance(self.model, DayNightModel):
             return  # an exported model is kept where it was loaded from
         folder, rel = study_path(project_dir, "daynight", "model")
         if self._model_written != (self.model, folder):
-            self.model.save(folder)
+            save_study_folder(project_dir, "daynight", "model", self.model.save, "Day & Night model")
             self._model_written = (self.model, folder)
         self.model_dir = rel
 

@@ -104,13 +104,13 @@ class DetectionPanel(Panel):
     state_section = "detection"
 
     def _write_detector(self, project_dir: str) -> None:
-        from workbench.core.studies.project_files import study_path
+        from workbench.core.studies.project_files import save_study_folder, study_path
 
         if self.detector is None:
             return
         folder, rel = study_path(project_dir, "detection", "detector")
         if self._detector_written != (self.detector, folder):
-            self.detector.save(folder)
+            save_study_folder(project_dir, "detection", "detector", self.detector.save, "detector")
             self._detector_written = (self.detector, folder)
         self.detector_dir = rel
 
