@@ -153,17 +153,39 @@ def _match_targets(out, y, task: str):
 # BatchNorm's running statistics move 10 % towards each batch's: after a few dozen steps they still
 # remember their start (mean 0, variance 1) and the evaluated model can answer one class while the
 # training batches look perfect. Until this many steps, they are re-estimated on the training data
-# (torch.optim.swa_utils.update_bn: a plain average over one pass) before each evaluation.
+# (a plain average over one pass, as torch.optim.swa_utils.update_bn) before each evaluation.
 BN_SETTLE_STEPS = 200
 
 
 def _settle_batchnorm(model, X, batch: int, dev) -> None:
+    """One pass over ``X`` with a plain average as the running statistics of the BatchNorm layers
+    being trained (as ``torch.optim.swa_utils.update_bn``); frozen ones (a pretrained backbone's)
+    keep theirs."""
     import torch
-    from torch.optim.swa_utils import update_bn
+    from torch.nn.modules.batchnorm import _BatchNorm
 
     was_training = model.training
-    with torch.no_grad():
-        update_bn((X[i:i + batch] for i in range(0, len(X), batch)), model, device=dev)
+    model.train()
+    bns = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    mine = [m for m in bns if m.training and m.track_running_stats
+            and all(p.requires_grad for p in m.parameters(recurse=False))]
+    others = [m for m in bns if m not in mine and m.training]
+    if mine:
+        momenta = {m: m.momentum for m in mine}
+        for m in mine:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the pass
+        for m in others:
+            m.eval()
+        try:
+            with torch.no_grad():
+                for i in range(0, len(X), batch):
+                    model(X[i:i + batch].to(dev))
+        finally:
+            for m, mom in momenta.items():
+                m.momentum = mom
+            for m in others:
+                m.train()
     model.train(was_training)
 
 
