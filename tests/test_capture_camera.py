@@ -15,6 +15,7 @@ from workbench.core.capture.camera import (
     open_camera,
 )
 from workbench.core.errors import DataError, DeviceUnavailable
+from workbench.core.studies.daynight.live import open_camera_or_scene, synthetic_scene_source
 
 
 def write_video(path, frames, fps=10.0):
@@ -102,7 +103,7 @@ def test_synthetic_source_counts_and_resizes():
 def test_open_camera_parses_specs(tmp_path):
     assert isinstance(open_camera("camera:1"), CameraSource) and open_camera("camera:1").index == 1
     assert open_camera(0).index == 0 and open_camera("2").index == 2
-    day = open_camera("synthetic:day", size=(48, 32), n_frames=3)
+    day = open_camera_or_scene("synthetic:day", size=(48, 32), n_frames=3)
     frames = list(day)
     assert len(frames) == 3 and frames[0].shape == (32, 48, 3)
     assert open_camera("synthetic", n_frames=1).name == "synthetic"
@@ -112,7 +113,10 @@ def test_open_camera_parses_specs(tmp_path):
     with pytest.raises(DataError, match="neither a camera"):
         open_camera(tmp_path / "missing.mp4")
     with pytest.raises(DataError, match="Unknown synthetic scene"):
-        open_camera("synthetic:sunrise-on-mars")
+        open_camera_or_scene("synthetic:sunrise-on-mars")
+    with pytest.raises(DataError, match="Unknown synthetic source"):  # scenes are the Day & Night study's
+        open_camera("synthetic:day")
+    assert open_camera_or_scene("camera:1").index == 1
 
 
 def test_missing_camera_says_what_to_do():
@@ -125,8 +129,8 @@ def test_missing_camera_says_what_to_do():
 
 
 def test_synthetic_day_and_night_look_different():
-    day = next(iter(open_camera("synthetic:day", size=(64, 48), n_frames=1)))
-    night = next(iter(open_camera("synthetic:night", size=(64, 48), n_frames=1)))
+    day = next(iter(open_camera_or_scene("synthetic:day", size=(64, 48), n_frames=1)))
+    night = next(iter(open_camera_or_scene("synthetic:night", size=(64, 48), n_frames=1)))
     assert day.mean() > night.mean() + 40
 
 
@@ -193,9 +197,9 @@ def test_grabber_reports_source_errors():
 
 
 def test_synthetic_source_from_a_scene_kind():
-    src = SyntheticCameraSource("cycle", size=(40, 30), n_frames=4, fps=2)
+    src = synthetic_scene_source("cycle", size=(40, 30), n_frames=4, fps=2)
     frames = list(src)
     assert src.name == "synthetic:cycle" and len(frames) == 4
     assert frames[0].mean() > frames[2].mean() + 30  # day for a second, then night
     with pytest.raises(DataError):
-        SyntheticCameraSource("twilight-zone")
+        synthetic_scene_source("twilight-zone")

@@ -103,11 +103,17 @@ def test_unreadable_file_message_without_root(tmp_path, monkeypatch):
 
     f = _write(tmp_path / "secret.csv", "x,y\n1,a\n")
 
-    def deny(self):
-        raise PermissionError(13, "Permission denied")
+    import os
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
-    with pytest.raises(DataError, match=r"not allowed to read '.*secret.csv' \(permission denied\)"):
+    real_open = os.open
+
+    def deny(path, *a, **k):
+        if str(path).endswith("secret.csv"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr(os, "open", deny)
+    with pytest.raises(DataError, match=r"The CSV file '.*secret.csv' cannot be used: permission denied; change"):
         load_csv(f)
 
 

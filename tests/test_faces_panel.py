@@ -56,6 +56,15 @@ def test_panel_smoke_missing_camera_and_missing_dlib(qtbot, panel, monkeypatch):
     p.live_view.start_live()
     qtbot.waitUntil(lambda: not p.live_jobs.busy, timeout=20000)
     assert "camera" in p.banner.text().lower() and p.live_view.start_btn.isEnabled()
+    # ... and the message offers the demo and file sources: one click switches to the demo
+    fb = p.live_view.fallback
+    assert not fb.isHidden() and "demo" in fb.message.text().lower()
+    assert fb.demo_btn.text() == "Use the demo faces" and fb.file_btn.isEnabled()
+    fb.demo_btn.click()
+    assert p.live_view.source_combo.currentText() == "demo" and fb.isHidden()
+    qtbot.waitUntil(lambda: p.live.frames >= 1, timeout=60000)
+    p.live_view.stop_live()
+    qtbot.waitUntil(lambda: not p.live_jobs.busy, timeout=20000)
     # dlib missing: the app falls back to the own encoder and the Haar detector and says what is missing
     real = importlib.util.find_spec
     monkeypatch.setattr(dlib_models.importlib.util, "find_spec",
@@ -93,13 +102,28 @@ def test_default_dlib_encoder_live_enroll_verify_identify_rename_delete(qtbot, p
     assert p.live_view.video.pixmap() is not None and not p.live_view.video.pixmap().isNull()
     assert "hog detector" in p.live_view.live_status.text()
 
-    # enroll from the camera: countdown, burst, gallery
-    p.live_view.enroll_shots.setValue(2)
+    # enroll from the camera: several faces in the picture, so it asks whose (the largest is
+    # selected); here the second one is chosen. Then countdown, burst, gallery.
+    p.live_view.enroll_shots.setValue(3)
     p.live_view.enroll_name.setText("Demo")
     p.live_view.start_enroll()
+    dlg = p.live_view.pick_dialog
+    assert dlg is not None and dlg.faces.count() >= 2 and dlg.faces.currentRow() == 0
+    assert dlg.faces.item(0).text() == "largest"
+    frame, boxes = p.live_view.last_frame, list(dlg.boxes)
+    dlg.faces.setCurrentRow(1)
+    dlg.accept()
     qtbot.waitUntil(lambda: p.gallery is not None and "Demo" in p.gallery.names, timeout=60000)
     _idle(qtbot, p)
-    assert p.gallery.embeddings("Demo").shape[1] == 128
+    emb = p.gallery.embeddings("Demo")
+    assert emb.shape[1] == 128 and emb.shape[0] >= 2
+    # every photo enrolled is of the chosen person, none of the others
+    from workbench.core.studies.faces.detect import FaceBox
+
+    chips = [p.photo_finder().chip(frame, FaceBox(*b)) for b in boxes]
+    refs = p.encoder.embed(chips)
+    for e in emb:
+        assert int(np.argmin(np.linalg.norm(refs - e, axis=1))) == 1
     p.live_view.stop_live()
     qtbot.waitUntil(lambda: not p.live_jobs.busy, timeout=20000)
 

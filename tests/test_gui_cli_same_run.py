@@ -45,6 +45,10 @@ def test_gui_and_cli_store_the_same_run_record(qtbot, tmp_path, config_dir, monk
     model.lr_spin.setValue(0.003)
     train = w.show_panel("Train")
     train.name_edit.setText("same run")
+    # the Data panel's split and its preview's fitted preprocessing go to the run as they are
+    qtbot.waitUntil(lambda: w.ctx.state.current_preprocessor() is not None, timeout=30_000)
+    req = train.request()
+    assert req.splits is data.splits and req.preprocessor is w.ctx.state.current_preprocessor()
     with qtbot.waitSignal(train.run_done, timeout=120_000) as done:
         train.start_btn.click()
     qtbot.waitUntil(lambda: not train.busy, timeout=10_000)

@@ -9,7 +9,8 @@ import pytest
 
 from workbench.core.runs import RunStore
 from workbench.core.tuning import EventLog, parse_search_space
-from workbench.core.workflow import RunConfig, run_search
+from workbench.core.search import run_search
+from workbench.core.workflow import RunConfig
 
 pytestmark = pytest.mark.gui
 

@@ -331,7 +331,7 @@ def test_sample_photos_and_bad_image_file(tmp_path):
     bad.write_bytes(b"not an image")
     with pytest.raises(WorkbenchError, match="not an image"):
         load_image(bad)
-    with pytest.raises(WorkbenchError, match="Cannot read"):
+    with pytest.raises(WorkbenchError, match="does not exist"):
         load_image(tmp_path / "missing.png")
 
 

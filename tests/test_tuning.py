@@ -11,9 +11,10 @@ import pytest
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.models import get_preset
-from workbench.core.tuning import SearchSettings, parse_search_space, tune
+from workbench.core.search import run_search, tune
+from workbench.core.tuning import SearchSettings, parse_search_space
 from workbench.core.tuning.space import SpaceError
-from workbench.core.workflow import RunConfig, run_search
+from workbench.core.workflow import RunConfig
 
 
 def _csv(path, n=120, seed=0):

@@ -9,7 +9,8 @@ import signal
 
 import pytest
 
-from workbench.core.tuning import SearchSettings, tune
+from workbench.core.search import tune
+from workbench.core.tuning import SearchSettings
 from workbench.core.tuning.executors import DaskExecutor
 from workbench.core.tuning.trial import arrivals
 from workbench.core.tuning.warm import warm

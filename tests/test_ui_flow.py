@@ -100,10 +100,10 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     proj = tmp_path / "project"
     assert w.save_project_to(proj)
     saved = json.loads((proj / "project.json").read_text())
-    assert saved["ui"]["panels"]["Model"]["train"]["epochs"] == 40
-    # the core fields are filled too, so the command line reads the same project
-    assert saved["data"]["source"] == "builtin:digits" and saved["train"]["epochs"] == 40
-    assert saved["model"]["name"] == "digits-cnn" and saved["split"]["val"] == pytest.approx(0.25)
+    # project.json is the typed state: one section each, no per-panel copies
+    assert "ui" not in saved and saved["training"]["epochs"] == 40
+    assert saved["data"]["source"] == "builtin:digits" and saved["model"]["spec"]["name"] == "digits-cnn"
+    assert saved["split"]["val"] == pytest.approx(0.25)
     assert len(list((proj / "runs").glob("*/run.json"))) == 2
     assert len(list((proj / "runs").glob("*/weights.pt"))) == 2
     spec_before = model.spec.to_dict()
@@ -135,7 +135,7 @@ def test_train_stop_save_reopen(qtbot, window, tmp_path, config_dir):
     rid = done.args[0]["run_id"]
     assert (proj / "runs" / rid / "run.json").exists()
     saved = json.loads((proj / "project.json").read_text())
-    assert saved["recent_runs"][0] == rid and saved["train"]["epochs"] == 1
+    assert saved["recent_runs"][0] == rid and saved["training"]["epochs"] == 1
     assert not w2.ctx.dirty
     w2.close()
 

@@ -31,6 +31,8 @@ COMMAND_MODULES: dict[str, str] = {
     "tune": "workbench.tune_cli",
     "detect": "workbench.studies_cli.detection",
     "explore": "workbench.studies_cli.explore",
+    "sequences": "workbench.studies_cli.sequences",
+    "rl": "workbench.studies_cli.rl",
 }
 
 EXIT_USER_ERROR = 2
@@ -44,6 +46,28 @@ def _out(text: str = "") -> None:
 def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
+
+
+class _LineEnd:
+    """stderr while a command runs, remembering whether a progress line ("\rgenerating 10/200")
+    is still open, so an error sentence starts on a line of its own."""
+
+    def __init__(self, stream):
+        self._stream, self.open_line = stream, False
+
+    def write(self, text):
+        if text:
+            self.open_line = not text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _error(text: str) -> None:
+    if getattr(sys.stderr, "open_line", False):
+        sys.stderr.write("\n")
+    _err(f"error: {text}")
 
 
 def _json_line(obj) -> str:
@@ -393,14 +417,24 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", None) or cmd_gui
     from workbench.core.errors import WorkbenchError
 
+    stderr = sys.stderr
+    if func is not cmd_gui:
+        sys.stderr = _LineEnd(stderr)
     try:
         return int(func(args) or 0)
     except WorkbenchError as e:
-        _err(f"error: {e}")
+        _error(str(e))
+        return EXIT_USER_ERROR
+    except OSError as e:  # a permission, a full disk, a missing folder met mid-command: its sentence
+        from workbench.core.oserrors import describe
+
+        _error(describe(e))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    finally:
+        sys.stderr = stderr
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -80,3 +80,16 @@ def split_plan(text: str) -> str:
     except WorkbenchError as e:
         raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
     return text
+
+
+def cluster_address(text: str) -> str:
+    """'inline', 'local' or a Dask scheduler address (tcp://HOST:PORT), its form checked at once."""
+    if text in ("inline", "local", ""):
+        return text
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.tuning.executors import check_address
+
+    try:
+        return check_address(text, probe=False)
+    except WorkbenchError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None

@@ -407,7 +407,7 @@ def run_self_test(out: TextIO | None = None) -> int:
             _require(_wait(app, lambda: win.isVisible() and win.windowHandle() is not None
                            and win.windowHandle().isExposed(), 10.0), "the main window was not shown")
             titles = win.panel_titles()
-            _require(titles == [t for t, _ in PANEL_SPECS], f"navigation lists {titles}")
+            _require(titles == [t for t, *_ in PANEL_SPECS], f"navigation lists {titles}")
             return f"{len(titles)} panels, platform {app.platformName()}"
 
         if not _step(report, "main window", open_window):
@@ -415,7 +415,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         _step(report, "resources", _check_resources)
         _step(report, "search worker process", _check_search_worker)
         _step(report, "train 1 epoch", lambda: _train_one_epoch(app, win))
-        for title, _target in PANEL_SPECS:
+        for title, _target, *_ in PANEL_SPECS:
             _step(report, f"panel {title}", lambda t=title: _open_panel(app, win, t))
         for name, fn in _bundled_data():
             _step(report, name, fn)

@@ -1,4 +1,4 @@
-"""``workbench tune``: a hyperparameter search from the command line (``workflow.run_search``).
+"""``workbench tune``: a hyperparameter search from the command line (``search.run_search``).
 
     workbench tune --data builtin:digits --model digits-cnn --epochs 5 \\
         --space "lr=log(1e-4,1e-1);layers.1.filters=int(8,32);dropout=float(0,0.5)" \\
@@ -43,7 +43,7 @@ def register(sub) -> None:
                    help="same: every trial's model starts from the same initialization (default)")
     p.add_argument("--parallel", type=P.PARALLEL.arg_type,
                    help="local worker processes (default: one per core, or per GPU)")
-    p.add_argument("--cluster", help="a Dask scheduler address (tcp://host:8786), or 'inline' for this process")
+    p.add_argument("--cluster", type=cli_args.cluster_address, help="a Dask scheduler address (tcp://host:8786), or 'inline' for this process")
     p.add_argument("--study", help="the study's name in the project (an existing one is resumed)")
     p.add_argument("--resume", metavar="STUDY", help="go on with a stored study, with its own data and settings")
     p.add_argument("--list", action="store_true", help="list the project's studies and exit")
@@ -92,7 +92,7 @@ def cmd_tune(args) -> int:
     from workbench.core.errors import DataError
     from workbench.core.training import Trainer
     from workbench.core.tuning import list_studies
-    from workbench.core.workflow import run_search
+    from workbench.core.search import run_search
 
     if args.list:
         if not args.project:
@@ -106,6 +106,10 @@ def cmd_tune(args) -> int:
             _out(f"{r['study']}: {r.get('error') or str(r['trials']) + ' trials, best ' + str(r['best_value'])}"
                  + (f" ({_params(r.get('best_params'))})" if r.get("best_params") else ""))
         return 0
+    if args.cluster not in (None, "", "inline", "local"):  # an address that does not answer: said before any work
+        from workbench.core.tuning.executors import check_address
+
+        check_address(args.cluster)
     if args.resume:
         if not args.project:
             raise DataError("Give the project folder with --project to resume a study.")

@@ -58,3 +58,24 @@ def check_fits(nbytes: float, what: str, advice: str = "") -> None:
         return
     raise TooLarge(f"{what} would need {format_bytes(nbytes)} of memory; this machine has {format_bytes(total)}."
                    + (f" {advice}" if advice else ""))
+
+
+def training_bytes(summary, batch_size: int) -> float:
+    """Rough memory of training a model (a ``ModelSummary``) with ``batch_size``: weights, gradients
+    and two optimizer moments (16 bytes a parameter), plus every layer's float32 output for a
+    batch kept three times (forward, its gradient, the optimizer's scratch)."""
+    def count(shape) -> int:
+        n = 1
+        for d in shape or ():
+            n *= int(d) if isinstance(d, int) and d > 0 else 1
+        return n
+
+    activations = count(summary.input_shape) + sum(count(layer.output_shape) for layer in summary)
+    return 16.0 * summary.total_params + 12.0 * int(batch_size) * activations
+
+
+def check_training(summary, batch_size: int) -> None:
+    """TooLarge before the first batch when training ``summary`` with ``batch_size`` would not fit."""
+    shape = "x".join(str(d) for d in summary.input_shape)
+    check_fits(training_bytes(summary, batch_size), f"Training this model on inputs of {shape} in batches of "
+               f"{int(batch_size)}", "Choose a smaller image size, a smaller batch size or fewer filters.")

@@ -1,41 +1,29 @@
 """The user's project: a folder with ``project.json`` (versioned JSON) and ``runs/``.
 
-project.json keys: schema_version, name, data (source config: spec string + load options),
-preprocessing, split, model (spec dict or preset name), head, train (TrainConfig dict), ui (free
-dict the GUI owns), recent_runs (newest first). Writes are atomic; a damaged file or one from a
-newer Workbench raises ProjectError with a sentence saying so. Older files are upgraded by
-``migrate`` one version at a time (add a function to MIGRATIONS for each new version).
+project.json stores exactly the project state (``workbench.core.state.ProjectState``: one key per
+section, data, split, preprocessing, model, training, run, guide, experiments, view and each case
+study) plus schema_version, name and recent_runs (run ids, newest first). Writes are atomic; a
+damaged file, a wrong value in any section or a file from a newer Workbench raises ProjectError
+with a sentence saying so, before anything is used. Older files are upgraded by ``migrate`` one
+version at a time (``workbench.core.project_migrations``; a function per version, a test per
+migration).
 """
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from workbench.core.errors import ProjectError
 from workbench.core.jsonio import atomic_write_json, read_json
 from workbench.core.jsonio import migrate as migrate_versions
 
 PROJECT_FILE = "project.json"
-SCHEMA_VERSION = 1
+from workbench.core.project_migrations import MIGRATIONS, SCHEMA_VERSION
+
 MAX_RECENT_RUNS = 20
-
-
-def _v0_to_v1(d: dict) -> dict:
-    # format 0 (early previews) kept the train settings under "config" and had no ui state
-    d = dict(d)
-    if "config" in d and "train" not in d:
-        d["train"] = d.pop("config")
-    d.setdefault("ui", {})
-    d.setdefault("recent_runs", [])
-    return d
-
-
-_FIELD_TYPES = {"name": str, "data": (dict, type(None)), "preprocessing": (dict, type(None)),
-                "split": (str, dict, type(None)), "model": (dict, str, type(None)), "head": (dict, type(None)),
-                "train": (dict, type(None)), "ui": (dict, type(None)), "recent_runs": (list, type(None))}
+_FIELD_TYPES = {"name": str, "recent_runs": (list, type(None))}
 
 
 def _is_run_id(r: str, check) -> bool:
@@ -46,26 +34,22 @@ def _is_run_id(r: str, check) -> bool:
         return False
 
 
-# MIGRATIONS[n] turns a format-n dict into format n+1
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1}
-
-
 def migrate(data: dict, target: int = SCHEMA_VERSION) -> dict:
     """Upgrade a project dict step by step from its schema_version to ``target``."""
     return migrate_versions(data, MIGRATIONS, target, kind="project file", absent=0)
+
+
+def _new_state():
+    from workbench.core.state import ProjectState
+
+    return ProjectState()
 
 
 @dataclass
 class Project:
     path: Path
     name: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    preprocessing: dict[str, Any] = field(default_factory=dict)
-    split: str | dict | None = None
-    model: dict | str | None = None
-    head: dict | None = None
-    train: dict[str, Any] = field(default_factory=dict)
-    ui: dict[str, Any] = field(default_factory=dict)
+    state: Any = field(default_factory=_new_state)  # workbench.core.state.ProjectState
     recent_runs: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
@@ -88,22 +72,14 @@ class Project:
         return RunStore(self.path)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "name": self.name,
-            "data": copy.deepcopy(self.data),
-            "preprocessing": copy.deepcopy(self.preprocessing),
-            "split": copy.deepcopy(self.split),
-            "model": copy.deepcopy(self.model),
-            "head": copy.deepcopy(self.head),
-            "train": copy.deepcopy(self.train),
-            "ui": copy.deepcopy(self.ui),
-            "recent_runs": list(self.recent_runs),
-        }
+        return {"schema_version": SCHEMA_VERSION, "name": self.name, "recent_runs": list(self.recent_runs),
+                **self.state.to_dict()}
 
     @classmethod
     def from_dict(cls, path, d: dict[str, Any]) -> "Project":
+        """Migrate and check the whole file (every section) before anything is returned."""
         from workbench.core.safety import check_fields, check_name
+        from workbench.core.state import ProjectState
 
         where = Path(path) / PROJECT_FILE
         check_fields(d, {}, kind="project file", where=where)
@@ -112,19 +88,10 @@ class Project:
         runs = list(d.get("recent_runs") or [])
         if not all(isinstance(r, str) for r in runs):
             raise ProjectError(f"The project file {where} is damaged: 'recent_runs' should list run ids.")
-        d["recent_runs"] = [r for r in runs if _is_run_id(r, check_name)]  # a crafted id never reaches a path
-        return cls(
-            path=Path(path),
-            name=d.get("name") or Path(path).name,
-            data=d.get("data") or {},
-            preprocessing=d.get("preprocessing") or {},
-            split=d.get("split"),
-            model=d.get("model"),
-            head=d.get("head"),
-            train=d.get("train") or {},
-            ui=d.get("ui") or {},
-            recent_runs=list(d.get("recent_runs") or []),
-        )
+        runs = [r for r in runs if _is_run_id(r, check_name)]  # a crafted id never reaches a path
+        state = ProjectState.from_dict({k: v for k, v in d.items() if k not in ("schema_version", "name",
+                                                                                "recent_runs")}, where=str(where))
+        return cls(path=Path(path), name=d.get("name") or Path(path).name, state=state, recent_runs=runs)
 
     def save(self) -> Path:
         """Write project.json atomically. A project.json written by a newer Workbench is never

@@ -144,3 +144,42 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def check_schema(data: Any, schema: Mapping[str, Any], *, kind: str, where: str | os.PathLike = "") -> Any:
+    """Check nested fields of a dict read from a file: ``schema`` maps a dotted path to a type or a
+    tuple of types (``None`` in the tuple allows null); ``[]`` in a path means every item of a
+    list ("model.spec.layers[].l1"). Absent fields are fine; a field under a parent of another type
+    is left to the parent's check. Raises ProjectError naming the file and the field."""
+    loc = f" {where}" if where else ""
+
+    def walk(value, parts, shown):
+        if not parts:
+            return [(shown, value)]
+        head, rest = parts[0], parts[1:]
+        out = []
+        many = head.endswith("[]")
+        key = head[:-2] if many else head
+        if key:
+            if not isinstance(value, dict) or key not in value:
+                return []
+            value, shown = value[key], f"{shown}.{key}" if shown else key
+        if many:
+            if not isinstance(value, list):
+                return []
+            for i, item in enumerate(value):
+                out += walk(item, rest, f"{shown}[{i}]")
+            return out
+        return walk(value, rest, shown)
+
+    for path, t in schema.items():
+        types = t if isinstance(t, tuple) else (t,)
+        allow_none = None in types
+        types = tuple(x for x in types if x is not None) or (type(None),)
+        for shown, value in walk(data, [p for p in path.replace("[]", "[]." ).split(".") if p], ""):
+            if value is None and allow_none:
+                continue
+            if not _matches(value, types):
+                raise ProjectError(f"The {kind}{loc} is damaged: {shown!r} should be {_type_name(types)}"
+                                   f"{' or null' if allow_none else ''}, not {_describe(value)}.")
+    return data

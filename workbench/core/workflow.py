@@ -2,16 +2,18 @@
 
 ``run_training(cfg)`` = load -> summarize -> split -> preprocess (fitted on training rows only) ->
 head choice + warnings -> build (SpecError before any training) -> baseline -> fit (or
-cross-validate) -> test once -> diagnose -> save the run. The GUI calls the steps one by one:
+cross-validate) -> test once -> diagnose -> save the run. It is a ``TrainTask`` carried out by
+the one task runner (``core.tasks.run_task``) that every case study and explore trainer uses too;
+the steps are also functions of their own:
 
     ds = load_dataset(cfg)                     # slow for image folders: progress / cancel callbacks
     prep = prepare_data(cfg, ds)               # PreparedData: summary, splits, task, head, arrays
     built = build_model_for(cfg, prep)         # BuiltModel: spec, nn.Module, layer summary
     base = compute_baseline(prep)
-    trained = train_model(cfg, prep, built, callbacks=[bridge], trainer=trainer)   # TrainedModel
-    result = finish_run(cfg, prep, built, base, trained)   # RunResult: test once, diagnose, save
+    result = run_training(cfg, callbacks=[bridge], trainer=trainer, dataset=ds)   # RunResult (saved)
 
-``run_search`` is the hyperparameter search on the same steps (validation or folds only).
+``workbench.core.search.run_search`` is the hyperparameter search on the same steps (validation or
+folds only).
 """
 from __future__ import annotations
 
@@ -271,7 +273,19 @@ def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
     return task, head, warns
 
 
-def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> PreparedData:
+def _same_settings(a, b) -> bool:
+    """Two Preprocessors configured alike (scaling, missing values, vocabulary, text options)."""
+    return ((a.scale, a.missing, a.vocab_size, a.text.to_dict())
+            == (b.scale, b.missing, b.vocab_size, b.text.to_dict()))
+
+
+def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None, *, splits=None,
+                 preprocessor=None) -> PreparedData:
+    """Load (unless ``ds`` is given), split, choose the head and fit the preprocessing.
+
+    ``splits`` made of ``ds`` by this config's plan (the app's cached split) are used as they are,
+    and so is a ``preprocessor`` fitted on their fit rows with this config's settings; anything
+    that does not match is computed again."""
     from workbench.core.data import SplitPlan, summarize
 
     if ds is None:
@@ -286,8 +300,9 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
         plan = dataclasses.replace(plan, seed=cfg.seed)
     if cfg.drop_duplicates:
         plan = dataclasses.replace(plan, drop_duplicates=True)
-    _say(on_status, f"Splitting: {plan.describe()}")
-    splits = plan.make(ds)
+    if splits is None or splits.plan != plan:
+        _say(on_status, f"Splitting: {plan.describe()}")
+        splits, preprocessor = plan.make(ds), None
     task, head, head_warnings = choose_head(cfg, ds)
     if cfg.scale != "none":  # numbers to predict are standardized like the inputs (on the training rows)
         fit_rows = splits.rest_idx if plan.kind in ("kfold", "iterated-kfold", "time-kfold") else splits.train_idx
@@ -298,10 +313,12 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None) -> Pr
     prep = PreparedData(dataset=ds, summary=summary, plan=plan, splits=splits, task=task, head=head,
                     head_warnings=head_warnings, warnings=[], n_classes=n_classes,
                     output_shape=output_shape, cross_validation=cv)
-    _say(on_status, "Preprocessing (fitted on the training rows only) ...")
     pre = _preprocessor(cfg, model_reads_tokens(cfg))
-    fit_idx = splits.rest_idx if cv else splits.train_idx
-    pre.fit(ds, fit_idx)
+    if preprocessor is not None and preprocessor.fitted and _same_settings(preprocessor, pre):
+        pre = preprocessor
+    else:
+        _say(on_status, "Preprocessing (fitted on the training rows only) ...")
+        pre.fit(ds, splits.fit_idx)
     prep.preprocessor = pre
     prep.input_shape = tuple(pre.output_shape)
     if not cv:
@@ -358,15 +375,16 @@ def _class_counts(prep: PreparedData):
     return train_class_counts(prep.dataset, prep.splits)
 
 
-def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None):
+def default_model(kind: str, input_shape: tuple, output_shape: tuple | None = None, class_counts=None,
+                  name: str | None = None):
     """(name, spec) of the default preset for the data (``default_model_choice``: the Model panel
-    suggests what the command line trains). A preset that ends in its own output layer (the IMDB
-    network's Dense 1 sigmoid) loses it when the targets need another number of outputs: the head
-    then adds the right one, so any label count fits."""
+    suggests what the command line trains), or of the preset ``name``. A preset that ends in its
+    own output layer (the IMDB network's Dense 1 sigmoid) loses it when the targets need another
+    number of outputs: the head then adds the right one, so any label count fits."""
     from workbench.core.models import get_preset
     from workbench.core.models.spec import canonical_activation, canonical_type
 
-    name = default_model_name(kind, input_shape, class_counts)
+    name = name or default_model_name(kind, input_shape, class_counts)
     spec = get_preset(name)
     if output_shape and spec.layers:
         last = spec.layers[-1]
@@ -397,10 +415,7 @@ def input_shape_for(dataset, preprocessing: dict | None = None, splits=None, seq
     training rows of ``splits``, or on every row without a split); ``sequence`` when the model
     reads text as token sequences (it starts with an Embedding)."""
     pre = _preprocessor(RunConfig(data="", **_preprocessing_kwargs(preprocessing)), sequence)
-    fit_idx = None
-    if splits is not None:
-        fit_idx = splits.rest_idx if len(splits.folds) > 1 else splits.train_idx
-    return tuple(pre.fit(dataset, fit_idx).output_shape)
+    return tuple(pre.fit(dataset, splits.fit_idx if splits is not None else None).output_shape)
 
 
 def _preprocessing_kwargs(settings: dict | None) -> dict:
@@ -438,14 +453,10 @@ def config_from_state(state, *, name: str = "", project: str | Path | None = Non
         summarize_model(spec, tuple(state.input_shape), head.output_shape(ds.y, n), head)
     train = {k: v for k, v in (state.train_settings or {}).items() if v is not None}
     seed = int(train.get("seed", 0) or 0)
-    plan = state.splits.plan
-    if state.split_options:
-        from workbench.core.data import SplitPlan
+    from workbench.core.data import SplitPlan
 
-        plan = SplitPlan.from_dict(state.split_options)
-    split = plan.to_text().replace(";drop-duplicates", "")
-    if plan.seed == seed:
-        split = split.replace(f";seed={plan.seed}", "")
+    plan = SplitPlan.from_dict(state.split_options)  # the split section
+    split = plan.to_text(seed=plan.seed != seed, drop_duplicates=False)  # as the command line writes it
     model: str | dict = spec.to_dict()
     try:
         if spec.name and get_preset(spec.name).to_dict() == model:
@@ -558,27 +569,6 @@ def compute_baseline(prep: PreparedData) -> dict[str, Any]:
     if len(s.test_idx):
         out["test"] = baseline_scores(prep.task, y[fit_idx], y[s.test_idx])
     return out
-
-
-def train_model(cfg: RunConfig, prep: PreparedData, built: BuiltModel, *, callbacks: Iterable = (), trainer=None,
-                on_status: Status | None = None, on_fold=None, keep_one_core_free: bool = False):
-    """Fit the built model (hold-out / time split) or cross-validate it (K-fold plans: a fresh model
-    per fold, then a final model on all non-test data). Returns a TrainedModel."""
-    from workbench.core.training import Trainer, TrainedModel, cross_validate
-
-    tc = resolve_train_config(cfg, built.name, keep_one_core_free=keep_one_core_free,
-                              n_train=len(prep.splits.train_idx))
-    trainer = trainer or Trainer(list(callbacks), device=cfg.device)
-    if prep.cross_validation:
-        n = len(prep.splits.folds)
-        _say(on_status, f"Cross-validation: {n} folds, then a final model on all non-test data")
-        counter = iter(range(10**9))
-        cv = cross_validate(lambda: built.make(cfg.seed + next(counter)), prep.head, prep.fold_data(cfg),
-                            prep.splits.folds, tc, test_idx=prep.splits.test_idx, trainer=trainer, on_fold=on_fold)
-        return TrainedModel(model=cv.final_model, head=prep.head, fit=cv.final_fit, cv=cv, train_config=tc)
-    _say(on_status, f"Training {tc.epochs} epochs, batch {tc.batch_size}, {tc.optimizer} lr {tc.lr:g}")
-    fit = trainer.fit(built.model, prep.head, train=prep.train, val=prep.val, config=tc)
-    return TrainedModel(model=built.model, head=prep.head, fit=fit, train_config=tc)
 
 
 def evaluation_for(prep: PreparedData, trained, tested: bool) -> dict:
@@ -694,54 +684,6 @@ def save_run(project: str | Path, record, weights: dict | None, on_status: Statu
     return run_id
 
 
-def finish_run(cfg: RunConfig, prep: PreparedData, built: BuiltModel, baseline: dict, trained, *,
-               save: bool = True, on_status: Status | None = None, started: float | None = None) -> RunResult:
-    """Test once, diagnose, build the record and (with ``cfg.project`` and ``save``) store it."""
-    record, diag = make_record(cfg, prep, built, baseline, trained, on_status=on_status, started=started)
-    if save and cfg.project and (record.history or record.cross_validation):
-        save_run(cfg.project, record, trained.weights(), on_status)
-    return RunResult(record=record, prepared=prep, built=built, trained=trained, diagnosis=diag)
-
-
-def run_search(cfg: RunConfig, space, *, sampler: str | None = None, n_trials: int | None = None,
-               pruner: str | None = None, metric: str | None = None, seed_policy: str = "same",
-               study: str | None = None, parallel: int | None = None, cluster=None, retrain: bool = True,
-               first: list | None = None,
-               dataset=None, on_status: Status | None = None, on_event=None, on_trial=None, should_cancel=None,
-               trainer=None, save: bool = True, keep_one_core_free: bool = False, mode: str | None = None,
-               n_iter: int | None = None) -> RunResult:
-    """Hyperparameter search (``workbench.core.tuning``): an Optuna study whose trials are scored
-    on validation (hold-out) or on the folds (K-fold plans) only and run on a Dask cluster (a
-    local one by default); each trial is a run, the best settings are retrained on all non-test
-    data and scored on the test rows once. The search's run (mode "search") is returned.
-
-    ``space`` is text ("lr=log(1e-4,1e-1); dropout=float(0,0.5)"), a SearchSpace or
-    {name: [values]}. ``on_trial(i, n, row)`` is called per finished trial; ``trainer`` (the
-    app's) makes its Stop button stop the search. ``mode``/``n_iter`` are the older names of
-    ``sampler``/``n_trials``."""
-    from workbench.core.tuning import SearchSettings, tune
-
-    settings = SearchSettings(space, n_trials=int(n_trials or n_iter or 20), sampler=sampler or mode or "tpe",
-                              pruner=pruner, metric=metric, seed=cfg.seed, seed_policy=seed_policy, study=study,
-                              parallel=parallel, cluster=cluster, first=list(first or []))
-    counter = {"done": 0}
-
-    def events(e: dict) -> None:
-        if on_trial is not None and e.get("kind") == "trial":
-            counter["done"] += 1
-            on_trial(counter["done"] - 1, settings.n_trials, e["row"])
-        if on_event is not None:
-            on_event(e)
-
-    def cancelled() -> bool:
-        return bool((should_cancel is not None and should_cancel()) or (trainer is not None and trainer.should_stop))
-
-    try:
-        return tune(cfg, settings, dataset=dataset, on_status=on_status, on_event=events, should_cancel=cancelled,
-                    save=save, retrain=retrain, keep_one_core_free=keep_one_core_free)
-    finally:
-        if trainer is not None:
-            trainer.reset_stop()  # the app's Stop ended the search; its next training starts clean
 
 
 def mean_history(histories: list[list[dict]]) -> list[dict]:
@@ -787,20 +729,84 @@ def _remember_run(project_dir: str | Path, run_id: str) -> None:
         pass  # the run itself is saved; a damaged or newer project file is reported when it is opened
 
 
-def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
-                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False) -> RunResult:
-    """The whole workflow in one call (see the module docstring). User errors raise WorkbenchError
-    subclasses before anything is written; the project is checked for writing before training."""
-    from workbench.core.runs import check_project_writable
+@dataclass
+class TrainTask:
+    """The generic workflow as a task for ``core.tasks.run_task``: hold-out / time plans are one
+    fit; K-fold plans cross-validate (a fresh model per fold, then a final model on all non-test
+    data)."""
 
-    started = time.perf_counter()
-    if save and cfg.project:
-        check_project_writable(cfg.project)
-    prep = prepare_data(cfg, dataset, on_status)
-    for w in prep.warnings:
-        _say(on_status, f"Warning: {w}")
-    built = build_model_for(cfg, prep, on_status)
-    baseline = compute_baseline(prep)
-    trained = train_model(cfg, prep, built, callbacks=callbacks, trainer=trainer, on_status=on_status,
-                          on_fold=on_fold, keep_one_core_free=keep_one_core_free)
-    return finish_run(cfg, prep, built, baseline, trained, save=save, on_status=on_status, started=started)
+    cfg: RunConfig
+    dataset: Any = None
+    on_fold: Any = None
+    keep_one_core_free: bool = False
+    on_status: Any = None
+    started: float | None = None
+    splits: Any = None  # the app's cached split and fitted preprocessor (see ``prepare_data``)
+    preprocessor: Any = None
+    kind: str = "train"
+    section: str = "train"
+
+    def prepare(self, say):
+        from workbench.core.tasks import Fitting
+
+        cfg = self.cfg
+        self.prep = prep = prepare_data(cfg, self.dataset, say, splits=self.splits, preprocessor=self.preprocessor)
+        for w in prep.warnings:
+            say(f"Warning: {w}")
+        self.built = built = build_model_for(cfg, prep, say)
+        self.baseline = compute_baseline(prep)
+        tc = resolve_train_config(cfg, built.name, keep_one_core_free=self.keep_one_core_free,
+                                  n_train=len(prep.splits.train_idx))
+        from workbench.core.memory import check_training
+
+        # refused with the estimate, never swapped to death
+        check_training(built.summary, min(tc.batch_size, max(1, len(prep.splits.train_idx))))
+        if prep.cross_validation:
+            say(f"Cross-validation: {len(prep.splits.folds)} folds, then a final model on all non-test data")
+        else:
+            say(f"Training {tc.epochs} epochs, batch {tc.batch_size}, {tc.optimizer} lr {tc.lr:g}")
+        return Fitting(built.model, prep.head, prep.train, prep.val, tc)
+
+    def fit(self, trainer, fitting):
+        from workbench.core.training import TrainedModel, cross_validate
+
+        cfg, prep, built = self.cfg, self.prep, self.built
+        if prep.cross_validation:
+            counter = iter(range(10**9))
+            cv = cross_validate(lambda: built.make(cfg.seed + next(counter)), prep.head, prep.fold_data(cfg),
+                                prep.splits.folds, fitting.config, test_idx=prep.splits.test_idx, trainer=trainer,
+                                on_fold=self.on_fold)
+            self.trained = TrainedModel(model=cv.final_model, head=prep.head, fit=cv.final_fit, cv=cv,
+                                        train_config=fitting.config)
+        else:
+            fit = trainer.fit(built.model, prep.head, train=prep.train, val=prep.val, config=fitting.config)
+            self.trained = TrainedModel(model=built.model, head=prep.head, fit=fit, train_config=fitting.config)
+        return self.trained.fit
+
+    def finish(self, fitting, fit):
+        """Test once, diagnose, and the run's record."""
+        self.record, self.diagnosis = make_record(self.cfg, self.prep, self.built, self.baseline, self.trained,
+                                                  on_status=self.on_status, started=self.started)
+        return self.record
+
+    def weights(self, fitting):
+        return self.trained.weights()
+
+    def saved(self, record) -> None:
+        _remember_run(self.cfg.project, record.run_id)  # first in the project's recent runs
+
+
+def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
+                 dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False, splits=None,
+                 preprocessor=None) -> RunResult:
+    """The whole workflow in one call (see the module docstring) through the task runner. User
+    errors raise WorkbenchError subclasses before anything is written; the project is checked for
+    writing before training. A stopped run is stored too (its curves and best weights are worth
+    keeping). ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
+    from workbench.core.tasks import run_task
+
+    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter(), splits, preprocessor)
+    run_task(task, project=cfg.project, trainer=trainer, callbacks=callbacks, device=cfg.device, save=save,
+             on_status=on_status)
+    return RunResult(record=task.record, prepared=task.prep, built=task.built, trained=task.trained,
+                     diagnosis=task.diagnosis)

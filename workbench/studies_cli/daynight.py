@@ -149,11 +149,10 @@ def run(args) -> int:
         print(f"metadata: {res['metadata']}")
         return 0
     if cmd == "live":
-        from workbench.core.capture.camera import open_camera
-        from workbench.core.studies.daynight.live import LiveClassifier
+        from workbench.core.studies.daynight.live import LiveClassifier, open_camera_or_scene
 
         model = _load_any(args.model)
-        src = open_camera(args.source)
+        src = open_camera_or_scene(args.source)
         live = LiveClassifier(model, src, pace=not args.source.startswith("camera"), smoothing=0.3)
         n = [0]
 

@@ -84,6 +84,9 @@ def _run(args) -> int:
 
     import numpy as np
 
+    from workbench.core.studies.style_transfer.transfer import check_result_target
+
+    check_result_target(args.out)  # before minutes of work: a JSON of that name that is not ours is kept
     if args.threads:
         import torch
 

@@ -2,6 +2,9 @@
 
     workbench export RUN --project DIR --out FOLDER [--format onnx,torchscript] [--json]
     workbench predict MODEL PATH... [--project DIR] [--json]     (MODEL: an export folder or a run id)
+
+A table model (or a text model) given a CSV writes ``<name>-predictions.csv`` beside it: the same
+rows with ``prediction`` and, for classifiers, ``confidence`` columns.
 """
 from __future__ import annotations
 
@@ -18,8 +21,10 @@ def register(subparsers) -> None:
     p.add_argument("--format", default="onnx,torchscript", help="onnx, torchscript or both (default both)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.set_defaults(func=cmd_export)
-    q = subparsers.add_parser("predict", help="classify files or folders with an exported model or a run",
-                              description="Class probabilities for images, WAV clips or text files.")
+    q = subparsers.add_parser("predict", help="predict files, folders or CSV rows with an exported model or a run",
+                              description="Class probabilities (or values, for regression) for images, WAV clips, "
+                                          "text files, and the rows of a CSV for table and text models (written to "
+                                          "NAME-predictions.csv beside it).")
     q.add_argument("model", metavar="MODEL", help="an export folder, or a run id (with --project)")
     q.add_argument("paths", metavar="PATH", nargs="+", help="files or folders")
     q.add_argument("--project", help="the project folder when MODEL is a run id")
@@ -54,7 +59,12 @@ def cmd_predict(args) -> int:
     pred = open_predictor(args.model, args.project)
     rows, skipped = pred.predict_paths(args.paths)
     for r in rows:
-        _out(f"{r['label']:<16} {100 * r['confidence']:5.1f}%  {r['path']}")
+        if r.get("output"):
+            _out(f"{r['path']}: {r['label']} predicted, written to {r['output']}. {r['note']}")
+        elif r.get("confidence") is None:
+            _out(f"{r['label']:<16} {r['path']}")
+        else:
+            _out(f"{r['label']:<16} {100 * r['confidence']:5.1f}%  {r['path']}")
     for f, why in skipped:
         _say(f"skipped {f}: {why}")
     if not rows:

@@ -35,6 +35,8 @@ def run_app(argv: list[str] | None = None) -> int:
     project = next((a for a in argv if not a.startswith("-") and Path(a).is_dir()), None)
     if project:
         QTimer.singleShot(0, lambda: win.open_project(project))
+    else:
+        QTimer.singleShot(0, win.reopen_last_project)
     win.statusBar().showMessage(f"Ready ({time.perf_counter() - t0:.1f} s to start)", 5000)
     import os
 

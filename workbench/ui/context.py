@@ -15,22 +15,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from workbench.core.state import WorkbenchState
+from workbench.core.state import ProjectState, WorkbenchState
 
 # WorkbenchState events relayed as AppContext Qt signals of the same name and payload
 RELAYED = ("dataset_changed", "splits_changed", "preprocessing_changed", "input_shape_changed", "model_changed",
            "head_changed", "train_settings_changed", "runs_reset", "guide_changed")
-# read through to the state (values) and forwarded to it (setters); see WorkbenchState
-STATE_VALUES = ("dataset", "dataset_source", "split_plan", "split_options", "splits", "preprocessing",
-                "input_shape", "model_spec", "head", "train_settings", "runs", "guide")
-STATE_SETTERS = ("set_dataset", "set_splits", "set_preprocessing", "set_input_shape", "set_model_spec", "set_head",
-                 "set_train_settings", "add_run", "set_guide")
-
-# The relayed signals, made from the list above (Qt reads signals when a class is created).
-_StateSignals = type("_StateSignals", (QObject,), {name: Signal(object) for name in RELAYED})
 
 
-class AppContext(_StateSignals):
+class AppContext(QObject):
     """Signals (all emitted on the GUI thread):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
@@ -50,11 +42,29 @@ class AppContext(_StateSignals):
         dirty_changed(bool)        the project has unsaved changes
         busy_changed(bool)         a long job (training, import) started/stopped
         panel_requested(str)       a panel asks the window to show the panel of this title
+                                   ("Experiments/guide": a part of it, see ``Panel.show_part``)
+        use_requested(dict)        "Try it": the Use panel opens this run (a RunRecord's dict of ``runs``);
+                                   also kept in ``run_to_use`` for a Use panel built later
+        project_requested(str)     a panel asks the window to open this project folder ("" = ask the
+                                   user with a folder dialog; "new" = a new project)
+        help_requested(str)        a panel asks for this page of the user guide ("" = its start)
+        data_requested(dict)       a panel asks the Data panel to load this (load_data's arguments,
+                                   e.g. {"source": "builtin:iris"}); sent after panel_requested("Data")
 
-    The state's values (``STATE_VALUES``: ``ctx.dataset``, ``ctx.runs``, ...) are read through to
-    ``ctx.state`` and its setters (``STATE_SETTERS``: ``ctx.set_dataset(...)``, ``ctx.add_run(...)``)
-    are the state's own.
+    The state's values (``ctx.dataset``, ``ctx.runs``, ...) are properties reading ``ctx.state``
+    and its setters (``ctx.set_dataset(...)``, ``ctx.add_run(...)``) are the state's own;
+    ``ctx.sections`` is the typed project state (what project.json stores).
     """
+
+    dataset_changed = Signal(object)
+    splits_changed = Signal(object)
+    preprocessing_changed = Signal(object)
+    input_shape_changed = Signal(object)
+    model_changed = Signal(object)
+    head_changed = Signal(object)
+    train_settings_changed = Signal(object)
+    runs_reset = Signal(object)
+    guide_changed = Signal(object)
 
     status_message = Signal(str)
     project_changed = Signal()
@@ -64,6 +74,10 @@ class AppContext(_StateSignals):
     dirty_changed = Signal(bool)
     busy_changed = Signal(bool)
     panel_requested = Signal(str)
+    use_requested = Signal(object)  # object: the very dict of ``runs`` (Signal(dict) would copy it)
+    data_requested = Signal(dict)
+    project_requested = Signal(str)
+    help_requested = Signal(str)
     _device_probed = Signal(object)  # internal: from the probe thread to the GUI thread
 
     def __init__(self, parent: QObject | None = None, project_dir: str | Path | None = None,
@@ -79,17 +93,98 @@ class AppContext(_StateSignals):
         self._device_info: Any = None
         self._probe_thread: threading.Thread | None = None
         self._dirty = False
+        self.run_to_use: dict | None = None
         self._device_probed.connect(self._on_device_probed)
 
-    def __getattr__(self, name: str):
-        # only reached when normal lookup fails: the state's values and setters
-        state = self.__dict__.get("state")
-        if state is not None and (name in STATE_VALUES or name in STATE_SETTERS):
-            return getattr(state, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # -- the state's values (read-only here; change them through the setters below) -------------
+    @property
+    def sections(self) -> ProjectState:
+        return self.state.sections
+
+    @property
+    def dataset(self) -> Any:
+        return self.state.dataset
+
+    @property
+    def dataset_source(self) -> dict:
+        return self.state.dataset_source
+
+    @property
+    def split_plan(self) -> str:
+        return self.state.split_plan
+
+    @property
+    def split_options(self) -> dict:
+        return self.state.split_options
+
+    @property
+    def splits(self) -> Any:
+        return self.state.splits
+
+    @property
+    def preprocessing(self) -> dict:
+        return self.state.preprocessing
+
+    @property
+    def input_shape(self) -> tuple | None:
+        return self.state.input_shape
+
+    @property
+    def model_spec(self) -> Any:
+        return self.state.model_spec
+
+    @property
+    def head(self) -> Any:
+        return self.state.head
+
+    @property
+    def train_settings(self) -> dict:
+        return self.state.train_settings
+
+    @property
+    def runs(self) -> list[dict]:
+        return self.state.runs
+
+    @property
+    def guide(self) -> dict:
+        return self.state.guide
+
+    # -- the state's setters -----------------------------------------------------------------------
+    def set_dataset(self, dataset, source: dict | str | None = None) -> None:
+        self.state.set_dataset(dataset, source)
+
+    def set_splits(self, splits, plan: str | None = None, options: dict | None = None) -> None:
+        self.state.set_splits(splits, plan, options)
+
+    def set_preprocessing(self, settings: dict) -> None:
+        self.state.set_preprocessing(settings)
+
+    def set_input_shape(self, shape) -> None:
+        self.state.set_input_shape(shape)
+
+    def set_model_spec(self, spec) -> None:
+        self.state.set_model_spec(spec)
+
+    def set_head(self, head) -> None:
+        self.state.set_head(head)
+
+    def set_train_settings(self, settings: dict) -> None:
+        self.state.set_train_settings(settings)
+
+    def add_run(self, run: dict, weights: dict | None = None) -> None:
+        self.state.add_run(run, weights)
+
+    def set_guide(self, answers: dict | None = None, metric: str | None = None) -> None:
+        self.state.set_guide(answers, metric)
 
     def status(self, text: str) -> None:
         self.status_message.emit(str(text))
+
+    def request_use(self, run: dict) -> None:
+        """Open the Use panel on this run (no save needed)."""
+        self.run_to_use = run
+        self.use_requested.emit(run)
+        self.panel_requested.emit("Use")
 
     # -- dirty flag ------------------------------------------------------------------------------
     @property

@@ -8,70 +8,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-    QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle
 
 from workbench.ui.context import AppContext
-from workbench.ui.panels import PANEL_SPECS, create_panel
+from workbench.ui.navigation import NavigationList, PanelSlot
+from workbench.ui.panels import panel_specs
 from workbench.ui.panels.base import Panel
 from workbench.ui.settings import Settings, b64, unb64
 
-
-class PanelSlot(QWidget):
-    """A page of the stack that builds its panel the first time it is needed."""
-
-    def __init__(self, title: str, target: str, ctx: AppContext, parent=None):
-        super().__init__(parent)
-        self.title = title
-        self.target = target
-        self.ctx = ctx
-        self.panel: Panel | None = None
-        self.pending_state: dict | None = None
-        self.splitter_states: dict = {}  # "<title>/<name>" -> base64 state from the settings
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-
-    def ensure(self) -> Panel:
-        if self.panel is None:
-            self.panel = create_panel(self.title, self.target, self.ctx, self)
-            self.layout().addWidget(self.panel)
-            if self.splitter_states:
-                # After the first layout pass: restored into an unsized panel the sizes get squeezed.
-                QTimer.singleShot(0, self, self._restore_splitters)  # dropped if this page is gone
-            if self.pending_state is not None:
-                state, self.pending_state = self.pending_state, None
-                self._restore(state)
-        return self.panel
-
-    def _restore_splitters(self) -> None:
-        if self.panel is None:
-            return
-        for k, splitter in (getattr(self.panel, "remembered_splitters", None) or {}).items():
-            st = unb64(self.splitter_states.get(f"{self.title}/{k}"))
-            if st is not None:
-                try:
-                    splitter.restoreState(st)
-                except RuntimeError:  # the panel was replaced (New project) meanwhile
-                    pass
-
-    def _restore(self, state: dict) -> None:
-        try:
-            self.panel.restore(state or {})
-        except Exception as e:  # a panel bug must not stop a project from opening
-            self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
-
-    def restore(self, state: dict) -> None:
-        if self.panel is None:
-            self.pending_state = dict(state or {})
-        else:
-            self._restore(state)
-
-    def state(self) -> dict:
-        if self.panel is None:
-            return dict(self.pending_state or {})
-        return self.panel.state()
+HOME = "Home"
 
 
 def library_versions() -> dict[str, str]:
@@ -117,21 +62,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.setMinimumSize(QSize(800, 560))
 
-        self.nav = QListWidget()
-        self.nav.setObjectName("navigation")
-        self.nav.setMinimumWidth(150)
-        self.nav.setMaximumWidth(240)
-        self.nav.setIconSize(QSize(18, 18))
-        self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
-                               "QListWidget#navigation::item { padding: 7px 10px; }")
+        specs = panel_specs(specs)
+        self.nav = NavigationList(specs)
         self.stack = QStackedWidget()
         self.slots: list[PanelSlot] = []
-        for title, target in (specs if specs is not None else PANEL_SPECS):
-            slot = PanelSlot(title, target, self.ctx)
+        for spec in specs:
+            slot = PanelSlot(spec, self.ctx, title_row=spec.title != HOME)
+            slot.help_requested.connect(self.show_panel_help)
             self.slots.append(slot)
             self.stack.addWidget(slot)
-            QListWidgetItem(title, self.nav)
-        self.nav.setCurrentRow(-1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main")
         self.splitter.addWidget(self.nav)
@@ -142,12 +81,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         # Connected after the items exist: adding the first item makes it current, and building a
         # panel before the window is shown would delay the first paint.
-        self.nav.currentRowChanged.connect(self._on_nav_changed)
+        self.nav.slot_selected.connect(self._on_nav_changed)
 
         self.device_label = QLabel("Compute device: probing…")
         self.statusBar().addPermanentWidget(self.device_label)
         self.ctx.status_message.connect(self._show_status)
         self.ctx.panel_requested.connect(self._on_panel_requested)
+        self.ctx.project_requested.connect(self._on_project_requested)
+        self.ctx.help_requested.connect(self.show_user_guide)
         self.ctx.device_changed.connect(self._on_device)
         self.ctx.dirty_changed.connect(self._update_title)
         self.ctx.project_changed.connect(self._update_title)
@@ -203,6 +144,12 @@ class MainWindow(QMainWindow):
             self.panel_actions.append(act)
 
         hm = mb.addMenu("&Help")
+        self.act_guide = self._action("&User guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents)
+        self.act_panel_help = self._action("Help on this &panel", self.show_current_panel_help, "Shift+F1")
+        self.act_workflow = self._action("&Workflow guide (7 steps)", self.show_workflow_guide)
+        for a in (self.act_guide, self.act_panel_help, self.act_workflow):
+            hm.addAction(a)
+        hm.addSeparator()
         hm.addAction(self._action("&About Workbench", self.show_about))
         self._fill_recent_menu()
 
@@ -247,16 +194,28 @@ class MainWindow(QMainWindow):
     def show_panel(self, index_or_title) -> Panel:
         i = index_or_title if isinstance(index_or_title, int) else self.index_of(index_or_title)
         self._started = True
-        if self.nav.currentRow() == i:
+        if self.nav.current_slot() == i:
             self._on_nav_changed(i)
         else:
-            self.nav.setCurrentRow(i)
+            self.nav.set_current_slot(i)
         return self.slots[i].ensure()
 
     @Slot(str)
+    def _on_project_requested(self, path: str) -> None:
+        if path == "new":
+            self.new_project()
+        elif path:
+            self.open_project(path)
+        else:
+            self.open_project_dialog()
+
+    @Slot(str)
     def _on_panel_requested(self, title: str) -> None:
+        title, _, part = title.partition("/")  # "Experiments/guide": a part of the panel
         if title in self.panel_titles():
-            self.show_panel(title)
+            panel = self.show_panel(title)
+            if part and hasattr(panel, "show_part"):
+                panel.show_part(part)
         else:
             self._show_status(f"There is no {title} panel in this window.")
 
@@ -299,22 +258,47 @@ class MainWindow(QMainWindow):
                 f"<table>{rows}</table><p>{platform.platform()}</p>")
         return self.message("About Workbench", text, QMessageBox.Icon.Information)
 
+    # -- help ----------------------------------------------------------------------------------
+    def help_window(self):
+        from workbench.ui.help import HelpWindow
+
+        if getattr(self, "_help", None) is None:
+            self._help = HelpWindow(self)
+        return self._help
+
+    def show_user_guide(self, page: str = ""):
+        """Open the user guide (built from docs/ on first use if set-up did not build it)."""
+        win = self.help_window()
+        win.open_page(page or "index.md")
+        return win
+
+    def show_panel_help(self, title: str):
+        from workbench.ui.help import page_for_panel
+
+        return self.show_user_guide(page_for_panel(title))
+
+    def show_current_panel_help(self):
+        return self.show_panel_help(self.current_title() or HOME)
+
+    def show_workflow_guide(self) -> None:
+        self.ctx.panel_requested.emit("Experiments/guide")
+
     def _update_title(self, *_):
         name = self.ctx.project_dir.name if self.ctx.project_dir else "untitled"
         self.setWindowTitle(f"Workbench — {name}{' *' if self.ctx.dirty else ''}")
 
     # -- projects --------------------------------------------------------------------------------
-    def panel_states(self) -> dict[str, dict]:
-        out = {}
+    def sync_state(self) -> None:
+        """Every built panel writes what it shows into the project state (before a save)."""
+        self.ctx.state.sections.view.current_panel = self.current_title()
         for s in self.slots:
             try:
-                out[s.title] = s.state()
+                s.save_state()
             except Exception as e:
                 self._show_status(f"{s.title}: could not save its state ({e})")
-        return out
 
     def new_project(self) -> None:
-        if self.ctx.busy_changed and any(getattr(s.panel, "busy", False) for s in self.slots if s.panel):
+        if any(getattr(s.panel, "busy", False) for s in self.slots if s.panel):
             self.message("Busy", "Stop the running job before starting a new project.")
             return
         for s in self.slots:
@@ -323,13 +307,13 @@ class MainWindow(QMainWindow):
                 s.layout().removeWidget(s.panel)
                 s.panel.deleteLater()
                 s.panel = None
-            s.pending_state = None
+            s.pending_load = False
         self.ctx.project = None
         self.ctx.project_dir = None
         self.ctx.state.clear()
         self.ctx.mark_dirty(False)
         self.ctx.project_changed.emit()
-        self._on_nav_changed(self.nav.currentRow())
+        self._on_nav_changed(self.nav.current_slot())
         self._show_status("New project")
 
     def save_project(self) -> bool:
@@ -351,8 +335,8 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             self.ctx.project_saving.emit(str(path))
-            self.ctx.project = project_io.save_project(path, self.ctx, self.panel_states(),
-                                                       {"current_panel": self.current_title()})
+            self.sync_state()
+            self.ctx.project = project_io.save_project(path, self.ctx)
         except (WorkbenchError, OSError) as e:
             self.message("Could not save the project", str(e))
             return False
@@ -371,42 +355,56 @@ class MainWindow(QMainWindow):
         if d:
             self.open_project(d)
 
-    def open_project(self, path: str | Path) -> bool:
+    def reopen_last_project(self) -> bool:
+        """At start: open the most recent project (setting "reopen_last_project", on by default).
+        A missing or damaged one leaves the window empty and says why on the status line."""
+        recent = self.settings.get("recent_projects") or []
+        if not self.settings.get("reopen_last_project", True) or not recent or self.ctx.project_dir is not None:
+            return False
+        return self.open_project(recent[0], quiet=True)
+
+    def open_project(self, path: str | Path, quiet: bool = False) -> bool:
         from workbench.core.errors import WorkbenchError
         from workbench.ui import project_io
 
         path = Path(path)
-        try:
-            project, ui = project_io.open_project(path)
+        def failed(text: str) -> bool:
+            if quiet:
+                self._show_status(f"The last project was not reopened: {text} Starting with an empty project.")
+            else:
+                self.message("Could not open the project", text)
+            return False
+
+        try:  # the whole file is read and checked before anything of the open project changes
+            project = project_io.open_project(path)
         except (WorkbenchError, OSError) as e:
-            self.message("Could not open the project", str(e))
             if not Path(path).exists():
                 self.settings.remove_recent(path)
-            return False
+            return failed(str(e))
         except Exception as e:  # anything else in a damaged file: say so, keep running
-            self.message("Could not open the project", f"{path} could not be read ({type(e).__name__}: {e}).")
-            return False
+            return failed(f"{path} could not be read ({type(e).__name__}: {e}).")
         for s in self.slots:  # stop what runs before replacing the state under it
             if s.panel is not None:
                 s.panel.shutdown()
+        # Data, Model, Train are built first (building one puts its defaults into the state) and
+        # restored first: later panels read what they put into the context.
+        for s in self.slots:
+            if s.panel is None and s.title in ("Data", "Model", "Train"):
+                s.ensure()
         self.ctx.project = project
         self.ctx.project_dir = path
+        self.ctx.state.load_sections(project.state)
         damaged = self.ctx.state.load_runs(path)
-        states = ui.get("panels", {})
-        # Data, Model, Train first: later panels read what they put into the context.
-        for s in self.slots:
-            if s.title in states:
-                s.restore(states[s.title])
-                if s.panel is None and s.title in ("Data", "Model", "Train"):
-                    s.ensure()
+        for s in self.slots:  # from the file's state: restoring one panel may change the live one
+            s.load_state(project.state)
         self.settings.add_recent(path)
         self.settings["last_dir"] = str(path.parent)
         self._save_settings_quietly()
         self.ctx.mark_dirty(False)
         self.ctx.project_changed.emit()
-        cur = ui.get("current_panel")
-        if cur in self.panel_titles():
-            self.show_panel(cur)
+        cur = project.state.view.current_panel
+        if cur in self.panel_titles() and not (quiet and HOME in self.panel_titles()):
+            self.show_panel(cur)  # (reopened at start: the start page stays, showing where the project stands)
         self._show_status(f"Opened project {path}" + (
             f"; {len(damaged)} damaged run(s) left out: " + " ".join(d["error"] for d in damaged) if damaged else ""))
         return True
@@ -418,7 +416,7 @@ class MainWindow(QMainWindow):
 
     # -- settings --------------------------------------------------------------------------------
     def current_title(self) -> str:
-        row = self.nav.currentRow()
+        row = self.nav.current_slot()
         return self.slots[row].title if 0 <= row < len(self.slots) else ""
 
     def _restore_settings(self) -> None:
@@ -433,17 +431,18 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(sp)
         for s in self.slots:
             s.splitter_states = dict(self.settings.get("splitters") or {})
-        self._initial_panel = self.settings.get("current_panel") or "Data"
+        # The start page is the first screen; a window without one opens the panel used last.
+        self._initial_panel = HOME if HOME in self.panel_titles() else (self.settings.get("current_panel") or "Data")
 
     def start(self) -> None:
         """Call after show(): select the remembered panel and probe the device in the background."""
         title = getattr(self, "_initial_panel", "Data")
         idx = self.index_of(title) if title in self.panel_titles() else 0
         self._started = True
-        if self.nav.currentRow() == idx:
+        if self.nav.current_slot() == idx:
             self._on_nav_changed(idx)
         else:
-            self.nav.setCurrentRow(idx)
+            self.nav.set_current_slot(idx)
         self.ctx.probe_device_async()
 
     def start_later(self) -> None:
@@ -484,6 +483,8 @@ class MainWindow(QMainWindow):
                     s.panel.shutdown()
                 except Exception as e:  # keep closing the others
                     print(f"workbench: {s.title}.shutdown failed: {e}", file=sys.stderr)
+        if getattr(self, "_help", None) is not None:
+            self._help.shutdown()
         self.ctx.wait_device_probe(5.0)
 
     def closeEvent(self, event) -> None:

@@ -7,14 +7,31 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 
+def readable(f: float) -> str:
+    """A number as people read it: 23,990 rather than 2.399e+04, 151.3, 0.8333; exponents only for
+    the very large or very small."""
+    f = float(f)
+    a = abs(f)
+    if not math.isfinite(f):
+        return "—"
+    if a == 0:
+        return "0"
+    if a >= 1e12 or a < 1e-4:
+        return f"{f:.3g}"
+    if a >= 1000:
+        return f"{f:,.0f}"
+    if a >= 100:
+        return f"{f:.1f}"
+    return f"{f:.4g}"
+
+
 def _fmt(v) -> str:
     if v is None:
         return ""
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(float(v)):
             return "—"  # missing
-        f = float(v)
-        return f"{f:.4g}" if abs(f) < 1e5 else f"{f:.3g}"
+        return readable(v)
     return str(v)
 
 

@@ -1,4 +1,4 @@
-"""User settings (window geometry, current panel, splitters, recent projects).
+"""User settings (window geometry, current panel, splitters, recent projects, reopen the last one).
 
 A JSON file with ``schema_version`` under the user's config directory
 (``$WORKBENCH_CONFIG_DIR`` overrides; else QStandardPaths' AppConfigLocation). Written atomically.
@@ -17,7 +17,7 @@ from workbench.core.errors import ProjectError
 from workbench.core.jsonio import atomic_write_json
 from workbench.core.jsonio import migrate as migrate_versions
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_NAME = "settings.json"
 MAX_RECENT = 8
 
@@ -45,6 +45,7 @@ def defaults() -> dict:
         "splitters": {},         # name -> base64 of QSplitter.saveState()
         "recent_projects": [],
         "last_dir": "",
+        "reopen_last_project": True,  # open the most recent project at start
     }
 
 
@@ -59,12 +60,19 @@ def _v1_to_v2(d: dict) -> dict:
     return d
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(d: dict) -> dict:
+    # v3 reopens the last project at start unless the user turned it off
+    d = dict(d)
+    d.setdefault("reopen_last_project", True)
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 # the type of every known field; a wrong-typed field falls back to its default (with a message)
 FIELD_TYPES: dict[str, tuple] = {"geometry": (str, type(None)), "window_state": (str, type(None)),
                                  "current_panel": (str,), "splitters": (dict,), "recent_projects": (list,),
-                                 "last_dir": (str,)}
+                                 "last_dir": (str,), "reopen_last_project": (bool,)}
 
 
 def _valid(key: str, value: Any) -> bool:

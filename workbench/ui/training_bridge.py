@@ -19,15 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-try:  # the core lands concurrently; the duck-typed base keeps the bridge importable meanwhile
-    from workbench.core.training import Callback as _CallbackBase  # type: ignore
-except Exception:  # pragma: no cover - only while the core is incomplete
-    class _CallbackBase:  # type: ignore[no-redef]
-        def on_fit_start(self, trainer): ...
-        def on_epoch_start(self, trainer, epoch): ...
-        def on_batch_end(self, trainer, info): ...
-        def on_epoch_end(self, trainer, epoch, logs): ...
-        def on_fit_end(self, trainer, result): ...
+from workbench.core.training import Callback
 
 
 def _scalar(v: Any):
@@ -78,7 +70,7 @@ class TrainingBridge(QObject):
         return BridgeCallback(self, min_interval_s)
 
 
-class BridgeCallback(_CallbackBase):
+class BridgeCallback(Callback):
     """Runs in the worker thread. Holds no Qt objects except the bridge it emits through."""
 
     def __init__(self, bridge: TrainingBridge, min_interval_s: float = 0.1):

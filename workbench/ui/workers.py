@@ -133,7 +133,12 @@ class FunctionWorker(QObject):
             if self._cancel.is_set():  # e.g. the core's ImportCancelled: a cancel, not a failure
                 self.cancelled.emit()
             else:
-                msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"
+                if isinstance(e, OSError):  # permission, full disk, ...: the sentence, not "[Errno 13]"
+                    from workbench.core.oserrors import describe
+
+                    msg = describe(e)
+                else:
+                    msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"
                 self.error.emit(msg or type(e).__name__)
         else:
             if self._cancel.is_set() and out is None:

@@ -1,4 +1,4 @@
-"""Camera frame sources: a device, a video file, an image folder or a synthetic scene.
+"""Camera frame sources: a device, a video file, an image folder or generated frames.
 
 Every source gives RGB ``uint8`` frames of shape (H, W, 3) from ``read()`` and ``None`` once it
 has no more frames, so the live demos and their tests run the same code whether a webcam is
@@ -19,35 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.data.images import opencv as _cv2
+from workbench.core.data.images import read_image_rgb  # noqa: F401 (also imported from here)
+from workbench.core.data.images import to_rgb as _to_rgb
 from workbench.core.errors import DataError, DeviceUnavailable
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
-
-
-def _cv2():
-    try:
-        import cv2
-    except ImportError as e:  # pragma: no cover - cv2 is a dependency, but say what to do
-        raise DeviceUnavailable(
-            "OpenCV is not installed, so cameras and video files cannot be read; "
-            "install it with: pip install 'opencv-python-headless<5'"
-        ) from e
-    return cv2
-
-
-def _to_rgb(frame: np.ndarray, cv2) -> np.ndarray:
-    """BGR / gray / BGRA from OpenCV -> contiguous RGB uint8."""
-    if frame.ndim == 2:
-        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-    elif frame.shape[2] == 4:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
-    else:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    if frame.dtype != np.uint8:
-        # 16-bit images: scale to 8 bit rather than clip
-        frame = (frame.astype(np.float32) / max(1.0, float(frame.max())) * 255).astype(np.uint8)
-    return np.ascontiguousarray(frame)
 
 
 class FrameSource:
@@ -239,24 +217,6 @@ def image_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, skipped
 
 
-def read_image_rgb(path: str | os.PathLike) -> np.ndarray | None:
-    """Decode one image file to RGB uint8, or None when it is not a readable image.
-
-    ``np.fromfile`` + ``imdecode`` instead of ``imread`` so non-ASCII paths work on Windows.
-    """
-    cv2 = _cv2()
-    try:
-        buf = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
-        return None
-    if buf.size == 0:
-        return None
-    img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        return None
-    return _to_rgb(img, cv2)
-
-
 class ImageFolderSource(FrameSource):
     """The images of a folder (sorted by name) played as frames at ``fps``.
 
@@ -336,13 +296,10 @@ class SyntheticCameraSource(FrameSource):
     as they are asked for; ``realtime=True`` paces them at ``fps`` like a real camera.
     """
 
-    def __init__(self, fn: Callable[[int], np.ndarray] | str | None = None, size: tuple[int, int] = (320, 240),
+    def __init__(self, fn: Callable[[int], np.ndarray] | None = None, size: tuple[int, int] = (320, 240),
                  n_frames: int | None = 100, fps: float = 30.0, name: str = "synthetic",
-                 realtime: bool = False, seed: int = 0):
+                 realtime: bool = False):
         super().__init__()
-        if isinstance(fn, str):  # a scene kind: "day", "night", "dusk", "cycle", ...
-            name = f"synthetic:{fn.lower()}" if name == "synthetic" else name
-            fn = _scene_frames(fn, size, fps, seed)
         self.fn = fn or _test_pattern(size)
         self.size = (int(size[0]), int(size[1]))
         self.n_frames = n_frames
@@ -397,52 +354,6 @@ def _test_pattern(size: tuple[int, int]) -> Callable[[int], np.ndarray]:
     return draw
 
 
-def _scene_frames(kind: str, size: tuple[int, int], fps: float, seed: int) -> Callable[[int], np.ndarray]:
-    from workbench.core.studies.daynight.scenes import GROUPS, render_scene  # lazy: only for scenes
-
-    w, h = int(size[0]), int(size[1])
-    kind = kind.lower()
-    day_groups = [g for g, c in GROUPS.items() if c == "day"]
-    night_groups = [g for g, c in GROUPS.items() if c == "night"]
-    if kind == "day":
-        pool = day_groups
-    elif kind == "night":
-        pool = night_groups
-    elif kind == "cycle":
-        pool = None
-    elif kind in GROUPS:
-        pool = [kind]
-    else:
-        raise DataError(
-            f"Unknown synthetic scene {kind!r}; use day, night, cycle or one of {', '.join(GROUPS)}."
-        )
-    hold = max(1, int(round(fps)))
-    cache: dict[int, np.ndarray] = {}
-
-    def frame(i: int) -> np.ndarray:
-        k = i // hold
-        if k not in cache:
-            cache.clear()
-            rng = np.random.default_rng((seed, k))
-            groups = pool if pool is not None else (day_groups if k % 2 == 0 else night_groups)
-            group = groups[int(rng.integers(len(groups)))]
-            cache[k] = render_scene(group, rng, width=w, height=h)
-        noise = np.random.default_rng((seed, i, 7)).normal(0, 2.0, (h, w, 1))
-        return np.clip(cache[k].astype(np.float32) + noise, 0, 255).astype(np.uint8)
-
-    return frame
-
-
-def synthetic_scene_source(kind: str = "day", size: tuple[int, int] = (320, 240), n_frames: int | None = 300,
-                           fps: float = 30.0, seed: int = 0) -> SyntheticCameraSource:
-    """A synthetic camera showing generated Day'n'Night scenes of one kind.
-
-    ``kind``: "day", "night", a subgroup such as "dusk" or "city_night", or "cycle" (alternates
-    day and night every second). Each scene is held for ``fps`` frames with a little sensor noise.
-    """
-    return SyntheticCameraSource(kind, size=size, n_frames=n_frames, fps=fps, seed=seed)
-
-
 def open_camera(spec: str | int | os.PathLike, **kwargs) -> FrameSource:
     """Make a frame source from a user's choice (not yet opened).
 
@@ -466,7 +377,8 @@ def open_camera(spec: str | int | os.PathLike, **kwargs) -> FrameSource:
         kind = low.split(":", 1)[1] if ":" in low else ""
         if not kind or kind == "pattern":
             return SyntheticCameraSource(**kwargs)
-        return synthetic_scene_source(kind, **kwargs)
+        raise DataError(f"Unknown synthetic source {s!r}; write synthetic for a moving test pattern (the case "
+                        "studies offer their own, such as Day & Night's synthetic:day).")
     p = Path(s).expanduser()
     if p.is_dir():
         return ImageFolderSource(p, **kwargs)

@@ -218,9 +218,9 @@ class CaptureSet:
     def import_files(self, name: str, paths) -> tuple[list[str], list[tuple[str, str]]]:
         """Copy image files (or WAV files for a sound set) into a class; folders are walked.
         Returns (files added, [(file, why skipped)]): unreadable files are skipped, never copied."""
-        from workbench.core.capture.camera import read_image_rgb
         from workbench.core.data.audio import AUDIO_EXTENSIONS, read_clip
         from workbench.core.data.images import IMAGE_EXTENSIONS
+        from workbench.core.media import MAX_IMAGE_BYTES, MAX_SOUND_BYTES, decode_image_bytes, read_regular_bytes
 
         d = self.class_dir(name)
         exts = IMAGE_EXTENSIONS if self.kind == "image" else AUDIO_EXTENSIONS
@@ -235,15 +235,20 @@ class CaptureSet:
             if f.suffix.lower() not in exts:
                 skipped.append((str(f), f"not {'an image' if self.kind == 'image' else 'a WAV'} file"))
                 continue
-            try:
+            try:  # the bytes checked are the bytes copied (one guarded read: FIFOs and devices refused)
                 if self.kind == "image":
-                    if read_image_rgb(f) is None:
-                        raise DataError("not a readable image")
+                    data = read_regular_bytes(f, "image", MAX_IMAGE_BYTES)
+                    decode_image_bytes(data, str(f))
                 else:
                     read_clip(f)
-                data = f.read_bytes()
-            except (DataError, OSError) as e:
+                    data = read_regular_bytes(f, "sound file", MAX_SOUND_BYTES)
+            except DataError as e:
                 skipped.append((str(f), str(e)))
+                continue
+            except OSError as e:
+                from workbench.core.oserrors import describe
+
+                skipped.append((str(f), describe(e, f)))
                 continue
             stem = sanitize_name(f.stem, "file")[:60]
             added.append(str(_write_new(d, stem, f.suffix.lower(), data)))

@@ -123,10 +123,15 @@ def predict_files(predictor, paths, *, explain: bool = False, thumbs: int = 64, 
     return {"rows": rows, "skipped": skipped, "classes": list(predictor.class_names)}
 
 
-def open_model_job(model: str, project: str | None = None):
-    """Open a predictor (a run id of ``project`` or an export folder): the Use panel's load job."""
-    from workbench.core.runs.predict import open_predictor
+def open_model_job(model, project: str | None = None, weights: dict | None = None):
+    """Open a predictor: a run id of ``project``, an export folder, or a run still in memory (a
+    RunRecord's dict and its ``weights``): the Use panel's load job."""
+    from workbench.core.runs.predict import RunPredictor, open_predictor
 
+    if isinstance(model, dict):
+        if model.get("run_id") and project and weights is None:
+            return open_predictor(model["run_id"], project)
+        return RunPredictor.from_record(model, weights)
     return open_predictor(model, project)
 
 

@@ -115,11 +115,19 @@ def is_audio_folder(path: str | os.PathLike) -> bool:
 
     root = Path(path)
     n_wav = n_img = 0
-    for d in root.iterdir() if root.is_dir() else ():
-        if not d.is_dir() or d.name.startswith("."):
+    try:
+        folders = list(root.iterdir()) if root.is_dir() else []
+    except OSError:  # unreadable: the folder scan that follows says so in a sentence
+        return False
+    for d in folders:
+        try:
+            if not d.is_dir() or d.name.startswith("."):
+                continue
+            names = [f.name for f in d.iterdir()]
+        except OSError:  # an unreadable class folder is reported (skipped) by the scan, not here
             continue
-        for f in d.iterdir():
-            suf = f.suffix.lower()
+        for name in names:
+            suf = Path(name).suffix.lower()
             n_wav += suf in AUDIO_EXTENSIONS
             n_img += suf in IMAGE_EXTENSIONS
         if n_wav + n_img > 50:

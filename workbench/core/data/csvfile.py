@@ -59,13 +59,9 @@ def _read_bytes(p: Path) -> bytes:
         raise DataError(f"The file {str(p)!r} does not exist; check the path.")
     if p.is_dir():
         raise DataError(f"{str(p)!r} is a folder, not a CSV file; choose the CSV file inside it.")
-    try:
-        return p.read_bytes()
-    except PermissionError:
-        raise DataError(f"Workbench is not allowed to read {str(p)!r} (permission denied); change the file's "
-                        "permissions or copy it somewhere you can read.") from None
-    except OSError as e:
-        raise DataError(f"The file {str(p)!r} cannot be read ({e.strerror or e}); check the disk and the path.") from None
+    from workbench.core.media import read_regular_bytes
+
+    return read_regular_bytes(p, "CSV file")  # a FIFO or a link to a device is refused, never waited on
 
 
 def decode(raw: bytes) -> tuple[str, str]:

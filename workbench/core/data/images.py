@@ -109,31 +109,57 @@ def _regular_file(p: Path) -> bool:
         return False
 
 
+def opencv():
+    """The cv2 module, or DeviceUnavailable saying what to install (imported here, when first used)."""
+    try:
+        import cv2
+    except ImportError as e:  # pragma: no cover - cv2 is a dependency, but say what to do
+        from workbench.core.errors import DeviceUnavailable
+
+        raise DeviceUnavailable(
+            "OpenCV is not installed, so images, cameras and video files cannot be read; "
+            "install it with: pip install 'opencv-python-headless<5'"
+        ) from e
+    return cv2
+
+
+def to_rgb(frame: np.ndarray, cv2) -> np.ndarray:
+    """BGR / gray / BGRA from OpenCV -> contiguous RGB uint8."""
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
+    else:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    if frame.dtype != np.uint8:
+        # 16-bit images: scale to 8 bit rather than clip
+        frame = (frame.astype(np.float32) / max(1.0, float(frame.max())) * 255).astype(np.uint8)
+    return np.ascontiguousarray(frame)
+
+
+def read_image_rgb(path: str | os.PathLike) -> np.ndarray | None:
+    """Decode one image file to RGB uint8 at its own size, or None when it is not a readable image.
+
+    Through the one image reader (``workbench.core.media``): FIFOs, devices and huge headers are
+    refused, never waited on or decoded.
+    """
+    from workbench.core.media import try_read_image
+
+    return try_read_image(path, "rgb8")
+
+
 def decode_image(path: str | os.PathLike, image_size: tuple[int, int], channels: int = 3) -> np.ndarray:
     """Decode one file to (H, W, channels) uint8 RGB/grey at ``image_size`` = (height, width).
 
     Raises ValueError when the file cannot be decoded, is not a regular file, or its header claims
     more than MAX_IMAGE_PIXELS pixels (OpenCV checks that before it allocates anything).
     """
-    import cv2
+    from workbench.core.media import read_image
 
-    if not _regular_file(Path(path)):
-        raise ValueError("not a regular file")
-    # np.fromfile + imdecode instead of imread: imread cannot open non-ASCII paths on Windows
-    data = np.fromfile(str(path), dtype=np.uint8)
-    if data.size == 0:
-        raise ValueError("empty file")
-    flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
     try:
-        img = cv2.imdecode(data, flag)
-    except cv2.error as e:  # OpenCV's size limit (and other header checks) raise instead of returning None
-        too_big = "MAX_IMAGE_PIXELS" in str(e)
-        raise ValueError(f"the image is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels" if too_big
-                         else "not a readable image (corrupt or unsupported format)") from None
-    del data
-    if img is None:
-        raise ValueError("not a readable image (corrupt, unsupported, or larger than "
-                         f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+        img = read_image(path, "grey" if channels == 1 else "bgr")
+    except DataError as e:  # the import lists the file as skipped with this reason
+        raise ValueError(str(e)) from None
     return _fit(img, image_size, channels)
 
 

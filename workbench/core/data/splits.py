@@ -144,22 +144,26 @@ class SplitPlan:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
-    def to_text(self) -> str:
-        """The ``parse`` form of this plan."""
+    def to_text(self, *, seed: bool = True, drop_duplicates: bool = True) -> str:
+        """The ``parse`` form of this plan (without the seed / the drop-duplicates option when
+        those are False: the command line gives them as options of their own)."""
         if self.kind in ("holdout", "time"):
             s = f"{self.kind}:{self.val:g},{self.test:g}"
         elif self.kind == "iterated-kfold":
             s = f"{self.kind}:{self.repeats}x{self.k},{self.test:g}"
         else:
             s = f"{self.kind}:{self.k},{self.test:g}"
-        s += f";seed={self.seed}"
+        if seed:
+            s += f";seed={self.seed}"
         if not self.stratify:
             s += ";no-stratify"
-        if self.drop_duplicates:
+        if self.drop_duplicates and drop_duplicates:
             s += ";drop-duplicates"
         return s
 
-    def describe(self) -> str:
+    def describe(self, by_class: bool = True) -> str:
+        """One sentence; ``by_class`` False for targets without classes (regression), which are
+        never stratified."""
         pct = lambda f: f"{100 * f:.0f}%"  # noqa: E731
         test = f"{pct(self.test)} test held out" if self.test else "no test set"
         if self.kind == "holdout":
@@ -177,7 +181,10 @@ class SplitPlan:
                  f"block), after the latest {pct(self.test)} is held out as test")
         extras = []
         if self.kind not in ("time", "time-kfold"):
-            extras.append("stratified by class" if self.stratify else "not stratified")
+            if not by_class:
+                extras.append("random draw: a numeric target has no classes to stratify by")
+            else:
+                extras.append("stratified by class" if self.stratify else "not stratified")
             extras.append(f"seed {self.seed}")
         if self.drop_duplicates:
             extras.append("exact duplicates dropped from the non-test side")
@@ -233,6 +240,12 @@ class Splits:
         return self.folds[0].val_idx
 
     @property
+    def fit_idx(self) -> np.ndarray:
+        """The rows a run fits its preprocessing on: all non-test rows for K folds (each fold
+        refits on its own), else the training rows."""
+        return self.rest_idx if len(self.folds) > 1 else self.train_idx
+
+    @property
     def rest_idx(self) -> np.ndarray:
         """Every sample outside the test set that was not dropped (what a final model trains on)."""
         if self.rest is not None:
@@ -270,7 +283,7 @@ class Splits:
 
     def describe(self) -> str:
         """A few lines for people: sizes and class counts per part, leaks."""
-        lines = [self.plan.describe()]
+        lines = [self.plan.describe(by_class=bool(self.class_counts.get("all")))]
 
         def fmt(part: str, n: int, counts: dict) -> str:
             c = ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else ""

@@ -48,6 +48,7 @@ class DataSummary:
     description: str = ""
     classes: list[dict] = field(default_factory=list)  # [{"name", "count"}]
     target: dict | None = None  # regression: min/max/mean/std of the target
+    target_hist: dict | None = None  # regression: {"counts", "edges"} of the target's histogram
     features: list[dict] = field(default_factory=list)  # [{"name", "type", "min", "max", "mean", "std", "missing", ...}]
     missing: dict[str, int] = field(default_factory=dict)  # columns with missing values only
     duplicates: dict = field(default_factory=dict)  # {"groups", "extra_copies", "conflicting_groups", "examples"}
@@ -67,6 +68,7 @@ class DataSummary:
             "task": self.task,
             "classes": self.classes,
             "target": self.target,
+            "target_hist": self.target_hist,
             "features": self.features,
             "missing": self.missing,
             "duplicates": self.duplicates,
@@ -201,7 +203,12 @@ def summarize(ds: Dataset) -> DataSummary:
     elif task == "multilabel":
         s.classes = [{"name": name, "count": int(y[:, i].sum())} for i, name in enumerate(ds.class_names)]
     elif task == "regression" and n:
-        s.target = _stats(y.astype(np.float64).ravel())
+        values = y.astype(np.float64).ravel()
+        s.target = _stats(values)
+        finite = values[np.isfinite(values)]
+        if len(finite):
+            counts, edges = np.histogram(finite, bins=min(20, max(5, int(np.sqrt(len(finite))))))
+            s.target_hist = {"counts": [int(c) for c in counts], "edges": [float(e) for e in edges]}
 
     # inputs
     n_features = 0

@@ -13,6 +13,7 @@ from workbench.core.experiments import lessons_data as _lessons_data  # noqa: F4
 from workbench.core.experiments import lessons_model as _lessons_model  # noqa: F401  (registers 9-12)
 from workbench.core.experiments import lessons_explore as _lessons_explore  # noqa: F401  (registers 13-14)
 from workbench.core.experiments import lessons_detection as _lessons_detection  # noqa: F401  (registers 15)
+from workbench.core.experiments import lessons_sequences as _lessons_sequences  # noqa: F401  (registers 20-22)
 
 
 def list_experiments() -> list[Experiment]:

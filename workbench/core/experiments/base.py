@@ -160,6 +160,9 @@ class Context:
                  trainer_callbacks: tuple = (), device: str = "cpu", n_seeds: int | None = None):
         self.full = full
         self.seed = seed
+        from workbench.core import params as P
+
+        P.validate({"seeds": n_seeds, "seed": seed}, (P.SEEDS, P.SEED), where="the experiment")
         self.n_seeds = max(1, int(n_seeds)) if n_seeds else (3 if full else 2)
         self.repeat = 0  # which repetition (seed) is running: 0 .. n_seeds - 1
         self._progress = progress

@@ -9,7 +9,6 @@ reconstructions to ``on_preview`` after every epoch, and stores the run as a ``R
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -131,63 +130,76 @@ class PreviewCallback(Callback):
                          "mse": float(np.mean((out - self.X) ** 2)), "val_loss": logs.get("val_loss")})
 
 
+@dataclass
+class AutoencoderTask:
+    """The autoencoder as a task for ``core.tasks.run_task``."""
+
+    ds: Any
+    s: AutoencoderSettings
+    name: str = ""
+    on_preview: Callable[[dict], None] | None = None
+    threads: int | None = None
+    kind: str = STUDY
+    section: str = "explore.autoencoder"
+
+    def prepare(self, say):
+        from workbench.core.models import build_model
+        from workbench.core.models.self_supervised import autoencoder_spec, bottleneck_index
+        from workbench.core.tasks import Fitting, train_config_of
+        from workbench.core.training import seed_everything
+
+        s = self.s
+        self.data = data = prepare_data(self.ds, s)
+        shape = tuple(data.X.shape[1:])
+        self.spec = autoencoder_spec(s.kind, shape, s.code_size, s.width, s.filters, noise=s.noise)
+        head = _head(s, data.X[data.train])
+        seed_everything(s.seed)
+        model = build_model(self.spec, shape, shape, head)
+        self.code_layer = bottleneck_index(model.layer_shapes)
+        Xtr, Xva = data.X[data.train], data.X[data.val]
+        cbs = []
+        if self.on_preview is not None:
+            shown = np.unique(np.linspace(0, len(Xva) - 1, max(1, s.preview)).astype(int))  # spread over the set
+            cbs.append(PreviewCallback(Xva[shown], self.on_preview, s.noise, s.seed))
+        return Fitting(model, head, (Xtr, Xtr), (Xva, Xva), train_config_of(s, threads=self.threads), cbs)
+
+    def finish(self, fitting, fit) -> dict:
+        from workbench.core.explore.anomalies import reconstruction_errors
+        from workbench.core.models import summarize_model
+
+        s, ds, data, spec, head = self.s, self.ds, self.data, self.spec, fitting.head
+        shape = tuple(data.X.shape[1:])
+        summary = summarize_model(spec, shape, shape, head)
+        val_err = reconstruction_errors(fitting.model, head, fitting.val[0])
+        return dict(
+            name=self.name or f"{spec.name} code {s.code_size}", mode="holdout",
+            data={"spec": _data_spec(ds), "name": ds.name, "kind": ds.kind, "source": ds.source,
+                  "n_samples": int(len(data.rows)), "input_shape": list(ds.input_shape),
+                  "class_names": ds.class_names, "target": ds.target_name},
+            preprocessing=data.preprocessor.to_dict(),
+            split={"plan": {"kind": "holdout", "val": float(s.val_fraction), "test": 0.0, "seed": int(s.seed)},
+                   "text": f"hold-out, {len(data.val)} validation rows", "sizes": {"train": int(len(data.train)),
+                                                                                   "val": int(len(data.val))}},
+            task="reconstruction", head=head.to_dict(),
+            model={"name": spec.name, "spec": spec.to_dict(), "input_shape": list(shape),
+                   "output_shape": list(shape)},
+            details={"settings": s.to_dict(), "code_layer": int(self.code_layer), "code_size": int(s.code_size),
+                     "layers": [l.to_dict() for l in summary],
+                     "reconstruction_error": {"val_mean": float(val_err.mean()) if len(val_err) else None,
+                                              "loss": head.loss_name}})
+
+
 def train_autoencoder(ds, settings: AutoencoderSettings | None = None, *, trainer=None, callbacks=(),
                       on_preview: Callable[[dict], None] | None = None, project=None, name: str = "",
                       device: str = "auto", threads: int | None = None,
                       keep_one_core_free: bool = False) -> AutoencoderResult:
     """Train an autoencoder on ``ds`` and (with ``project``) save it as a run."""
-    from workbench.core.models import build_model, summarize_model
-    from workbench.core.models.self_supervised import autoencoder_spec, bottleneck_index
-    from workbench.core.runs import RunStore, build_record, check_project_writable
-    from workbench.core.explore.training import threads_for, trainer_with
-    from workbench.core.training import TrainConfig, seed_everything
-    from workbench.core.training.config import TrainedModel
+    from workbench.core.tasks import run_task, threads_for
 
-    s = settings or AutoencoderSettings()
-    started = time.perf_counter()
-    if project:
-        check_project_writable(project)
-    data = prepare_data(ds, s)
-    shape = tuple(data.X.shape[1:])
-    spec = autoencoder_spec(s.kind, shape, s.code_size, s.width, s.filters, noise=s.noise)
-    head = _head(s, data.X[data.train])
-    seed_everything(s.seed)
-    model = build_model(spec, shape, shape, head)
-    code_layer = bottleneck_index(model.layer_shapes)
-    Xtr, Xva = data.X[data.train], data.X[data.val]
-    cbs = list(callbacks)
-    if on_preview is not None:
-        shown = np.unique(np.linspace(0, len(Xva) - 1, max(1, s.preview)).astype(int))  # spread over the set
-        cbs.append(PreviewCallback(Xva[shown], on_preview, s.noise, s.seed))
-    trainer = trainer_with(trainer, cbs, device)
-    cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
-                      amp=False, threads=threads_for(threads, keep_one_core_free))
-    fit = trainer.fit(model, head, train=(Xtr, Xtr), val=(Xva, Xva), config=cfg)
-    trained = TrainedModel(model=model, head=head, fit=fit, train_config=cfg)
-    summary = summarize_model(spec, shape, shape, head)
-    from workbench.core.explore.anomalies import reconstruction_errors
-
-    val_err = reconstruction_errors(model, head, Xva)
-    record = build_record(
-        STUDY, fit=fit, train_config=cfg, module=model,
-        name=name or f"{spec.name} code {s.code_size}", mode="holdout",
-        data={"spec": _data_spec(ds), "name": ds.name, "kind": ds.kind, "source": ds.source,
-              "n_samples": int(len(data.rows)), "input_shape": list(ds.input_shape),
-              "class_names": ds.class_names, "target": ds.target_name},
-        preprocessing=data.preprocessor.to_dict(),
-        split={"plan": {"kind": "holdout", "val": float(s.val_fraction), "test": 0.0, "seed": int(s.seed)},
-               "text": f"hold-out, {len(data.val)} validation rows", "sizes": {"train": int(len(data.train)),
-                                                                               "val": int(len(data.val))}},
-        task="reconstruction", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": list(shape), "output_shape": list(shape)},
-        details={"settings": s.to_dict(), "code_layer": int(code_layer), "code_size": int(s.code_size),
-                 "layers": [l.to_dict() for l in summary],
-                 "reconstruction_error": {"val_mean": float(val_err.mean()) if len(val_err) else None,
-                                          "loss": head.loss_name}},
-        time=time.perf_counter() - started)
-    if project and fit.history:
-        RunStore(project).save(record, weights=trained.weights())
-    return AutoencoderResult(record, model, head, data, int(code_layer), fit)
+    task = AutoencoderTask(ds, settings or AutoencoderSettings(), name, on_preview,
+                           threads_for(threads, keep_one_core_free))
+    run = run_task(task, project=project, trainer=trainer, callbacks=callbacks, device=device)
+    return AutoencoderResult(run.record, run.fitting.model, run.fitting.head, task.data, int(task.code_layer), run.fit)
 
 
 def _data_spec(ds) -> str:

@@ -8,7 +8,6 @@ target. Beside the model stands the baseline the course insists on: repeat the l
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,65 +144,77 @@ class ForecastResult:
                 f"the baseline.")
 
 
+@dataclass
+class ForecastTask:
+    """The forecaster as a task for ``core.tasks.run_task``."""
+
+    ds: Any
+    s: ForecastSettings
+    name: str = ""
+    threads: int | None = None
+    kind: str = STUDY
+    section: str = "explore.forecast"
+
+    def prepare(self, say):
+        from workbench.core.models import build_model, default_head
+        from workbench.core.models.self_supervised import forecaster_spec
+        from workbench.core.tasks import Fitting, train_config_of
+        from workbench.core.training import seed_everything
+
+        s = self.s
+        self.ser = ser = series_of(self.ds, s.column)
+        self.X, self.y, self.pos = X, y, pos = make_windows(ser.values, s.window, s.horizon)
+        self.tr, self.va, self.te = tr, va, te = time_split(len(y), s.val, s.test)
+        self.mu = mu = float(ser.values[: pos[tr][-1] + 1].mean())
+        self.sd = sd = float(ser.values[: pos[tr][-1] + 1].std()) or 1.0
+        self.Xs, ys = Xs, ys = ((X - mu) / sd).astype(np.float32), ((y - mu) / sd).astype(np.float32)
+        head = default_head("regression")
+        self.spec = forecaster_spec(s.units, s.cell)
+        seed_everything(s.seed)
+        model = build_model(self.spec, (s.window, 1), (1,), head)
+        cfg = train_config_of(s, early_stopping=s.early_stopping if len(va) else None, threads=self.threads)
+        return Fitting(model, head, (Xs[tr], ys[tr]), (Xs[va], ys[va]) if len(va) else None, cfg)
+
+    def finish(self, fitting, fit) -> dict:
+        from workbench.core.training import predict
+
+        s, ds, ser, X, y, spec = self.s, self.ds, self.ser, self.X, self.y, self.spec
+        pred = predict(fitting.model, fitting.head, self.Xs).reshape(-1).astype(np.float64) * self.sd + self.mu
+        base = X[:, -1, 0]  # the last value of each window
+        parts = {"train": self.tr, "val": self.va, "test": self.te}
+        scores = {}
+        for part, idx in parts.items():
+            if len(idx):
+                scores[part] = {"model_mae": float(np.mean(np.abs(pred[idx] - y[idx]))),
+                                "baseline_mae": float(np.mean(np.abs(base[idx] - y[idx])))}
+        self.result = res = ForecastResult(None, ser, s, self.pos, parts, pred, base, scores)
+        return dict(
+            name=self.name or f"forecast {ser.name} +{s.horizon}", mode="time",
+            data={"spec": str((ds.source or {}).get("path") or ds.name), "name": ds.name, "kind": ds.kind,
+                  "source": ds.source, "n_samples": int(len(ser.values)), "column": ser.name},
+            split={"plan": {"kind": "time", "val": s.val, "test": s.test}, "text": "time-ordered: train, then "
+                   "validation, then test (the latest)", "sizes": {k: int(len(v)) for k, v in parts.items()}},
+            task="regression", head=fitting.head.to_dict(),
+            model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.window, 1], "output_shape": [1]},
+            baseline={k: {"mae": v["baseline_mae"], "strategy": "repeat the last value"} for k, v in scores.items()
+                      if k in ("val", "test")},
+            test_metrics={"mae": scores["test"]["model_mae"]} if "test" in scores else None,
+            details={"settings": s.to_dict(), "scaling": {"mean": self.mu, "std": self.sd}, "scores": scores,
+                     "filled_missing": ser.filled, "beats_baseline": res.beats_baseline},
+            warnings=[f"{ser.filled} missing value(s) of {ser.name!r} were filled with the previous value."]
+            if ser.filled else [])
+
+
 def forecast(ds, settings: ForecastSettings | None = None, *, trainer=None, callbacks=(), project=None,
              name: str = "", device: str = "auto", threads: int | None = None,
              keep_one_core_free: bool = False) -> ForecastResult:
     """Train a recurrent forecaster through ``Trainer.fit`` and score it against repeat-the-last-value."""
-    from workbench.core.models import build_model, default_head
-    from workbench.core.models.self_supervised import forecaster_spec
-    from workbench.core.runs import RunStore, build_record, check_project_writable
-    from workbench.core.explore.training import threads_for, trainer_with
-    from workbench.core.training import TrainConfig, predict, seed_everything
+    from workbench.core.tasks import run_task, threads_for
 
-    s = settings or ForecastSettings()
-    started = time.perf_counter()
-    if project:
-        check_project_writable(project)
-    ser = series_of(ds, s.column)
-    X, y, pos = make_windows(ser.values, s.window, s.horizon)
-    tr, va, te = time_split(len(y), s.val, s.test)
-    mu, sd = float(ser.values[: pos[tr][-1] + 1].mean()), float(ser.values[: pos[tr][-1] + 1].std()) or 1.0
-    Xs, ys = ((X - mu) / sd).astype(np.float32), ((y - mu) / sd).astype(np.float32)
-    head = default_head("regression")
-    spec = forecaster_spec(s.units, s.cell)
-    seed_everything(s.seed)
-    model = build_model(spec, (s.window, 1), (1,), head)
-    cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
-                      early_stopping=s.early_stopping if len(va) else None, amp=False,
-                      threads=threads_for(threads, keep_one_core_free))
-    trainer = trainer_with(trainer, callbacks, device)
-    val = (Xs[va], ys[va]) if len(va) else None
-    fit = trainer.fit(model, head, train=(Xs[tr], ys[tr]), val=val, config=cfg)
-    pred = predict(model, head, Xs).reshape(-1).astype(np.float64) * sd + mu
-    base = X[:, -1, 0]  # the last value of each window
-    parts = {"train": tr, "val": va, "test": te}
-    scores = {}
-    for part, idx in parts.items():
-        if len(idx):
-            scores[part] = {"model_mae": float(np.mean(np.abs(pred[idx] - y[idx]))),
-                            "baseline_mae": float(np.mean(np.abs(base[idx] - y[idx])))}
-    res = ForecastResult(None, ser, s, pos, parts, pred, base, scores)
-    record = build_record(
-        STUDY, fit=fit, train_config=cfg, module=model,
-        name=name or f"forecast {ser.name} +{s.horizon}", mode="time",
-        data={"spec": str((ds.source or {}).get("path") or ds.name), "name": ds.name, "kind": ds.kind,
-              "source": ds.source, "n_samples": int(len(ser.values)), "column": ser.name},
-        split={"plan": {"kind": "time", "val": s.val, "test": s.test}, "text": "time-ordered: train, then validation, "
-               "then test (the latest)", "sizes": {k: int(len(v)) for k, v in parts.items()}},
-        task="regression", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.window, 1], "output_shape": [1]},
-        baseline={k: {"mae": v["baseline_mae"], "strategy": "repeat the last value"} for k, v in scores.items()
-                  if k in ("val", "test")},
-        test_metrics={"mae": scores["test"]["model_mae"]} if "test" in scores else None,
-        details={"settings": s.to_dict(), "scaling": {"mean": mu, "std": sd}, "scores": scores,
-                 "filled_missing": ser.filled, "beats_baseline": res.beats_baseline},
-        warnings=[f"{ser.filled} missing value(s) of {ser.name!r} were filled with the previous value."]
-        if ser.filled else [],
-        time=time.perf_counter() - started)
-    if project and fit.history:
-        RunStore(project).save(record, weights={k: v.detach().cpu() for k, v in model.state_dict().items()})
-    res.record = record
-    return res
+    task = ForecastTask(ds, settings or ForecastSettings(), name, threads_for(threads, keep_one_core_free))
+    run = run_task(task, project=project, trainer=trainer, callbacks=callbacks, device=device)
+    task.result.record = run.record
+    return task.result
 
 
 def synthetic_series(n: int = 600, period: float = 25.0, noise: float = 0.1, seed: int = 0):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -190,68 +189,82 @@ class LanguageResult:
                 f"{self.unigram_perplexity:.2f} (each token guessed from its frequency alone).")
 
 
+@dataclass
+class LanguageTask:
+    """The language model as a task for ``core.tasks.run_task``."""
+
+    ds: Any
+    s: LanguageSettings
+    texts: list[str] | None = None
+    name: str = ""
+    on_sample: Callable[[dict], None] | None = None
+    threads: int | None = None
+    kind: str = STUDY
+    section: str = "explore.language"
+
+    def prepare(self, say):
+        from workbench.core.models import build_model, default_head
+        from workbench.core.tasks import Fitting, train_config_of
+        from workbench.core.training import seed_everything
+
+        s = self.s
+        texts = self.texts if self.texts is not None else texts_of(self.ds, max_texts=s.max_texts, seed=s.seed)
+        self.texts = texts
+        rng = np.random.default_rng(s.seed)
+        order = rng.permutation(len(texts))
+        n_val = max(1, int(round(len(texts) * s.val)))
+        self.val_texts = [texts[i] for i in np.sort(order[:n_val])]
+        self.train_texts = [texts[i] for i in np.sort(order[n_val:])]
+        self.vec = vec = make_vectorizer(s.level, s.vocab_size).fit(self.train_texts)
+        self.n_ids = n_ids = vec.token_count
+        self.tr_stream = _stream(vec, self.train_texts, s.max_tokens)
+        self.va_stream = _stream(vec, self.val_texts, max(s.max_tokens // 5, s.length * 4))
+        Xtr, Ytr = windows(self.tr_stream, s.length, max(1, s.length // 2))
+        Xva, Yva = windows(self.va_stream, s.length)
+        head = default_head("next_token")
+        self.spec = language_spec(n_ids, s.dim, s.units, s.cell)
+        seed_everything(s.seed)
+        model = build_model(self.spec, (s.length,), (s.length, n_ids), head)
+        cbs = [SampleCallback(vec, s, self.on_sample)] if self.on_sample is not None else []
+        return Fitting(model, head, (Xtr, Ytr), (Xva, Yva), train_config_of(s, threads=self.threads), cbs)
+
+    def finish(self, fitting, fit) -> dict:
+        s, vec, n_ids, spec, model = self.s, self.vec, self.n_ids, self.spec, fitting.model
+        best = fit.history[fit.best_epoch - 1] if fit.best_epoch else (fit.history[-1] if fit.history else {})
+        vl = best.get("val_data_loss", best.get("val_loss"))
+        self.perplexity = ppl = math.exp(vl) if vl is not None and vl < 50 else None
+        self.unigram = uni = unigram_perplexity(self.tr_stream, fitting.val[1], n_ids)
+        self.samples = samples = {float(t): generate(model, vec, s.prompt, s.sample_length, t, seed=s.seed,
+                                                     length=s.length) for t in s.temperatures} if fit.history else {}
+        history = [dict(h, val_perplexity=math.exp(h["val_data_loss"]) if h.get("val_data_loss", 99) < 50 else None)
+                   for h in fit.history]
+        ds = self.ds
+        return dict(
+            history=history, name=self.name or f"{s.level}-level language model", mode="holdout",
+            data={"spec": _data_spec(ds), "name": getattr(ds, "name", "texts"), "kind": "text",
+                  "source": getattr(ds, "source", {}), "n_samples": len(self.texts),
+                  "train_tokens": int(len(self.tr_stream)), "val_tokens": int(len(self.va_stream))},
+            preprocessing={"text_vectorizer": vec.to_dict()},
+            split={"plan": {"kind": "holdout", "val": s.val, "seed": s.seed}, "text": "by text: validation texts are "
+                   "never trained on", "sizes": {"train": len(self.train_texts), "val": len(self.val_texts)}},
+            task="next_token", head=fitting.head.to_dict(),
+            model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.length],
+                   "output_shape": [s.length, n_ids]},
+            baseline={"val": {"perplexity": uni, "strategy": "unigram (token frequencies)"}},
+            details={"settings": s.to_dict(), "perplexity": ppl, "unigram_perplexity": uni,
+                     "samples": {str(k): v for k, v in samples.items()}, "token_ids": n_ids})
+
+
 def train_language_model(ds, settings: LanguageSettings | None = None, *, texts: list[str] | None = None,
                          trainer=None, callbacks=(), on_sample: Callable[[dict], None] | None = None, project=None,
                          name: str = "", device: str = "auto", threads: int | None = None,
                          keep_one_core_free: bool = False) -> LanguageResult:
-    from workbench.core.models import build_model, default_head
-    from workbench.core.runs import RunStore, build_record, check_project_writable
-    from workbench.core.explore.training import threads_for, trainer_with
-    from workbench.core.training import TrainConfig, seed_everything
+    from workbench.core.tasks import run_task, threads_for
 
-    s = settings or LanguageSettings()
-    started = time.perf_counter()
-    if project:
-        check_project_writable(project)
-    texts = texts if texts is not None else texts_of(ds, max_texts=s.max_texts, seed=s.seed)
-    rng = np.random.default_rng(s.seed)
-    order = rng.permutation(len(texts))
-    n_val = max(1, int(round(len(texts) * s.val)))
-    val_texts = [texts[i] for i in np.sort(order[:n_val])]
-    train_texts = [texts[i] for i in np.sort(order[n_val:])]
-    vec = make_vectorizer(s.level, s.vocab_size).fit(train_texts)
-    n_ids = vec.token_count
-    tr_stream = _stream(vec, train_texts, s.max_tokens)
-    va_stream = _stream(vec, val_texts, max(s.max_tokens // 5, s.length * 4))
-    Xtr, Ytr = windows(tr_stream, s.length, max(1, s.length // 2))
-    Xva, Yva = windows(va_stream, s.length)
-    head = default_head("next_token")
-    spec = language_spec(n_ids, s.dim, s.units, s.cell)
-    seed_everything(s.seed)
-    model = build_model(spec, (s.length,), (s.length, n_ids), head)
-    cbs = list(callbacks)
-    if on_sample is not None:
-        cbs.append(SampleCallback(vec, s, on_sample))
-    trainer = trainer_with(trainer, cbs, device)
-    cfg = TrainConfig(epochs=int(s.epochs), batch_size=int(s.batch_size), lr=float(s.lr), seed=int(s.seed),
-                      amp=False, threads=threads_for(threads, keep_one_core_free))
-    fit = trainer.fit(model, head, train=(Xtr, Ytr), val=(Xva, Yva), config=cfg)
-    best = fit.history[fit.best_epoch - 1] if fit.best_epoch else (fit.history[-1] if fit.history else {})
-    vl = best.get("val_data_loss", best.get("val_loss"))
-    ppl = math.exp(vl) if vl is not None and vl < 50 else None
-    uni = unigram_perplexity(tr_stream, Yva, n_ids)
-    samples = {float(t): generate(model, vec, s.prompt, s.sample_length, t, seed=s.seed, length=s.length)
-               for t in s.temperatures} if fit.history else {}
-    history = [dict(h, val_perplexity=math.exp(h["val_data_loss"]) if h.get("val_data_loss", 99) < 50 else None)
-               for h in fit.history]
-    record = build_record(
-        STUDY, fit=fit, train_config=cfg, module=model, history=history,
-        name=name or f"{s.level}-level language model", mode="holdout",
-        data={"spec": _data_spec(ds), "name": getattr(ds, "name", "texts"), "kind": "text",
-              "source": getattr(ds, "source", {}), "n_samples": len(texts), "train_tokens": int(len(tr_stream)),
-              "val_tokens": int(len(va_stream))},
-        preprocessing={"text_vectorizer": vec.to_dict()},
-        split={"plan": {"kind": "holdout", "val": s.val, "seed": s.seed}, "text": "by text: validation texts are "
-               "never trained on", "sizes": {"train": len(train_texts), "val": len(val_texts)}},
-        task="next_token", head=head.to_dict(),
-        model={"name": spec.name, "spec": spec.to_dict(), "input_shape": [s.length], "output_shape": [s.length, n_ids]},
-        baseline={"val": {"perplexity": uni, "strategy": "unigram (token frequencies)"}},
-        details={"settings": s.to_dict(), "perplexity": ppl, "unigram_perplexity": uni,
-                 "samples": {str(k): v for k, v in samples.items()}, "token_ids": n_ids},
-        time=time.perf_counter() - started)
-    if project and fit.history:
-        RunStore(project).save(record, weights={k: v.detach().cpu() for k, v in model.state_dict().items()})
-    return LanguageResult(record, model, vec, ppl, uni, samples)
+    task = LanguageTask(ds, settings or LanguageSettings(), texts, name, on_sample,
+                        threads_for(threads, keep_one_core_free))
+    run = run_task(task, project=project, trainer=trainer, callbacks=callbacks, device=device)
+    return LanguageResult(run.record, run.fitting.model, task.vec, task.perplexity, task.unigram, task.samples)
 
 
 def _data_spec(ds) -> str:

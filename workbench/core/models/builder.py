@@ -247,7 +247,8 @@ def _infer(tname: str, p: dict, shape: Shape, label: str, i: int) -> Shape:
         from workbench.core.models.pretrained import FEATURES, feature_side, n_stages
 
         if kind != "image":
-            fail(f"needs images (C, H, W), but its input is {_describe_input(shape)}; load an image folder.")
+            fail(f"needs images (C, H, W), but its input is {_describe_input(shape)}; for this data choose a model "
+                 f"that reads it (Presets: mlp for tables, imdb for texts), or load an image folder.")
         if i != 0:
             fail("must be the first layer: it reads the images themselves (in [0, 1]).")
         if shape[0] not in (1, 3):

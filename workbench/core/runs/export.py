@@ -179,11 +179,15 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
                               f"{str(e).splitlines()[0][:200]}); export it as TorchScript only.") from None
         report["onnx_max_abs_diff"] = float(np.max(np.abs(got - reference))) if got.size else 0.0
         files["onnx"] = names["onnx"]
+    # float32 keeps ~7 digits: outputs in a target's own units (a price of 250,000) are checked
+    # relative to their size, probabilities (at most 1) absolutely
+    scale = max(1.0, float(np.max(np.abs(reference)))) if reference.size else 1.0
+    report["tolerance"] = tolerance * scale
     for fmt in ("onnx", "torchscript"):
         d = report.get(f"{fmt}_max_abs_diff")
-        if d is not None and not (d <= tolerance):
+        if d is not None and not (d <= tolerance * scale):
             raise ExportError(f"The {fmt} export disagrees with PyTorch by up to {d:.3g} on {report['checked_on']} "
-                              f"(tolerance {tolerance:g}); nothing was written.")
+                              f"(tolerance {tolerance * scale:g}); nothing was written.")
     full = {"schema_version": EXPORT_SCHEMA, "format": "workbench-export", "files": files,
             "class_names": list(class_names) if class_names is not None else None,
             "input": {"name": "input", "shape": ["batch", *[int(s) for s in input_shape]], "dtype": "float32"},
@@ -202,11 +206,12 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
             atomic_write_text(tmp / EXAMPLE_FILE, EXAMPLE_SCRIPT)
         from workbench.core.runs.store import replace_dir
 
-        replace_dir(tmp, out)
+        replace_dir(tmp, out, ours={*names.values(), EXAMPLE_FILE})
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ExportError(f"The export could not be written to {out} ({e.strerror or e}); choose a folder you can "
-                          "write to.") from None
+        from workbench.core.oserrors import describe
+
+        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder
+        raise ExportError(describe(e, out, "export folder")) from None
     return {"folder": str(out), "files": {k: (str(out / v) if v else None) for k, v in files.items()},
             "metadata": str(out / names["meta"]), **report}
 
@@ -215,30 +220,54 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
 # runs
 
 
-def load_run_model(project: str | os.PathLike, run_id: str):
-    """(record, model in eval mode on the CPU, head, fitted Preprocessor) of a stored run."""
+def check_usable(rec, what: str) -> None:
+    """ProjectError unless the run has a trained model of the generic workflow (a search, a study
+    run of its own kind, a run without preprocessing cannot be loaded here)."""
+    if rec.mode == "search" or not rec.model.get("spec") or not rec.head:
+        raise ProjectError(f"{what} is a {rec.mode or 'study'} run without a trained model to use; "
+                           "choose a training run.")
+    if not rec.preprocessing:
+        raise ProjectError(f"{what} has no preprocessing record; train it again with this Workbench.")
+
+
+def model_from_record(rec, state_dict: dict, what: str = "The run"):
+    """(model in eval mode on the CPU, head, fitted Preprocessor) of a RunRecord and its weights
+    (stored or still in memory: a run trained before the project was saved)."""
     from workbench.core.data import Preprocessor
     from workbench.core.models import Head, ModelSpec, build_model
-    from workbench.core.runs import RunStore
 
-    store = RunStore(project)
-    rec = store.load(run_id)
-    if rec.mode == "search" or not rec.model.get("spec") or not rec.head:
-        raise ProjectError(f"The run {run_id} is a {rec.mode or 'study'} run without a trained model to use; "
-                           "choose a training run.")
-    if not store.weights_path(run_id).is_file():
-        raise ProjectError(f"The run {run_id} has no weights file (it stopped before its first epoch); train again.")
+    check_usable(rec, what)
     head = Head.from_dict(rec.head)
     model = build_model(ModelSpec.from_dict(rec.model["spec"]), rec.model["input_shape"], rec.model["output_shape"],
                         head)
     try:
-        model.load_state_dict(store.load_weights(run_id), strict=True)
+        model.load_state_dict(state_dict, strict=True)
     except RuntimeError as e:
-        raise ProjectError(f"The weights of run {run_id} do not fit its model ({str(e).splitlines()[0][:160]}).") \
-            from None
-    if not rec.preprocessing:
-        raise ProjectError(f"The run {run_id} has no preprocessing record; train it again with this Workbench.")
-    return rec, model.eval(), head, Preprocessor.from_dict(rec.preprocessing)
+        raise ProjectError(f"The weights of {what.lower() if what.startswith('The') else what} do not fit its model "
+                           f"({str(e).splitlines()[0][:160]}).") from None
+    return model.eval(), head, Preprocessor.from_dict(rec.preprocessing)
+
+
+def load_run_model(project: str | os.PathLike, run_id: str):
+    """(record, model in eval mode on the CPU, head, fitted Preprocessor) of a stored run."""
+    from workbench.core.runs import RunStore
+
+    store = RunStore(project)
+    rec = store.load(run_id)
+    check_usable(rec, f"The run {run_id}")
+    if not store.weights_path(run_id).is_file():
+        raise ProjectError(f"The run {run_id} has no weights file (it stopped before its first epoch); train again.")
+    return (rec, *model_from_record(rec, store.load_weights(run_id), f"run {run_id}"))
+
+
+def record_model(record, weights: dict | None):
+    """(record, model, head, Preprocessor) of a run in memory (a RunRecord or its dict) and its weights."""
+    from workbench.core.runs import RunRecord
+
+    rec = record if isinstance(record, RunRecord) else RunRecord.from_dict(record)
+    if not weights:
+        raise ProjectError(f"The run {rec.label} has no weights (it stopped before its first epoch); train again.")
+    return (rec, *model_from_record(rec, weights, f"The run {rec.label}"))
 
 
 def _check_samples(rec, pre) -> tuple[np.ndarray, str]:
@@ -287,13 +316,27 @@ def preprocessing_for_export(rec, pre) -> dict:
                    filterbank=np.round(mel_filterbank(m.sample_rate, m.n_fft, m.n_mels, m.f_min, m.f_max), 8).tolist(),
                    offset=st["offset"], scale=st["scale"])
     elif kind == "text":
-        out.update(vocabulary=st["vocabulary"], token_pattern=r"[^\W_]+(?:'[^\W_]+)*", lowercase=True,
+        vec = st.get("vectorizer") if isinstance(st.get("vectorizer"), dict) else {}
+        opts = vec.get("options") or {}
+        if opts.get("mode") == "sequence" or opts.get("level") == "char" or int(opts.get("ngrams") or 1) > 1 \
+                or opts.get("punctuation"):
+            raise ExportError("Only bag-of-words text models of single words can be exported for now (this run "
+                              "reads token sequences, characters or n-grams); use it inside Workbench.")
+        vocabulary = st["vocabulary"] if "vocabulary" in st else vec.get("vocabulary")
+        if not isinstance(vocabulary, list):
+            raise ExportError("The run's text preprocessing has no vocabulary; train it again with this Workbench.")
+        out.update(vocabulary=vocabulary, token_pattern=r"[^\W_]+(?:'[^\W_]+)*",
+                   lowercase=bool(opts.get("lowercase", True)),
                    steps=["lowercase, split into words with token_pattern",
                           "multi-hot: 1.0 at the index of each vocabulary word present"])
     elif kind == "table":
-        out.update(columns=st["columns"], steps=["per column: numeric (x - offset) / scale, missing -> 0; "
-                                                 "categorical: one-hot over 'categories'; then the 'was missing' "
-                                                 "indicator columns"])
+        from workbench.core.data.columns import _TRUE
+
+        out.update(columns=st["columns"], true_words=sorted(_TRUE), target=rec.data.get("target"),
+                   steps=["per column, found by name in the CSV header: numeric (x - offset) / scale, missing -> 0; "
+                          "boolean 1.0 for a true word, else 0; categorical: one-hot over 'categories' (others in "
+                          "the '(other)' column when 'other' is true); then the 'was missing' indicator columns "
+                          "(1.0 where the value was empty) of the columns with 'indicator' true"])
     return out
 
 
@@ -301,12 +344,26 @@ def export_run(project: str | os.PathLike, run_id: str, out_dir: str | os.PathLi
                tolerance: float = TOLERANCE, on_status: Callable[[str], None] | None = None) -> dict:
     """Export a stored run (see the module docstring). Raises ExportError / ProjectError."""
     formats = check_formats(formats)
-    rec, model, head, pre = load_run_model(project, run_id)
+    return export_loaded(*load_run_model(project, run_id), out_dir, formats, tolerance=tolerance,
+                         on_status=on_status)
+
+
+def export_record(record, weights: dict | None, out_dir: str | os.PathLike, formats=FORMATS, *,
+                  tolerance: float = TOLERANCE, on_status: Callable[[str], None] | None = None) -> dict:
+    """Export a run that is in memory (the app's newest run, before the project is saved)."""
+    return export_loaded(*record_model(record, weights), out_dir, check_formats(formats), tolerance=tolerance,
+                         on_status=on_status)
+
+
+def export_loaded(rec, model, head, pre, out_dir, formats=FORMATS, *, tolerance: float = TOLERANCE,
+                  on_status: Callable[[str], None] | None = None) -> dict:
+    """The export of a loaded run (``export_run`` / ``export_record``)."""
+    run_id = rec.run_id or rec.label
     if on_status:
         on_status("Reloading the run's test samples to check the export ...")
     X, note = _check_samples(rec, pre)
     meta = {"run_id": rec.run_id, "run_name": rec.name, "task": rec.task, "model_name": rec.model.get("name"),
-            "data": {k: rec.data.get(k) for k in ("name", "kind", "spec", "source")},
+            "data": {k: rec.data.get(k) for k in ("name", "kind", "spec", "source", "target")},
             "preprocessing": preprocessing_for_export(rec, pre), "preprocessor": pre.to_dict(),
             "test_metrics": rec.test_metrics}
     return export_module(model, head, out_dir, input_shape=rec.model["input_shape"],
@@ -329,15 +386,33 @@ def read_export(folder: str | os.PathLike, prefix: str = "model", kind: str = "e
     meta = check_fields(read_json(folder / names["meta"], kind=f"{kind} file", max_version=EXPORT_SCHEMA),
                         {"files": dict, "class_names": (list, type(None)), "input": dict}, kind=f"{kind} file",
                         where=folder / names["meta"], required=("files",))
+    from workbench.core.safety import UnsafeName, check_schema, safe_child
+
+    check_schema(meta, EXPORT_SCHEMA_FIELDS, kind=f"{kind} file", where=folder / names["meta"])
     for fmt, fname in meta["files"].items():
-        if fname and not (folder / str(fname)).is_file():
+        if fname is None:
+            continue
+        try:  # a name from the file: one component inside the folder, never ../../x.onnx or /abs/x.onnx
+            path = safe_child(folder, fname, what=f"{fmt} file name")
+        except UnsafeName as e:
+            raise ProjectError(f"The {kind} file {folder / names['meta']} is damaged: {e}") from None
+        if not path.is_file():
             raise ProjectError(f"The exported model folder {folder} is missing {fname}; export the model again.")
     return meta, folder
+
+
+EXPORT_SCHEMA_FIELDS = {
+    "files.onnx": (str, None), "files.torchscript": (str, None), "class_names[]": (str, int, float),
+    "input.shape": list, "input.shape[]": (int, str), "preprocessor": (dict, None), "preprocessor.state": (dict, None),
+    "preprocessor.kind": (str, None), "preprocessor.scale": (str, None), "data": (dict, None),
+    "data.kind": (str, None), "data.source": (dict, str, None), "preprocessing": (dict, None),
+}
 
 
 EXAMPLE_SCRIPT = '''"""Use this exported model without Workbench: python example.py FILE...
 
 Needs numpy and onnxruntime (pip install numpy onnxruntime); images also need opencv-python.
+Tables: python example.py rows.csv (one line per row).
 model.json says everything: classes, input shape, preprocessing (with the training statistics).
 """
 import json
@@ -409,25 +484,73 @@ def text_input(text):
     return x
 
 
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "missing"}
+
+
+def table_rows(path):
+    """Model inputs for every row of a CSV with the training columns (numeric, boolean and
+    categorical columns; dates and free text are left to the app or to workbench predict)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    header, rows = [h.strip() for h in rows[0]], [r for r in rows[1:] if any(v.strip() for v in r)]
+    cols = PRE["columns"]
+    where = {h.lower(): j for j, h in enumerate(header)}
+    out = []
+    for r in rows:
+        x, flags = [], []
+        for c in cols:
+            v = r[where[c["name"].lower()]].strip()
+            miss = v.lower() in MISSING
+            if c["type"] == "categorical":
+                one = [0.0] * (len(c["categories"]) + (1 if c.get("other") else 0))
+                if not miss:
+                    if v in c["categories"]:
+                        one[c["categories"].index(v)] = 1.0
+                    elif c.get("other"):
+                        one[-1] = 1.0
+                x += one
+            elif c["type"] == "boolean":
+                x.append(0.0 if miss else float(v.lower() in PRE["true_words"]))
+            elif c["type"] == "numeric":
+                x.append(0.0 if miss else (float(v) - c["offset"]) / c["scale"])
+            else:
+                sys.exit(f"The column {c['name']!r} is {c['type']}: use workbench predict for this table.")
+            if c["indicator"]:
+                flags.append(float(miss))
+        out.append(np.asarray(x + flags, np.float32))
+    return out
+
+
+def show(path, p):
+    if META["output"].get("task", "").startswith("regression"):
+        print(f"{path}: {PRE.get('target') or 'prediction'} {float(np.ravel(p)[0]):.6g}")
+        return
+    names = META["class_names"]
+    if names and len(p) == 1:  # one sigmoid output: P(second class)
+        p = np.array([1 - p[0], p[0]])
+    best = int(np.argmax(p))
+    label = names[best] if names else str(best)
+    print(f"{path}: {label} ({100 * p[best]:.1f}%)")
+
+
 def main(paths):
     session = ort.InferenceSession(str(HERE / META["files"]["onnx"]), providers=["CPUExecutionProvider"])
     kind = PRE["kind"]
     for path in paths:
+        if kind == "table":
+            for i, x in enumerate(table_rows(path)):
+                show(f"{path} row {i + 1}", session.run(None, {"input": x[None]})[0][0])
+            continue
         if kind == "image":
             x = image_input(path)
         elif kind == "audio":
             x = audio_input(path)
-        elif kind == "text":
-            x = text_input(Path(path).read_text())
         else:
-            sys.exit("For tables, apply model.json's per-column steps to each row, then call session.run.")
+            x = text_input(Path(path).read_text())
         p = session.run(None, {"input": x[None].astype(np.float32)})[0][0]
-        names = META["class_names"]
-        if names and len(p) == 1:  # one sigmoid output: P(second class)
-            p = np.array([1 - p[0], p[0]])
-        best = int(np.argmax(p))
-        label = names[best] if names else str(best)
-        print(f"{path}: {label} ({100 * p[best]:.1f}%)")
+        show(path, p)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
     p = open_predictor("out/")                      # an export folder (onnxruntime)
     p = open_predictor(run_id, project="proj/")     # a run (PyTorch; Grad-CAM possible)
+    p = RunPredictor.from_record(run_dict, weights) # a run still in memory (the app's newest run)
     rows = p.predict_paths(["cat.jpg", "sounds/"])  # [{"path", "label", "probs", ...}]
     probs = p.predict_items([rgb_frame])            # raw inputs: RGB arrays, (samples, rate), texts
+    predict_csv(p, "rows.csv")                      # tables and texts: the CSV with predictions
 
 Raw inputs go through the run's own preprocessing (``Preprocessor.from_dict`` of the run; the
 audio clip length, rate and log-mel settings of its data source), so files, the webcam and the
@@ -18,7 +20,29 @@ import numpy as np
 
 from workbench.core.errors import DataError, ProjectError
 
-KINDS = ("image", "audio", "text")
+KINDS = ("image", "audio", "text", "table")
+
+
+def usable_run(run: dict) -> str | None:
+    """None when the Use panel and ``workbench predict`` can run this run (a RunRecord's dict),
+    else why not, in a few words (a case study's run, a search, no model)."""
+    from workbench.core.runs.summary import run_kind
+
+    kind = run_kind(run)
+    if kind != "generic":
+        return f"a {kind.replace('_', ' ')} run (used in its own panel)"
+    if run.get("mode") == "search":
+        return "a hyperparameter search"
+    if not (run.get("model") or {}).get("spec") or not run.get("head") or not run.get("preprocessing"):
+        return "no trained model"
+    if (run.get("data") or {}).get("kind") not in KINDS:
+        return f"{(run.get('data') or {}).get('kind')} data"
+    return None
+
+
+def _number(v: float) -> str:
+    v = float(v)
+    return f"{v:.6g}" if abs(v) < 1e6 else f"{v:.0f}"
 
 
 def _probabilities(out: np.ndarray, n_classes: int) -> np.ndarray:
@@ -36,11 +60,20 @@ class Predictor:
     name: str = ""
     can_explain = False
 
-    def __init__(self, pre, source: dict, kind: str, class_names, name: str):
+    task: str = ""
+    target: str | None = None
+
+    def __init__(self, pre, source: dict, kind: str, class_names, name: str, task: str = "",
+                 target: str | None = None):
+        from workbench.core.training.metrics import is_regression
+
         if kind not in KINDS:
-            raise DataError(f"Using {kind} models on files is not supported yet; use image, sound or text models.")
+            raise DataError(f"Using {kind} models on files is not possible here; use image, sound, text or table "
+                            "models (case-study models run in their own panels).")
         self.pre, self.source, self.kind, self.name = pre, dict(source or {}), kind, name
         self.class_names = list(class_names or [])
+        self.task, self.target = task or "", target
+        self.regression = is_regression(self.task) or (not self.class_names and self.task == "")
         if kind == "audio":
             from workbench.core.data.audio import AudioSettings
 
@@ -52,7 +85,10 @@ class Predictor:
         return tuple(self.pre.to_dict()["state"]["input_shape"])
 
     def prepare(self, items) -> np.ndarray:
-        """Raw inputs -> model inputs: RGB uint8 arrays (any size), (samples, rate) pairs, texts."""
+        """Raw inputs -> model inputs: RGB uint8 arrays (any size), (samples, rate) pairs, texts
+        (tables: rows of numbers and category codes, as a table Dataset holds them)."""
+        if self.kind == "table":
+            return self.pre.transform_inputs(np.asarray(items, dtype=np.float64))
         if self.kind == "image":
             import cv2
 
@@ -87,23 +123,22 @@ class Predictor:
         """One file as a raw input (image -> RGB array, WAV -> (samples, rate), text file -> str)."""
         p = Path(path)
         if self.kind == "image":
-            from workbench.core.capture.camera import read_image_rgb
+            from workbench.core.media import read_image
 
-            img = read_image_rgb(p)
-            if img is None:
-                raise DataError(f"{p.name} is not a readable image.")
-            return img
+            return read_image(p, "rgb8")
         if self.kind == "audio":
             from workbench.core.data.audio import read_clip
 
             return read_clip(p)
-        return p.read_text(encoding="utf-8", errors="replace")
+        from workbench.core.media import read_regular_bytes
+
+        return read_regular_bytes(p, "text file", 64 * 1024**2).decode("utf-8", errors="replace")
 
     def expand(self, paths) -> list[Path]:
         from workbench.core.data.audio import AUDIO_EXTENSIONS
         from workbench.core.data.images import IMAGE_EXTENSIONS
 
-        exts = {"image": IMAGE_EXTENSIONS, "audio": AUDIO_EXTENSIONS, "text": (".txt",)}[self.kind]
+        exts = {"image": IMAGE_EXTENSIONS, "audio": AUDIO_EXTENSIONS, "text": (".txt",), "table": (".csv",)}[self.kind]
         out = []
         for p in map(Path, paths):
             if p.is_dir():
@@ -118,19 +153,64 @@ class Predictor:
     def predict(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - subclasses
         raise NotImplementedError
 
+    def outputs(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, classes), or the predicted values (N, outputs) of a regression,
+        for model inputs."""
+        out = self.predict(X)
+        if self.regression:
+            return np.asarray(out, dtype=np.float64).reshape(len(out), -1)
+        return _probabilities(out, len(self.class_names))
+
     def predict_items(self, items) -> np.ndarray:
-        """Class probabilities (N, classes) for raw inputs."""
+        """Class probabilities (N, classes) for raw inputs (predicted values for a regression)."""
         if not len(items):
             return np.zeros((0, max(1, len(self.class_names))))
-        return _probabilities(self.predict(self.prepare(items)), len(self.class_names))
+        return self.outputs(self.prepare(items))
 
-    def label(self, probs: np.ndarray) -> tuple[str, float]:
+    def label(self, probs: np.ndarray) -> tuple[str, float | None]:
+        """(predicted class, its probability), or (the value, None) for a regression."""
+        if self.regression:
+            return _number(np.ravel(probs)[0]), None
         k = int(np.argmax(probs))
         return (self.class_names[k] if k < len(self.class_names) else str(k)), float(probs[k])
 
+    def labels(self, values: np.ndarray) -> tuple[list[str], np.ndarray | None]:
+        """Labels of many outputs, and their confidences (None for a regression)."""
+        if self.regression:
+            return [_number(v) for v in np.asarray(values).reshape(len(values), -1)[:, 0]], None
+        pairs = [self.label(p) for p in values]
+        return [a for a, _ in pairs], np.array([b for _, b in pairs], dtype=np.float64)
+
+    def predict_texts(self, texts: list[str]) -> list[dict]:
+        """Rows for typed or pasted texts (text models)."""
+        if self.kind != "text":
+            raise DataError(f"Typed text is for text models; this one reads {self.kind} files.")
+        values = self.predict_items([str(t) for t in texts])
+        return [self._row(t[:80], v) for t, v in zip(texts, values)]
+
+    def _row(self, path: str, p: np.ndarray) -> dict:
+        label, conf = self.label(p)
+        return {"path": path, "label": label, "confidence": conf,
+                "probs": {} if self.regression else {n: float(v) for n, v in zip(self.class_names, p)}}
+
     def predict_paths(self, paths) -> tuple[list[dict], list[tuple[str, str]]]:
-        """(one row per readable file, [(file, why skipped)])."""
+        """(one row per readable file, [(file, why skipped)]); a CSV given to a table or text model
+        is predicted row by row into ``<name>-predictions.csv`` (one row per CSV with its "output")."""
         rows, skipped, items, ok = [], [], [], []
+        if self.kind in ("table", "text"):
+            csvs = [p for p in map(Path, paths) if p.is_file() and p.suffix.lower() in (".csv", ".tsv")]
+            if csvs:
+                from workbench.core.runs.table_predict import predict_csv
+
+                for f in csvs:
+                    out = predict_csv(self, f)
+                    rows.append({"path": str(f), "label": f"{out['n_rows']} rows", "confidence": None, "probs": {},
+                                 "output": out["path"], "note": out["note"], "table": out["preview"]})
+                paths = [p for p in paths if Path(p) not in csvs]
+                if not paths:
+                    return rows, skipped
+        if self.kind == "table":
+            raise DataError("A table model reads CSV files; give a .csv file with the training columns.")
         for f in self.expand(paths):
             try:
                 items.append(self.read_path(f))
@@ -140,23 +220,30 @@ class Predictor:
         for i in range(0, len(items), 64):
             probs = self.predict_items(items[i:i + 64])
             for f, p in zip(ok[i:i + 64], probs):
-                label, conf = self.label(p)
-                rows.append({"path": str(f), "label": label, "confidence": conf,
-                             "probs": {n: float(v) for n, v in zip(self.class_names, p)}})
+                rows.append(self._row(str(f), p))
         return rows, skipped
 
 
 class RunPredictor(Predictor):
-    """A stored run, with its PyTorch model (Grad-CAM works on image models)."""
+    """A run, stored or still in memory, with its PyTorch model (Grad-CAM works on image models)."""
 
-    def __init__(self, project: str | os.PathLike, run_id: str):
-        from workbench.core.runs.export import load_run_model
+    def __init__(self, project: str | os.PathLike | None = None, run_id: str | None = None, *, loaded=None):
+        if loaded is None:
+            from workbench.core.runs.export import load_run_model
 
-        rec, self.model, self.head, pre = load_run_model(project, run_id)
+            loaded = load_run_model(project, run_id)
+        rec, self.model, self.head, pre = loaded
         self.record = rec
         super().__init__(pre, rec.data.get("source") or {}, rec.data.get("kind"), rec.data.get("class_names"),
-                         rec.label)
+                         rec.label, task=rec.task, target=rec.data.get("target"))
         self.can_explain = self.kind == "image"
+
+    @classmethod
+    def from_record(cls, record, weights: dict | None) -> "RunPredictor":
+        """A run that is not stored yet (a RunRecord or its dict, and its weights)."""
+        from workbench.core.runs.export import record_model
+
+        return cls(loaded=record_model(record, weights))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         from workbench.core.training.trainer import predict
@@ -187,14 +274,28 @@ class ExportPredictor(Predictor):
             raise ProjectError(f"{self.folder} was not exported from a Workbench run (no preprocessing record); "
                                "export the run again.")
         data = meta.get("data") or {}
-        super().__init__(Preprocessor.from_dict(meta["preprocessor"]), data.get("source") or {}, data.get("kind"),
-                         meta.get("class_names"), meta.get("run_name") or self.folder.name)
+        where = self.folder / "model.json"
+        try:
+            pre = Preprocessor.from_dict(meta["preprocessor"])
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
+            raise ProjectError(f"The exported model file {where} is damaged: its preprocessor cannot be read "
+                               f"({type(e).__name__}: {str(e)[:120]}); export the run again.") from None
+        super().__init__(pre, data.get("source") or {}, data.get("kind"),
+                         meta.get("class_names"), meta.get("run_name") or self.folder.name,
+                         task=meta.get("task") or (meta.get("output") or {}).get("task") or "",
+                         target=data.get("target"))
         files = meta["files"]
         self._session = self._ts = None
         if files.get("onnx"):
             import onnxruntime as ort
 
-            self._session = ort.InferenceSession(str(self.folder / files["onnx"]), providers=["CPUExecutionProvider"])
+            try:
+                self._session = ort.InferenceSession(str(self.folder / files["onnx"]),
+                                                     providers=["CPUExecutionProvider"])
+            except Exception as e:  # onnxruntime's own errors for a damaged or foreign file
+                raise ProjectError(f"The ONNX file of {self.folder} cannot be loaded ({str(e).splitlines()[0][:160]}); "
+                                   "export the run again.") from None
+            _check_input_shape(self._session.get_inputs()[0].shape, (meta.get("input") or {}).get("shape"), where)
         else:
             import warnings
 
@@ -213,6 +314,16 @@ class ExportPredictor(Predictor):
 
         with torch.no_grad():
             return np.concatenate([self._ts(torch.from_numpy(X[i:i + 64])).numpy() for i in range(0, len(X), 64)])
+
+
+def _check_input_shape(onnx_shape, declared, where) -> None:
+    """The ONNX file's input shape (batch axis aside) must be the one model.json declares."""
+    fixed = list(onnx_shape)[1:]
+    want = list(declared or [])[1:]
+    if len(fixed) != len(want) or any(isinstance(a, int) and isinstance(b, int) and a != b
+                                      for a, b in zip(fixed, want)):
+        raise ProjectError(f"The exported model file {where} is damaged: it declares inputs of shape "
+                           f"{want} but the ONNX file takes {fixed}; export the run again.")
 
 
 def open_predictor(model: str | os.PathLike, project: str | os.PathLike | None = None) -> Predictor:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from workbench.core.errors import ProjectError
-from workbench.core.safety import check_fields
+from workbench.core.safety import check_fields, check_schema
 
 RUN_SCHEMA_VERSION = 3
 
@@ -146,6 +146,8 @@ class RunRecord:
         check_version(data, RUN_SCHEMA_VERSION, kind="run file", where=where)
         d = migrate(data)
         check_fields(d, _FIELD_TYPES, kind="run file", where=where)
+        check_schema(d, RUN_SCHEMA, kind="run file", where=where)
+        _check_spec(d, where)
         names = {f.name for f in dataclasses.fields(cls)}
         rec = cls(**{k: v for k, v in d.items() if k in names})
         if rec.best_epoch is not None and not (0 <= rec.best_epoch <= len(rec.history)):
@@ -229,6 +231,41 @@ def _field_types() -> dict[str, Any]:
 
 
 _FIELD_TYPES = _field_types()
+
+# the nested fields every reader of a run uses (the run list, Use, export, the case studies): a
+# damaged one is a sentence naming it, never a TypeError deep in a panel
+_SHAPE = (list, None)
+RUN_SCHEMA = {
+    "model.name": (str, None), "model.spec": (dict, None), "model.spec.layers": list, "model.spec.layers[]": dict,
+    "model.spec.layers[].type": str, "model.spec.layers[].params": (dict, None),
+    "model.spec.layers[].activation": (str, None), "model.spec.layers[].l1": (float, None),
+    "model.spec.layers[].l2": (float, None), "model.input_shape": _SHAPE, "model.input_shape[]": int,
+    "model.output_shape": _SHAPE, "model.output_shape[]": int, "model.parameters": (int, None),
+    "data.name": (str, None), "data.kind": (str, None), "data.spec": (str, dict, None), "data.source": (dict, str, None),
+    "data.class_names": (list, None), "data.class_names[]": (str, int, float), "data.input_shape": _SHAPE,
+    "data.n_samples": (int, None),
+    "preprocessing.state": (dict, None), "preprocessing.scale": (str, None), "preprocessing.kind": (str, None),
+    "preprocessing.text": (dict, None),
+    "head.task": (str, None), "head.activation": (str, None), "head.loss": (str, None),
+    "split.plan": (dict, None), "train_config.epochs": (int, None), "train_config.batch_size": (int, None),
+    "train_config.lr": (float, None), "test_metrics": (dict, None), "baseline": (dict, None),
+    "cross_validation.folds": (list, None), "cross_validation.folds[]": dict,
+}
+
+
+def _check_spec(d: dict, where) -> None:
+    """The stored model spec must parse (ModelSpec checks each layer's settings)."""
+    spec = (d.get("model") or {}).get("spec") if isinstance(d.get("model"), dict) else None
+    if not isinstance(spec, dict):
+        return
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.models import ModelSpec
+
+    try:
+        ModelSpec.from_dict(spec)
+    except WorkbenchError as e:
+        raise ProjectError(f"The run file {where} is damaged: its model spec is not valid ({str(e).rstrip('.')}).") \
+            from None
 
 
 # ------------------------------------------------------------------------------------------------

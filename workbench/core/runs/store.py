@@ -8,6 +8,7 @@ weights go to a temporary folder whose path the error names, so a finished train
 """
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import secrets
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workbench.core.errors import ProjectError
+from workbench.core.errors import ProjectError, WorkbenchError
 from workbench.core.jsonio import atomic_write_json, load_weights, read_json, save_weights
 from workbench.core.runs.record import RUN_SCHEMA_VERSION, RunRecord
 from workbench.core.runs.summary import summarize
@@ -152,15 +153,25 @@ class RunStore:
         for rid in self.ids():
             try:
                 good.append(self.load(rid))
-            except ProjectError as e:
+            except WorkbenchError as e:
                 bad.append({"run_id": rid, "error": str(e)})
+            except _DAMAGE as e:  # a field no schema foresaw: this run is damaged, the others still list
+                bad.append({"run_id": rid, "error": f"The run {rid} is damaged and cannot be read "
+                                                   f"({type(e).__name__}: {str(e)[:120]})."})
         good.sort(key=lambda r: (r.created or "", r.run_id or ""))
         return good, bad
 
     def list(self) -> list[dict[str, Any]]:
         """One summary row per run, oldest first; a damaged run is a row with "error"."""
         good, bad = self.records()
-        return [summarize(r) for r in good] + bad
+        rows = []
+        for r in good:
+            try:
+                rows.append(summarize(r))
+            except (WorkbenchError, *_DAMAGE) as e:
+                bad.append({"run_id": r.run_id, "error": f"The run {r.run_id} is damaged and cannot be summarized "
+                                                         f"({str(e)[:160]})."})
+        return rows + bad
 
     def compare(self, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
         if not run_ids:
@@ -183,8 +194,24 @@ class RunStore:
         return self.save(rec, weights, run_id=run_id)
 
 
-def replace_dir(tmp: Path, final: Path) -> None:
-    """Put the complete folder ``tmp`` at ``final`` (replacing an older one) with renames only."""
+# what reading a hand-edited file can raise beyond our own sentences
+_DAMAGE = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+def replace_dir(tmp: Path, final: Path, ours=None) -> None:
+    """Put the complete folder ``tmp`` at ``final`` (replacing an older one) with renames only.
+
+    ``ours``: the names Workbench writes in such a folder. When ``final`` also holds anything else
+    (the user's own files beside an earlier export), only our files are replaced, one rename each,
+    and everything else is left as it was: a writer never deletes what it did not create."""
+    if final.exists() and ours is not None and any(p.name not in set(ours) for p in final.iterdir()):
+        for p in tmp.iterdir():
+            target = final / p.name
+            if target.is_dir() and not target.is_symlink():
+                raise OSError(errno.EEXIST, "a folder of the same name is in the way", str(target))
+            os.replace(p, target)
+        tmp.rmdir()
+        return
     if final.exists():
         old = final.parent / f".replaced-{final.name}-{secrets.token_hex(3)}"
         os.replace(final, old)

@@ -63,6 +63,32 @@ def summarize(rec) -> dict[str, Any]:
     }
 
 
+GENERIC_KINDS = ("train", "tuning_trial", "generic")
+
+
+def run_kind(run) -> str:
+    """What made a run: "generic" (the Data -> Model -> Train workflow and its searches) or the
+    case study or tool that did ("detection", "daynight", "autoencoder", ...), from the record's
+    ``study`` and ``kind``."""
+    get = run.get if isinstance(run, dict) else (lambda k, d=None: getattr(run, k, d))
+    study, kind = get("study", None), get("kind", None)
+    if study:
+        return str(study)
+    if kind and kind not in GENERIC_KINDS:
+        return str(kind)
+    return "generic"
+
+
+def generic_runs(runs) -> list:
+    """(index in ``runs``, RunRecord) of the generic workflow's runs that can be read, oldest first:
+    what the Train panel lists (a case study's runs stay in its own panel)."""
+    out = []
+    for i, r in enumerate(runs or []):
+        if run_kind(r) == "generic":
+            out += [(i, rec) for rec in as_records([r])]
+    return out
+
+
 def as_records(runs) -> list:
     """RunRecords of ``runs`` (RunRecords or their dicts, as the app's state holds them); a damaged
     one is left out (``workbench runs list`` names it)."""

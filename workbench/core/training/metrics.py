@@ -44,6 +44,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("f1", True, "F1", ("classification", "multilabel"), "macro average over classes"),
     Metric("auc", True, "ROC AUC", ("classification", "multilabel"), "one-vs-rest macro average"),
     Metric("mae", False, "MAE", ("regression",), "mean absolute error"),
+    Metric("rmse", False, "RMSE", ("regression",), "root mean squared error, in the target's units"),
+    Metric("r2", True, "R²", ("regression",),
+           "coefficient of determination: 1 - squared error / variance of the targets (1 is perfect, 0 is "
+           "no better than predicting the mean)"),
     Metric("mse", False, "MSE", ("regression",), "mean squared error"),
     # object detection and segmentation (the detection case study)
     Metric("map50", True, "mAP@0.5", ("detection",),
@@ -63,6 +67,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("mean_dice", True, "mean Dice", ("segmentation",), "per-pixel Dice coefficient (F1), mean over classes"),
     Metric("loss_ce", False, "cross-entropy", ("segmentation",), "per-pixel cross-entropy"),
     Metric("loss_dice", False, "Dice loss", ("segmentation",), "1 - soft Dice, mean over classes"),
+    # reinforcement learning (the RL case study)
+    Metric("return", True, "return", ("reinforcement",),
+           "sum of the rewards of an episode, averaged over the evaluation episodes"),
 )}
 SPLIT_PREFIXES = ("val_", "test_", "train_")
 
@@ -123,7 +130,8 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
     full      False computes only accuracy / MAE (cheap enough for every training epoch).
 
     Returns keys accuracy, precision, recall, f1, auc (classification; macro averages for more than
-    two classes, AUC one-vs-rest when every class is present, else None) or mae (regression).
+    two classes, AUC one-vs-rest when every class is present, else None) or mae, and with ``full``
+    mse, rmse and r2 (regression, in the target's units).
     """
     y_true = np.asarray(y_true)
     y_prob = np.asarray(y_prob, dtype=np.float64)
@@ -132,7 +140,13 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
         yp = y_prob.reshape(len(y_prob), -1)
         if yt.shape != yp.shape:
             yp = yp.reshape(yt.shape)
-        return {"mae": _finite_or_none(np.mean(np.abs(yt - yp)))}
+        out = {"mae": _finite_or_none(np.mean(np.abs(yt - yp)))}
+        if full and len(yt):
+            mse = float(np.mean((yt - yp) ** 2))
+            var = float(np.mean((yt - yt.mean(axis=0)) ** 2))
+            out.update(mse=_finite_or_none(mse), rmse=_finite_or_none(np.sqrt(mse)),
+                       r2=_finite_or_none(1.0 - mse / var) if var > 0 else None)
+        return out
     if not is_classification(task):
         return {}
     skm = _sklearn_metrics()
@@ -213,6 +227,8 @@ def _safe(fn) -> float | None:
 
 def primary_metric(task: str) -> tuple[str, bool]:
     """(name, higher_is_better) of the number we rank models and folds by."""
+    if task == "reinforcement":
+        return "return", True
     name = "mae" if is_regression(task) else "accuracy"
     return name, higher_is_better(name)
 
@@ -234,8 +250,6 @@ def baseline_scores(task: str, y_train, y_eval, *, strategy: str | None = None) 
         c = np.median(yt, axis=0) if strategy == "median" else yt.mean(axis=0)
         pred = np.broadcast_to(c, (n, yt.shape[1])).reshape((n,) + y_eval.shape[1:])
         m = compute_metrics(task, y_eval, pred)
-        ye = y_eval.astype(np.float64).reshape(n, -1)
-        m["mse"] = float(np.mean((ye - c) ** 2)) if n else None
         m.update(strategy=strategy, prediction=[float(v) for v in np.ravel(c)])
         return m
     if task == "multilabel":

@@ -130,6 +130,7 @@ class DaskExecutor:
     def connect(cls, address: str) -> "DaskExecutor":
         from distributed import Client
 
+        address = check_address(address)
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as e:  # noqa: BLE001 - OSError, TimeoutError, CommClosedError ...
@@ -205,6 +206,43 @@ class DaskExecutor:
                 self.cluster.close(timeout=20)
             except Exception:  # noqa: BLE001
                 pass
+
+
+SCHEMES = ("tcp", "tls")
+PROBE_TIMEOUT_S = 3.0
+
+
+def check_address(address: str, probe: bool = True) -> str:
+    """A scheduler address ``tcp://host:port`` (or ``host:port``) whose port answers; ClusterError
+    within a few seconds otherwise (a wrong scheme at once), instead of Dask's long timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    text = str(address).strip()
+    if "://" not in text:
+        text = "tcp://" + text
+    parts = urlsplit(text)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme not in SCHEMES or not host or port is None or parts.path not in ("", "/"):
+        raise ClusterError(f"{address!r} is not a Dask scheduler address; write tcp://HOST:PORT (e.g. "
+                           "tcp://192.168.1.5:8786), or use 'inline' or 'local'.")
+    if not probe:
+        return text
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S) as sock:
+            if parts.scheme == "tcp":  # a Dask scheduler greets a new connection with its handshake at once
+                sock.settimeout(PROBE_TIMEOUT_S)
+                if not sock.recv(1):
+                    raise ConnectionRefusedError
+    except OSError as e:
+        why = "nothing answers there" if isinstance(e, (ConnectionRefusedError, TimeoutError, socket.timeout)) \
+            else (e.strerror or type(e).__name__)
+        raise ClusterError(f"Cannot reach the Dask scheduler at {address} ({why}); start it with 'dask scheduler' "
+                           "and workers with 'dask worker ADDRESS', or check the address.") from None
+    return text
 
 
 def open_executor(cluster: Any = None, parallel: int | None = None):

@@ -168,7 +168,31 @@ def open_storage(path: Path | None):
     if path is None:
         return optuna.storages.InMemoryStorage()
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_journal(path)
     return optuna.storages.JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
+
+
+def check_journal(path: Path) -> None:
+    """TuningError when a study file exists but is not an Optuna journal (random bytes, another
+    file renamed): each complete line must be a JSON object with an operation code. A last line
+    without its newline is what a full disk or a kill leaves; Optuna ignores it, so do we."""
+    import json
+
+    from workbench.core.media import read_regular_bytes
+
+    if not path.exists():
+        return
+    data = read_regular_bytes(path, "study file", 2 * 1024**3)
+    for k, line in enumerate(data.split(b"\n")[:-1], 1):
+        if not line.strip():
+            continue
+        try:
+            op = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            op = None
+        if not isinstance(op, dict) or "op_code" not in op:
+            raise TuningError(f"The study file {path} is damaged (line {k} is not an Optuna journal entry); "
+                              "move it away to start the study again.")
 
 
 def list_studies(project) -> list[dict[str, Any]]:

@@ -26,7 +26,10 @@ How to add a panel
        from workbench.ui.panels.<name>.panel import MyPanel
        raise SystemExit(run_panel_standalone(MyPanel))
 
-2. Add ONE line to ``PANEL_SPECS`` below: ``("My panel", "workbench.ui.panels.<name>.panel:MyPanel")``.
+2. Add ONE line to ``PANEL_SPECS`` below:
+   ``PanelSpec("My panel", "workbench.ui.panels.<name>.panel:MyPanel", "Case studies", "mdi6.<icon>")``
+   (group: one of ``GROUPS``; icon: a Material Design icon name for qtawesome), and a page
+   ``docs/panels/<name>.md`` for the panel's "?" button (``workbench.ui.help.PANEL_PAGES``).
 
 That is all: the window imports the module the first time the panel is shown (so it costs
 nothing at start-up), gives it Ctrl+<n> and a navigation entry, calls ``shutdown()`` on close and
@@ -40,20 +43,55 @@ from __future__ import annotations
 
 import importlib
 import traceback
+from typing import NamedTuple
 
-PANEL_SPECS: list[tuple[str, str]] = [
-    ("Data", "workbench.ui.panels.data.panel:DataPanel"),
-    ("Model", "workbench.ui.panels.model.panel:ModelPanel"),
-    ("Train", "workbench.ui.panels.training.panel:TrainingPanel"),
-    ("Day & Night", "workbench.ui.panels.daynight.panel:DayNightPanel"),
-    ("Faces", "workbench.ui.panels.faces:FacesPanel"),
-    ("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel"),
-    ("Style transfer", "workbench.ui.panels.style_transfer.panel:StyleTransferPanel"),
-    ("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel"),
-    ("Use", "workbench.ui.panels.use:UsePanel"),
-    ("Detection", "workbench.ui.panels.detection.panel:DetectionPanel"),
-    ("Explore", "workbench.ui.panels.explore:ExplorePanel"),
+class PanelSpec(NamedTuple):
+    """One navigation entry: the title, ``"package.module:Class"``, the navigation group (one of
+    ``GROUPS``) and a qtawesome icon name (https://pictogrammers.com/library/mdi/ names with the
+    ``mdi6.`` prefix)."""
+
+    title: str
+    target: str
+    group: str = "Tools"
+    icon: str = "mdi6.puzzle-outline"
+
+
+# Navigation groups, in the order they are listed
+GROUPS = ("Workflow", "Case studies", "Learn", "Tools")
+
+PANEL_SPECS: list[PanelSpec] = [
+    PanelSpec("Home", "workbench.ui.panels.home.panel:HomePanel", "Workflow", "mdi6.home-outline"),
+    PanelSpec("Data", "workbench.ui.panels.data.panel:DataPanel", "Workflow", "mdi6.database-outline"),
+    PanelSpec("Model", "workbench.ui.panels.model.panel:ModelPanel", "Workflow", "mdi6.layers-triple-outline"),
+    PanelSpec("Train", "workbench.ui.panels.training.panel:TrainingPanel", "Workflow", "mdi6.chart-line"),
+    PanelSpec("Use", "workbench.ui.panels.use:UsePanel", "Workflow", "mdi6.rocket-launch-outline"),
+    PanelSpec("Day & Night", "workbench.ui.panels.daynight.panel:DayNightPanel", "Case studies", "mdi6.theme-light-dark"),
+    PanelSpec("Faces", "workbench.ui.panels.faces:FacesPanel", "Case studies", "mdi6.face-recognition"),
+    PanelSpec("Trigger word", "workbench.ui.panels.trigger_word:TriggerWordPanel", "Case studies",
+              "mdi6.microphone-outline"),
+    PanelSpec("Style transfer", "workbench.ui.panels.style_transfer.panel:StyleTransferPanel", "Case studies",
+              "mdi6.palette-outline"),
+    PanelSpec("Detection", "workbench.ui.panels.detection.panel:DetectionPanel", "Case studies",
+              "mdi6.image-search-outline"),
+    PanelSpec("Reinforcement learning", "workbench.ui.panels.rl:RLPanel", "Case studies", "mdi6.robot-outline"),
+    PanelSpec("Sequences & Shots", "workbench.ui.panels.sequences:SequencesPanel", "Case studies", "mdi6.file-tree-outline"),
+    PanelSpec("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel", "Learn", "mdi6.school-outline"),
+    PanelSpec("Explore", "workbench.ui.panels.explore:ExplorePanel", "Tools", "mdi6.scatter-plot-outline"),
 ]
+
+
+def panel_slug(title: str) -> str:
+    """A panel's name in file names: "Day & Night" -> "day-night" (its guide page, its card picture)."""
+    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return slug
+
+
+def panel_specs(specs=None) -> list[PanelSpec]:
+    """``specs`` (default ``PANEL_SPECS``) as PanelSpecs; plain ``(title, target)`` pairs get the
+    "Tools" group and a generic icon."""
+    return [s if isinstance(s, PanelSpec) else PanelSpec(*s) for s in (PANEL_SPECS if specs is None else specs)]
 
 
 def load_panel_class(target: str):

@@ -18,13 +18,18 @@ class Panel(QWidget):
     Contract with the window:
     - ``shutdown()`` stops threads and releases camera/microphone; called when the window closes
       (and may be called twice: make it idempotent).
-    - ``state()`` returns a JSON-able dict saved in the project; ``restore(state)`` applies it
-      (unknown/missing keys must be tolerated: old project files).
+    - Project state: ``state_section`` names the panel's section of the typed project state
+      (``workbench.core.state``; ``ctx.state.sections.<key>``). ``state()`` returns that section's
+      fields as the widgets show them (the window checks them against the section before a save)
+      and ``restore(d)`` shows a section's fields (all present and checked: the window restores
+      from a complete section). Panels with several sections override ``save_state`` /
+      ``load_state``.
     - ``on_shown()`` runs each time the panel becomes the visible page.
     """
 
     title: str = "Panel"
     icon_name: str = ""
+    state_section: str | None = None
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,10 +48,23 @@ class Panel(QWidget):
         return {}
 
     def restore(self, state: dict) -> None:
-        """Apply a dict from ``state()``; must tolerate missing or unknown keys."""
+        """Show a section's fields (a dict as ``state()`` returns it)."""
+
+    def save_state(self, sections) -> None:
+        """Write what the widgets show into the project state (a ``ProjectState``) before a save."""
+        if self.state_section:
+            sections.section(self.state_section).update(self.state())
+
+    def load_state(self, sections) -> None:
+        """Show the project state's values (after a project was opened)."""
+        if self.state_section:
+            self.restore(sections.section(self.state_section).to_dict())
 
     def on_shown(self) -> None:
         """Called when the panel becomes the current page."""
+
+    def show_part(self, part: str) -> None:
+        """Show a named part (a tab, a page) asked for by ``ctx.panel_requested("<title>/<part>")``."""
 
 
 def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -> int:

@@ -134,9 +134,17 @@ def generate_dataset(n: int = 10_000, size: int = 64, balance: float = 0.5, hard
     the subgroup of each image. See ``plan_groups`` for the bias controls; ``tint`` is a camera
     colour cast (name from ``scenes.TINTS`` or three RGB gains).
     """
+    from workbench.core import params as P
+    from workbench.core.memory import check_fits
+
     size = int(size)
     if size < 8:
         raise DataError(f"The image size must be at least 8 pixels (got {size}).")
+    P.validate({"n": n, "size": size, "seed": seed, "balance": balance, "hard_share": hard_share},
+               (P.SAMPLES, P.param(P.IMAGE_SIDE, high=1024), P.SEED, P.param(P.PROBABILITY, "balance", "share of day images"),
+                P.param(P.PROBABILITY, "hard_share", "share of hard scenes")), where="the day/night generator")
+    check_fits(float(n) * size * size * 3 * 5, f"{n:,} day/night images at {size}x{size}",  # uint8 + the float32 copy
+               "Generate fewer or smaller images.")
     gains = parse_tint(tint)
     groups = plan_groups(n, balance, hard_share, seed, only_groups)
     X = np.empty((n, size, size, 3), np.uint8)
@@ -173,17 +181,28 @@ def write_folder(out_dir: str | os.PathLike, n: int = 10_000, size: int = 64, ba
     File names carry the subgroup (``000123_dusk.png``) so it survives the round trip; a
     ``groups.csv`` lists them too. Returns a summary dict (counts per class and group).
     """
-    import cv2
+    from workbench.core import params as P
+    from workbench.core.writers import new_folder
 
     fmt = fmt.lower().lstrip(".")
     if fmt not in ("png", "jpg", "bmp", "webp"):
         raise DataError(f"Images can be written as png, jpg, bmp or webp, not {fmt!r}.")
-    out = Path(out_dir).expanduser()
-    try:
-        for c in CLASS_NAMES:
-            (out / c).mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DataError(f"Cannot create the folder {out} ({e.strerror}); choose a folder you can write to.") from None
+    P.validate({"n": n, "size": size, "seed": seed}, (P.SAMPLES, P.param(P.IMAGE_SIDE, high=1024), P.SEED),
+               where="the day/night generator")
+
+    final = Path(out_dir).expanduser()
+    with new_folder(final, ours=(*CLASS_NAMES, "groups.csv"), what="data set folder") as out:
+        summary = _write_folder(out, n, size, balance, hard_share, seed, tint, only_groups, fmt, progress,
+                                should_cancel, workers)
+    return {**summary, "path": str(final)}
+
+
+def _write_folder(out: Path, n, size, balance, hard_share, seed, tint, only_groups, fmt, progress, should_cancel,
+                  workers) -> dict:
+    import cv2
+
+    for c in CLASS_NAMES:
+        (out / c).mkdir(parents=True, exist_ok=True)
     gains = parse_tint(tint)
     groups = plan_groups(n, balance, hard_share, seed, only_groups)
     names = [f"{CLASS_NAMES[0 if GROUPS[g] == 'day' else 1]}/{i:06d}_{g}.{fmt}" for i, g in enumerate(groups)]

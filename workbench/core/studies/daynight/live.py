@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.core.capture.camera import FrameSource, LatestFrameGrabber
+from workbench.core.capture.camera import FrameSource, LatestFrameGrabber, SyntheticCameraSource, open_camera
+from workbench.core.errors import DataError
 from workbench.core.studies.daynight.model import label_of, threshold_of
+from workbench.core.studies.daynight.scenes import GROUPS, render_scene
 
 
 @dataclass(frozen=True)
@@ -144,13 +146,64 @@ class LiveClassifier:
         return out
 
 
+def _scene_frames(kind: str, size: tuple[int, int], fps: float, seed: int) -> Callable[[int], np.ndarray]:
+    w, h = int(size[0]), int(size[1])
+    kind = kind.lower()
+    day_groups = [g for g, c in GROUPS.items() if c == "day"]
+    night_groups = [g for g, c in GROUPS.items() if c == "night"]
+    if kind == "day":
+        pool = day_groups
+    elif kind == "night":
+        pool = night_groups
+    elif kind == "cycle":
+        pool = None
+    elif kind in GROUPS:
+        pool = [kind]
+    else:
+        raise DataError(
+            f"Unknown synthetic scene {kind!r}; use day, night, cycle or one of {', '.join(GROUPS)}."
+        )
+    hold = max(1, int(round(fps)))
+    cache: dict[int, np.ndarray] = {}
+
+    def frame(i: int) -> np.ndarray:
+        k = i // hold
+        if k not in cache:
+            cache.clear()
+            rng = np.random.default_rng((seed, k))
+            groups = pool if pool is not None else (day_groups if k % 2 == 0 else night_groups)
+            group = groups[int(rng.integers(len(groups)))]
+            cache[k] = render_scene(group, rng, width=w, height=h)
+        noise = np.random.default_rng((seed, i, 7)).normal(0, 2.0, (h, w, 1))
+        return np.clip(cache[k].astype(np.float32) + noise, 0, 255).astype(np.uint8)
+
+    return frame
+
+
+def synthetic_scene_source(kind: str = "day", size: tuple[int, int] = (320, 240), n_frames: int | None = 300,
+                           fps: float = 30.0, seed: int = 0) -> SyntheticCameraSource:
+    """A synthetic camera showing generated Day'n'Night scenes of one kind.
+
+    ``kind``: "day", "night", a subgroup such as "dusk" or "city_night", or "cycle" (alternates
+    day and night every second). Each scene is held for ``fps`` frames with a little sensor noise.
+    """
+    return SyntheticCameraSource(_scene_frames(kind, size, fps, seed), size=size, n_frames=n_frames, fps=fps,
+                                 name=f"synthetic:{kind.lower()}")
+
+
+def open_camera_or_scene(spec, **kwargs) -> FrameSource:
+    """``capture.open_camera(spec)``, and "synthetic:day|night|cycle|<group>" as generated scenes."""
+    s = str(spec).strip().lower()
+    if s.startswith("synthetic:") and s.split(":", 1)[1] not in ("", "pattern"):
+        return synthetic_scene_source(s.split(":", 1)[1], **kwargs)
+    return open_camera(spec, **kwargs)
+
+
 def open_source(spec: str) -> FrameSource:
     """A frame source for ``spec``: "camera:N", "synthetic:cycle|day|night" (endless), or a video
     file / image folder (looped, so a short clip can stand in for a camera)."""
-    from workbench.core.capture.camera import open_camera
-
     if spec.startswith("synthetic"):
-        return open_camera(spec, n_frames=None, size=(320, 240))
+        return open_camera_or_scene(spec, n_frames=None, size=(320, 240))
     if spec.startswith("camera"):
         return open_camera(spec)
     return open_camera(spec, loop=True)

@@ -9,7 +9,6 @@ logit of class 1 ("night"), so P(day) = 1 - sigmoid(output).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,6 +256,74 @@ def misclassified(idx, y_true, y_pred, p_day, class_names=CLASS_NAMES, groups=No
     return rows
 
 
+@dataclass
+class DayNightTask:
+    """Day'n'Night training as a task for ``core.tasks.run_task``."""
+
+    ds: Dataset
+    size: int = 64
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 2e-3
+    optimizer: str = "adam"
+    seed: int = 0
+    split: str = "holdout:0.1,0.1"
+    early_stopping: int | None = 3
+    spec: object = None
+    kind: str = "daynight"
+    section: str = "daynight"
+
+    def prepare(self, say):
+        import torch
+
+        from workbench.core.data import SplitPlan
+        from workbench.core.tasks import Fitting, train_config_of
+        from workbench.core.training import make_optimizer
+
+        ds = self.ds
+        if ds.kind != "image":
+            raise DataError("The Day'n'Night model needs image data (a generated set or a folder of day/night images).")
+        if not ds.class_names or len(ds.class_names) != 2:
+            raise DataError(f"Day'n'Night needs exactly two classes (day and night), not {ds.class_names}.")
+        self.plan = SplitPlan.parse(self.split, seed=self.seed)
+        splits = self.plan.make(ds)
+        self.tr, va, self.te = tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
+        self.n_val = len(va)
+        y = ds.y.astype(np.float32)
+        self.model = model = DayNightModel.create(self.size, self.spec, ds.class_names)
+        cfg = train_config_of(self, restore_best=True)
+        # the first optimizer built in a process imports torch._dynamo (seconds): not training time
+        make_optimizer(torch.nn.Linear(1, 1), cfg)
+        say(f"Training {cfg.epochs} epochs at {self.size} px on {len(tr)} images ...")
+        # index the uint8 images first: a float copy of only what each split needs
+        return Fitting(model.module, model.head, (to_inputs(ds.X[tr], self.size), y[tr]),
+                       (to_inputs(ds.X[va], self.size), y[va]) if len(va) else None, cfg)
+
+    def finish(self, fitting, fit):
+        from workbench.core.training import compute_metrics
+
+        ds, model, tr, te = self.ds, self.model, self.tr, self.te
+        model.module.cpu()
+        p = model.p_day(ds.X[te]) if len(te) else np.zeros(0, np.float32)
+        pred = classes_at(p, model.threshold, model.day_index)
+        yt = ds.y[te]
+        acc = float((pred == yt).mean()) if len(te) else float("nan")
+        metrics = {}
+        if len(te):
+            try:
+                metrics = compute_metrics("binary", yt, 1 - p if model.day_index == 0 else p)
+            except Exception:  # metrics are a bonus; accuracy above is the headline
+                metrics = {"accuracy": acc}
+        majority = int(np.bincount(ds.y[tr], minlength=2).argmax()) if len(tr) else 0
+        baseline = float((yt == majority).mean()) if len(te) else float("nan")
+        groups = ds.groups[te] if ds.groups is not None else None
+        self.outcome = TrainOutcome(model, fit, te, acc, metrics, subgroup_report(yt, pred, groups, ds.class_names, p),
+                                    yt, pred, p, float(fit.time), len(tr), self.n_val, baseline, X_test=ds.X[te],
+                                    groups_test=groups)
+        self.outcome.record = run_record(ds, self.outcome, fitting.config, self.plan)
+        return self.outcome.record
+
+
 def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: int = 64, lr: float = 2e-3,
                    optimizer: str = "adam", seed: int = 0, split: str = "holdout:0.1,0.1",
                    early_stopping: int | None = 3, callbacks: Sequence = (), trainer=None, spec=None,
@@ -268,57 +335,14 @@ def train_daynight(ds: Dataset, size: int = 64, *, epochs: int = 6, batch_size: 
     """
     import torch
 
-    from workbench.core.data import SplitPlan
-    from workbench.core.training import TrainConfig, Trainer
+    from workbench.core.tasks import run_task
 
-    if ds.kind != "image":
-        raise DataError("The Day'n'Night model needs image data (a generated set or a folder of day/night images).")
-    if not ds.class_names or len(ds.class_names) != 2:
-        raise DataError(f"Day'n'Night needs exactly two classes (day and night), not {ds.class_names}.")
     if max_threads:
         torch.set_num_threads(max_threads)
-    plan = SplitPlan.parse(split, seed=seed)
-    splits = plan.make(ds)
-    tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
-    y = ds.y.astype(np.float32)
-    model = DayNightModel.create(size, spec, ds.class_names)
-    if trainer is None:
-        trainer = Trainer(callbacks=list(callbacks), device=device)
-    else:
-        trainer.callbacks.extend([c for c in callbacks if c not in trainer.callbacks])
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-                      early_stopping=early_stopping, restore_best=True)
-    # the first optimizer built in a process imports torch._dynamo (seconds): not training time
-    from workbench.core.training import make_optimizer
-
-    make_optimizer(torch.nn.Linear(1, 1), cfg)
-    t0 = time.perf_counter()
-    # index the uint8 images first: a float copy of only what each split needs
-    fit = trainer.fit(model.module, model.head, train=(to_inputs(ds.X[tr], size), y[tr]),
-                      val=(to_inputs(ds.X[va], size), y[va]) if len(va) else None, config=cfg)
-    train_time = time.perf_counter() - t0
-    model.module.cpu()
-    p = model.p_day(ds.X[te]) if len(te) else np.zeros(0, np.float32)
-    pred = classes_at(p, model.threshold, model.day_index)
-    yt = ds.y[te]
-    acc = float((pred == yt).mean()) if len(te) else float("nan")
-    from workbench.core.training import compute_metrics
-
-    metrics = {}
-    if len(te):
-        try:
-            metrics = compute_metrics("binary", yt, 1 - p if model.day_index == 0 else p)
-        except Exception:  # metrics are a bonus; accuracy above is the headline
-            metrics = {"accuracy": acc}
-    majority = int(np.bincount(ds.y[tr], minlength=2).argmax()) if len(tr) else 0
-    baseline = float((yt == majority).mean()) if len(te) else float("nan")
-    groups = ds.groups[te] if ds.groups is not None else None
-    outcome = TrainOutcome(model, fit, te, acc, metrics, subgroup_report(yt, pred, groups, ds.class_names, p),
-                           yt, pred, p, train_time, len(tr), len(va), baseline, X_test=ds.X[te], groups_test=groups)
-    outcome.record = run_record(ds, outcome, cfg, plan)
-    if run_store is not None:
-        outcome.run_id = run_store.save(outcome.record, weights=model.module.state_dict())
-    return outcome
+    task = DayNightTask(ds, size, epochs, batch_size, lr, optimizer, seed, split, early_stopping, spec)
+    run = run_task(task, store=run_store, trainer=trainer, callbacks=callbacks, device=device, save_empty=True)
+    task.outcome.run_id = run.run_id
+    return task.outcome
 
 
 def run_record(ds: Dataset, outcome: TrainOutcome, cfg, plan):

@@ -90,14 +90,22 @@ def load_detection(folder: str | os.PathLike, fmt: str | None = None, class_name
     raise DataError(f"Unknown label format {fmt!r}; choose one of {', '.join(FORMATS)}.")
 
 
+_WRITTEN = {"yolo": ("images", "labels", "classes.txt"), "coco": ("images", "annotations.json"),
+            "voc": ("JPEGImages", "Annotations")}
+
+
 def save_detection(ds: DetectionSet, folder: str | os.PathLike, fmt: str) -> Path:
-    if fmt == "yolo":
-        return write_yolo(ds, folder)
-    if fmt == "coco":
-        return write_coco(ds, folder)
-    if fmt == "voc":
-        return write_voc(ds, folder)
-    raise DataError(f"Unknown label format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    """Write ``ds`` in ``fmt`` into a fresh folder renamed into place at the end (a full disk leaves
+    nothing half-written; a folder holding the user's own files is refused)."""
+    from workbench.core.writers import new_folder
+
+    writer = {"yolo": write_yolo, "coco": write_coco, "voc": write_voc}.get(fmt)
+    if writer is None:
+        raise DataError(f"Unknown label format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    final = Path(folder).expanduser()
+    with new_folder(final, ours=_WRITTEN[fmt], what=f"{fmt.upper()} folder") as tmp:
+        writer(ds, tmp)
+    return final
 
 
 def _export_names(ds: DetectionSet) -> list[str]:

@@ -14,7 +14,6 @@ mean/std for MobileNetV2), NCHW. Boxes come back in the pixels of the image that
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,60 +353,84 @@ def train_detector(ds, *, backbone: str = "small-cnn", size: int = 96, S: int = 
     index arrays; else a seeded shuffle with the ``val`` / ``test`` shares. ``cache`` (a dict kept by
     the caller) holds the prepared inputs between runs on the same images, so comparing loss
     settings or seeds does not compute the (MobileNetV2) features again."""
-    import torch
+    from types import SimpleNamespace
 
-    from workbench.core.studies.detection.data import split_indices
-    from workbench.core.studies.detection.evaluate import MeanBoxBaseline, coco_evaluate, error_gallery
-    from workbench.core.studies.detection.loss import encode_targets
-    from workbench.core.training import TrainConfig, Trainer
+    from workbench.core.tasks import run_task
 
-    if len(ds) < 3:
-        raise DataError(f"A detector needs at least 3 labelled images (train, validation, test); this set has {len(ds)}.")
-    tr, va, te = split if split is not None else split_indices(len(ds), val, test, seed)
-    torch.manual_seed(seed)
-    det = Detector.create(ds.class_names, backbone=backbone, size=size, S=S, B=B, lambda_coord=lambda_coord,
-                          lambda_noobj=lambda_noobj, sqrt_wh=sqrt_wh, width=width, output=output)
-    key = (backbone, size, flip, tuple(int(i) for i in tr), tuple(int(i) for i in va), tuple(int(i) for i in te))
-    if cache is not None and key in cache:  # the same images for another loss setting or seed
-        X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te = cache[key]
-    else:
-        im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=flip)
-        im_va, b_va, l_va = prepare(ds, va, size)
-        X_tr, X_va, X_te = det.inputs(im_tr), det.inputs(im_va), det.inputs([ds.images[i] for i in te])
-        if cache is not None:
-            cache[key] = (X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te)
-    T_tr, dropped = encode_targets(b_tr, l_tr, [(size, size)] * len(b_tr), det.config)
-    T_va, _ = encode_targets(b_va, l_va, [(size, size)] * len(b_va), det.config)
-    cbs = [ValMapCallback(det, X_va, b_va, l_va)] if (val_map and len(va)) else []
-    cbs += list(callbacks)
-    if trainer is None:
-        trainer = Trainer(callbacks=cbs, device=device)
-    else:  # the GUI's trainer: our callback first, so its bridge sees val_map50 in the logs
-        trainer.callbacks[:0] = [c for c in cbs if c not in trainer.callbacks]
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed,
-                      early_stopping=early_stopping, restore_best=True, monitor="val_loss", threads=threads)
-    t0 = time.perf_counter()
-    fit = trainer.fit(det.net, det.head, train=(X_tr, T_tr), val=(X_va, T_va) if len(va) else None, config=cfg)
-    train_time = time.perf_counter() - t0
-    det.net.cpu().eval()
-    sizes_te = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in te]
-    gt_b, gt_l = [ds.boxes[i] for i in te], [ds.labels[i] for i in te]
-    preds = decode(det.activations(X_te), det.config, sizes_te, eval_conf, 0.45)
-    result = coco_evaluate(gt_b, gt_l, preds, ds.class_names, sizes_te)
-    sizes_tr = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in tr]
-    base = MeanBoxBaseline(ds.n_classes).fit([ds.boxes[i] for i in tr], [ds.labels[i] for i in tr], sizes_tr)
-    base_res = coco_evaluate(gt_b, gt_l, base.predict(sizes_te), ds.class_names, sizes_te)
-    base_res["strategy"] = base.strategy
-    gallery = error_gallery(gt_b, gt_l, preds, score_threshold=gallery_conf)
-    settings = {"backbone": backbone, "output": output, "width": width, "size": size, **det.config.to_dict(), "flip": flip, "seed": seed,
-                "eval_conf": eval_conf}
-    out = DetectionOutcome(det, fit, np.asarray(tr), np.asarray(va), np.asarray(te), result, base_res, preds,
-                           gallery, train_time, dropped, settings)
-    out.record = run_record(ds, out, cfg)
-    if run_store is not None:
-        out.run_id = run_store.save(out.record, weights=det.net.state_dict())
-        out.record.run_id = out.run_id
-    return out
+    kw = SimpleNamespace(backbone=backbone, size=size, S=S, B=B, lambda_coord=lambda_coord, lambda_noobj=lambda_noobj,
+                         sqrt_wh=sqrt_wh, width=width, output=output, epochs=epochs, batch_size=batch_size, lr=lr,
+                         seed=seed, val=val, test=test, flip=flip, early_stopping=early_stopping, val_map=val_map,
+                         threads=threads, split=split, eval_conf=eval_conf, gallery_conf=gallery_conf)
+    task = DetectionTask(ds, kw, cache)
+    run = run_task(task, store=run_store, trainer=trainer, callbacks=callbacks, device=device, save_empty=True)
+    task.outcome.run_id = run.run_id
+    return task.outcome
+
+
+class DetectionTask:
+    """YOLO-v1 training as a task for ``core.tasks.run_task`` (``kw``: ``train_detector``'s settings)."""
+
+    kind = "detection"
+    section = "detection"
+
+    def __init__(self, ds, kw, cache: dict | None = None):
+        self.ds, self.kw, self.cache = ds, kw, cache
+
+    def prepare(self, say):
+        import torch
+
+        from workbench.core.studies.detection.data import split_indices
+        from workbench.core.studies.detection.loss import encode_targets
+        from workbench.core.tasks import Fitting, train_config_of
+
+        ds, k = self.ds, self.kw
+        if len(ds) < 3:
+            raise DataError(f"A detector needs at least 3 labelled images (train, validation, test); this set has {len(ds)}.")
+        tr, va, te = k.split if k.split is not None else split_indices(len(ds), k.val, k.test, k.seed)
+        self.tr, self.va, self.te = tr, va, te
+        torch.manual_seed(k.seed)
+        self.det = det = Detector.create(ds.class_names, backbone=k.backbone, size=k.size, S=k.S, B=k.B,
+                                         lambda_coord=k.lambda_coord, lambda_noobj=k.lambda_noobj, sqrt_wh=k.sqrt_wh,
+                                         width=k.width, output=k.output)
+        size = k.size
+        key = (k.backbone, size, k.flip, tuple(int(i) for i in tr), tuple(int(i) for i in va), tuple(int(i) for i in te))
+        if self.cache is not None and key in self.cache:  # the same images for another loss setting or seed
+            X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te = self.cache[key]
+        else:
+            say("Preparing the images ...")
+            im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=k.flip)
+            im_va, b_va, l_va = prepare(ds, va, size)
+            X_tr, X_va, X_te = det.inputs(im_tr), det.inputs(im_va), det.inputs([ds.images[i] for i in te])
+            if self.cache is not None:
+                self.cache[key] = (X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te)
+        self.X_te = X_te
+        T_tr, self.dropped = encode_targets(b_tr, l_tr, [(size, size)] * len(b_tr), det.config)
+        T_va, _ = encode_targets(b_va, l_va, [(size, size)] * len(b_va), det.config)
+        # first: the caller's live chart then sees val_map50 in the logs
+        cbs = [ValMapCallback(det, X_va, b_va, l_va)] if (k.val_map and len(va)) else []
+        cfg = train_config_of(k, optimizer="adam", restore_best=True, monitor="val_loss", threads=k.threads)
+        return Fitting(det.net, det.head, (X_tr, T_tr), (X_va, T_va) if len(va) else None, cfg, cbs)
+
+    def finish(self, fitting, fit):
+        from workbench.core.studies.detection.evaluate import MeanBoxBaseline, coco_evaluate, error_gallery
+
+        ds, k, det, tr, va, te = self.ds, self.kw, self.det, self.tr, self.va, self.te
+        det.net.cpu().eval()
+        sizes_te = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in te]
+        gt_b, gt_l = [ds.boxes[i] for i in te], [ds.labels[i] for i in te]
+        preds = decode(det.activations(self.X_te), det.config, sizes_te, k.eval_conf, 0.45)
+        result = coco_evaluate(gt_b, gt_l, preds, ds.class_names, sizes_te)
+        sizes_tr = [(ds.images[i].shape[1], ds.images[i].shape[0]) for i in tr]
+        base = MeanBoxBaseline(ds.n_classes).fit([ds.boxes[i] for i in tr], [ds.labels[i] for i in tr], sizes_tr)
+        base_res = coco_evaluate(gt_b, gt_l, base.predict(sizes_te), ds.class_names, sizes_te)
+        base_res["strategy"] = base.strategy
+        gallery = error_gallery(gt_b, gt_l, preds, score_threshold=k.gallery_conf)
+        settings = {"backbone": k.backbone, "output": k.output, "width": k.width, "size": k.size,
+                    **det.config.to_dict(), "flip": k.flip, "seed": k.seed, "eval_conf": k.eval_conf}
+        self.outcome = out = DetectionOutcome(det, fit, np.asarray(tr), np.asarray(va), np.asarray(te), result,
+                                              base_res, preds, gallery, float(fit.time), self.dropped, settings)
+        out.record = run_record(ds, out, fitting.config)
+        return out.record
 
 
 def run_record(ds, out: DetectionOutcome, cfg):

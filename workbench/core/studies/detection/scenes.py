@@ -224,8 +224,15 @@ def generate_scenes(n: int = 2000, size: int = 96, *, seed: int = 0, min_objects
     """``n`` scenes of ``size`` x ``size`` pixels (deterministic for a seed)."""
     from workbench.core.errors import Cancelled, DataError
 
+    from workbench.core import params as P
+    from workbench.core.memory import check_fits
+
     if n < 1 or size < 32:
         raise DataError("Generate at least 1 scene of at least 32 x 32 pixels.")
+    P.validate({"n": n, "size": size, "seed": seed}, (P.param(P.SAMPLES, label="number of scenes"), P.SCENE_SIDE, P.SEED),
+               where="the scene generator")
+    check_fits(float(n) * size * size * (3 * 5 + 1), f"{n:,} scenes at {size}x{size}",  # images, float copy, masks
+               "Generate fewer or smaller scenes.")
     if not (0 < min_size <= max_size <= 0.9) or not (1 <= max_objects) or min_objects > max_objects:
         raise DataError("Object sizes must satisfy 0 < min <= max <= 0.9 of the image, and the minimum "
                         "count must not exceed the maximum.")

@@ -11,9 +11,9 @@ whose loss terms ("ce", "dice") are logged apart like the YOLO terms.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -268,6 +268,81 @@ class ValIoUCallback(Callback):
         logs["val_mean_iou"] = _mean(iou_dice_per_class(np.concatenate(pred), self.masks, self.names), "iou")
 
 
+@dataclass
+class SegmentationTask:
+    """U-Net training as a task for ``core.tasks.run_task``."""
+
+    ds: Any
+    size: int = DEFAULTS["size"]
+    width: int = DEFAULTS["width"]
+    epochs: int = DEFAULTS["epochs"]
+    batch_size: int = DEFAULTS["batch_size"]
+    lr: float = DEFAULTS["lr"]
+    dice_weight: float = DEFAULTS["dice_weight"]
+    balanced: bool = DEFAULTS["balanced"]
+    seed: int = 0
+    val: float = 0.15
+    test: float = 0.15
+    threads: int | None = None
+    split: Any = None
+    val_iou: bool = True
+    kind: str = "segmentation"
+    section: str = "detection.segmentation"
+
+    def prepare(self, say):
+        import torch
+
+        from workbench.core.studies.detection.data import split_indices
+        from workbench.core.tasks import Fitting, train_config_of
+
+        ds, size = self.ds, self.size
+        if ds.masks is None:
+            raise DataError("This set has no masks; generate scenes (they come with masks) to train segmentation.")
+        if size % 8:
+            raise DataError(f"The U-Net's input size must be a multiple of 8 (got {size}).")
+        tr, va, self.te = self.split if self.split is not None else split_indices(len(ds), self.val, self.test,
+                                                                                  self.seed)
+        self.names = names = ["background", *ds.class_names]
+        k = len(names)
+
+        def masks(idx):
+            return (np.stack([mask_to_size(ds.masks[i], size, k) for i in idx]) if len(idx)
+                    else np.zeros((0, size, size), np.int64))
+
+        torch.manual_seed(self.seed)
+        model = tiny_unet(k, self.width)
+        head = SegmentationHead(k, self.dice_weight,
+                                balanced_class_weights([ds.masks[i] for i in tr], k) if self.balanced else None)
+        X_va, M_va = (_inputs([ds.images[i] for i in va], size), masks(va)) if len(va) else (None, None)
+        # first: the caller's live chart then sees val_mean_iou in the logs
+        cbs = [ValIoUCallback(X_va, M_va, names)] if (self.val_iou and len(va)) else []
+        cfg = train_config_of(self, optimizer="adam", restore_best=True, threads=self.threads)
+        return Fitting(model, head, (_inputs([ds.images[i] for i in tr], size), masks(tr)),
+                       (X_va, M_va) if len(va) else None, cfg, cbs)
+
+    def finish(self, fitting, fit) -> dict:
+        ds, size, names, te, model = self.ds, self.size, self.names, self.te, fitting.model
+        model.cpu()
+        pred = predict_masks(model, [ds.images[i] for i in te], size)
+        true = [np.asarray(ds.masks[i]) for i in te]
+        rows = iou_dice_per_class(pred, true, names)
+        base_rows = iou_dice_per_class([np.zeros_like(t) for t in true], true, names)  # all background
+        baseline = {"strategy": "every pixel background (the majority class)", "mean_iou": _mean(base_rows, "iou"),
+                    "background_iou": base_rows[0]["iou"]}
+        self.outcome = out = SegmentationOutcome(model, fitting.head, fit, names, rows, _mean(rows, "iou"),
+                                                 _mean(rows, "dice"), np.asarray(te), pred, float(fit.time), size,
+                                                 baseline)
+        return dict(
+            name=f"U-Net {size}px", mode="holdout", task="segmentation",
+            data={"name": ds.name, "spec": ds.source.get("type", "detection"), "kind": "image", "source": ds.source,
+                  "n_samples": len(ds), "class_names": names, "size": size},
+            model={"name": "tiny-unet", "preset": "tiny-unet", "width": self.width},
+            head=fitting.head.to_dict(),
+            test_metrics={"mean_iou": out.mean_iou, "mean_dice": out.mean_dice},
+            baseline={"test": {"mean_iou": baseline["mean_iou"], "strategy": baseline["strategy"]}},
+            details={"per_class": rows, "kind": "segmentation", "scored_at": "each image's own size"})
+
+
 def train_segmenter(ds, *, size: int = DEFAULTS["size"], width: int = DEFAULTS["width"],
                     epochs: int = DEFAULTS["epochs"], batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
                     dice_weight: float = DEFAULTS["dice_weight"], balanced: bool = DEFAULTS["balanced"], seed: int = 0, val: float = 0.15,
@@ -277,61 +352,13 @@ def train_segmenter(ds, *, size: int = DEFAULTS["size"], width: int = DEFAULTS["
     with the lowest validation loss are kept); IoU and Dice on the test split at each image's size,
     beside the all-background baseline. ``balanced`` weighs the cross-entropy by
     ``balanced_class_weights`` of the training masks."""
-    import torch
+    from workbench.core.tasks import run_task
 
-    from workbench.core.studies.detection.data import split_indices
-    from workbench.core.training import TrainConfig, Trainer
-
-    if ds.masks is None:
-        raise DataError("This set has no masks; generate scenes (they come with masks) to train segmentation.")
-    if size % 8:
-        raise DataError(f"The U-Net's input size must be a multiple of 8 (got {size}).")
-    tr, va, te = split if split is not None else split_indices(len(ds), val, test, seed)
-    names = ["background", *ds.class_names]
-    k = len(names)
-
-    def masks(idx):
-        return np.stack([mask_to_size(ds.masks[i], size, k) for i in idx]) if len(idx) else np.zeros((0, size, size), np.int64)
-
-    torch.manual_seed(seed)
-    model = tiny_unet(k, width)
-    head = SegmentationHead(k, dice_weight, balanced_class_weights([ds.masks[i] for i in tr], k) if balanced else None)
-    X_va, M_va = (_inputs([ds.images[i] for i in va], size), masks(va)) if len(va) else (None, None)
-    cbs = [ValIoUCallback(X_va, M_va, names)] if (val_iou and len(va)) else []
-    if trainer is None:
-        trainer = Trainer(callbacks=cbs + list(callbacks))
-    else:  # the GUI's trainer: our callback first, so its bridge sees val_mean_iou in the logs
-        trainer.callbacks[:0] = [c for c in cbs if c not in trainer.callbacks]
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed, restore_best=True,
-                      threads=threads)
-    t0 = time.perf_counter()
-    fit = trainer.fit(model, head, train=(_inputs([ds.images[i] for i in tr], size), masks(tr)),
-                      val=(X_va, M_va) if len(va) else None, config=cfg)
-    train_time = time.perf_counter() - t0
-    model.cpu()
-    pred = predict_masks(model, [ds.images[i] for i in te], size)
-    true = [np.asarray(ds.masks[i]) for i in te]
-    rows = iou_dice_per_class(pred, true, names)
-    base_rows = iou_dice_per_class([np.zeros_like(t) for t in true], true, names)  # all background
-    baseline = {"strategy": "every pixel background (the majority class)", "mean_iou": _mean(base_rows, "iou"),
-                "background_iou": base_rows[0]["iou"]}
-    out = SegmentationOutcome(model, head, fit, names, rows, _mean(rows, "iou"), _mean(rows, "dice"), np.asarray(te),
-                              pred, train_time, size, baseline)
-    from workbench.core.runs import build_record
-
-    out.record = build_record(
-        "segmentation", fit=fit, train_config=cfg, module=model, seed=seed,
-        name=f"U-Net {size}px", mode="holdout", task="segmentation",
-        data={"name": ds.name, "spec": ds.source.get("type", "detection"), "kind": "image", "source": ds.source,
-              "n_samples": len(ds), "class_names": names, "size": size},
-        model={"name": "tiny-unet", "preset": "tiny-unet", "width": width},
-        head=head.to_dict(),
-        test_metrics={"mean_iou": out.mean_iou, "mean_dice": out.mean_dice},
-        baseline={"test": {"mean_iou": baseline["mean_iou"], "strategy": baseline["strategy"]}},
-        details={"per_class": rows, "kind": "segmentation", "scored_at": "each image's own size"}, fit_time=train_time)
-    if run_store is not None:
-        out.run_id = run_store.save(out.record, weights=model.state_dict())
-    return out
+    task = SegmentationTask(ds, size, width, epochs, batch_size, lr, dice_weight, balanced, seed, val, test, threads,
+                            split, val_iou)
+    run = run_task(task, store=run_store, trainer=trainer, callbacks=callbacks, save_empty=True)
+    task.outcome.record, task.outcome.run_id = run.record, run.run_id
+    return task.outcome
 
 
 def overlay_examples(ds, out: SegmentationOutcome, n: int = 12) -> tuple[list[np.ndarray], list[str]]:

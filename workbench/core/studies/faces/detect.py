@@ -284,8 +284,24 @@ class ShotCheck:
     sharpness: float
 
 
-def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness: float = 30.0) -> ShotCheck:
+def nearest_box(boxes, near) -> "FaceBox | None":
+    """The box whose centre is nearest ``near``'s (a FaceBox or (x, y, w, h)), when it is within
+    one face width of it: the same person a moment later. None when no box is that close."""
+    if near is None or not boxes:
+        return None
+    ref = near if isinstance(near, FaceBox) else FaceBox(*[int(v) for v in near])
+    (cx, cy), reach = ref.center, max(ref.w, ref.h)
+    best = min(boxes, key=lambda b: (b.center[0] - cx) ** 2 + (b.center[1] - cy) ** 2)
+    d = ((best.center[0] - cx) ** 2 + (best.center[1] - cy) ** 2) ** 0.5
+    return best if d <= reach else None
+
+
+def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness: float = 30.0,
+               near=None) -> ShotCheck:
     """Accept a frame for enrollment when it holds a face and that face is sharp enough.
+
+    The face is the largest one, or with ``near`` (a box) the face nearest that box: the person
+    chosen among several, followed from frame to frame (a frame without them is rejected).
 
     ``finder`` is a ``FaceFinder`` (or a bare detector: then faces are aligned when dlib is there).
     The crop is the finder's chip. Sharpness is measured on the face at a fixed size (so a big sharp
@@ -297,7 +313,9 @@ def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness
     boxes = finder.detector.detect(frame)
     if not boxes:
         return ShotCheck(False, "no face found", None, None, 0.0)
-    box = boxes[0]
+    box = boxes[0] if near is None else nearest_box(boxes, near)
+    if box is None:
+        return ShotCheck(False, "the chosen face was not found", None, None, 0.0)
     crop = finder.chip(frame, box)
     if size is not None and crop.shape[0] != size:
         crop = _cv2().resize(crop, (size, size), interpolation=_cv2().INTER_AREA)
@@ -309,12 +327,9 @@ def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness
 
 def read_image(path) -> np.ndarray:
     """An image file as RGB uint8; unreadable files raise DataError."""
-    cv2 = _cv2()
-    data = np.fromfile(str(path), dtype=np.uint8)  # imdecode handles non-ASCII paths, imread does not
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise DataError(f"{path} is not an image OpenCV can read (use png, jpg, bmp or webp).")
-    return img[..., ::-1].copy()
+    from workbench.core.media import read_image as read_one
+
+    return read_one(path, "rgb")
 
 
 def write_png(path, img: np.ndarray) -> bytes:

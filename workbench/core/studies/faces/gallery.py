@@ -254,12 +254,18 @@ class Gallery:
         return any(self._path(p, "embeddings.npy").exists() for p in self._people)
 
     def enroll_frames(self, name: str, frames: Sequence[np.ndarray], finder, encoder=None,
-                      min_sharpness: float = 30.0, size: int = CHIP_SIZE) -> EnrollReport:
-        """Enroll from a burst of camera frames: faceless or blurry frames are rejected."""
+                      min_sharpness: float = 30.0, size: int = CHIP_SIZE, face=None) -> EnrollReport:
+        """Enroll from a burst of camera frames: faceless or blurry frames are rejected.
+
+        Each frame gives its largest face, or with ``face`` (a box (x, y, w, h) in the first frame)
+        the face of the person chosen among several, followed from frame to frame as they move:
+        two people in the picture never both get this name."""
         rep = EnrollReport(name)
         crops = []
         for i, f in enumerate(frames):
-            chk = check_shot(f, finder, size=size, min_sharpness=min_sharpness)
+            chk = check_shot(f, finder, size=size, min_sharpness=min_sharpness, near=face)
+            if chk.box is not None and face is not None:
+                face = chk.box  # follow the person
             if chk.ok:
                 crops.append(chk.crop)
             else:

@@ -184,16 +184,17 @@ def use_encoder(kind: str | None, project_dir: str | Path, progress=None, should
 
 def gallery_action(op: str, project_dir: str | Path, finder: FaceFinder, encoder, *args, progress=None,
                    should_cancel=None) -> dict:
-    """One change to the gallery: "frames" (name, frames), "folder" (name, folder), "people"
-    (root), "crops" (name, chips), "reembed" (). Returns the gallery and a sentence."""
+    """One change to the gallery: "frames" (name, frames[, face box in the first frame]), "folder"
+    (name, folder), "people" (root), "crops" (name, chips), "reembed" (). Returns the gallery and a
+    sentence."""
     from workbench.core.studies.faces.gallery import Gallery
 
     g = Gallery(project_dir)
     if encoder is not None and len(g) and g.needs_embedding(encoder.key) and op != "reembed":
         encoder = None  # the gallery holds another encoder's embeddings: keep photos only, re-embed later
     if op == "frames":
-        name, frames = args
-        msg = g.enroll_frames(name, frames, finder, encoder).sentence()
+        name, frames, *face = args
+        msg = g.enroll_frames(name, frames, finder, encoder, face=face[0] if face else None).sentence()
     elif op == "folder":
         name, folder = args
         msg = g.enroll_folder(name, folder, finder, encoder).sentence()

@@ -182,25 +182,9 @@ def resolve_image(spec: str, size: int = 512, seed: int = 0) -> np.ndarray:
 # ---------------------------------------------------------------------------- files
 def load_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as RGB uint8 (alpha dropped, grey expanded)."""
-    import cv2
+    from workbench.core.media import read_image
 
-    p = Path(path)
-    try:
-        data = np.fromfile(p, dtype=np.uint8)  # fromfile + imdecode also handles non-ASCII paths
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-        raise DataError(f"Cannot read the image {p}: {e.strerror or e}. Choose an existing image file.") from None
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if img is None:
-        raise DataError(f"{p} is not an image OpenCV can read (PNG, JPEG, BMP, TIFF, WebP...).")
-    if img.dtype != np.uint8:
-        img = (img / max(1, np.iinfo(img.dtype).max if img.dtype.kind in "ui" else 1) * 255).astype(np.uint8)
-    if img.ndim == 2:
-        img = np.stack([img] * 3, -1)
-    elif img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
-    else:
-        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB)
-    return np.ascontiguousarray(img)
+    return read_image(path, "rgb8")
 
 
 def save_png(path: str | os.PathLike, img: np.ndarray) -> Path:

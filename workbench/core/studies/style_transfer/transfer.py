@@ -371,16 +371,43 @@ class StyleJob:
         return None if st.stopped and st.iteration < self.steps else img
 
 
-def save_result(png_path, image: np.ndarray, settings: StyleSettings, extra: dict | None = None):
-    """Write the image as PNG and ``<name>.json`` with the settings (+ extra) beside it, atomically.
-    Returns (png path, json path)."""
+RESULT_FORMAT = "workbench-style-result"
+
+
+def check_result_target(png_path):
+    """(png path, json path) a result would be written to; DataError, before any work, when the
+    JSON beside it exists and is not a settings file we wrote (never replace a user's file)."""
+    import json
     from pathlib import Path
 
+    from workbench.core.errors import DataError
+
+    p = Path(png_path)
+    if p.suffix.lower() != ".png":
+        p = p.with_suffix(".png")
+    js = p.with_suffix(".json")
+    if js.exists() or js.is_symlink():
+        try:
+            ours = js.is_file() and json.loads(js.read_text(encoding="utf-8")).get("format") == RESULT_FORMAT
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            raise DataError(f"{js} already exists and was not written by Workbench; the settings are saved "
+                            "beside the image, so choose another output name.")
+    if p.is_dir():
+        raise DataError(f"{p} is a folder; give a file name for the image.")
+    return p, js
+
+
+def save_result(png_path, image: np.ndarray, settings: StyleSettings, extra: dict | None = None):
+    """Write the image as PNG and ``<name>.json`` with the settings (+ extra) beside it, atomically.
+    Returns (png path, json path). A JSON of the same name we did not write is never replaced."""
     from workbench.core.jsonio import atomic_write_json
     from workbench.core.studies.style_transfer.images import save_png
 
+    _, js = check_result_target(png_path)
     p = save_png(png_path, image)
-    meta = {**settings.to_dict(), "height": int(image.shape[0]), "width": int(image.shape[1]), **(extra or {})}
-    js = Path(p).with_suffix(".json")
+    meta = {"format": RESULT_FORMAT, **settings.to_dict(), "height": int(image.shape[0]),
+            "width": int(image.shape[1]), **(extra or {})}
     atomic_write_json(js, meta)
     return p, js

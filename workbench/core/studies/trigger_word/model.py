@@ -234,31 +234,53 @@ def train_model(clips, *, val_clips=None, spec=None, epochs: int = 10, batch_siz
     Pass ``trainer`` to keep a handle for stop/pause from another thread (the panel does), and a
     ``RunStore`` to add the run (record + best weights) to the project's run history; the record
     is then in ``model.metrics["run"]``."""
-    from workbench.core.training import TrainConfig, Trainer
+    from workbench.core.tasks import run_task
 
-    tm = TriggerModel.build(clips.config, spec)
-    if (tm.config.conv_kernel, tm.config.conv_stride) != (clips.config.conv_kernel, clips.config.conv_stride):
-        raise SpecError(f"The clips were labelled for a Conv1D with kernel {clips.config.conv_kernel} and stride "
-                        f"{clips.config.conv_stride}, but the model's first Conv1D has kernel {tm.config.conv_kernel} "
-                        f"and stride {tm.config.conv_stride}; regenerate the clips or change the model.")
-    trainer = trainer or Trainer(callbacks=list(callbacks), device=device)
-    if callbacks and trainer.callbacks is not None:
-        for cb in callbacks:
-            if cb not in trainer.callbacks:
-                trainer.callbacks.append(cb)
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed,
-                      early_stopping=early_stopping if val_clips is not None else None, restore_best=True,
-                      checkpoint_path=checkpoint_path)
-    val = (val_clips.features, val_clips.labels) if val_clips is not None and len(val_clips) else None
-    result = trainer.fit(tm.module, tm.head, train=(clips.features, clips.labels), val=val, config=cfg)
-    tm.module.eval()
-    tm.metrics = {"history": result.history, "best_epoch": result.best_epoch, "stop_reason": result.stop_reason,
-                  "train_clips": len(clips), "val_clips": 0 if val_clips is None else len(val_clips)}
+    task = TriggerTask(clips, val_clips, spec, epochs, batch_size, lr, seed, early_stopping, checkpoint_path)
+    run = run_task(task, store=run_store, trainer=trainer, callbacks=callbacks, device=device, save_empty=True)
+    tm = task.model
     if run_store is not None:
-        record = run_record(tm, result, clips, val_clips, cfg)
-        run_store.save(record, weights=tm.module.state_dict())
-        tm.metrics["run"] = record.to_dict()
-    return tm, result
+        tm.metrics["run"] = run.record.to_dict()
+    return tm, run.fit
+
+
+@dataclass
+class TriggerTask:
+    """Trigger-word training as a task for ``core.tasks.run_task``."""
+
+    clips: Any
+    val_clips: Any = None
+    spec: Any = None
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 3e-3
+    seed: int = 0
+    early_stopping: int | None = 5
+    checkpoint_path: str | None = None
+    kind: str = "trigger_word"
+    section: str = "trigger_word"
+
+    def prepare(self, say):
+        from workbench.core.tasks import Fitting, train_config_of
+
+        clips, val_clips = self.clips, self.val_clips
+        self.model = tm = TriggerModel.build(clips.config, self.spec)
+        if (tm.config.conv_kernel, tm.config.conv_stride) != (clips.config.conv_kernel, clips.config.conv_stride):
+            raise SpecError(f"The clips were labelled for a Conv1D with kernel {clips.config.conv_kernel} and stride "
+                            f"{clips.config.conv_stride}, but the model's first Conv1D has kernel "
+                            f"{tm.config.conv_kernel} and stride {tm.config.conv_stride}; regenerate the clips or "
+                            "change the model.")
+        cfg = train_config_of(self, optimizer="adam", restore_best=True, checkpoint_path=self.checkpoint_path,
+                              early_stopping=self.early_stopping if val_clips is not None else None)
+        val = (val_clips.features, val_clips.labels) if val_clips is not None and len(val_clips) else None
+        return Fitting(tm.module, tm.head, (clips.features, clips.labels), val, cfg)
+
+    def finish(self, fitting, fit):
+        tm, clips, val_clips = self.model, self.clips, self.val_clips
+        tm.module.eval()
+        tm.metrics = {"history": fit.history, "best_epoch": fit.best_epoch, "stop_reason": fit.stop_reason,
+                      "train_clips": len(clips), "val_clips": 0 if val_clips is None else len(val_clips)}
+        return run_record(tm, fit, clips, val_clips, fitting.config)
 
 
 def run_record(model: TriggerModel, result, clips, val_clips, cfg):

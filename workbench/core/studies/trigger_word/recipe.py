@@ -85,6 +85,16 @@ class RecipeSettings:
     init_from: str | None = None  # a trigger-word model folder whose weights the first round starts from
     mix: MixSettings = field(default_factory=MixSettings)
 
+    def __post_init__(self):
+        from workbench.core import params as P
+
+        P.validate({"rounds": self.rounds, "epochs": self.epochs_per_round, "batch_size": self.batch_size,
+                    "lr": self.lr, "seed": self.seed, "threads": self.threads, "train_clips": self.train_clips,
+                    "val_clips": self.val_clips, "clip_seconds": self.clip_seconds},
+                   (P.ROUNDS, P.EPOCHS, P.BATCH_SIZE, P.LR, P.SEED, P.THREADS, P.CLIP_SECONDS,
+                    P.param(P.SAMPLES, "train_clips", "number of training clips"),
+                    P.param(P.SAMPLES, "val_clips", "number of validation clips")), where="the recipe settings")
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["mix"] = self.mix.to_dict()

@@ -54,9 +54,8 @@ class DataPanel(Panel):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.dataset = None
         self.summary = None
-        self.splits = None
+        self._preview_splits = None  # the splits the newest preview is fitted for
         self.request: dict | None = None  # how the shown data set was loaded
         self._loading: dict | None = None  # the load that is running
         self._reads_tokens = False  # the last preview read text as token sequences (model has an Embedding)
@@ -112,6 +111,7 @@ class DataPanel(Panel):
 
         self.columns_tab.reload_requested.connect(self._reload_with)
         self.ctx.model_changed.connect(self._model_changed)
+        self.ctx.data_requested.connect(self._on_data_requested)  # e.g. a built-in set picked on the start page
         self.preprocessing_tab.settings_edited.connect(self._preprocessing_edited)
         self.preprocessing_tab.preview_ready.connect(self._on_preview)
         self.split_tab.split_requested.connect(self.make_split)
@@ -126,10 +126,24 @@ class DataPanel(Panel):
         self.remember_splitter("summary", self.summary_splitter)
         self.remember_splitter("split", self.split_splitter)
 
+    @property
+    def dataset(self):
+        """The loaded data set (the state's; this panel keeps no copy)."""
+        return self.ctx.dataset
+
+    @property
+    def splits(self):
+        return self.ctx.splits
+
     # -- loading -------------------------------------------------------------------------------
     @Slot()
     def load_selected_builtin(self) -> None:
         self.source_bar.load_selected_builtin()
+
+    @Slot(dict)
+    def _on_data_requested(self, request: dict) -> None:
+        self.source_bar.show_source(request.get("source"))
+        self.load(request)
 
     def load_path(self, path: str) -> None:
         self.load(self.source_bar.request_for_path(path))
@@ -214,8 +228,9 @@ class DataPanel(Panel):
             from workbench.core.data import summarize
 
             summary = summarize(ds)
-        self.dataset, self.summary, self.splits = ds, summary, None
+        self.summary = summary
         self.request = dict(request or {"source": ds.source})
+        self.ctx.set_dataset(ds, self.request)
         self.source_bar.show_source(self.request.get("source"))
         shape = "x".join(str(s) for s in ds.input_shape) or "text"
         self.info.setText(f"<b>{ds.name}</b> — {len(ds):,} samples, {ds.kind}, input {shape}, {summary.task}"
@@ -226,7 +241,6 @@ class DataPanel(Panel):
         self.summary_tab.show_summary(summary)
         self.preprocessing_tab.set_dataset(ds)
         self.ctx.set_input_shape(None)  # known again once the preprocessing is fitted
-        self.ctx.set_dataset(ds, self.request)
         self.ctx.status(f"Loaded {ds.name}: {len(ds):,} samples")
         self.dataset_loaded.emit(ds)
         plan = self._pending_split
@@ -254,13 +268,11 @@ class DataPanel(Panel):
 
     @Slot(str)
     def _on_split_error(self, _msg: str) -> None:
-        self.splits = None
         self.ctx.set_splits(None)
 
     @Slot(object)
     def _on_split(self, out: dict) -> None:
         plan, splits = out["plan"], out["splits"]
-        self.splits = splits
         self.ctx.set_splits(splits, plan.to_text(), plan.to_dict())
         if self._restoring:
             self._restoring = False
@@ -281,8 +293,11 @@ class DataPanel(Panel):
     def refresh_preview(self) -> None:
         if self.dataset is None:
             return
-        train_idx = self.splits.train_idx if self.splits is not None else np.arange(len(self.dataset))
-        self.preprocessing_tab.refresh(self.dataset, train_idx, self.ctx.model_spec)
+        # fitted on the rows a run fits on, so the run can take this preprocessor as it is
+        self._preview_splits = self.splits
+        fit_idx = self.splits.fit_idx if self.splits is not None else np.arange(len(self.dataset))
+        train_idx = self.splits.train_idx if self.splits is not None else fit_idx
+        self.preprocessing_tab.refresh(self.dataset, fit_idx, self.ctx.model_spec)
         self.augment_tab.set_data(self.dataset, self.preprocessing_tab.settings(), train_idx)
         self.augment_tab.refresh()
 
@@ -307,6 +322,8 @@ class DataPanel(Panel):
         if self.ctx.preprocessing != self.preprocessing_settings():
             self.ctx.set_preprocessing(self.preprocessing_settings())
         self.ctx.set_input_shape(out["output_shape"])
+        if self._preview_splits is not None and self._preview_splits is self.splits:
+            self.ctx.state.set_preprocessor(out["pre"], self.splits)
         self.preview_ready.emit()
 
     # -- drag and drop ---------------------------------------------------------------------------
@@ -347,6 +364,19 @@ class DataPanel(Panel):
             self._pending_split = state.get("split") if isinstance(state.get("split"), dict) else None
             self._restoring = True  # reloading what the project holds is not an unsaved change
             self.load(req)
+
+    def save_state(self, sections) -> None:
+        """The data section's view, the split and the preprocessing as the tabs show them (the
+        source itself is set when a data set is loaded)."""
+        st = self.state()
+        sections.data.update(tab=st["tab"], folder_image_size=st["options"]["image_size"])
+        sections.split.update(st["split"], strict=False)
+        sections.preprocessing.update(st["preprocessing"])
+
+    def load_state(self, sections) -> None:
+        d = sections.data
+        self.restore({"request": d.request() or None, "preprocessing": sections.preprocessing.settings(),
+                      "split": sections.split.to_dict(), "tab": d.tab, "options": {"image_size": d.folder_image_size}})
 
     def shutdown(self) -> None:
         self._next_request = None

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.flow_layout import FlowLayout
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.models import RecordsTableModel
 from workbench.ui.widgets import Banner, ImageGridWidget
@@ -43,7 +44,8 @@ class PreprocessingTab(QWidget):
         pf.addStretch(1)
         pv.addLayout(pf)
         self.text_box = QGroupBox("Text")
-        tl = QHBoxLayout(self.text_box)
+        tl = FlowLayout(self.text_box)
+        tl.setContentsMargins(8, 6, 8, 6)
         self.text_mode_combo = _combo(TEXT_MODES)
         self.vocab_spin = _spin(10, 200000, 10000, 1000, "Tokens kept: the most frequent ones of the training rows")
         self.length_spin = _spin(1, 5000, 200, 50, "Tokens per text for sequence models (longer texts are cut)")
@@ -54,11 +56,14 @@ class PreprocessingTab(QWidget):
         self.punct_check = QCheckBox("keep punctuation")
         for w, label in ((self.text_mode_combo, "As:"), (self.vocab_spin, "vocabulary"), (self.length_spin, "length"),
                          (self.level_combo, "tokens"), (self.ngrams_spin, "n-grams")):
-            tl.addWidget(QLabel(label))
-            tl.addWidget(w)
+            pair = QWidget()  # a label beside its field, wherever the row wraps on a small screen
+            pl = QHBoxLayout(pair)
+            pl.setContentsMargins(0, 0, 0, 0)
+            pl.addWidget(QLabel(label))
+            pl.addWidget(w)
+            tl.addWidget(pair)
         tl.addWidget(self.lower_check)
         tl.addWidget(self.punct_check)
-        tl.addStretch(1)
         pv.addWidget(self.text_box)
         for w in (self.scale_combo, self.missing_combo, self.text_mode_combo, self.level_combo):
             w.currentIndexChanged.connect(self._edited)

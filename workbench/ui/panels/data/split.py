@@ -143,7 +143,7 @@ class SplitTab(QWidget):
         from workbench.core.data.split_report import split_chart, split_check, split_diagram
 
         plan, sp = out["plan"], out["splits"]
-        self.split_desc.setText(plan.describe())
+        self.split_desc.setText(plan.describe(by_class=self._dataset.class_names is not None))
         chart = split_chart(sp, self._dataset.class_names)
         self.split_chart.setTitle(chart["title"])
         if "series" in chart:

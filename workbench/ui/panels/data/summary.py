@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
 
-from workbench.ui.models import RecordsTableModel
+from workbench.ui.models import RecordsTableModel, readable
 from workbench.ui.widgets import Banner, BarChart
 
 MAX_FEATURE_ROWS = 500
@@ -35,9 +35,12 @@ class SummaryTab(QWidget):
             self.class_chart.setTitle("Samples per class")
             self.class_chart.set_bars([c["name"] for c in s.classes], [c["count"] for c in s.classes])
         elif s.target:
-            self.class_chart.setTitle("Target (regression): " + ", ".join(
-                f"{k} {v:.4g}" for k, v in s.target.items() if isinstance(v, (int, float))))
-            self.class_chart.set_bars([], [])
+            self.class_chart.setTitle("Target (regression), samples per range: " + ", ".join(
+                f"{k} {readable(v)}" for k, v in s.target.items() if isinstance(v, (int, float))))
+            hist = getattr(s, "target_hist", None) or {}
+            edges, counts = hist.get("edges") or [], hist.get("counts") or []
+            self.class_chart.set_bars([f"{readable(a)}–{readable(b)}" for a, b in zip(edges, edges[1:])],
+                                      list(counts))
         self.features_model.set_rows([dict(f) for f in s.features[:MAX_FEATURE_ROWS]])
         warn = s.notices()
         if warn:

@@ -432,6 +432,8 @@ class DayNightPanel(FileDrops, Panel):
         page, name = path.split(".")
         return getattr(getattr(self, page), name)
 
+    state_section = "daynight"
+
     def state(self) -> dict:
         d = {key: self._spin(path).value() for key, path, _ in self._STATE}
         d.update(size=self.size(), tint=self.bias_page.tint_combo.currentText(),

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap, QShortc
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from workbench.ui.flow_layout import flow_row
 from workbench.ui.panels.detection.common import explain
 from workbench.ui.widgets import array_to_qimage
 
@@ -160,7 +161,6 @@ class EditorTab(QWidget):
             "it, click a box and press Delete to remove it or pick a class to change it. Ctrl+Z undoes, Ctrl+Y "
             "redoes. Labels are saved as YOLO files (<i>labels/</i> + <i>classes.txt</i>) in the folder, so the "
             "Data tab can import it."))
-        row = QHBoxLayout()
         self.open_btn = QPushButton("Open image folder…")
         self.open_btn.clicked.connect(self._ask_open)
         self.prev_btn = QPushButton("◀ Previous")
@@ -178,11 +178,13 @@ class EditorTab(QWidget):
         self.save_btn.clicked.connect(self.save)
         self.use_btn = QPushButton("Use as data set")
         self.use_btn.clicked.connect(self.use_as_dataset)
-        for w in (self.open_btn, self.prev_btn, self.next_btn, QLabel("Class"), self.class_combo, self.add_class_btn,
-                  self.delete_btn, self.undo_btn, self.redo_btn, self.save_btn, self.use_btn):
-            row.addWidget(w)
-        row.addStretch(1)
-        lay.addLayout(row)
+        cls = QWidget()  # "Class" beside its box, wherever the row wraps
+        cl = QHBoxLayout(cls)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(QLabel("Class"))
+        cl.addWidget(self.class_combo)
+        lay.addWidget(flow_row(self.open_btn, self.prev_btn, self.next_btn, cls, self.add_class_btn,
+                               self.delete_btn, self.undo_btn, self.redo_btn, self.save_btn, self.use_btn))
         self.editor = BoxEditorWidget()
         self.editor.changed.connect(self._refresh)
         self.delete_btn.clicked.connect(self.editor.delete_selected)

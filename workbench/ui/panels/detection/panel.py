@@ -88,15 +88,21 @@ class DetectionPanel(Panel):
         self.live_jobs.shutdown()
         self.jobs.shutdown()
 
+    state_section = "detection"
+
     def state(self) -> dict:
-        return {"tab": self.tabs.currentIndex(), **{type(t).__name__: t.state() for t in self._all}}
+        live, editor = self.live_tab.state(), self.editor_tab.state()
+        return {"tab": self.tabs.currentIndex(), "data": self.data_tab.state(), "train": self.train_tab.state(),
+                "segment": self.segment_tab.state(), "evaluate_conf": self.eval_tab.state()["conf"],
+                "live_source": live["source"], "live_conf": live["conf"], "editor_folder": editor["folder"]}
 
     def restore(self, state: dict) -> None:
         s = dict(state or {})
-        for t in self._all:
-            sub = s.get(type(t).__name__)
-            if isinstance(sub, dict):
-                t.restore(sub)
+        for t, key in ((self.data_tab, "data"), (self.train_tab, "train"), (self.segment_tab, "segment")):
+            if isinstance(s.get(key), dict):
+                t.restore(s[key])
+        self.eval_tab.restore({"conf": s.get("evaluate_conf")})
+        self.live_tab.restore({"source": s.get("live_source"), "conf": s.get("live_conf")})
         if isinstance(s.get("tab"), int) and 0 <= s["tab"] < self.tabs.count():
             self.tabs.setCurrentIndex(s["tab"])
 

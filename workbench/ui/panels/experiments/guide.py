@@ -3,8 +3,9 @@ project's actual state (``core.experiments.guide.check_steps``), with the user's
 chosen measure of success kept in ``ctx.guide``."""
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 INTRO = ("The seven steps of a deep-learning project. Each step is checked against your project: the data you "
          "loaded, your split, your runs. Click a step's button to go to the panel that does it.")
@@ -20,7 +21,16 @@ class GuideView(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        lay = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()  # seven steps with their notes do not fit a small screen: they scroll
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll)
+        page = QWidget()
+        scroll.setWidget(page)
+        lay = QVBoxLayout(page)
         t = QLabel("Workflow guide")
         t.setStyleSheet("font-size: 16px; font-weight: bold;")
         lay.addWidget(t)

@@ -39,6 +39,8 @@ class ExperimentsPanel(Panel):
         lay = QHBoxLayout(self)
         split = QSplitter()
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # long lesson titles wrap instead of being cut off
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         item = QListWidgetItem("Workflow guide (7 steps)")
         item.setData(Qt.ItemDataRole.UserRole, GUIDE_KEY)
         self.list.addItem(item)
@@ -85,6 +87,10 @@ class ExperimentsPanel(Panel):
         if self._running == name and self._live_charts:
             self.view.set_charts(self._live_charts)
         self._update_buttons()
+
+    def show_part(self, part: str) -> None:
+        """Show the workflow guide ("guide") or a lesson by name (the window's "Experiments/<part>")."""
+        self.select_experiment(GUIDE_KEY if part == "guide" else part)
 
     def select_experiment(self, name: str) -> None:
         for i in range(self.list.count()):
@@ -234,12 +240,20 @@ class ExperimentsPanel(Panel):
     def state(self) -> dict:
         return {"selected": self.current_name(), "results": self.results, "guide": dict(self.ctx.guide)}
 
+    def save_state(self, sections) -> None:
+        sections.experiments.update(selected=self.current_name(), results=self.results)
+
+    def load_state(self, sections) -> None:
+        e = sections.experiments
+        self.restore({"selected": e.selected, "results": e.results})  # the guide is in the state already
+
     def restore(self, state: dict) -> None:
         state = state or {}
         self.results = dict(state.get("results") or {})
         guide = state.get("guide") or {}
-        self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
-                           str(guide.get("metric") or ""))
+        if "guide" in state:
+            self.ctx.set_guide({str(k): str(v) for k, v in (guide.get("answers") or {}).items()},
+                               str(guide.get("metric") or ""))
         sel = state.get("selected")
         if sel:
             self.select_experiment(sel)

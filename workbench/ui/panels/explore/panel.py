@@ -181,6 +181,8 @@ class ExplorePanel(Panel):
         self.language.shutdown()
         self.jobs.shutdown()
 
+    state_section = "explore"
+
     def state(self) -> dict:
         return {"data": self.data_combo.currentData(), "tab": self.tabs.currentIndex(),
                 "projector": self.projector.state(), "autoencoder": self.autoencoder.state()}

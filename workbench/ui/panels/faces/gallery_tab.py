@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, \
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QListWidget, QListWidgetItem, \
     QMessageBox, QPushButton, QVBoxLayout, QWidget
 
+from workbench.ui.flow_layout import flow_row
 from workbench.ui.panels.faces.common import THUMB, thumb_icon, thumb_list
 
 
@@ -29,7 +30,6 @@ class GalleryTab(QWidget):
         self.person_thumbs.setMinimumHeight(THUMB + 24)
         self.person_thumbs.setMaximumHeight(16777215)
         lay.addWidget(self.person_thumbs, 1)
-        row = QHBoxLayout()
         self.add_folder_btn = QPushButton("Add photos…")
         self.add_folder_btn.setToolTip("Enroll a person from a folder of their photos")
         self.add_folder_btn.clicked.connect(self._add_from_folder)
@@ -43,9 +43,9 @@ class GalleryTab(QWidget):
         self.reembed_btn = QPushButton("Re-embed")
         self.reembed_btn.setToolTip("Compute the gallery's embeddings with the current encoder")
         self.reembed_btn.clicked.connect(self._reembed)
-        for b in (self.add_folder_btn, self.import_btn, self.rename_btn, self.delete_btn, self.reembed_btn):
-            row.addWidget(b)
-        lay.addLayout(row)
+        # a row that wraps: beside the live view the tab is narrow on a small screen
+        lay.addWidget(flow_row(self.add_folder_btn, self.import_btn, self.rename_btn, self.delete_btn,
+                               self.reembed_btn))
         self.buttons = (self.add_folder_btn, self.import_btn, self.rename_btn, self.delete_btn, self.reembed_btn)
 
     def show_gallery(self, gallery, where: Path, stale: bool) -> None:

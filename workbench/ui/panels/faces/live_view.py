@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.ui.panels.faces.common import GREEN, RED, YELLOW, draw_boxes, rgb_to_qimage, show_scaled
+from workbench.ui.panels.faces.pick_face import FacePickerDialog, SourceFallback
 from workbench.ui.widgets import spin_box
 
 
@@ -19,6 +20,9 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.panel = panel
         self.last_faces = None
+        self.last_frame = None
+        self.enrol_face: tuple | None = None  # the box of the person chosen among several, followed
+        self.pick_dialog: FacePickerDialog | None = None
         self._burst: list[np.ndarray] = []
         self._burst_nos: set[int] = set()
         self._countdown = 0
@@ -40,6 +44,10 @@ class LiveView(QWidget):
         row.addWidget(self.start_btn)
         row.addWidget(self.stop_btn)
         lay.addLayout(row)
+        self.fallback = SourceFallback()
+        self.fallback.demo_requested.connect(self.use_demo)
+        self.fallback.file_requested.connect(self._use_file)
+        lay.addWidget(self.fallback)
         self.video = QLabel("Start the camera (or the demo) to see faces with names.")
         self.video.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.video.setMinimumSize(400, 300)
@@ -88,10 +96,30 @@ class LiveView(QWidget):
     def running(self) -> bool:
         return self.live_jobs.busy
 
-    def _browse_video(self) -> None:
+    def _browse_video(self) -> bool:
         path, _ = QFileDialog.getOpenFileName(self, "Video file", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)")
         if path:
             self.source_combo.setCurrentText(path)
+        return bool(path)
+
+    @Slot()
+    def use_demo(self) -> None:
+        """Switch to the demo source (real faces drifting) and start it."""
+        self.source_combo.setCurrentText("demo")
+        self.start_live()
+
+    @Slot()
+    def _use_file(self) -> None:
+        if self._browse_video():
+            self.start_live()
+
+    def _camera_failed(self, spec: str, message: str) -> bool:
+        """Offer the demo and file sources when a camera could not be opened."""
+        low = spec.strip().lower()
+        if low.startswith("camera") or low.isdigit():
+            self.fallback.show_failure(spec, message)
+            return True
+        return False
 
     @Slot()
     def start_live(self) -> None:
@@ -101,10 +129,13 @@ class LiveView(QWidget):
         if self.running:
             return
         spec = self.source_combo.currentText().strip() or "camera:0"
+        self.fallback.hide()
+        self._spec = spec
         try:
             source = open_live_source(spec)
         except WorkbenchError as e:
             self.panel.say(str(e), error=True)
+            self._camera_failed(spec, str(e))
             return
         if self.panel.live.pipeline is None:
             self.panel.rebuild_pipeline()
@@ -122,6 +153,7 @@ class LiveView(QWidget):
     def _on_live_error(self, msg: str) -> None:
         self.panel.say(msg, error=True)
         self.video.setText("No picture: " + msg)
+        self._camera_failed(getattr(self, "_spec", ""), msg)
 
     def _on_live_ended(self, info: dict) -> None:
         self.live_status.setText(f"stopped after {info['frames']} frames ({info['dropped']} dropped)")
@@ -143,7 +175,9 @@ class LiveView(QWidget):
         if item is None:
             return
         no, frame, faces, fps = item
-        self.last_faces = faces
+        self.last_faces, self.last_frame = faces, frame
+        if self.enrol_face is not None and faces is not None:
+            self._follow_enrol_face([f.box for f in faces.faces])
         img = rgb_to_qimage(frame)
         if faces is not None and faces.faces:
             draw_boxes(img, [(f.box.x, f.box.y, f.box.w, f.box.h, label_of(f) if f.name else "",
@@ -165,7 +199,32 @@ class LiveView(QWidget):
             self.panel.say("Start the camera (or the demo) first, or add photos from a folder in the Gallery tab.",
                            error=True)
             return
+        faces = self.last_faces.faces if self.last_faces is not None else []
+        self.enrol_face = None
+        if len(faces) > 1 and self.last_frame is not None:  # whose face? ask (the largest by default)
+            self.pick_dialog = FacePickerDialog(self.last_frame, [f.box.to_tuple() for f in faces], name, self)
+            self.pick_dialog.accepted.connect(self._face_picked)
+            self.pick_dialog.open()
+            return
+        self._start_countdown()
+
+    @Slot()
+    def _face_picked(self) -> None:
+        self.enrol_face = self.pick_dialog.chosen_box()
+        self.pick_dialog.deleteLater()
+        self.pick_dialog = None
+        self._start_countdown()
+
+    def _follow_enrol_face(self, boxes) -> None:
+        from workbench.core.studies.faces.detect import nearest_box
+
+        box = nearest_box(boxes, self.enrol_face)
+        if box is not None:
+            self.enrol_face = box.to_tuple()
+
+    def _start_countdown(self) -> None:
         self._burst, self._burst_nos = [], set()
+        self._burst_face = None
         self._countdown = 3
         self.countdown.setText("3")
         self.enroll_btn.setEnabled(False)
@@ -186,6 +245,8 @@ class LiveView(QWidget):
         latest = self.panel.live.peek()
         if latest is not None and latest[0] not in self._burst_nos:
             self._burst_nos.add(latest[0])
+            if not self._burst:  # where the chosen person is in the burst's first frame
+                self._burst_face = self.enrol_face
             self._burst.append(latest[1].copy())
             self.countdown.setText(f"{len(self._burst)}/{self.enroll_shots.value()}")
         if len(self._burst) >= self.enroll_shots.value():
@@ -197,8 +258,10 @@ class LiveView(QWidget):
         self.countdown.setText("")
         self.enroll_btn.setEnabled(True)
         if self._burst:
-            self.panel.gallery_op("frames", self.enroll_name.text().strip(), list(self._burst))
+            extra = (self._burst_face,) if getattr(self, "_burst_face", None) is not None else ()
+            self.panel.gallery_op("frames", self.enroll_name.text().strip(), list(self._burst), *extra)
         self._burst = []
+        self.enrol_face = None
 
     def shutdown(self) -> None:
         for t in (self.timer, self.burst_timer, self.count_timer):

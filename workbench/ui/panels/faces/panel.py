@@ -259,6 +259,8 @@ class FacesPanel(Panel):
         self.live_jobs.shutdown()
         self.jobs.shutdown()
 
+    state_section = "faces"
+
     def state(self) -> dict:
         return {"source": self.live_view.source_combo.currentText(),
                 "encoder": self.encoder_tab.encoder_combo.currentData(), "detector": self.detector_kind,

@@ -57,7 +57,13 @@ class HeadBox(QGroupBox):
         self.loss_combo.currentIndexChanged.connect(self.edited)
 
     def set_dataset(self, ds) -> None:
+        from workbench.core.training.metrics import is_regression
+
         self.dataset = ds
+        task = self.task_combo.currentData()
+        if ds is not None and task != "auto" and is_regression(task) != (ds.class_names is None):
+            # a task chosen for other data (classes for numbers, or the reverse): back to the data's own
+            self.task_combo.setCurrentIndex(max(self.task_combo.findData("auto"), 0))
         if self.task_combo.currentData() == "auto":
             self.use_suggested()
         else:

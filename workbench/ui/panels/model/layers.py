@@ -82,10 +82,16 @@ class LayerEditor(QWidget):
         self.remove_btn.clicked.connect(self.remove_selected)
         self.up_btn.clicked.connect(lambda: self.move_selected(-1))
         self.down_btn.clicked.connect(lambda: self.move_selected(1))
+        for b in (self.up_btn, self.down_btn):
+            b.setMaximumWidth(36)
+        for b in (self.preset_btn, self.add_btn, self.remove_btn):  # never squeezed to "Pre…s"
+            b.setMinimumWidth(b.sizeHint().width())
         lv.addLayout(hbox(self.preset_btn, self.add_btn, self.remove_btn, self.up_btn, self.down_btn))
         self.layer_list = QListWidget()
         self.layer_list.currentRowChanged.connect(self._on_select)
-        lv.addWidget(QLabel("Layers (input at the top; the output layer is added from the head):"))
+        caption = QLabel("Layers (input at the top; the output layer is added from the head):")
+        caption.setWordWrap(True)
+        lv.addWidget(caption)
         lv.addWidget(self.layer_list, 1)
         self.layer_box = QGroupBox("Layer settings")
         self.layer_form = QFormLayout(self.layer_box)

@@ -3,14 +3,15 @@ head (``head.py``) and the training settings (``settings.py``).
 
 The panel keeps the spec being edited and puts every change into ``ctx`` (model spec, head,
 training settings). Shapes come from the core: the input shape is ``ctx.input_shape`` (known once
-the data's preprocessing is fitted), the summary is ``core.models.summarize_model``, and with no
-model chosen yet the panel suggests ``workflow.default_model`` — the model ``workbench train``
-trains on the same data when given none.
+the data's preprocessing is fitted), the summary is ``core.models.summarize_model``. The model
+follows the data (``core.model_choice.follow_data``): new data of another kind get that kind's
+default model — the model ``workbench train`` trains on the same data when given none — and the
+banner says so; a model the user chose or edited is kept while it fits data of the same kind.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.model.head import HeadBox
@@ -38,6 +39,9 @@ class ModelPanel(Panel):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.summary = None
+        self._made_for: str | None = None  # the data kind the current model was chosen for
+        self._explicit = False  # the user chose or edited the model (else it is a suggestion)
+        self._decided_for = None  # the data set the model was last matched to
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(120)
@@ -58,7 +62,7 @@ class ModelPanel(Panel):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         lay.addWidget(self.splitter, 1)
         self.editor = LayerEditor(_empty_spec())
-        self.editor.spec_edited.connect(self._changed)
+        self.editor.spec_edited.connect(self._edited)
         self.editor.preset_chosen.connect(self.load_preset)
         self.splitter.addWidget(self.editor)
         self.summary_view = SummaryView()
@@ -76,7 +80,15 @@ class ModelPanel(Panel):
         for w in (self.head_box, self.settings, self.defaults):
             rv.addWidget(w)
         rv.addStretch(1)
-        self.splitter.addWidget(right)
+        # In a scroll area: on a small screen the problem type's explanation and the settings
+        # scroll instead of being cut off.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(right)
+        scroll.setMinimumWidth(right.minimumSizeHint().width() + 16)
+        self.splitter.addWidget(scroll)
         self.splitter.setSizes([330, 470, 330])
         self.remember_splitter("main", self.splitter)
         # the widgets flows and tests drive most
@@ -111,7 +123,7 @@ class ModelPanel(Panel):
         self._changed()
 
     def load_preset(self, name: str) -> None:
-        """A preset's layers and the training settings it was designed with."""
+        """A preset's layers and the training settings it was designed with (the user's choice)."""
         from workbench.core.errors import WorkbenchError
         from workbench.core.models import get_preset
 
@@ -120,6 +132,7 @@ class ModelPanel(Panel):
         except WorkbenchError as e:
             self.banner.show_message(str(e), "error")
             return
+        self._mark_explicit()
         self.banner.clear_message()
         self._apply_preset_training(name)
         self.ctx.status(f"Model preset {name}")
@@ -145,6 +158,15 @@ class ModelPanel(Panel):
         self.ctx.set_model_spec(self.spec.copy())
         self._schedule()
 
+    @Slot()
+    def _edited(self) -> None:
+        self._mark_explicit()
+        self._changed()
+
+    def _mark_explicit(self) -> None:
+        self._explicit = True
+        self._made_for = self.ctx.dataset.kind if self.ctx.dataset is not None else None
+
     # -- data, input shape, head ---------------------------------------------------------------
     @Slot(object)
     def _on_dataset(self, ds) -> None:
@@ -153,17 +175,31 @@ class ModelPanel(Panel):
 
     @Slot(object)
     def _on_input_shape(self, shape) -> None:
-        """With no model chosen yet, suggest the one the command line trains on such data."""
+        """Once per data set: keep the model while it fits, else suggest the data's default model."""
         ds = self.ctx.dataset
-        if ds is not None and shape and not self.spec.layers:
-            from workbench.core.workflow import default_model, train_class_counts
-
-            name, spec = default_model(ds.kind, tuple(shape), self.output_shape(),
-                                       train_class_counts(ds, self.ctx.splits))
-            self.editor.set_spec(spec)
-            self._apply_preset_training(name)
-            self.ctx.set_model_spec(self.spec.copy())
+        if ds is not None and shape and ds is not self._decided_for:
+            self._decided_for = ds
+            self.follow_data(ds, tuple(shape))
         self._schedule()
+
+    def follow_data(self, ds, shape) -> None:
+        from workbench.core.model_choice import follow_data
+        from workbench.core.workflow import train_class_counts
+
+        choice = follow_data(self.spec, made_for=self._made_for, explicit=self._explicit, kind=ds.kind,
+                             input_shape=shape, output_shape=self.output_shape(), head=self.head,
+                             class_counts=train_class_counts(ds, self.ctx.splits),
+                             text_mode=(self.ctx.preprocessing.get("text") or {}).get("mode"))
+        if choice.action == "keep":
+            self._made_for = ds.kind
+            return
+        self.editor.set_spec(choice.spec)
+        self._apply_preset_training(choice.name)
+        self._explicit, self._made_for = False, ds.kind
+        self.ctx.set_model_spec(self.spec.copy())
+        if choice.message:
+            self.banner.show_message(choice.message, "info")
+            self.ctx.status(choice.message)
 
     @Slot(object)
     def _on_head(self, head) -> None:
@@ -232,6 +268,18 @@ class ModelPanel(Panel):
         return {"spec": self.spec.to_dict(), **self.head_box.state(), "train": self.train_settings(),
                 "defaults": self.defaults.state(), "selected": self.layer_list.currentRow()}
 
+    def save_state(self, sections) -> None:
+        st = self.state()
+        sections.model.update(spec=st["spec"], task=st.get("task"), activation=st.get("activation"),
+                              loss=st.get("loss"), selected=st.get("selected"), **st["defaults"])
+        sections.training.update(st["train"])
+
+    def load_state(self, sections) -> None:
+        m = sections.model
+        self.restore({**({"spec": m.spec} if m.spec else {}), "task": m.task, "activation": m.activation,
+                      "loss": m.loss, "train": sections.training.settings(), "selected": m.selected,
+                      "defaults": {"l1": m.l1, "l2": m.l2, "dropout": m.dropout}})
+
     def restore(self, state: dict) -> None:
         from workbench.core.errors import WorkbenchError
         from workbench.core.models import ModelSpec
@@ -247,6 +295,7 @@ class ModelPanel(Panel):
         if isinstance(state.get("train"), dict):
             self.set_train_settings(state["train"])
         self.editor.set_spec(spec, state.get("selected"))
+        self._explicit, self._made_for = bool(spec.layers), None  # the project's model: kept while it fits
         self.ctx.set_model_spec(self.spec.copy())
         self.head_box.set_choices(state.get("activation"), state.get("loss"), state.get("task", "auto"))
         self.refresh_summary()

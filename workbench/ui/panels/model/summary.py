@@ -23,6 +23,7 @@ class SummaryView(QWidget):
         self.view.setWordWrap(False)
         mv.addWidget(self.view, 1)
         self.total_label = QLabel("")
+        self.total_label.setWordWrap(True)
         mv.addWidget(self.total_label)
         self.error_banner = Banner()
         mv.addWidget(self.error_banner)

@@ -341,6 +341,8 @@ class StyleTransferPanel(Panel):
         self.jobs.shutdown()
         self.snapshots.shutdown()
 
+    state_section = "style_transfer"
+
     def state(self) -> dict:
         d = self.controls.settings_dict()
         d["steps"] = self.controls.steps_spin.value()

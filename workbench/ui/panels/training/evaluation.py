@@ -1,12 +1,18 @@
 """The Train panel's Evaluation tab: test scores beside the baseline's (the test set is used
-once), the confusion matrix, per-class scores and the most confident mistakes."""
+once); for classification the confusion matrix, per-class scores and the most confident mistakes,
+for regression predicted against actual values and the residuals (``regression_view``)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView, QLabel, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
 
+from workbench.ui.panels.training.regression_view import RegressionView
 from workbench.ui.widgets import explanation, ImageGridWidget, records_table
+
+LOSS_KEYS = ("loss", "data_loss", "penalty")
 
 INTRO = ("After training: test metrics (the test set is used once), the baseline beside them, the confusion "
          "matrix and the mistakes.")
@@ -25,17 +31,24 @@ class EvaluationTab(QWidget):
         self.confusion = QTableWidget()
         self.confusion.setToolTip("Rows: true class, columns: predicted class; click a cell to see its samples")
         self.confusion.cellClicked.connect(self.open_cell)
-        top.addWidget(self.confusion)
         self.cell_view = None  # the window of a cell's samples, once opened
         self._rec, self._evaluation, self._dataset = None, {}, None
         self.per_class_model, per_class_view = records_table(
             [("class", "class"), ("precision", "precision"), ("recall", "recall"), ("f1", "F1"),
              ("support", "support")], resize="stretch")
-        top.addWidget(per_class_view)
-        top.setSizes([260, 420, 320])
+        classes = QSplitter(Qt.Orientation.Horizontal)
+        classes.addWidget(self.confusion)
+        classes.addWidget(per_class_view)
+        classes.setSizes([420, 320])
+        self.regression = RegressionView()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(classes)
+        self.pages.addWidget(self.regression)
+        top.addWidget(self.pages)
+        top.setSizes([300, 740])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
-        gbox = QWidget()
+        self.gallery_box = gbox = QWidget()
         gl = QVBoxLayout(gbox)
         gl.setContentsMargins(0, 0, 0, 0)
         self.gallery_label = QLabel("Misclassified samples (most confident mistakes first):")
@@ -49,20 +62,33 @@ class EvaluationTab(QWidget):
     def show_run(self, rec, dataset) -> None:
         """A RunRecord's scores and evaluation; the mistakes' images come from ``dataset`` only
         when it is the run's own data (``core.runs.mistake_samples``)."""
-        from workbench.core.training.metrics import METRICS
+        from workbench.core.training.metrics import METRICS, is_regression, metrics_for
 
         test = rec.test_metrics or {}
         details = rec.evaluation or {}
         self._rec, self._evaluation, self._dataset = rec, details, dataset
         base = rec.baseline_for("test" if test else "val")
-        keys = [k for k in METRICS if k not in ("data_loss", "penalty") and (k in test or k in base)]
+        regression = is_regression(rec.task) or bool(details.get("regression"))
+        task_keys = metrics_for(rec.task) if rec.task else list(METRICS)
+        keys = [k for k in task_keys if k not in LOSS_KEYS and (k in test or k in base)]
+        target = (rec.data or {}).get("target") or ""
+        units = f" MAE and RMSE are in the units of {target!r}; R² = 1 is perfect, 0 is the mean's." \
+            if regression and target else ""
         self.metrics_model.set_rows([{"metric": METRICS[k].label, "model": test.get(k), "baseline": base.get(k)}
                                      for k in keys])
+        self.pages.setCurrentWidget(self.regression if regression else self.pages.widget(0))
+        self.gallery_box.setVisible(not regression)  # no "mistakes" to show for numbers
+        if regression:
+            self.regression.show_evaluation(details, target)
         if test:
             on = "validation set" if details.get("on") == "validation" else "test set (used once)"
-            self.label.setText(f"Scores on the {on}; baseline: {base.get('strategy', 'dumb baseline')}.")
+            strategy = base.get("strategy", "dumb baseline")
+            if regression and strategy in ("mean", "median"):
+                strategy = f"always predict the training {strategy}"
+            self.label.setText(f"Scores on the {on}; baseline: {strategy}.{units}")
         elif details:
-            self.label.setText("No test set in this split: the confusion matrix and mistakes are on the validation set.")
+            what = "predictions" if regression else "confusion matrix and mistakes"
+            self.label.setText(f"No test set in this split: the {what} are on the validation set.")
         else:
             self.label.setText(INTRO)
         self._show_confusion(details.get("confusion"), details.get("class_names") or [])
@@ -115,6 +141,10 @@ class EvaluationTab(QWidget):
         from workbench.core.runs import mistake_samples
 
         details = (rec.evaluation if rec is not None else None) or {}
+        if details.get("regression"):
+            self.gallery.clear()
+            self.gallery_label.setText("Misclassified samples: not for regression (see the largest errors above).")
+            return
         pairs = mistake_samples(rec, dataset) if rec is not None and getattr(dataset, "kind", None) == "image" else []
         if not pairs:
             self.gallery.clear()

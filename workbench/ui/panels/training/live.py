@@ -102,8 +102,13 @@ class LiveTab(QWidget):
                 p.enableAutoRange(axis="y")
 
     def set_metric(self, name: str) -> None:
+        from workbench.core.training.metrics import metric_info
+
+        info = metric_info(name)
+        label = info.label if info else name
         self.metric = name
-        self.metric_plot.setTitle(f"{name} per epoch")
+        self.metric_plot.setTitle(f"{label} per epoch")
+        self.metric_plot.setLabel("left", label)
 
     def show_diagnosis(self, d: dict | None, live: bool = False) -> None:
         """The diagnosis text. While training (``live``) it is rewritten only when the verdict

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
+from workbench.ui.panels.training.after_run import AfterRunBar
 from workbench.ui.panels.training.crossval import CrossValTab
 from workbench.ui.panels.training.evaluation import EvaluationTab
 from workbench.ui.panels.training.live import BATCH_REDRAW_S, LiveTab
@@ -78,13 +79,13 @@ class TrainingPanel(Panel):
         ctx.run_finished.connect(self._refresh_runs)
         ctx.runs_reset.connect(self._on_runs_reset)
         ctx.dataset_changed.connect(self._on_dataset_changed)
+        ctx.head_changed.connect(self._follow_task)
+        self._follow_task()
         self._refresh_runs()
         self._update_buttons()
 
     # -- UI ------------------------------------------------------------------------------------
     def _build(self) -> None:
-        from workbench.core.training.metrics import METRICS
-
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         SP = QStyle.StandardPixmap
@@ -97,12 +98,19 @@ class TrainingPanel(Panel):
         self.mode_combo = QComboBox()
         for k, t in MODES:
             self.mode_combo.addItem(t, k)
+        # the long mode names are elided in the closed box (the list shows them whole), so the run
+        # name keeps room for what it says on a small screen
+        self.mode_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(18)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("run name (optional)")
+        self.name_edit.setMinimumWidth(self.name_edit.fontMetrics().horizontalAdvance("run name (optional)") + 24)
         self.metric_combo = QComboBox()
-        for m in METRICS.values():
-            if m.name not in LOSS_KEYS:
-                self.metric_combo.addItem(m.label, m.name)
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_combo.setMinimumContentsLength(10)
+        self.metric_combo.setToolTip("The metric drawn on the right-hand chart (those this task computes)")
+        self._metric_task = None
+        self.set_metric_task("multiclass")
         self.metric_combo.currentIndexChanged.connect(self._metric_changed)
         for w in (self.start_btn, self.pause_btn, self.stop_btn, QLabel("Mode:"), self.mode_combo):
             bar.addWidget(w)
@@ -117,8 +125,11 @@ class TrainingPanel(Panel):
         lay.addWidget(self.progress)
         self.banner = Banner()
         lay.addWidget(self.banner)
+        self.after = AfterRunBar(self.ctx, banner=self.banner)
+        lay.addWidget(self.after)
         self.tabs = QTabWidget()
         self.live = LiveTab()
+        self.live.set_metric(self.chart_metric())
         self.live.epoch_shown.connect(self.epoch_shown)
         self.runs_tab = RunsTab()
         self.runs_tab.run_opened.connect(self._open_run)
@@ -159,7 +170,9 @@ class TrainingPanel(Panel):
         mode = self.mode_combo.currentData()
         cfg = config_from_state(self.ctx.state, name=self.name_edit.text().strip(), project=self.ctx.project_dir)
         if mode != "search":
-            return TrainRequest(cfg, self.ctx.dataset, mode)
+            state = self.ctx.state  # the Data panel's split and fitted preprocessing, not made again
+            return TrainRequest(cfg, self.ctx.dataset, mode, splits=state.current_splits(),
+                                preprocessor=state.current_preprocessor())
         from workbench.core.tuning import EventLog
 
         return TrainRequest(cfg, self.ctx.dataset, mode, self.search.space(), self.search.settings(), EventLog())
@@ -251,6 +264,44 @@ class TrainingPanel(Panel):
     def chart_metric(self) -> str:
         return self.metric_combo.currentData() or "accuracy"
 
+    def set_metric_task(self, task: str | None, keep: str | None = None) -> None:
+        """Offer the metrics this task computes (no YOLO losses for a table regression); the task's
+        main metric is chosen unless ``keep`` (or the current choice) is among them."""
+        from workbench.core.training.metrics import METRICS, metrics_for, primary_metric
+
+        task = task or "multiclass"
+        names = [k for k in metrics_for(task) if k not in LOSS_KEYS]
+        current = keep or self.metric_combo.currentData()
+        if task == self._metric_task and current in names:
+            return
+        self._metric_task = task
+        self.metric_combo.blockSignals(True)
+        self.metric_combo.clear()
+        for k in names:
+            self.metric_combo.addItem(METRICS[k].label, k)
+        i = self.metric_combo.findData(current if current in names else primary_metric(task)[0])
+        self.metric_combo.setCurrentIndex(max(i, 0))
+        self.metric_combo.blockSignals(False)
+        if getattr(self, "live", None) is not None:  # None while the panel is being built
+            self.live.set_metric(self.chart_metric())
+
+    def _data_task(self) -> str | None:
+        """The task of the chosen head, else the one the loaded data suggest."""
+        head = self.ctx.head
+        if head is not None and getattr(head, "task", None):
+            return head.task
+        ds = self.ctx.dataset
+        if ds is None:
+            return None
+        from workbench.core.models import infer_task
+
+        return infer_task(ds.y, ds.class_names)
+
+    @Slot()
+    def _follow_task(self, *_):
+        if not self.busy:
+            self.set_metric_task(self._data_task())
+
     @Slot()
     def _metric_changed(self) -> None:
         self.live.set_metric(self.chart_metric())
@@ -297,6 +348,7 @@ class TrainingPanel(Panel):
         else:
             self.ctx.add_run(rec, out.get("weights"))  # the project stores it (with its weights)
         self.show_run(RunRecord.from_dict(rec), keep_live=True)
+        self.after.set_run(self._newest_run() or rec)
         stop = rec.get("stop_reason")
         self.banner.show_message(rec.get("message") or ("Run stopped." if stop == "stopped" else "Run finished."),
                                  "warning" if stop == "nan" else "info")
@@ -327,6 +379,8 @@ class TrainingPanel(Panel):
 
         if isinstance(rec, dict):
             rec = RunRecord.from_dict(rec)
+        if rec.task:
+            self.set_metric_task(rec.task)
         self.live.reset(None)
         if not keep_live:
             self.buffer.clear()
@@ -343,13 +397,20 @@ class TrainingPanel(Panel):
     # -- run history ---------------------------------------------------------------------------
     @Slot()
     def _refresh_runs(self, *_):
-        from workbench.core.runs import as_records
+        """The generic workflow's runs (a case study's runs stay in its own panel)."""
+        from workbench.core.runs.summary import generic_runs
 
-        self.runs_tab.set_runs(as_records(self.ctx.runs))
+        pairs = generic_runs(self.ctx.runs)
+        self._run_dicts = [self.ctx.runs[i] for i, _ in pairs]
+        self.runs_tab.set_runs([rec for _, rec in pairs])
+
+    def _newest_run(self) -> dict | None:
+        return self._run_dicts[-1] if getattr(self, "_run_dicts", None) else None
 
     @Slot(list)
     def _on_runs_reset(self, runs: list) -> None:
         self._refresh_runs()
+        self.after.set_run(self._newest_run())
         if self.runs and not self.busy:
             self.show_run(self.runs[-1])
 
@@ -376,14 +437,19 @@ class TrainingPanel(Panel):
     @Slot(int)
     def _open_run(self, row: int) -> None:
         self.show_run(self.runs[row])
+        if 0 <= row < len(self._run_dicts):
+            self.after.set_run(self._run_dicts[row])
         self.tabs.setCurrentIndex(0)
 
     @Slot(object)
     def _on_dataset_changed(self, ds) -> None:
+        self._follow_task()
         if self.runs and not self.busy:
             self.evaluation.show_gallery(self.runs[-1], ds)
 
     # -- panel contract --------------------------------------------------------------------------
+    state_section = "run"
+
     def state(self) -> dict:
         return {"mode": self.mode_combo.currentData(), "metric": self.chart_metric(), "name": self.name_edit.text(),
                 "search": self.search.state(), "overlay": sorted(self.runs_tab.model.checked),
@@ -392,7 +458,10 @@ class TrainingPanel(Panel):
     def restore(self, state: dict) -> None:
         state = state or {}
         self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(state.get("mode", "train")), 0))
-        self.metric_combo.setCurrentIndex(max(self.metric_combo.findData(state.get("metric", "accuracy")), 0))
+        self._follow_task()
+        i = self.metric_combo.findData(state.get("metric"))
+        if i >= 0:
+            self.metric_combo.setCurrentIndex(i)
         self.name_edit.setText(str(state.get("name", "")))
         self.search.restore(state.get("search") or {})
         self._refresh_runs()
@@ -404,6 +473,7 @@ class TrainingPanel(Panel):
     def shutdown(self) -> None:
         """Stop a running fit (cooperatively, between batches) and wait for its thread."""
         self.evaluation.close_cell_view()
+        self.after.shutdown()
         self.jobs.shutdown()
         self.timer.stop()
         self.search.shutdown()

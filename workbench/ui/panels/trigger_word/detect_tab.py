@@ -13,8 +13,19 @@ from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.flow_layout import flow_row
 from workbench.ui.panels.trigger_word.common import SOURCES, TRACE_SECONDS, restore_values, spin, values_of
 
+
+
+def _pair(label: str, field) -> QWidget:
+    """A label and its field kept side by side (one item of a wrapping row)."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(QLabel(label))
+    row.addWidget(field)
+    return box
 
 class DetectTab(QWidget):
     def __init__(self, panel):
@@ -30,7 +41,6 @@ class DetectTab(QWidget):
         self._dirty = False
         self._beep_ok = True
         lay = QVBoxLayout(self)
-        form = QHBoxLayout()
         self.threshold = spin(0.01, 0.999, 0.5, 0.05, 3)
         self.smoothing = spin(1, 25, 1)
         self.smoothing.setToolTip("Output steps (40 ms each) averaged before the threshold.")
@@ -41,22 +51,20 @@ class DetectTab(QWidget):
         self.second.setEnabled(False)
         self.source_combo = QComboBox()
         self.source_combo.addItems(SOURCES)
+        # label + field pairs in a row that wraps on a small screen instead of cutting them off
+        items = []
         for label, w in (("Threshold", self.threshold), ("Smoothing", self.smoothing),
                          ("Min. duration (s)", self.min_duration), ("Refractory (s)", self.refractory),
                          ("", self.second), ("Source", self.source_combo)):
-            if label:
-                form.addWidget(QLabel(label))
-            form.addWidget(w)
+            items.append(_pair(label, w) if label else w)
         for w in (self.threshold, self.smoothing, self.min_duration, self.refractory):
             w.valueChanged.connect(self._rule_changed)
         self.stored_btn = QPushButton("Stored point")
         self.stored_btn.setToolTip("The operating point chosen on validation material and saved with the model.")
         self.stored_btn.clicked.connect(self.use_stored_point)
-        form.addWidget(self.stored_btn)
         self.detect_btn = QPushButton("Start")
         self.detect_btn.clicked.connect(self.toggle)
-        form.addWidget(self.detect_btn)
-        lay.addLayout(form)
+        lay.addWidget(flow_row(*items, self.stored_btn, self.detect_btn))
         self.trigger_label = QLabel("—")
         self.trigger_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.trigger_label.setMinimumHeight(48)

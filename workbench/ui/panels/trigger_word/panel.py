@@ -151,6 +151,8 @@ class TriggerWordPanel(Panel):
 
         stop_playback()
 
+    state_section = "trigger_word"
+
     def state(self) -> dict:
         st = {}
         for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,

@@ -26,9 +26,11 @@ class FilesTab(QWidget):
         self.folder_btn.clicked.connect(self._choose_folder)
         row.addWidget(self.files_btn)
         row.addWidget(self.folder_btn)
-        row.addWidget(QLabel("or drop files and folders on the panel"), 1)
+        hint = QLabel("or drop files, folders or a CSV here")
+        hint.setToolTip("Table and text models read CSV files: the same CSV comes back with a prediction column")
+        row.addWidget(hint, 1)
         lay.addLayout(row)
-        self.model = RecordsTableModel([("path", "file"), ("label", "prediction"), ("confidence", "confidence")])
+        self.model = RecordsTableModel([("path", "file or row"), ("label", "prediction"), ("confidence", "confidence")])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -50,7 +52,8 @@ class FilesTab(QWidget):
 
     def show_rows(self, rows: list[dict]) -> None:
         self.rows = rows
-        self.model.set_rows([{"path": r["path"], "label": r["label"], "confidence": f"{100 * r['confidence']:.1f}%"}
+        self.model.set_rows([{"path": r["path"], "label": r["label"],
+                              "confidence": "" if r.get("confidence") is None else f"{100 * r['confidence']:.1f}%"}
                              for r in rows])
         if rows:
             self.table.selectRow(0)

@@ -1,5 +1,11 @@
 """Use panel: pick a trained run of the project (or open an exported model) and feed it files, a
-folder, the webcam or the microphone; the class probabilities are bars, updated as readings come.
+folder, a CSV (tables and texts: the same CSV comes back with predictions), typed text, the webcam
+or the microphone; the class probabilities are bars, updated as readings come.
+
+The panel follows the newest run the moment it ends (no save needed) unless the user pinned
+another ("Use this run" on an older one, or unticking "Follow the newest run"); "Try it" in the
+Train panel opens a given run. Results of the previous model are cleared when the model changes.
+Only runs it can run are listed (a case study's runs stay in their own panels).
 
 Opening a model, classifying files and the live loop are core functions run through JobRunners
 (``core/capture/live.py``); the live loop writes its newest reading into a ``LatestSlot`` that a
@@ -9,7 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -18,6 +25,7 @@ from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.use.files_tab import FilesTab
 from workbench.ui.panels.use.live_tab import LiveTab
+from workbench.ui.panels.use.text_tab import TextTab
 from workbench.ui.widgets import Banner, BarChart, FileDrops, array_to_qimage
 
 REDRAW_MS = 33  # <= 30 Hz
@@ -39,22 +47,33 @@ class UsePanel(FileDrops, Panel):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.predictor = None
+        self.opened_run: dict | None = None  # the run of the open model (None: an export or nothing)
+        self.last_output: str | None = None  # the last CSV of predictions written
         self.slot = None
         self._shown_n = 0
+        self._runs: list[dict] = []  # the combo's runs, newest first
         self.setAcceptDrops(True)
         self._build()
-        self.ctx.run_finished.connect(lambda _run: self.refresh_runs())
+        self.ctx.run_finished.connect(self._on_run_finished)
         self.ctx.runs_reset.connect(lambda _runs: self.refresh_runs())
         self.ctx.project_changed.connect(self.refresh_runs)
+        self.ctx.use_requested.connect(self.use_run)
+        if self.ctx.run_to_use is not None:
+            self.use_run(self.ctx.run_to_use)
+        elif self._runs:
+            self.open_run(self._runs[0])
 
     # -- UI ----------------------------------------------------------------------------------
     def _build(self) -> None:
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(320)
+        self.run_combo.setMinimumWidth(240)
         self.use_btn = QPushButton("Use this run")
         self.use_btn.clicked.connect(self.use_selected_run)
+        self.follow_check = QCheckBox("Follow the newest run")
+        self.follow_check.setChecked(True)
+        self.follow_check.setToolTip("Open each run as soon as it ends; untick to keep the model you chose")
         self.open_btn = QPushButton("Open exported model…")
         self.open_btn.clicked.connect(self._choose_export)
         self.explain_check = QCheckBox("Grad-CAM heat map")
@@ -62,20 +81,35 @@ class UsePanel(FileDrops, Panel):
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.run_combo, 1)
         top.addWidget(self.use_btn)
-        top.addWidget(self.open_btn)
-        top.addWidget(self.explain_check)
         lay.addLayout(top)
+        second = QHBoxLayout()  # two rows: nothing is cut off at 1024 px
+        for w in (self.follow_check, self.open_btn, self.explain_check):
+            second.addWidget(w)
+        second.addStretch(1)
+        lay.addLayout(second)
         self.banner = Banner()
         lay.addWidget(self.banner)
         self.model_info = QLabel("Train a run in the Train panel, or open an exported model folder.")
         self.model_info.setWordWrap(True)
         lay.addWidget(self.model_info)
+        out_row = QHBoxLayout()
+        self.output_info = QLabel("")
+        self.output_info.setWordWrap(True)
+        self.open_output_btn = QPushButton("Open folder")
+        self.open_output_btn.setToolTip("Show the folder of the CSV with the predictions")
+        self.open_output_btn.clicked.connect(self._open_output_folder)
+        self.open_output_btn.hide()
+        out_row.addWidget(self.output_info, 1)
+        out_row.addWidget(self.open_output_btn)
+        lay.addLayout(out_row)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
         self.files_tab = FilesTab()
+        self.text_tab = TextTab()
         self.live_tab = LiveTab()
         self.tabs.addTab(self.files_tab, "Files")
+        self.tabs.addTab(self.text_tab, "Text")
         self.tabs.addTab(self.live_tab, "Live")
         split.addWidget(self.tabs)
         right = QWidget()
@@ -98,6 +132,7 @@ class UsePanel(FileDrops, Panel):
 
         self.files_tab.paths_chosen.connect(self.classify_paths)
         self.files_tab.row_selected.connect(self._show_row)
+        self.text_tab.texts_entered.connect(self.classify_texts)
         self.live_tab.start_requested.connect(self.start_live)
         self.live_tab.stop_requested.connect(self.stop_live)
         self.jobs = JobRunner(self, banner=self.banner)
@@ -110,34 +145,71 @@ class UsePanel(FileDrops, Panel):
 
     # -- choosing a model --------------------------------------------------------------------
     def refresh_runs(self) -> None:
-        current = self.run_combo.currentData()
+        """List the runs this panel can run, newest first (case-study runs and searches are left out)."""
+        from workbench.core.runs.predict import usable_run
+
+        current = self.run_combo.currentIndex()
+        current_run = self._runs[current] if 0 <= current < len(self._runs) else None
+        self._runs = [r for r in reversed(self.ctx.runs or []) if usable_run(r) is None]
+        self.run_combo.blockSignals(True)
         self.run_combo.clear()
-        for run in reversed(self.ctx.runs or []):
-            rid = run.get("run_id")
-            if not rid or run.get("mode") == "search" or not (run.get("model") or {}).get("spec"):
-                continue
-            data = run.get("data") or {}
-            test = (run.get("test_metrics") or {}).get("accuracy")
-            label = f"{run.get('name') or rid} — {data.get('name', '?')} ({data.get('kind', '?')}), " \
-                    f"{(run.get('model') or {}).get('name', '')}" + (f", test {test:.3f}" if test is not None else "")
-            self.run_combo.addItem(label, rid)
-        i = self.run_combo.findData(current)
-        if i >= 0:
-            self.run_combo.setCurrentIndex(i)
-        self.use_btn.setEnabled(self.run_combo.count() > 0)
+        for run in self._runs:
+            self.run_combo.addItem(self._run_label(run))
+        i = next((k for k, r in enumerate(self._runs) if r is current_run), 0)
+        self.run_combo.setCurrentIndex(i if self._runs else -1)
+        self.run_combo.blockSignals(False)
+        self.use_btn.setEnabled(bool(self._runs))
+
+    @staticmethod
+    def _run_label(run: dict) -> str:
+        from workbench.ui.models import readable
+
+        data, test = run.get("data") or {}, run.get("test_metrics") or {}
+        key = "accuracy" if "accuracy" in test else ("r2" if "r2" in test else None)
+        score = f", test {'R²' if key == 'r2' else key} {readable(test[key])}" if key and test.get(key) is not None \
+            else ""
+        return (f"{run.get('name') or run.get('run_id') or 'new run (not saved)'} — {data.get('name', '?')} "
+                f"({data.get('kind', '?')}), {(run.get('model') or {}).get('name', '')}{score}")
 
     def _project(self) -> str | None:
         return str(self.ctx.project_dir) if self.ctx.project_dir else None
 
+    @Slot(dict)
+    def _on_run_finished(self, _run: dict) -> None:
+        self.refresh_runs()
+        if self.follow_check.isChecked() and self._runs and self._runs[0] is not self.opened_run:
+            self.open_run(self._runs[0])
+
+    @Slot(object)
+    def use_run(self, run: dict) -> None:
+        """Open this run ("Try it"); a run other than the newest pins it (no following)."""
+        self.ctx.run_to_use = None
+        self.refresh_runs()
+        if self._runs and run is not self._runs[0]:
+            self.follow_check.setChecked(False)
+        i = next((k for k, r in enumerate(self._runs) if r is run), -1)
+        if i >= 0:
+            self.run_combo.setCurrentIndex(i)
+        self.open_run(run)
+
     def use_selected_run(self) -> None:
-        rid = self.run_combo.currentData()
-        if not rid:
+        i = self.run_combo.currentIndex()
+        if not (0 <= i < len(self._runs)):
             self.banner.show_message("Train a run first (or open an exported model).", "info")
             return
-        if not self._project():
-            self.banner.show_message("Save the project first: runs are used from the project folder.", "warning")
-            return
-        self.open_model(rid, self._project())
+        self.follow_check.setChecked(i == 0 and self.follow_check.isChecked())
+        self.open_run(self._runs[i])
+
+    def open_run(self, run: dict) -> None:
+        """A run of ``ctx.runs``: from the project folder when stored, else from memory (no save needed)."""
+        from workbench.core.capture.live import open_model_job
+
+        self.stop_live()
+        weights = self.ctx.state.run_weights(run)
+        project = self._project() if run.get("run_id") else None
+        self._opening = run
+        self.jobs.start(open_model_job, run, project, weights, on_result=self._on_model,
+                        label="Opening the model…")
 
     def _choose_export(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "An exported model folder (with model.json)")
@@ -148,18 +220,49 @@ class UsePanel(FileDrops, Panel):
         from workbench.core.capture.live import open_model_job
 
         self.stop_live()
+        self._opening = None
+        self.follow_check.setChecked(False)  # an export stays until the user chooses otherwise
         self.jobs.start(open_model_job, str(model), project, on_result=self._on_model, label="Opening the model…")
 
     def _on_model(self, predictor) -> None:
         self.predictor = predictor
-        kind = {"image": "images", "audio": "sounds", "text": "texts"}.get(predictor.kind, predictor.kind)
-        how = "Grad-CAM available" if predictor.can_explain else "no heat map (exported models run in onnxruntime)"
-        self.model_info.setText(f"<b>{predictor.name}</b> — classifies {kind} into {', '.join(predictor.class_names)}"
-                                f"; {how}.")
+        self.opened_run = getattr(self, "_opening", None)
+        self.clear_results()
+        kind = {"image": "images", "audio": "sounds", "text": "texts", "table": "table rows"}.get(predictor.kind,
+                                                                                               predictor.kind)
+        if predictor.regression:
+            what = f"predicts {predictor.target or 'a number'} for {kind}"
+        else:
+            what = f"classifies {kind} into {', '.join(predictor.class_names)}"
+        how = ("Grad-CAM available" if predictor.can_explain else
+               "no heat map (exported models run in onnxruntime)" if predictor.kind == "image" else "")
+        feed = {"table": "give it a CSV with the training columns in the Files tab",
+                "text": "type a text in the Text tab, or give .txt files or a CSV of texts",
+                "image": "give it image files or a folder, or the camera in Live",
+                "audio": "give it WAV files, or the microphone in Live"}.get(predictor.kind, "")
+        self.model_info.setText(f"<b>{predictor.name}</b> — {what}" + (f"; {how}" if how else "")
+                                + (f". {feed[0].upper()}{feed[1:]}." if feed else "."))
         self.explain_check.setEnabled(predictor.can_explain)
         self.live_tab.set_kind(predictor.kind)
+        self.tabs.setTabEnabled(self.tabs.indexOf(self.text_tab), predictor.kind == "text")
+        self.tabs.setTabEnabled(self.tabs.indexOf(self.live_tab), predictor.kind in ("image", "audio"))
+        if predictor.kind == "text":
+            self.tabs.setCurrentWidget(self.text_tab)
+        elif not self.tabs.currentWidget().isEnabled():
+            self.tabs.setCurrentWidget(self.files_tab)
+        self.bars.setVisible(not predictor.regression)
         self._show_probs([0.0] * len(predictor.class_names))
         self.model_opened.emit(predictor.name)
+
+    def clear_results(self) -> None:
+        """Forget what the previous model showed: rows, picture, heat map, answer, bars."""
+        self.files_tab.show_rows([])
+        self.picture.clear()
+        self.answer.setText("")
+        self.bars.set_bars([], [])
+        self.output_info.setText("")
+        self.open_output_btn.hide()
+        self.last_output = None
 
     def _need_model(self) -> bool:
         if self.predictor is None:
@@ -178,7 +281,26 @@ class UsePanel(FileDrops, Panel):
                         explain=self.explain_check.isChecked() and self.predictor.can_explain,
                         on_result=self._on_files, label="Classifying…")
 
+    def classify_texts(self, texts: list) -> None:
+        if not self._need_model():
+            return
+        self.jobs.start(self.predictor.predict_texts, list(texts), on_result=self._on_texts, label="Predicting…")
+
+    def _on_texts(self, rows: list) -> None:
+        self.files_tab.show_rows(rows)
+        self.files_classified.emit(len(rows))
+
     def _on_files(self, out: dict) -> None:
+        tables = [r for r in out["rows"] if r.get("output")]
+        if tables:  # CSV files: their rows are shown, the CSV with predictions is written beside them
+            t = tables[-1]
+            self.last_output = t["output"]
+            self.files_tab.show_rows([{"path": f"row {p['row']}", "label": p["label"], "confidence": p["confidence"],
+                                       "probs": {}} for p in t["table"]])
+            self.output_info.setText(f"Predictions for {t['label']} written to <b>{t['output']}</b>. {t['note']}")
+            self.open_output_btn.show()
+            self.files_classified.emit(len(t["table"]))
+            return
         self.files_tab.show_rows(out["rows"])
         if out["skipped"]:
             self.banner.show_message(f"{len(out['skipped'])} file(s) skipped: " + "; ".join(
@@ -188,6 +310,10 @@ class UsePanel(FileDrops, Panel):
         self.files_classified.emit(len(out["rows"]))
 
     def _show_row(self, row: dict) -> None:
+        if self.predictor.regression or not row.get("probs"):
+            self.answer.setText(f"{self.predictor.target or 'prediction'}: {row['label']}"
+                                if self.predictor.regression else row["label"])
+            return
         self._show_probs([row["probs"][c] for c in self.predictor.class_names])
         if row.get("picture") is not None:
             self._show_picture(row["picture"])
@@ -263,6 +389,11 @@ class UsePanel(FileDrops, Panel):
         pm = QPixmap.fromImage(array_to_qimage(rgb))
         self.picture.setPixmap(pm.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                          Qt.TransformationMode.SmoothTransformation))
+
+    @Slot()
+    def _open_output_folder(self) -> None:
+        if self.last_output:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.last_output).parent)))
 
     # -- panel contract ----------------------------------------------------------------------
     def on_shown(self) -> None:

@@ -1,0 +1,3 @@
+from workbench.ui.panels.rl.panel import main
+
+raise SystemExit(main())

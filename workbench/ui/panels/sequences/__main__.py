@@ -1,0 +1,3 @@
+from workbench.ui.panels.sequences.panel import main
+
+raise SystemExit(main())
