@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZE = (364, 220)  # twice the card's picture, for high-DPI screens
 # card -> (screenshot, crop x, y, w, h in the 1280x820 screenshot)
 CROPS = {
-    "day-night": ("day-night-live", 380, 380, 610, 360),
+    "day-night": ("day-night-live", 480, 380, 520, 320),
     "faces": ("faces", 190, 250, 560, 340),
     "trigger-word": ("trigger-word-clip", 450, 300, 520, 300),
     "style-transfer": ("style-transfer", 560, 100, 650, 400),

@@ -9,7 +9,7 @@ live P(day) gauge), Faces (generated people enrolled, the demo feed with names, 
 Trigger word (demo set, a clip, live detection with the bundled demo model) and Style transfer (a short run).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
-        [--only daynight,faces,trigger,style,capture,detection,explore,regression]   # just some (quicker while iterating)
+        [--only daynight,faces,trigger,style,capture,detection,explore,regression,home]   # just some (quicker while iterating)
 
 ``regression``: a CSV regression from data to export (the scikit-learn diabetes table): the model
 that follows the data, the regression results, a CSV predicted in the Use panel, the export
@@ -60,7 +60,28 @@ def case_studies(w, which, shot, wait_until, settle) -> None:
         _explore(w, work, shot, wait_until, settle)
     if "regression" in which:
         _regression(w, work, shot, wait_until, settle)
+    if "home" in which:
+        _home(w, work, shot, wait_until, settle)
     torch.set_num_threads(threads)
+
+
+def _home(w, work, shot, wait_until, settle) -> None:
+    """The start page at 1440x900 and 1024x700, with where the project stands (a built-in set
+    loaded from its button and a model chosen, when the project has none yet)."""
+    home = w.show_panel("Home")
+    wait_until(lambda: not home.jobs.busy, what="the start page's built-in sets and lessons")
+    if w.ctx.dataset is None:
+        home.builtin_buttons["digits"].click()  # loads it and goes to the Data panel
+        data = w.panel("Data")
+        wait_until(lambda: w.ctx.dataset is not None and not data.load_jobs.busy, what="the digits")
+        w.show_panel("Model").load_preset("digits-cnn")
+    size = w.size()
+    for name, (width, height) in (("home", (1440, 900)), ("home-1024x700", (1024, 700))):
+        w.resize(width, height)
+        w.show_panel("Home")
+        settle()
+        shot(name)
+    w.resize(size)
 
 
 def _regression(w, work, shot, wait_until, settle) -> None:
@@ -91,6 +112,8 @@ def _regression(w, work, shot, wait_until, settle) -> None:
     train.name_edit.setText("diabetes progression")
     train.start()
     wait_until(lambda: not train.busy and train.after.try_btn.isEnabled(), 600_000, "training")
+    train.tabs.setCurrentWidget(train.live)
+    shot("train-regression-live")
     train.tabs.setCurrentWidget(train.evaluation)
     shot("train-regression")
     dialog = QFileDialog(w, "Export the model into a folder")
@@ -436,7 +459,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--size", default="1280x820")
     ap.add_argument("--only", default="", help="comma-separated case studies only: daynight,faces,trigger,style,capture,"
-                                              "detection,explore,regression")
+                                              "detection,explore,regression,home")
     args = ap.parse_args(argv)
     only = {v.strip() for v in args.only.split(",") if v.strip()}
     out = Path(args.out)
@@ -552,7 +575,7 @@ def main(argv=None) -> int:
         shot(f"train-{train.tabs.tabText(train.tabs.currentIndex()).lower()}")
     train.tabs.setCurrentIndex(0)
 
-    case_studies(w, {"daynight", "faces", "trigger", "style", "capture", "detection", "explore", "regression"}, shot,
+    case_studies(w, {"home", "daynight", "faces", "trigger", "style", "capture", "detection", "explore", "regression"}, shot,
                  wait_until, settle)
     for title in w.panel_titles()[3:]:
         if title in CASE_STUDY_TITLES or title == "Use":

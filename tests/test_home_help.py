@@ -43,6 +43,7 @@ def test_start_page_shows_progress_and_loads_a_builtin_set(qtbot, config_dir):
     w.start()
     assert w.current_title() == "Home"
     home = w.panel("Home")
+    qtbot.waitUntil(lambda: "iris" in home.builtin_buttons and not home.jobs.busy, timeout=30000)
     assert [c.state for c in home.step_cards] == ["current", "later", "later", "later", "later"]
     # grouped navigation with an icon on every panel
     heads = [w.nav.item(i).text() for i in range(w.nav.count()) if w.nav.item(i).data(Qt.ItemDataRole.UserRole) is None]

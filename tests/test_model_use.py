@@ -205,3 +205,28 @@ def test_text_model_reads_typed_sentences_and_a_csv_of_texts(tmp_path):
     out = predict_csv(p, new)
     got = list(csv.DictReader(open(out["path"], newline="")))
     assert [g["prediction"] for g in got] == ["pos", "neg"] and "column 'review'" in out["note"]
+    # exported before any save: example.py's own preprocessing and onnxruntime give the same numbers
+    from workbench.core.runs.export import export_record
+
+    export_record(res.record.to_dict(), res.weights(), tmp_path / "export")
+    spec = importlib.util.spec_from_file_location("text_example", tmp_path / "export" / "example.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(tmp_path / "export" / "model.onnx"), providers=["CPUExecutionProvider"])
+    for row, text in zip(typed, ["a superb and lovely film", "a dull and boring plot"]):
+        prob = session.run(None, {"input": example.text_input(text)[None]})[0][0]
+        prob = np.array([1 - prob[0], prob[0]]) if len(prob) == 1 else prob
+        assert np.allclose(prob, [row["probs"][n] for n in p.class_names], atol=1e-4)
+
+
+def test_a_case_study_run_given_to_predict_says_where_it_belongs(tmp_path):
+    from workbench.core.errors import ProjectError
+    from workbench.core.runs import RunRecord
+    from workbench.core.runs.predict import RunPredictor
+
+    rec = RunRecord(kind="detection", study="detection", task="detection", model={"spec": {"layers": []}},
+                    head={"task": "detection"}, preprocessing={})
+    with pytest.raises(ProjectError, match="detection panel"):
+        RunPredictor.from_record(rec.to_dict(), {"w": 1})

@@ -4,10 +4,10 @@ after the app was closed mid-trial), one study per search at a time, and `workbe
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.models import get_preset
@@ -164,14 +164,15 @@ def test_a_stopped_search_resumes_where_it_was(tmp_path):
     assert first.record.stop_reason == "stopped" and first.record.test_metrics is None
     assert [t["state"] for t in first.record.search["trials"]] == ["complete", "complete"]
     journal = study_path(project, "s1")
-    assert journal.is_file() and not journal.with_suffix(".lock").exists()
+    assert journal.is_file()
+    with FileLock(str(journal.with_suffix(".lock"))).acquire(timeout=0):  # the search let go of its study
+        pass
     earlier = {t["number"]: t["value"] for t in first.record.search["trials"]}
 
-    # the app was closed while trial 2 ran: it stays RUNNING in the file, and the lock is stale
+    # the app was closed while trial 2 ran: it stays RUNNING in the file (the lock went with the process)
     study = optuna.load_study(study_name="s1", storage=open_storage(journal))
     stale = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1, log=True),
                        "layers.1.units": optuna.distributions.IntDistribution(4, 16)})
-    journal.with_suffix(".lock").write_text(json.dumps({"pid": 2 ** 22 + 12345, "host": os.uname().nodename}))
 
     resumed = run_search(cfg, space, sampler="random", n_trials=4, cluster="inline", study="s1")
     rows = resumed.record.search["trials"]
@@ -185,14 +186,16 @@ def test_a_stopped_search_resumes_where_it_was(tmp_path):
 
 
 def test_one_search_per_study_at_a_time(tmp_path):
-    from workbench.core.tuning.study import StudyLock, study_path
+    from workbench.core.tuning.study import study_lock, study_path
 
     path = study_path(tmp_path, "busy")
     path.parent.mkdir(parents=True)
-    path.with_suffix(".lock").write_text(json.dumps({"pid": os.getppid(), "host": os.uname().nodename}))
-    with pytest.raises(WorkbenchError, match="running in another window"):
-        with StudyLock(path):
-            pass
+    with FileLock(str(path.with_suffix(".lock"))):  # another window's search holds the study
+        with pytest.raises(WorkbenchError, match="running in another window"):
+            with study_lock(path):
+                pass
+    with study_lock(path):  # free again once that search ended
+        pass
     with pytest.raises(WorkbenchError, match="cannot be a study name"):
         study_path(tmp_path, "../elsewhere")
 

@@ -11,9 +11,18 @@ pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
 
+def _axes(view):
+    import pyqtgraph as pg
+
+    scene = view.scene()
+    return [it for it in (scene.items() if scene is not None else []) if isinstance(it, pg.AxisItem)]
+
+
 def test_every_panel_opens(qtbot, config_dir):
     """Each registered panel builds (a placeholder in its place is a failure), saves a JSON-able
     state and shuts down twice."""
+    import pyqtgraph as pg
+
     from workbench.ui.main_window import MainWindow
     from workbench.ui.panels import PANEL_SPECS, PlaceholderPanel
     from workbench.ui.panels.base import Panel
@@ -30,6 +39,8 @@ def test_every_panel_opens(qtbot, config_dir):
         if isinstance(panel, PlaceholderPanel):
             placeholders.append(f"{title}: {type(panel.error).__name__}: {panel.error}")
         json.dumps(panel.state())  # JSON-able
+        si = [type(a).__name__ for a in panel.findChildren(pg.GraphicsView) for a in _axes(a) if a.autoSIPrefix]
+        assert not si, f"{title}: axes with SI-prefix labels such as 'epoch (x0.001)'"
     assert not placeholders, "panels that fell back to the placeholder: " + "; ".join(placeholders)
     for s in w.slots:  # what each panel shows fits its typed section (a wrong type raises here)
         s.panel.save_state(w.ctx.state.sections)

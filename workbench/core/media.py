@@ -28,6 +28,34 @@ MAX_SAMPLE_RATE = 768_000
 MAX_CHANNELS = 64
 
 
+def opencv():
+    """The cv2 module, or DeviceUnavailable saying what to install (imported here, when first used)."""
+    try:
+        import cv2
+    except ImportError as e:  # pragma: no cover - cv2 is a dependency, but say what to do
+        from workbench.core.errors import DeviceUnavailable
+
+        raise DeviceUnavailable(
+            "OpenCV is not installed, so images, cameras and video files cannot be read; "
+            "install it with: pip install 'opencv-python-headless<5'"
+        ) from e
+    return cv2
+
+
+def to_rgb(frame: np.ndarray, cv2) -> np.ndarray:
+    """BGR / gray / BGRA from OpenCV -> contiguous RGB uint8."""
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
+    else:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    if frame.dtype != np.uint8:
+        # 16-bit images: scale to 8 bit rather than clip
+        frame = (frame.astype(np.float32) / max(1.0, float(frame.max())) * 255).astype(np.uint8)
+    return np.ascontiguousarray(frame)
+
+
 class UnreadableFile(DataError):
     """A file that is not there, not a regular file, too large, or not in a format we read."""
 
@@ -119,8 +147,6 @@ def decode_image_bytes(data: bytes, where: str = "image", mode: str = "rgb") -> 
     """Decode image bytes. ``mode``: "rgb" (H, W, 3), "rgb8" (any stored kind -- grey, alpha,
     16 bits -- as (H, W, 3) uint8 RGB), "grey" (H, W), "bgr" (OpenCV's order) or "unchanged" (as
     stored). The header's size is checked first."""
-    from workbench.core.data.images import opencv
-
     cv2 = opencv()
     if not data:
         raise UnreadableFile(f"The image {where} is empty (0 bytes).")
@@ -147,8 +173,6 @@ def decode_image_bytes(data: bytes, where: str = "image", mode: str = "rgb") -> 
     if mode == "rgb":
         img = np.ascontiguousarray(img[..., ::-1])
     elif mode == "rgb8":
-        from workbench.core.data.images import to_rgb
-
         img = to_rgb(img, cv2)
     return img
 

@@ -142,7 +142,7 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
     from workbench.core.runs import RunStore, check_project_writable
     from workbench.core.training.metrics import METRICS, primary_metric
     from workbench.core.tuning.executors import open_executor
-    from workbench.core.tuning.study import StudyLock, open_storage, study_path, update_study_attrs
+    from workbench.core.tuning.study import open_storage, study_lock, study_path, update_study_attrs
 
     started = time.perf_counter()
     settings.checked()
@@ -206,7 +206,7 @@ def tune(cfg, settings: SearchSettings, *, dataset=None, on_status: Callable[[st
                        f"settings were retrained on all non-test data for {summary['final_epochs']} epoch(s).")
     if project and study_res.trials:
         path = study_path(project, settings.study)
-        with StudyLock(path):
+        with study_lock(path):
             import optuna
 
             study = optuna.load_study(study_name=settings.study, storage=open_storage(path))

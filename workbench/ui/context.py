@@ -27,7 +27,7 @@ class AppContext(QObject):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
         project_saving(str)        about to write the project into this folder: panels that keep
-                                   files there (captures, galleries) write them now
+                                   files there (trained models, recordings, galleries) write them now
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
@@ -40,7 +40,6 @@ class AppContext(QObject):
         guide_changed(dict)        the workflow guide's answers and chosen metric
         device_changed(object)     DeviceInfo once probed in the background
         dirty_changed(bool)        the project has unsaved changes
-        busy_changed(bool)         a long job (training, import) started/stopped
         panel_requested(str)       a panel asks the window to show the panel of this title
                                    ("Experiments/guide": a part of it, see ``Panel.show_part``)
         use_requested(dict)        "Try it": the Use panel opens this run (a RunRecord's dict of ``runs``);
@@ -72,7 +71,6 @@ class AppContext(QObject):
     run_finished = Signal(dict)
     device_changed = Signal(object)
     dirty_changed = Signal(bool)
-    busy_changed = Signal(bool)
     panel_requested = Signal(str)
     use_requested = Signal(object)  # object: the very dict of ``runs`` (Signal(dict) would copy it)
     data_requested = Signal(dict)

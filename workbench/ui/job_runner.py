@@ -18,11 +18,60 @@ buttons. The worker rules of ``workbench.ui.workers`` hold: no widget is touched
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from workbench.ui.workers import TaskController, TaskHandle
+
+
+class JobActivity(QObject):
+    """Every JobRunner's running job, app-wide, for the window's busy sign (GUI thread only).
+
+    Signals:
+        changed(int, str)  how many jobs run now, and the label of the newest one ("" = none)
+    """
+
+    changed = Signal(int, str)
+    _instance: "JobActivity | None" = None
+
+    def __init__(self):
+        super().__init__()
+        self.running: dict[int, str] = {}  # id(runner) -> its job's label, newest last
+        self._watched: set[int] = set()
+
+    @classmethod
+    def instance(cls) -> "JobActivity":
+        if cls._instance is None:
+            cls._instance = JobActivity()
+        return cls._instance
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.running.values())
+
+    def begin(self, runner: QObject, label: str) -> None:
+        key = id(runner)
+        if key not in self._watched:  # a runner deleted with its job running must not stay "busy"
+            self._watched.add(key)
+            runner.destroyed.connect(partial(self._forget, key))
+        self.running.pop(key, None)
+        self.running[key] = label.rstrip(".… ") or "Working"
+        self._emit()
+
+    def end(self, runner: QObject) -> None:
+        if self.running.pop(id(runner), None) is not None:
+            self._emit()
+
+    def _forget(self, key: int, *_):
+        self._watched.discard(key)
+        if self.running.pop(key, None) is not None:
+            self._emit()
+
+    def _emit(self) -> None:
+        labels = self.labels
+        self.changed.emit(len(labels), labels[-1] if labels else "")
 
 
 class JobRunner(QObject):
@@ -43,7 +92,7 @@ class JobRunner(QObject):
         self.tasks = TaskController(self)
         self.banner, self.status, self.progress, self.cancel_button = banner, status, progress, cancel_button
         self._label = ""  # the running (or last) job's status label
-        self._scale = progress_scale or (progress.maximum() if progress is not None else 100)
+        self._scale = progress_scale or ((progress.maximum() or 100) if progress is not None else 100)
         self._job: TaskHandle | None = None
         self._trainer = None
         if cancel_button is not None:
@@ -85,8 +134,8 @@ class JobRunner(QObject):
         self._job, self._trainer, self._label = job, trainer, label
         if self.status is not None and label:
             self.status.setText(label)
-        if self.progress is not None:
-            self.progress.setValue(0)
+        if self.progress is not None:  # moving (busy) until the job says how far it is
+            self.progress.setRange(0, 0)
         if self.cancel_button is not None:
             self.cancel_button.setEnabled(True)
         job.progress.connect(self._on_progress)
@@ -97,6 +146,7 @@ class JobRunner(QObject):
             if slot is not None:
                 signal.connect(slot)
         job.finished.connect(self._on_finished)
+        JobActivity.instance().begin(self, label)
         self.job_started.emit(label)
         return job
 
@@ -135,6 +185,8 @@ class JobRunner(QObject):
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, text: str) -> None:
         if total and self.progress is not None:
+            if self.progress.maximum() == 0:
+                self.progress.setRange(0, self._scale)
             self.progress.setValue(int(self._scale * done / total))
         if text and self.status is not None:
             self.status.setText(text)
@@ -149,6 +201,7 @@ class JobRunner(QObject):
     @Slot(object)
     def _on_result(self, _result) -> None:
         if self.progress is not None:
+            self.progress.setRange(0, self._scale)
             self.progress.setValue(self._scale)  # done, also for jobs that report no progress
         self._end_status("done")
 
@@ -167,6 +220,10 @@ class JobRunner(QObject):
     def _on_finished(self) -> None:
         self._job = None
         self._trainer = None
+        if self.progress is not None and self.progress.maximum() == 0:  # failed or cancelled: stop moving
+            self.progress.setRange(0, self._scale)
+            self.progress.setValue(0)
+        JobActivity.instance().end(self)
         if self.cancel_button is not None:
             self.cancel_button.setEnabled(False)
         self.job_finished.emit()

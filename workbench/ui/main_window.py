@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle
 
 from workbench.ui.context import AppContext
-from workbench.ui.navigation import NavigationList, PanelSlot
+from workbench.ui.navigation import BusySign, NavigationList, PanelSlot
 from workbench.ui.panels import panel_specs
 from workbench.ui.panels.base import Panel
 from workbench.ui.settings import Settings, b64, unb64
@@ -77,12 +77,14 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
-        self.splitter.setSizes([160, 1120])
+        self.splitter.setSizes([self.nav.minimumWidth(), 1280 - self.nav.minimumWidth()])
         self.setCentralWidget(self.splitter)
         # Connected after the items exist: adding the first item makes it current, and building a
         # panel before the window is shown would delay the first paint.
         self.nav.slot_selected.connect(self._on_nav_changed)
 
+        self.busy_sign = BusySign()
+        self.statusBar().addPermanentWidget(self.busy_sign)
         self.device_label = QLabel("Compute device: probing…")
         self.statusBar().addPermanentWidget(self.device_label)
         self.ctx.status_message.connect(self._show_status)
@@ -334,7 +336,7 @@ class MainWindow(QMainWindow):
 
         path = Path(path)
         try:
-            self.ctx.project_saving.emit(str(path))
+            self.ctx.project_saving.emit(str(path))  # the case studies write their files first
             self.sync_state()
             self.ctx.project = project_io.save_project(path, self.ctx)
         except (WorkbenchError, OSError) as e:

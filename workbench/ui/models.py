@@ -21,7 +21,7 @@ def readable(f: float) -> str:
     if a >= 1000:
         return f"{f:,.0f}"
     if a >= 100:
-        return f"{f:.1f}"
+        return f"{f:.1f}".rstrip("0").rstrip(".")
     return f"{f:.4g}"
 
 

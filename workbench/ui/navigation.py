@@ -65,6 +65,9 @@ class NavigationList(QListWidget):
                 self.rows[i] = self.row(item)
         self.setCurrentRow(-1)
         self.currentRowChanged.connect(self._on_row)
+        # wide enough for the longest title ("Reinforcement learning"), never cut to "Reinforceme…"
+        self.setMinimumWidth(min(260, max(160, self.sizeHintForColumn(0) + 2 * self.frameWidth() + 8)))
+        self.setMaximumWidth(max(self.maximumWidth(), self.minimumWidth()))
 
     def slot_at(self, row: int) -> int:
         it = self.item(row) if row >= 0 else None
@@ -169,3 +172,34 @@ class PanelSlot(QWidget):
         """Write what the panel shows into the project state (nothing when it was never built)."""
         if self.panel is not None:
             self.panel.save_state(self.ctx.state.sections)
+
+
+class BusySign(QWidget):
+    """The status bar's busy sign: a moving bar and what runs ("Training", "+2 more"), shown while
+    any panel's job runs (``workbench.ui.job_runner.JobActivity``), hidden otherwise."""
+
+    def __init__(self, parent=None):
+        from PySide6.QtWidgets import QProgressBar
+
+        from workbench.ui.job_runner import JobActivity
+
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 6, 0)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # moving
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(70, 12)
+        self.label = QLabel("")
+        row.addWidget(self.bar)
+        row.addWidget(self.label)
+        self.hide()
+        JobActivity.instance().changed.connect(self.show_jobs)
+
+    @Slot(int, str)
+    def show_jobs(self, count: int, label: str) -> None:
+        from workbench.ui.job_runner import JobActivity
+
+        self.label.setText(label + (f" (+{count - 1} more)" if count > 1 else "") + "…")
+        self.setToolTip("Running: " + ", ".join(JobActivity.instance().labels))
+        self.setVisible(count > 0)

@@ -226,15 +226,33 @@ class TrainingBuffer(QObject):
                 "samples_per_s": self.samples_per_s, "elapsed_s": elapsed}
 
 
-class LiveTraining(QObject):
-    """Trainings shown live on a chart: the bridge, the buffer it fills, and a GUI timer that calls
-    ``draw(buffer)`` when the buffer changed (at most every ``interval_ms``), so a panel only says
-    how to draw. ``trainer()`` makes a Trainer that reports here (Stop / Pause reach it through
-    the panel's JobRunner); ``callback()`` is the bare callback for code that makes its own
-    Trainers (a lesson). With ``fresh_per_fit`` each fit (each size of a sweep, each fold) starts
-    an empty chart."""
+def duration_text(seconds: float | None) -> str:
+    """A time a person reads: "0.4 s", "12 s", "3 min 05 s" ("—" when unknown)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    s = int(round(seconds))
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
 
-    def __init__(self, parent: QObject, draw, *, interval_ms: int = 100, fresh_per_fit: bool = False):
+
+MAX_REDRAW_HZ = 30
+
+
+class LiveTraining(QObject):
+    """The one live chart of a training, for every panel: the bridge, the buffer it fills, and a
+    GUI timer that calls ``draw(buffer)`` when the buffer changed (at most every ``interval_ms``,
+    never faster than 30 Hz), so a panel only says how to draw. With a ``progress`` bar and a
+    ``status`` label it also moves the bar and says the epoch, the samples per second and the
+    time left as the run goes; ``done_text()`` says how many epochs ran in how long (measured).
+
+    ``trainer()`` makes a Trainer that reports here (Stop / Pause reach it through the panel's
+    JobRunner); ``callback()`` is the bare callback for code that makes its own Trainers (a
+    lesson). With ``fresh_per_fit`` each fit (each size of a sweep, each fold) starts an empty
+    chart."""
+
+    def __init__(self, parent: QObject, draw, *, interval_ms: int = 100, fresh_per_fit: bool = False,
+                 progress=None, status=None):
         from PySide6.QtCore import QTimer
 
         super().__init__(parent)
@@ -245,8 +263,10 @@ class LiveTraining(QObject):
         self.buffer.connect_bridge(self.bridge)
         self._draw = draw
         self._drawn = -1
+        self.progress, self.status = progress, status
+        self.started = time.perf_counter()
         self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
+        self.timer.setInterval(max(int(interval_ms), 1000 // MAX_REDRAW_HZ))
         self.timer.timeout.connect(self.redraw)
 
     def callback(self) -> BridgeCallback:
@@ -259,14 +279,36 @@ class LiveTraining(QObject):
         self.start()
         return Trainer(callbacks=[self.callback()])
 
+    @property
+    def running(self) -> bool:
+        return self.timer.isActive()
+
     def start(self) -> None:
         self.buffer.clear()
         self._drawn = -1
+        self.started = time.perf_counter()
+        if self.progress is not None:
+            self.progress.setValue(0)
         self.timer.start()
 
     def stop(self) -> None:
+        """The run ended: a last redraw and a full bar when epochs ran (the panel's result handler
+        says how it ended; ``done_text()`` has the measured epochs and time)."""
+        was_running = self.timer.isActive()
         self.timer.stop()
         self.redraw()
+        if was_running and self.progress is not None and self.buffer.epochs:
+            self.progress.setValue(self.progress.maximum())
+
+    def done_text(self) -> str:
+        n = len(self.buffer.epochs)
+        return f"Done: {n} epoch{'s' if n != 1 else ''} in {duration_text(time.perf_counter() - self.started)}"
+
+    def progress_text(self) -> str:
+        p = self.buffer.progress()
+        eta = f", about {duration_text(p['eta_s'])} left" if p.get("eta_s") else ""
+        return (f"Epoch {p['epochs_done']:.1f} of {p['total_epochs']}, {p['samples_per_s']:,.0f} samples/s"
+                f"{eta}")
 
     @Slot(dict)
     def _fresh(self, _info: dict) -> None:
@@ -278,3 +320,14 @@ class LiveTraining(QObject):
         if self.buffer.version != self._drawn:
             self._drawn = self.buffer.version
             self._draw(self.buffer)
+            if self.timer.isActive():
+                self._show_progress()
+
+    def _show_progress(self) -> None:
+        p = self.buffer.progress()
+        if not p["total_epochs"]:
+            return
+        if self.progress is not None:
+            self.progress.setValue(int(self.progress.maximum() * p["fraction"]))
+        if self.status is not None:
+            self.status.setText(self.progress_text())

@@ -24,14 +24,6 @@ class TrainRequest:
     splits: Any = None        # the Data panel's splits when the split section still matches them
     preprocessor: Any = None  # the Preprocessor the Data panel fitted for those splits
 
-    @property
-    def epochs(self) -> int:
-        from workbench.core.workflow import resolve_train_config
-
-        model = self.config.model
-        name = model if isinstance(model, str) else (model or {}).get("name")
-        return resolve_train_config(self.config, name).epochs
-
 
 def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> dict:
     """One Start press: training (hold-out or K-fold, as the split says) or a search.
@@ -52,5 +44,6 @@ def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> di
                             keep_one_core_free=True)
     else:
         res = wf.run_training(cfg, dataset=req.dataset, trainer=trainer, on_status=say, on_fold=counted("folds"),
-                              keep_one_core_free=True, splits=req.splits, preprocessor=req.preprocessor)
+                              keep_one_core_free=True, splits=req.splits, preprocessor=req.preprocessor,
+                              remember_run=False)  # the app writes project.json once, after the run
     return {"record": res.record.to_dict(), "weights": None if res.run_id else res.weights()}

@@ -9,7 +9,10 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
+from workbench.ui.plot_style import no_si_prefixes
+
 pg.setConfigOptions(antialias=True, background="w", foreground="#222")
+no_si_prefixes()  # "epoch (x0.001)" nowhere
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -249,6 +252,8 @@ def explanation(text: str, rich: bool = False) -> QLabel:
 def epoch_plot(title: str, ylabel: str = "", legend_at_bottom: bool = False) -> pg.PlotWidget:
     """A plot with an epoch axis and a legend (top right; bottom right for rising metrics)."""
     p = pg.PlotWidget(title=title)
+    for side in ("left", "bottom"):
+        p.getAxis(side).enableAutoSIPrefix(False)  # an MAE of 68,000 reads better than "(x1000)" 68
     p.setLabel("bottom", "epoch")
     if ylabel:
         p.setLabel("left", ylabel)

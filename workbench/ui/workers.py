@@ -217,13 +217,7 @@ class TaskHandle(QObject):
 
 
 class TaskController(QObject):
-    """Owns worker threads for one panel. Keeps references until each thread has finished.
-
-    Signals:
-        busy_changed(bool)  True while at least one job runs
-    """
-
-    busy_changed = Signal(bool)
+    """Owns worker threads for one panel. Keeps references until each thread has finished."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -260,7 +254,6 @@ class TaskController(QObject):
         self._handles.append(handle)
         _ALL_THREADS.append(thread)
         thread.start()
-        self.busy_changed.emit(True)
         return handle
 
     @Slot()
@@ -276,8 +269,6 @@ class TaskController(QObject):
             else:
                 alive.append((t, w))
         self._jobs = alive
-        if not alive:
-            self.busy_changed.emit(False)
 
     def cancel_all(self) -> None:
         for _, w in self._jobs:

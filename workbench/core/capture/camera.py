@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.data.images import opencv as _cv2
 from workbench.core.data.images import read_image_rgb  # noqa: F401 (also imported from here)
-from workbench.core.data.images import to_rgb as _to_rgb
+from workbench.core.media import opencv as _cv2
+from workbench.core.media import to_rgb as _to_rgb
 from workbench.core.errors import DataError, DeviceUnavailable
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")

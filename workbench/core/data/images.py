@@ -109,34 +109,6 @@ def _regular_file(p: Path) -> bool:
         return False
 
 
-def opencv():
-    """The cv2 module, or DeviceUnavailable saying what to install (imported here, when first used)."""
-    try:
-        import cv2
-    except ImportError as e:  # pragma: no cover - cv2 is a dependency, but say what to do
-        from workbench.core.errors import DeviceUnavailable
-
-        raise DeviceUnavailable(
-            "OpenCV is not installed, so images, cameras and video files cannot be read; "
-            "install it with: pip install 'opencv-python-headless<5'"
-        ) from e
-    return cv2
-
-
-def to_rgb(frame: np.ndarray, cv2) -> np.ndarray:
-    """BGR / gray / BGRA from OpenCV -> contiguous RGB uint8."""
-    if frame.ndim == 2:
-        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-    elif frame.shape[2] == 4:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
-    else:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    if frame.dtype != np.uint8:
-        # 16-bit images: scale to 8 bit rather than clip
-        frame = (frame.astype(np.float32) / max(1.0, float(frame.max())) * 255).astype(np.uint8)
-    return np.ascontiguousarray(frame)
-
-
 def read_image_rgb(path: str | os.PathLike) -> np.ndarray | None:
     """Decode one image file to RGB uint8 at its own size, or None when it is not a readable image.
 

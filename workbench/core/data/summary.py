@@ -207,7 +207,7 @@ def summarize(ds: Dataset) -> DataSummary:
         s.target = _stats(values)
         finite = values[np.isfinite(values)]
         if len(finite):
-            counts, edges = np.histogram(finite, bins=min(20, max(5, int(np.sqrt(len(finite))))))
+            counts, edges = np.histogram(finite, bins=min(12, max(5, int(np.sqrt(len(finite))))))
             s.target_hist = {"counts": [int(c) for c in counts], "edges": [float(e) for e in edges]}
 
     # inputs

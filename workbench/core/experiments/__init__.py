@@ -14,6 +14,7 @@ from workbench.core.experiments import lessons_model as _lessons_model  # noqa: 
 from workbench.core.experiments import lessons_explore as _lessons_explore  # noqa: F401  (registers 13-14)
 from workbench.core.experiments import lessons_detection as _lessons_detection  # noqa: F401  (registers 15)
 from workbench.core.experiments import lessons_sequences as _lessons_sequences  # noqa: F401  (registers 20-22)
+from workbench.core.experiments import lessons_rl as _lessons_rl  # noqa: F401  (registers 23-24)
 
 
 def list_experiments() -> list[Experiment]:

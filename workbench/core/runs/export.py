@@ -223,6 +223,12 @@ def export_module(model, head, out_dir: str | os.PathLike, *, input_shape, class
 def check_usable(rec, what: str) -> None:
     """ProjectError unless the run has a trained model of the generic workflow (a search, a study
     run of its own kind, a run without preprocessing cannot be loaded here)."""
+    from workbench.core.runs.summary import run_kind
+
+    kind = run_kind(rec)
+    if kind != "generic":
+        raise ProjectError(f"{what} is a {kind.replace('_', ' ')} run: use it in the {kind.replace('_', ' ')} panel "
+                           "or its own command; here choose a run trained in the Train panel (workbench train).")
     if rec.mode == "search" or not rec.model.get("spec") or not rec.head:
         raise ProjectError(f"{what} is a {rec.mode or 'study'} run without a trained model to use; "
                            "choose a training run.")

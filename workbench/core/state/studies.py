@@ -52,8 +52,8 @@ class DayNightSection(Section):
     source: str = ""
     page: int = 0
     sweep: list[dict[str, Any]] = field(default_factory=list)
-    data_file: str = ""  # the data set, saved in the project folder (relative path)
-    run_id: str = ""  # the run whose model the Use and Export pages hold
+    data_source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
+    model_dir: str = ""  # the model in use, copied into the project folder (relative path)
 
 
 @section("faces_training", "Faces encoder training")
@@ -80,8 +80,7 @@ class FacesSection(Section):
     threshold: float = 0.6
     k: int = 1
     train: FacesTrainingSection = field(default_factory=FacesTrainingSection)
-    tab: int = 0
-    gallery_dir: str = ""  # the gallery saved in the project folder (relative path)
+    tab: int = 0  # the gallery itself lives in the project folder (faces/gallery), copied on "Save as"
 
 
 @study_section("trigger_word", "Trigger word")
@@ -114,8 +113,9 @@ class TriggerWordSection(Section):
     eval_on: str = ""
     eval_clips: int = 200
     eval_hours: float = 1.0
-    material_dir: str = ""  # recordings and imported clips in the project folder (relative path)
-    model_file: str = ""  # the trained model in the project folder (relative path)
+    material_source: str = ""  # "demo" | "synthetic": material remade on reopen (not copied)
+    material_dir: str = ""  # else the recordings and clips in use, copied into the project folder (relative path)
+    model_dir: str = ""  # the model in use, copied into the project folder (relative path)
 
 
 @study_section("style_transfer", "Style transfer")
@@ -147,7 +147,7 @@ class DetectionDataSection(Section):
     clutter: int = 0
     seed: int = 0
     format: str = "yolo"
-    scenes_dir: str = ""  # the scenes, saved in the project folder (relative path)
+    source: dict[str, Any] = field(default_factory=dict)  # {"generated": kwargs} | {"folder": path}
 
 
 @section("detection_training", "detector training")
@@ -163,8 +163,7 @@ class DetectionTrainingSection(Section):
     batch_size: int = 16
     lr: float = 0.001
     seed: int = 0
-    runs: list[dict[str, Any]] = field(default_factory=list)  # the runs table's rows
-    run_id: str = ""  # the run whose detector the Evaluate and Live tabs use
+    detector_dir: str = ""  # the detector in use, copied into the project folder (relative path)
 
 
 @section("detection_segment", "segmentation")

@@ -170,6 +170,45 @@ def _match_targets(out, y, task: str):
     return y if y.is_floating_point() else y.to(torch.float32)
 
 
+# BatchNorm's running statistics move 10 % towards each batch's: after a few dozen steps they still
+# remember their start (mean 0, variance 1) and the evaluated model can answer one class while the
+# training batches look perfect. Until this many steps, they are re-estimated on the training data
+# (a plain average over one pass, as torch.optim.swa_utils.update_bn) before each evaluation.
+BN_SETTLE_STEPS = 200
+
+
+def _settle_batchnorm(model, X, batch: int, dev) -> None:
+    """One pass over ``X`` with a plain average as the running statistics of the BatchNorm layers
+    being trained (as ``torch.optim.swa_utils.update_bn``); frozen ones (a pretrained backbone's)
+    keep theirs."""
+    import torch
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    was_training = model.training
+    model.train()
+    bns = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    mine = [m for m in bns if m.training and m.track_running_stats
+            and all(p.requires_grad for p in m.parameters(recurse=False))]
+    others = [m for m in bns if m not in mine and m.training]
+    if mine:
+        momenta = {m: m.momentum for m in mine}
+        for m in mine:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the pass
+        for m in others:
+            m.eval()
+        try:
+            with torch.no_grad():
+                for i in range(0, len(X), batch):
+                    model(X[i:i + batch].to(dev))
+        finally:
+            for m, mom in momenta.items():
+                m.momentum = mom
+            for m in others:
+                m.train()
+    model.train(was_training)
+
+
 class Trainer:
     """Fits a model with callbacks. ``request_stop``, ``pause`` and ``resume`` are thread-safe and
     take effect between batches; a paused trainer blocks on an Event (no CPU) and can be stopped.
@@ -364,6 +403,8 @@ class Trainer:
         if cfg.threads and dev.type == "cpu":
             threads_before = torch.get_num_threads()
             torch.set_num_threads(int(cfg.threads))
+        bn_layers = cfg.settle_batchnorm and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                                 for m in model.modules())
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
         if prefix:
@@ -475,6 +516,8 @@ class Trainer:
                         else:
                             logs.update(_fast_metrics(task, y_seen, out_all, head))
                     del outs, out_all
+                if bn_layers and epoch * nb <= BN_SETTLE_STEPS:
+                    _settle_batchnorm(model, Xtr, cfg.eval_batch_size or max(bs, 256), dev)
                 if has_val:
                     vl = self._evaluate_tensors(model, head, Xva, yva, task, autocast, on_device, cfg)
                     pv = float(penalty_fn().detach()) if penalty_fn is not None else 0.0

@@ -20,10 +20,8 @@ batch and cancels those not started; nothing half-done is told to the study as f
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import math
-import os
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field, fields
@@ -216,62 +214,27 @@ def list_studies(project) -> list[dict[str, Any]]:
     return rows
 
 
-class StudyLock:
-    """``tuning/<name>.lock``: one search per study at a time; a lock left by a process that is
-    gone (the app was killed) is taken over."""
+@contextlib.contextmanager
+def study_lock(path: Path | None):
+    """``tuning/<name>.lock`` held while a search runs its study: one search per study at a time.
+    The operating system lets go of the lock when the process that held it ends (the app killed,
+    a crash), so a lock is never left stale."""
+    if path is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
 
-    def __init__(self, path: Path | None):
-        self.path = None if path is None else path.with_suffix(".lock")
-        self.mine = False
-
-    def __enter__(self):
-        if self.path is None:
-            return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if self._held_by_live_process():
-                    raise TuningError(f"The search {self.path.stem} is running in another window or command; "
-                                      "stop it there, or wait for it to finish.") from None
-                try:
-                    self.path.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
-            with os.fdopen(fd, "w") as f:
-                json.dump(me, f)
-            self.mine = True
-            return self
-        raise TuningError(f"The lock file {self.path} could not be taken; remove it if no search is running.")
-
-    def _held_by_live_process(self) -> bool:
-        try:
-            other = json.loads(self.path.read_text())
-            pid, host = int(other["pid"]), str(other["host"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return False  # unreadable: a lock torn by a crash
-        if host != socket.gethostname():
-            return True  # another machine's search on a shared folder: we cannot tell, so respect it
-        if pid == os.getpid():
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except (PermissionError, OSError):
-            return True
-        return True
-
-    def __exit__(self, *exc):
-        if self.mine and self.path is not None:
-            try:
-                self.path.unlink()
-            except FileNotFoundError:
-                pass
-        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path.with_suffix(".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise TuningError(f"The search {path.stem} is running in another window or command; stop it there, "
+                          "or wait for it to finish.") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # ---- samplers and pruners ---------------------------------------------------------------------
@@ -440,10 +403,15 @@ class _Driver:
         self.stop_deadline = None
         self.session_states: list[str] = []
         self.first_error = ""
+        self.owners: dict[int, tuple[int, int]] = {}  # id(future) -> (trial, fold)
         if executor.kind == "dask":
+            from distributed import as_completed
+
+            self.finished = as_completed(loop=executor.client.loop)
             self.hub = DaskHub(executor.client, self.token)
             self.channel = DaskChannel(self.token, wait_reports=self.prune)
         else:
+            self.finished = None
             self.hub = None
             self.channel = InlineChannel(self._on_message, self._cancelled, wait_reports=self.prune)
 
@@ -503,7 +471,11 @@ class _Driver:
                     "seed": tr.seed + fold, "threads": self.ex.threads, "device": self.device,
                     "keep_weights": self.s.keep_weights, "stride": self.stride}
             key = f"workbench-trial-{self.token}-{t.number}-{fold}-{attempt}"
-            tr.futures[fold] = self.ex.submit(run_fold, self.handle, task, self.channel, avoid=tr.avoid, key=key)
+            fut = tr.futures[fold] = self.ex.submit(run_fold, self.handle, task, self.channel, avoid=tr.avoid,
+                                                    key=key)
+            self.owners[id(fut)] = (t.number, fold)
+            if self.finished is not None:
+                self.finished.add(fut)
             if self.ex.kind == "inline":  # the fold has run: do not run the next one for a decided trial
                 self._collect()
                 if t.number not in self.active or tr.pruned or self.stopping:
@@ -564,29 +536,36 @@ class _Driver:
 
     # ---- results ------------------------------------------------------------------------------
     def _collect(self) -> None:
+        """Settle the folds that ended: Dask's ``as_completed`` hands them over as they finish (a
+        fold run inline has finished when ``submit`` returns)."""
+        done = self.finished.next_batch(block=False) if self.finished is not None else \
+            [f for tr in list(self.active.values()) for f in tr.futures.values() if f.done()]
+        for fut in done:
+            owner = self.owners.get(id(fut))
+            if owner is not None:
+                self._settle(fut, *owner)
+
+    def _settle(self, fut, number: int, fold: int) -> None:
         from workbench.core.tuning.executors import is_lost_worker
         from workbench.core.tuning.trial import TrialAborted
 
-        for tr in list(self.active.values()):
-            for fold, fut in list(tr.futures.items()):
-                if fold in tr.outcomes or not fut.done() or tr.number not in self.active:
-                    continue
-                if _cancelled_future(fut):
-                    tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": "cancelled"}
-                    continue
-                exc = fut.exception()
-                if exc is None:
-                    tr.outcomes[fold] = fut.result()
-                elif isinstance(exc, TrialAborted) or type(exc).__name__ == "TrialAborted":
-                    tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": str(exc)}
-                elif is_lost_worker(exc):
-                    self._worker_lost(tr, fold, tr.workers.get(fold, "?"))
-                    break
-                else:
-                    tr.outcomes[fold] = {"state": "failed", "fold": fold, "history": [],
-                                         "message": f"{type(exc).__name__}: {exc}"}
-            if tr.number in self.active:
-                self._maybe_finish(tr)
+        tr = self.active.get(number)
+        if tr is None or fold in tr.outcomes or tr.futures.get(fold) is not fut:
+            return  # a decided trial's leftover fold
+        if _cancelled_future(fut):
+            tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": "cancelled"}
+        else:
+            exc = fut.exception()
+            if exc is None:
+                tr.outcomes[fold] = fut.result()
+            elif isinstance(exc, TrialAborted) or type(exc).__name__ == "TrialAborted":
+                tr.outcomes[fold] = {"state": "stopped", "fold": fold, "history": [], "message": str(exc)}
+            elif is_lost_worker(exc):
+                return self._worker_lost(tr, fold, tr.workers.get(fold, "?"))
+            else:
+                tr.outcomes[fold] = {"state": "failed", "fold": fold, "history": [],
+                                     "message": f"{type(exc).__name__}: {exc}"}
+        self._maybe_finish(tr)
 
     def _maybe_finish(self, tr: _Trial) -> None:
         states = [o.get("state") for o in tr.outcomes.values()]
@@ -741,7 +720,7 @@ def run_study(data, settings: SearchSettings, *, project=None, on_event: Callabl
     n_target = settings.n_trials
     if settings.sampler == "grid":
         n_target = min(n_target, settings.space.grid_size())
-    with StudyLock(path):
+    with study_lock(path):
         storage = open_storage(path)
         study, resumed = load_or_create(settings, storage, name, data.metric, {"data": data.extra.get("data")})
         update_study_attrs(study, n_trials=settings.n_trials, **({"config": data.extra["config"]}

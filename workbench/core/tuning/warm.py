@@ -29,4 +29,10 @@ def dask_setup(worker) -> None:
         # a local worker is a child of the search's process: Ctrl+C there must stop the search
         # (which ends its trials cleanly), not kill the workers under it
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Dask's statistical profiler samples every thread 100 times a second: CPU a trial would use
+    # (the local cluster turns it off in its config; a worker started with `dask worker` here)
+    for name in ("profile", "profile-cycle"):
+        pc = getattr(worker, "periodic_callbacks", {}).pop(name, None)
+        if pc is not None:
+            pc.stop()
     threading.Thread(target=warm, name="workbench-warm-imports", daemon=True).start()

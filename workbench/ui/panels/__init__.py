@@ -105,6 +105,7 @@ def create_panel(title: str, target: str, ctx, parent=None):
     """Build the panel, or a ``PlaceholderPanel`` that shows why it could not be built."""
     try:
         cls = load_panel_class(target)
+        no_si_prefixes()  # the panel's charts (if it draws any) show plain numbers on their axes
         panel = cls(ctx, parent)
         if not isinstance(panel, Panel):
             raise TypeError(f"{target} is not a workbench.ui.panels.base.Panel")
@@ -117,6 +118,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout  # noqa: E402
 
 from workbench.ui.panels.base import Panel  # noqa: E402
+from workbench.ui.plot_style import no_si_prefixes  # noqa: E402
 
 
 class PlaceholderPanel(Panel):

@@ -76,7 +76,10 @@ def run_panel_standalone(panel_cls, argv: list[str] | None = None, setup=None) -
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    from workbench.ui.plot_style import no_si_prefixes
+
     ctx = AppContext()
+    no_si_prefixes()
     panel = panel_cls(ctx)
     panel.setWindowTitle(f"Workbench — {panel.title}")
     panel.resize(1100, 750)

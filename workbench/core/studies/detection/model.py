@@ -302,6 +302,17 @@ class DetectionOutcome:
                 "stop_reason": self.fit.stop_reason, "run_id": self.run_id, **self.settings}
 
 
+def run_row(record: dict) -> dict:
+    """A detection run's row for the runs table, from its RunRecord dict."""
+    settings = dict((record.get("details") or {}).get("settings") or {})
+    test = record.get("test_metrics") or {}
+    return {"run": record.get("run_id") or record.get("name") or "", "backbone": settings.get("backbone", ""),
+            "lambda_coord": settings.get("lambda_coord"), "lambda_noobj": settings.get("lambda_noobj"),
+            "sqrt_wh": bool(settings.get("sqrt_wh")), "map50": test.get("map50"), "map": test.get("map"),
+            "baseline": ((record.get("baseline") or {}).get("test") or {}).get("map50"),
+            "epochs": len(record.get("history") or []), "train_time": float(record.get("fit_time") or 0.0)}
+
+
 def prepare(ds, idx, size: int, *, flip_copies: bool = False):
     """Images of ``idx`` resized to ``size`` with their boxes (and a flipped copy of each if asked)."""
     from workbench.core.studies.detection.augment import hflip, resize
@@ -400,7 +411,10 @@ class DetectionTask:
             say("Preparing the images ...")
             im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=k.flip)
             im_va, b_va, l_va = prepare(ds, va, size)
-            X_tr, X_va, X_te = det.inputs(im_tr), det.inputs(im_va), det.inputs([ds.images[i] for i in te])
+            say()  # Stop is heard between the steps (a backbone's features take a while)
+            X_tr = det.inputs(im_tr)
+            say()
+            X_va, X_te = det.inputs(im_va), det.inputs([ds.images[i] for i in te])
             if self.cache is not None:
                 self.cache[key] = (X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te)
         self.X_te = X_te

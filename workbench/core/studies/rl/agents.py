@@ -4,6 +4,7 @@ they learn on, and ``Agent``, the trained policy as a plain object that acts, sh
 """
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,26 @@ import numpy as np
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.studies.rl import envs, presets
+
+
+_IMPORTS = threading.Lock()
+_imported = False
+
+
+def ensure_imported() -> None:
+    """Import stable-baselines3 and gymnasium once, under a lock: a training and a play loop that
+    start together in two threads would otherwise import the same modules at the same time, which
+    Python may stop with a deadlock error."""
+    global _imported
+    if _imported:
+        return
+    with _IMPORTS:
+        if not _imported:
+            import gymnasium  # noqa: F401
+            import stable_baselines3  # noqa: F401
+            from stable_baselines3.common import (atari_wrappers, callbacks, env_util, evaluation,  # noqa: F401
+                                                  preprocessing, utils, vec_env)
+            _imported = True
 
 
 def algorithm_class(algo: str):
@@ -33,6 +54,7 @@ def check_compatible(algo: str, env_id: str, discrete: bool) -> None:
 def make_vec(env_id: str, n_envs: int, seed: int, *, frame_stack: int = 0, render: bool = False,
              atari_wrap: bool = True):
     """SB3's vectorized environment (each copy in a Monitor, so episode returns are the game's own)."""
+    ensure_imported()
     from stable_baselines3.common.env_util import make_atari_env, make_vec_env
     from stable_baselines3.common.vec_env import VecFrameStack
 

@@ -34,6 +34,7 @@ def play(env_id: str, agent_source=None, on_frame: Callable[[dict], None] | None
          should_cancel: Callable[[], bool] | None = None, *, episodes: int | None = None, realtime: bool = True,
          seed: int = 0, frame_stack: int = 0, max_steps: int = 100_000, speed: float = 1.0) -> dict:
     """Play until ``should_cancel()`` (or ``episodes`` episodes); returns {"returns", "steps", "fps"}."""
+    agents.ensure_imported()
     agent = _resolve(agent_source)
     stack = frame_stack or (int(agent.settings.get("frame_stack") or 0) if agent is not None else 0)
     venv = agents.make_vec(env_id, 1, seed, frame_stack=stack, render=True)

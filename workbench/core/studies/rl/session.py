@@ -160,6 +160,7 @@ class RLSession:
         self.n_envs = int(own.get("n_envs") or 1)
         self.frame_stack = int(own.get("frame_stack") or 0)
         self.normalize = bool(own.get("normalize"))
+        agents.ensure_imported()
         self.env_info = envs.check(cfg.env, seed=cfg.seed)
         agents.check_compatible(cfg.algo, cfg.env, self.env_info["discrete"])
         self.max_steps = int(cfg.max_steps or own.get("n_timesteps") or presets.DEFAULT_STEPS)
@@ -228,6 +229,7 @@ class RLSession:
         """Learn until a stopping criterion holds (or ``steps`` more steps); call again to go on."""
         import torch
 
+        agents.ensure_imported()
         cfg = self.cfg
         threads_before = torch.get_num_threads()
         if cfg.threads:

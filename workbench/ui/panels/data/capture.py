@@ -372,14 +372,21 @@ class CaptureTab(FileDrops, QWidget):
         if self.cset is None or not name:
             self.banner.show_message("Choose a class to import into first.", "info")
             return
-        out = self._guard(lambda: self.cset.import_files(name, paths))
-        if out is not None:
-            added, skipped = out
-            msg = f"Imported {len(added)} file(s) into {name!r}."
-            if skipped:
-                msg += f" Skipped {len(skipped)}: " + "; ".join(f"{Path(f).name} ({w})" for f, w in skipped[:3])
-            self.banner.show_message(msg, "warning" if skipped else "ok")
-            self._announce()
+        # off the GUI thread: every file is read and checked (a pipe named x.png, a huge header, a
+        # folder of thousands) without the window freezing; errors come back as the job's sentence
+        self._import_class = name
+        self.jobs.start(self.cset.import_files, name, [str(p) for p in paths], label=f"Importing into {name!r} ...",
+                        on_result=self._imported)
+
+    def _imported(self, out) -> None:
+        name = self._import_class
+        added, skipped = out
+        msg = f"Imported {len(added)} file(s) into {name!r}."
+        if skipped:
+            msg += f" Skipped {len(skipped)}: " + "; ".join(f"{Path(f).name} ({w})" for f, w in skipped[:3])
+        self.banner.show_message(msg, "warning" if skipped else "ok")
+        self.refresh_classes()
+        self._announce()
 
     def _ask_import(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Files to import into the class")

@@ -35,12 +35,11 @@ class SummaryTab(QWidget):
             self.class_chart.setTitle("Samples per class")
             self.class_chart.set_bars([c["name"] for c in s.classes], [c["count"] for c in s.classes])
         elif s.target:
-            self.class_chart.setTitle("Target (regression), samples per range: " + ", ".join(
+            self.class_chart.setTitle("Target (regression): samples per range, each bar from its value up; " + ", ".join(
                 f"{k} {readable(v)}" for k, v in s.target.items() if isinstance(v, (int, float))))
             hist = getattr(s, "target_hist", None) or {}
             edges, counts = hist.get("edges") or [], hist.get("counts") or []
-            self.class_chart.set_bars([f"{readable(a)}–{readable(b)}" for a, b in zip(edges, edges[1:])],
-                                      list(counts))
+            self.class_chart.set_bars([f"{readable(a)}" for a in edges[:-1]], list(counts))
         self.features_model.set_rows([dict(f) for f in s.features[:MAX_FEATURE_ROWS]])
         warn = s.notices()
         if warn:

@@ -21,6 +21,7 @@ from workbench.ui.panels.daynight.data_pages import TINT_NAMES, BiasPage, DataPa
 from workbench.ui.panels.daynight.export_page import ExportPage
 from workbench.ui.panels.daynight.model_pages import SIZES, ArchitecturePage, InputPage, OutputPage
 from workbench.ui.panels.daynight.results_page import ResultsPage
+from workbench.ui.panels.daynight.saved import SavedWork
 from workbench.ui.panels.daynight.train_page import TrainPage
 from workbench.ui.panels.daynight.use_page import UsePage
 from workbench.ui.training_bridge import LiveTraining
@@ -40,7 +41,7 @@ QUESTIONS = [
 ]
 
 
-class DayNightPanel(FileDrops, Panel):
+class DayNightPanel(FileDrops, SavedWork, Panel):
     """Case study 1: day or night, from 10,000 generated images to a live camera."""
 
     title = "Day & Night"
@@ -52,7 +53,10 @@ class DayNightPanel(FileDrops, Panel):
         self.dataset = None  # Dataset (generated or imported)
         self.outcome = None  # TrainOutcome of the last training
         self.model = None  # DayNightModel (or an exported model) in use
-        self.runs: list[dict] = []  # this session's trainings (TrainOutcome.summary rows)
+        self.data_source: dict = {}  # how the data set in use was made: {"generated": kwargs} | {"folder": path}
+        self._next_source: dict | None = None  # the same for the data set being made
+        self.model_dir = ""  # where the project holds a copy of the model in use
+        self._model_written: tuple | None = None  # (model, folder) last copied into a project
         self.sweep_rows: list[dict] = []
         self._build()
         self.jobs = JobRunner(self, banner=self.banner, status=self.status, progress=self.progress,
@@ -61,6 +65,10 @@ class DayNightPanel(FileDrops, Panel):
         self.use_page.live_failed.connect(self._on_live_failed)
         # each fit (each size of a sweep) starts a fresh chart; redraws <= 10 Hz
         self.live_training = LiveTraining(self, self._draw_training, fresh_per_fit=True)
+        ctx.run_finished.connect(self._show_runs)  # the runs are the project's, filtered by kind
+        ctx.runs_reset.connect(self._show_runs)
+        ctx.project_saving.connect(self._write_model)
+        self._show_runs()
 
     # ------------------------------------------------------------------------------------ build
     def _build(self) -> None:
@@ -154,16 +162,22 @@ class DayNightPanel(FileDrops, Panel):
                     only_groups=b.only_groups())
 
     def generate(self) -> None:
+        self._generate(self.generation_kwargs())
+
+    def _generate(self, kw: dict) -> None:
         from workbench.core.studies.daynight.data import generate_dataset
 
-        kw = self.generation_kwargs()
-        self.jobs.start(generate_dataset, on_result=self.set_dataset, label=f"Generating {kw['n']:,} scenes…", **kw)
+        if self.jobs.start(generate_dataset, on_result=self.set_dataset, label=f"Generating {kw['n']:,} scenes…",
+                           **kw) is not None:
+            self._next_source = {"generated": dict(kw)}
 
     @Slot(object)
     def set_dataset(self, ds) -> None:
         from workbench.core.studies.daynight.data import with_groups
 
         self.dataset = with_groups(ds)
+        if self._next_source is not None:
+            self.data_source, self._next_source = self._next_source, None
         self.data_page.show_dataset(self.dataset)
         self._update_split_info()
         self.status.setText(f"{len(ds):,} images ready.")
@@ -184,7 +198,9 @@ class DayNightPanel(FileDrops, Panel):
         from workbench.core.data import load_image_folder
 
         s = self.size()
-        self.jobs.start(load_image_folder, folder, (s, s), on_result=self.set_dataset, label=f"Importing {folder}…")
+        if self.jobs.start(load_image_folder, folder, (s, s), on_result=self.set_dataset,
+                           label=f"Importing {folder}…") is not None:
+            self._next_source = {"folder": str(folder)}
 
     # ------------------------------------------------------------------------------ training
     def _train_kwargs(self) -> dict:
@@ -230,9 +246,7 @@ class DayNightPanel(FileDrops, Panel):
         self.outcome = outcome
         self.model = outcome.model
         self.model.threshold = self.output_page.threshold_spin.value()
-        self.runs.append({"name": outcome.record.name, **outcome.summary(), "run_id": outcome.run_id})
-        self.train_page.show_runs(self.runs)
-        self.ctx.add_run(outcome.record.to_dict())
+        self.ctx.add_run(outcome.record.to_dict())  # the runs table follows (run_finished)
         self.show_results()
         self.status.setText(f"Test accuracy {outcome.test_accuracy:.1%} at {outcome.model.size} px, "
                             f"{outcome.train_time:.1f} s of training.")
@@ -438,7 +452,8 @@ class DayNightPanel(FileDrops, Panel):
         d = {key: self._spin(path).value() for key, path, _ in self._STATE}
         d.update(size=self.size(), tint=self.bias_page.tint_combo.currentText(),
                  groups=[g for g, c in self.bias_page.group_checks.items() if c.isChecked()],
-                 source=self.use_page.source_combo.currentText(), page=self.nav.currentRow(), sweep=self.sweep_rows)
+                 source=self.use_page.source_combo.currentText(), page=self.nav.currentRow(), sweep=self.sweep_rows,
+                 data_source=self.data_source, model_dir=self.model_dir)
         return d
 
     def restore(self, state: dict) -> None:
@@ -466,6 +481,7 @@ class DayNightPanel(FileDrops, Panel):
                 self.sweep_rows = []
         if isinstance(s.get("page"), int) and 0 <= s["page"] < self.nav.count():
             self.nav.setCurrentRow(s["page"])
+        self._restore_files(s)
 
 
 def demo(ctx, panel) -> None:

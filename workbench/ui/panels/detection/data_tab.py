@@ -82,12 +82,18 @@ class DataTab(QWidget):
 
     # ---- actions ------------------------------------------------------------------------------
     def generate(self) -> None:
+        self.generate_with(dict(n=self.n_spin.value(), size=self.size_spin.value(), seed=self.seed_spin.value(),
+                                max_objects=self.max_obj_spin.value(), overlap=self.overlap_spin.value(),
+                                clutter=self.clutter_spin.value()))
+
+    def generate_with(self, kw: dict) -> None:
+        """Scenes from generation settings (seeded: the same settings make the same scenes)."""
         from workbench.core.studies.detection.scenes import generate_scenes
 
-        self.panel.jobs.start(generate_scenes, self.n_spin.value(), self.size_spin.value(), seed=self.seed_spin.value(),
-                              max_objects=self.max_obj_spin.value(), overlap=self.overlap_spin.value(),
-                              clutter=self.clutter_spin.value(), on_result=self.panel.set_dataset,
-                              label=f"Generating {self.n_spin.value():,} scenes…")
+        rest = {k: v for k, v in kw.items() if k not in ("n", "size")}
+        if self.panel.jobs.start(generate_scenes, kw["n"], kw["size"], **rest, on_result=self.panel.set_dataset,
+                                 label=f"Generating {kw['n']:,} scenes…") is not None:
+            self.panel.next_source = {"generated": dict(kw)}
 
     def _ask_import(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "A YOLO, COCO or VOC folder")
@@ -97,7 +103,9 @@ class DataTab(QWidget):
     def import_folder(self, folder: str) -> None:
         from workbench.core.studies.detection.formats import load_detection
 
-        self.panel.jobs.start(load_detection, folder, on_result=self._imported, label=f"Importing {folder}…")
+        if self.panel.jobs.start(load_detection, folder, on_result=self._imported,
+                                 label=f"Importing {folder}…") is not None:
+            self.panel.next_source = {"folder": str(folder)}
 
     def _imported(self, ds) -> None:
         self.panel.set_dataset(ds)

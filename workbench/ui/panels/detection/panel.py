@@ -7,6 +7,8 @@ only builds widgets, starts core functions through ``JobRunner`` and shows what 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout
 
 from workbench.ui.job_runner import JobRunner
@@ -32,6 +34,10 @@ class DetectionPanel(Panel):
         self.dataset = None  # DetectionSet in use
         self.outcome = None  # DetectionOutcome of the last training
         self.detector = None  # Detector in use (trained or loaded)
+        self.data_source: dict = {}  # how the scenes in use were made: {"generated": kwargs} | {"folder": path}
+        self.next_source: dict | None = None  # the same for the scenes being made
+        self.detector_dir = ""  # where the project holds a copy of the detector in use
+        self._detector_written: tuple | None = None
         outer = QVBoxLayout(self)
         self.banner = Banner()
         outer.addWidget(self.banner)
@@ -52,10 +58,17 @@ class DetectionPanel(Panel):
                           (self.eval_tab, "Evaluate"), (self.segment_tab, "Segment"), (self.live_tab, "Live")):
             self.tabs.addTab(tab, name)
         self._all = [self.data_tab, self.editor_tab, self.train_tab, self.eval_tab, self.segment_tab, self.live_tab]
+        # the runs table shows the project's runs of kind "detection"; saving copies the detector in
+        ctx.run_finished.connect(self.train_tab._fill_runs)
+        ctx.runs_reset.connect(self.train_tab._fill_runs)
+        ctx.project_saving.connect(self._write_detector)
+        self.train_tab._fill_runs()
 
     # ---- shared state (tabs never call each other: they go through the panel) ------------
     def set_dataset(self, ds) -> None:
         self.dataset = ds
+        if self.next_source is not None:
+            self.data_source, self.next_source = self.next_source, None
         self.data_tab.show_dataset(ds)
         self.status.setText(f"{ds.name}: {len(ds):,} images, {sum(len(b) for b in ds.boxes):,} boxes, "
                             f"classes {', '.join(ds.class_names)}.")
@@ -90,9 +103,37 @@ class DetectionPanel(Panel):
 
     state_section = "detection"
 
+    def _write_detector(self, project_dir: str) -> None:
+        from workbench.core.studies.project_files import save_study_folder, study_path
+
+        if self.detector is None:
+            return
+        folder, rel = study_path(project_dir, "detection", "detector")
+        if self._detector_written != (self.detector, folder):
+            save_study_folder(project_dir, "detection", "detector", self.detector.save, "detector")
+            self._detector_written = (self.detector, folder)
+        self.detector_dir = rel
+
+    def _restore_files(self, s: dict) -> None:
+        """The scenes again from their recipe (or folder), and the detector copy the project holds."""
+        from workbench.core.studies.project_files import project_file
+
+        src = (s.get("data") or {}).get("source")
+        if isinstance(src, dict) and src and src != self.data_source:
+            if isinstance(src.get("generated"), dict):
+                self.data_tab.generate_with(src["generated"])
+            elif isinstance(src.get("folder"), str) and Path(src["folder"]).is_dir():
+                self.data_tab.import_folder(src["folder"])
+        rel = str((s.get("train") or {}).get("detector_dir") or "")
+        folder = project_file(self.ctx.project_dir, rel)
+        if folder is not None:
+            self.eval_tab.load(str(folder))
+            self.detector_dir, self._detector_written = rel, (self.detector, folder)
+
     def state(self) -> dict:
         live, editor = self.live_tab.state(), self.editor_tab.state()
-        return {"tab": self.tabs.currentIndex(), "data": self.data_tab.state(), "train": self.train_tab.state(),
+        return {"tab": self.tabs.currentIndex(), "data": {**self.data_tab.state(), "source": self.data_source},
+                "train": {**self.train_tab.state(), "detector_dir": self.detector_dir},
                 "segment": self.segment_tab.state(), "evaluate_conf": self.eval_tab.state()["conf"],
                 "live_source": live["source"], "live_conf": live["conf"], "editor_folder": editor["folder"]}
 
@@ -103,6 +144,7 @@ class DetectionPanel(Panel):
                 t.restore(s[key])
         self.eval_tab.restore({"conf": s.get("evaluate_conf")})
         self.live_tab.restore({"source": s.get("live_source"), "conf": s.get("live_conf")})
+        self._restore_files(s)
         if isinstance(s.get("tab"), int) and 0 <= s["tab"] < self.tabs.count():
             self.tabs.setCurrentIndex(s["tab"])
 

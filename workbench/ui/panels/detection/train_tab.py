@@ -5,12 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from workbench.ui.panels.detection.common import explain, fill, table
-from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+from workbench.ui.training_bridge import LiveTraining, duration_text
 from workbench.ui.widgets import color
 
 TERMS = [("xy", "λcoord · (x, y)"), ("wh", "λcoord · (√w, √h)"), ("obj", "confidence, object"),
@@ -21,7 +20,6 @@ class TrainTab(QWidget):
     def __init__(self, panel):
         super().__init__()
         self.panel = panel
-        self.runs: list[dict] = []
         lay = QVBoxLayout(self)
         lay.addWidget(explain(
             "The YOLO v1 loss, as on the slide: λ<sub>coord</sub> Σ 1<sup>obj</sup>[(x−x̂)² + (y−ŷ)²] + λ<sub>coord</sub> "
@@ -119,13 +117,9 @@ class TrainTab(QWidget):
                                  "baseline mAP@0.5", "epochs", "train s"])
         self.runs_table.setMaximumHeight(120)
         lay.addWidget(self.runs_table)
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
-        self._drawn = -1
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)  # <= 10 Hz; the buffer only stores
-        self.timer.timeout.connect(self._redraw)
+        # the chart redraws on the GUI timer; the bar and the status line follow the epochs
+        self.live = LiveTraining(self, self._draw, progress=self.panel.progress, status=self.panel.status)
+        self.buffer = self.live.buffer
         self.panel.jobs.job_finished.connect(self._after_job)
 
     def _noobj_one(self, on: bool) -> None:
@@ -145,50 +139,50 @@ class TrainTab(QWidget):
             self.panel.banner.show_message("Generate or import a data set first (Data tab).", "warning")
             return
         from workbench.core.studies.detection.model import train_detector
-        from workbench.core.training import Trainer
-
         s = self.settings()
-        trainer = Trainer(callbacks=[self.bridge.callback()])
-        self.buffer.clear()
-        self._drawn = -1
+        trainer = self.live.trainer()
         store = self.panel.run_store()
         # JobRunner keeps ``trainer`` for Stop; the partial hands the same one to the core function
         job = self.panel.jobs.start(partial(train_detector, trainer=trainer), ds, trainer=trainer, size=16 * s["S"],
                                     run_store=store,
                                     on_result=self._trained, label="Training the detector…",
                                     **{k: v for k, v in s.items()})
-        if job is not None:
+        if job is None:
+            self.live.stop()
+        else:
             self.train_btn.setEnabled(False)
             self.stop_btn.setEnabled(True)
-            self.timer.start()
 
     def _trained(self, out) -> None:
         self.panel.set_outcome(out)
         s = out.summary()
-        self.panel.status.setText(f"Trained: {s['epochs']} epochs in {s['train_time']:.0f} s, best epoch {s['best_epoch']}.")
-        self.runs.append({"run": out.run_id or f"#{len(self.runs) + 1}", "backbone": s["backbone"],
-                          "lambda_coord": s["lambda_coord"], "lambda_noobj": s["lambda_noobj"], "sqrt_wh": s["sqrt_wh"],
-                          "map50": s["map50"], "map": s["map"], "baseline": s["baseline_map50"], "epochs": s["epochs"],
-                          "train_time": s["train_time"]})
-        self._fill_runs()
+        self.panel.status.setText(f"Trained: {s['epochs']} epochs in {duration_text(s['train_time'])}, "
+                                  f"best epoch {s['best_epoch']}.")
         self.panel.banner.show_message(
             f"Test mAP@0.5 {s['map50']:.3f} (mAP@[0.5:0.95] {s['map']:.3f}) on {s['n_test']} held-out images; the "
             f"mean-box baseline scores {s['baseline_map50']:.3f}. See the Evaluate tab.", "ok")
 
-    def _fill_runs(self) -> None:
+    @property
+    def runs(self) -> list[dict]:
+        """The project's detector runs (table rows), oldest first."""
+        from workbench.core.studies.detection.model import run_row
+
+        return [run_row(r) for r in self.panel.ctx.runs if r.get("kind") == "detection"]
+
+    def _fill_runs(self, *_) -> None:
         fill(self.runs_table, [[r["run"], r["backbone"], r["lambda_coord"], r["lambda_noobj"], "yes" if r["sqrt_wh"] else "no",
-                                r["map50"], r["map"], r["baseline"], r["epochs"], f"{r['train_time']:.0f}"] for r in self.runs])
+                                r["map50"], r["map"], r["baseline"], r["epochs"], f"{r['train_time']:.1f}"] for r in self.runs])
 
     def _after_job(self) -> None:
-        self.timer.stop()
+        if self.live.running:
+            self.live.stop()
         self.train_btn.setEnabled(True)
         self.stop_btn.setEnabled(False)
-        self._redraw()
 
     def _redraw(self) -> None:
-        if self.buffer.epoch_version == self._drawn and self.sender() is self.timer:
-            return
-        self._drawn = self.buffer.epoch_version
+        self._draw(self.buffer)
+
+    def _draw(self, _buffer) -> None:
         for k, _ in TERMS:
             vis = self.term_checks[k].isChecked()
             for key in (k, "val_" + k):
@@ -197,10 +191,10 @@ class TrainTab(QWidget):
         self.map_curve.setData(*self.buffer.series("val_map50"))
 
     def shutdown(self) -> None:
-        self.timer.stop()
+        self.live.timer.stop()
 
     def state(self) -> dict:
-        return {**self.settings(), "runs": self.runs}
+        return self.settings()
 
     def restore(self, s: dict) -> None:
         for key, w, cast in (("S", self.grid_spin, int), ("B", self.boxes_spin, int), ("lambda_coord", self.coord_spin, float),
@@ -217,9 +211,3 @@ class TrainTab(QWidget):
             self.output_combo.setCurrentText(s["output"])
         if isinstance(s.get("sqrt_wh"), bool):
             self.sqrt_check.setChecked(s["sqrt_wh"])
-        if isinstance(s.get("runs"), list):
-            try:
-                self.runs = [dict(r) for r in s["runs"]]
-                self._fill_runs()
-            except (TypeError, KeyError, ValueError):
-                self.runs = []

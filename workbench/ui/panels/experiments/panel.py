@@ -120,7 +120,6 @@ class ExperimentsPanel(Panel):
                               trainer_callbacks=(self.live_training.callback(),), on_result=self._on_result,
                               on_progress=self._on_progress, on_cancelled=self._on_cancelled)
         self._update_buttons()
-        self.ctx.busy_changed.emit(True)
         return job
 
     def stop(self) -> None:
@@ -169,7 +168,6 @@ class ExperimentsPanel(Panel):
         self.live_training.stop()
         self.guide.scale_btn.setEnabled(True)
         self._update_buttons()
-        self.ctx.busy_changed.emit(False)
 
     def _draw_live(self, buffer) -> None:
         self.view.show_live(buffer)

@@ -3,7 +3,7 @@ scratch or from MobileNetV2), and the honest evaluation (threshold from validati
 from test people, and which people those are)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, \
     QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
@@ -123,12 +123,11 @@ class EncoderTab(QScrollArea):
         tl.addRow(br)
         lay.addWidget(tr)
 
-        from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+        from workbench.ui.training_bridge import LiveTraining
 
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
-        self._drawn_version = -1
+        # the one live chart: redrawn on the GUI timer (<= 30 Hz), the bar follows the epochs
+        self.live = LiveTraining(self, self._draw_training, interval_ms=200, progress=self.train_progress)
+        self.bridge, self.buffer = self.live.bridge, self.live.buffer
         self.loss_plot = make_plot("Triplet loss", "epoch", "loss")
         self.loss_curve = self.loss_plot.plot([], [], pen="b", name="train people", symbol="o", symbolSize=5)
         self.val_curve = self.loss_plot.plot([], [], pen="r", name="validation people", symbol="o", symbolSize=5)
@@ -138,9 +137,6 @@ class EncoderTab(QScrollArea):
         self.eer_curve = self.score_plot.plot([], [], pen="m", name="EER", symbol="o", symbolSize=5)
         lay.addWidget(self.loss_plot)
         lay.addWidget(self.score_plot)
-        self.chart_timer = QTimer(self)
-        self.chart_timer.setInterval(200)
-        self.chart_timer.timeout.connect(self.redraw_training)
 
         ev = QGroupBox("Evaluation on test people")
         evl = QVBoxLayout(ev)
@@ -221,8 +217,7 @@ class EncoderTab(QScrollArea):
         except WorkbenchError as e:
             p.say(str(e), error=True)
             return
-        self.buffer.clear()
-        self._drawn_version = -1
+        self.live.start()
         trainer = Trainer(device="auto")
         # the trainer goes to the job positionally: JobRunner's own ``trainer=`` lets Stop reach it
         job = p.run_job(train_encoder_on, self.data_combo.currentData(), p.project_dir(), cfg, self.folder,
@@ -230,13 +225,11 @@ class EncoderTab(QScrollArea):
                         on_result=self._on_trained, label="Training the own encoder with the triplet loss…",
                         job_trainer=trainer)
         if job is None:
+            self.live.stop()
             return
         job.finished.connect(self._training_done)
         self.train_btn.setEnabled(False)
         self.stop_train_btn.setEnabled(True)
-        self.train_progress.setRange(0, cfg.epochs)
-        self.train_progress.setValue(0)
-        self.chart_timer.start()
 
     @Slot()
     def stop_training(self) -> None:
@@ -252,17 +245,11 @@ class EncoderTab(QScrollArea):
 
     @Slot()
     def _training_done(self) -> None:
-        self.chart_timer.stop()
-        self.redraw_training()
+        self.live.stop()
         self.train_btn.setEnabled(True)
         self.stop_train_btn.setEnabled(False)
 
-    @Slot()
-    def redraw_training(self) -> None:
-        b = self.buffer
-        if b.version == self._drawn_version:
-            return
-        self._drawn_version = b.version
+    def _draw_training(self, b) -> None:
         ep = [e for e in b.epochs if "epoch" in e]
 
         def series(key):
@@ -278,7 +265,6 @@ class EncoderTab(QScrollArea):
         self.batch_curve.setData(bx, bs)
         self.auc_curve.setData(*series("val_auc"))
         self.eer_curve.setData(*series("val_eer"))
-        self.train_progress.setValue(len(ep))
 
     # ---- evaluation ------------------------------------------------------------------------------
     @Slot()
@@ -319,7 +305,7 @@ class EncoderTab(QScrollArea):
         self.threshold_line.setValue(rep.threshold)
 
     def shutdown(self) -> None:
-        self.chart_timer.stop()
+        self.live.timer.stop()
 
     # ---- state ---------------------------------------------------------------------------------
     def state(self) -> dict:

@@ -75,6 +75,7 @@ class FacesPanel(Panel):
         self.verify_tab.k_spin.valueChanged.connect(self.rebuild_pipeline)
         self._select_defaults()
         ctx.project_changed.connect(self._on_project_changed)
+        ctx.project_saving.connect(self._copy_gallery)
         self.refresh_choices()
         self.reload_gallery()
 
@@ -152,6 +153,13 @@ class FacesPanel(Panel):
         self.encoder_tab.show_availability(available_encoders(self.project_dir()), detector_status(), cur)
 
     @Slot()
+    def _copy_gallery(self, project_dir: str) -> None:
+        """Saving into a new folder: the gallery enrolled so far goes with the project."""
+        from workbench.core.studies.faces.gallery import GALLERY_DIR
+        from workbench.core.studies.project_files import copy_folder_into
+
+        copy_folder_into(self.project_dir() / GALLERY_DIR, project_dir, GALLERY_DIR.as_posix(), "face gallery")
+
     def _on_project_changed(self) -> None:
         self.encoder = None
         self.live.set_pipeline(None)

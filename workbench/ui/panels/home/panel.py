@@ -10,6 +10,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
+from workbench.ui.job_runner import JobRunner
 from workbench.ui.navigation import icon
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.home.cards import Card, FlowLayout, StepCard
@@ -31,6 +32,16 @@ LESSON_ICONS = ["mdi6.tune-variant", "mdi6.help-rhombus-outline", "mdi6.alphabet
                 "mdi6.content-duplicate", "mdi6.resize", "mdi6.weight", "mdi6.dots-hexagon", "mdi6.function-variant",
                 "mdi6.vector-point", "mdi6.arrow-collapse-horizontal", "mdi6.select-group"]
 MAX_RECENT_SHOWN = 6
+
+
+def read_catalogue() -> dict:
+    """The built-in data sets and the lessons, as plain data (run on a worker thread)."""
+    from workbench.core.data.builtins import list_builtins
+    from workbench.core.experiments import list_experiments
+
+    return {"builtins": [dict(b) for b in list_builtins()],
+            "lessons": [{"name": e.name, "number": e.number, "title": e.title, "claim": e.claim}
+                        for e in list_experiments()]}
 
 
 def card_picture(key: str) -> QPixmap | None:
@@ -57,6 +68,7 @@ class HomePanel(Panel):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
         page = QWidget()
         scroll.setWidget(page)
@@ -103,12 +115,12 @@ class HomePanel(Panel):
         builtins = QWidget()
         self.builtin_flow = FlowLayout(builtins, spacing=6)
         self.builtin_buttons: dict[str, QToolButton] = {}
-        self._fill_builtins()
         grid.addWidget(builtins, 1, 0, Qt.AlignmentFlag.AlignTop)
         self.recent_box = QVBoxLayout()
         self.recent_box.setSpacing(2)
         recent = QWidget()
         recent.setLayout(self.recent_box)
+        recent.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps to its column
         grid.addWidget(recent, 1, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
@@ -118,9 +130,13 @@ class HomePanel(Panel):
         self.case_cards = self._cards(self._case_studies())
         lay.addWidget(self.case_cards)
         lay.addWidget(_section("Lessons: one question, one experiment, a computed answer"))
-        self.lesson_cards = self._cards(self._lessons(), picture_h=52)
+        self.lesson_cards = self._cards([], picture_h=52)
         lay.addWidget(self.lesson_cards)
         lay.addStretch(1)
+        # The built-in sets and the lessons come from core modules that import numpy and more:
+        # read on a worker thread, so the page shows (and works) at once and they appear after.
+        self.jobs = JobRunner(self)
+        self.jobs.start(read_catalogue, on_result=self._fill_catalogue, label="Reading the built-in sets and lessons")
 
         for sig in (ctx.dataset_changed, ctx.model_changed, ctx.runs_reset, ctx.run_finished):
             sig.connect(self.refresh)
@@ -137,10 +153,13 @@ class HomePanel(Panel):
         b.clicked.connect(slot)
         return b
 
-    def _fill_builtins(self) -> None:
-        from workbench.core.data.builtins import list_builtins
+    def _fill_catalogue(self, catalogue: dict) -> None:
+        self._fill_builtins(catalogue["builtins"])
+        for item in self._lessons(catalogue["lessons"]):
+            self._add_card(self.lesson_cards, item, picture_h=52)
 
-        for b in list_builtins():
+    def _fill_builtins(self, builtins: list[dict]) -> None:
+        for b in builtins:
             btn = QToolButton()
             btn.setText(b["name"])
             btn.setIcon(icon(KIND_ICONS.get(b["kind"], "mdi6.database-outline")))
@@ -159,28 +178,30 @@ class HomePanel(Panel):
                  card_picture(panel_slug(s.title)), icon(s.icon, "#607d8b"), "")
                 for s in panel_specs() if s.group == "Case studies"]
 
-    def _lessons(self) -> list[tuple]:
-        from workbench.core.experiments import list_experiments
-
+    def _lessons(self, lessons: list[dict]) -> list[tuple]:
         out = []
-        for i, e in enumerate(list_experiments()):
-            claim = (e.claim[:1].upper() + e.claim[1:]).rstrip(".") + "?"
+        for i, e in enumerate(lessons):
+            claim = (e["claim"][:1].upper() + e["claim"][1:]).rstrip(".") + "?"
             line = claim if len(claim) <= 90 else claim[:87].rsplit(" ", 1)[0] + "…?"
-            out.append((f"lesson:{e.name}", f"{e.number}. {e.title}", line, card_picture(f"lesson-{e.name}"),
+            out.append((f"lesson:{e['name']}", f"{e['number']}. {e['title']}", line, card_picture(f"lesson-{e['name']}"),
                         icon(LESSON_ICONS[i % len(LESSON_ICONS)], "#607d8b"), f"Does it hold? {claim}"))
         return out
 
     def _cards(self, items: list[tuple], picture_h: int = 110) -> QWidget:
         box = QWidget()
         box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        flow = FlowLayout(box)
+        FlowLayout(box)
         box.cards = []
-        for key, title, line, picture, ic, tip in items:
-            card = Card(key, title, line, picture, ic, tip, picture_h=picture_h)
-            card.clicked.connect(self._open_card)
-            flow.addWidget(card)
-            box.cards.append(card)
+        for item in items:
+            self._add_card(box, item, picture_h)
         return box
+
+    def _add_card(self, box: QWidget, item: tuple, picture_h: int) -> None:
+        key, title, line, picture, ic, tip = item
+        card = Card(key, title, line, picture, ic, tip, picture_h=picture_h)
+        card.clicked.connect(self._open_card)
+        box.layout().addWidget(card)
+        box.cards.append(card)
 
     # -- state -------------------------------------------------------------------------------------
     @Slot()
@@ -200,6 +221,7 @@ class HomePanel(Panel):
         while self.recent_box.count():
             w = self.recent_box.takeAt(0).widget()
             if w is not None:
+                w.setParent(None)  # gone now, not at the next event loop turn (a grab would show both)
                 w.deleteLater()
         recent = self._recent_projects()[:MAX_RECENT_SHOWN]
         if not recent:
@@ -216,6 +238,9 @@ class HomePanel(Panel):
 
     def on_shown(self) -> None:
         self.refresh()
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
 
     # -- actions -----------------------------------------------------------------------------------
     @Slot(str)

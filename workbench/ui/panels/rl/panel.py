@@ -9,11 +9,11 @@ functions through ``JobRunner`` and shows what they hand back.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.ui.job_runner import JobRunner, Relay
 from workbench.ui.panels.base import Panel
-from workbench.ui.widgets import Banner, button, hbox, job_bar
+from workbench.ui.widgets import Banner, button, job_bar
 
 
 class RLPanel(Panel):
@@ -34,26 +34,35 @@ class RLPanel(Panel):
         self.banner = Banner()
         outer.addWidget(self.banner)
         split = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        ll = QVBoxLayout(left)
+        inner = QWidget()
+        il = QVBoxLayout(inner)
+        il.setContentsMargins(0, 0, 0, 0)
         self.settings = SettingsBox()
-        ll.addWidget(self.settings, 1)
-        self.train_btn = button("Train", self.train, "a new agent from these settings")
-        self.pause_btn = button("Pause", self.pause, "hold the training; Resume goes on")
-        self.stop_btn = button("Stop", self.stop, "end the training; the best agent so far is kept")
-        self.resume_btn = button("Resume", self.resume, "go on: the paused training, or the same agent after a stop")
-        ll.addLayout(hbox(self.train_btn, self.pause_btn, self.stop_btn, self.resume_btn, stretch=False))
+        il.addWidget(self.settings, 1)
         self.atari_note = QLabel()
         self.atari_note.setWordWrap(True)
         self.estimate_btn = button("Measure and estimate the training time", self.estimate,
                                    "trains a short burst to measure the steps per second here")
-        ll.addWidget(self.estimate_btn)
-        ll.addWidget(self.atari_note)
+        il.addWidget(self.estimate_btn)
+        il.addWidget(self.atari_note)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
-        scroll.setMinimumWidth(300)
-        split.addWidget(scroll)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        left = QWidget()  # the settings scroll; the buttons stay in view below them
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(scroll, 1)
+        self.train_btn = button("Train", self.train, "a new agent from these settings")
+        self.pause_btn = button("Pause", self.pause, "hold the training; Resume goes on")
+        self.stop_btn = button("Stop", self.stop, "end the training; the best agent so far is kept")
+        self.resume_btn = button("Resume", self.resume, "go on: the paused training, or the same agent after a stop")
+        grid = QGridLayout()
+        for i, b in enumerate((self.train_btn, self.pause_btn, self.stop_btn, self.resume_btn)):
+            grid.addWidget(b, i // 2, i % 2)
+        ll.addLayout(grid)
+        left.setMinimumWidth(280)
+        split.addWidget(left)
         self.tabs = QTabWidget()
         self.charts = TrainingCharts()
         self.watch = WatchTab(self)
@@ -63,7 +72,7 @@ class RLPanel(Panel):
         self.tabs.addTab(self.runs_tab, "Runs")
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
-        split.setSizes([330, 900])
+        split.setSizes([320, 900])
         self.remember_splitter("rl", split)
         outer.addWidget(split, 1)
         bottom, self.status, self.progress, self.cancel_btn = job_bar(

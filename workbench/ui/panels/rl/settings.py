@@ -33,6 +33,9 @@ class SettingsBox(QWidget):
         for e in envs.available():
             self.env_combo.addItem(e)
         self.env_combo.setCurrentText("CartPole-v1")
+        for combo in (self.env_combo,):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.env_note = QLabel()
         self.env_note.setWordWrap(True)
         self.algo_combo = QComboBox()
@@ -65,14 +68,15 @@ class SettingsBox(QWidget):
 
         stop = QGroupBox("Stop when")
         sform = QFormLayout(stop)
-        self.target_check = QCheckBox("average evaluation return ≥")
+        self.target_check = QCheckBox("evaluation return ≥")
+        self.target_check.setToolTip("the average return of the evaluation episodes (deterministic policy)")
         self.target_check.setChecked(True)
         self.target_spin = double_spin(-1e6, 1e6, 475.0, step=5.0, decimals=1)
-        self.steps_spin = spin_box(1000, 100_000_000, 100_000, step=10_000, suffix=" steps")
+        self.steps_spin = spin_box(1000, 100_000_000, 100_000, step=10_000)
         self.episodes_check = QCheckBox("episodes ≥")
         self.episodes_spin = spin_box(1, 10_000_000, 1000, step=100)
         sform.addRow(self.target_check, self.target_spin)
-        sform.addRow("or after", self.steps_spin)
+        sform.addRow("or after steps", self.steps_spin)
         sform.addRow(self.episodes_check, self.episodes_spin)
         lay.addWidget(stop)
 

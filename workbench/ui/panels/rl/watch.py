@@ -7,9 +7,10 @@ in the worker thread (``Relay``) and a pixmap here. Frames that arrive faster th
 painted replace each other (the newest wins)."""
 from __future__ import annotations
 
+import threading
 import time
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -53,21 +54,22 @@ class WatchTab(QWidget):
         self.gif_btn = button("Record GIF…", self.record_gif, "play one episode of the chosen agent into a GIF file")
         self.onnx_btn = button("Export ONNX…", self.export_onnx, "the best (or saved) agent's policy as an ONNX file, "
                                                                  "checked with onnxruntime on 100 states")
-        row = QHBoxLayout()
-        for w in (QLabel("Agent"), self.source_combo, QLabel("Speed"), self.speed_combo, self.play_btn, self.gif_btn,
-                  self.onnx_btn):
-            row.addWidget(w)
-        row.addStretch(1)
-        lay.addLayout(row)
+        for items in ((QLabel("Agent"), self.source_combo, QLabel("Speed"), self.speed_combo),
+                      (self.play_btn, self.gif_btn, self.onnx_btn)):
+            row = QHBoxLayout()
+            for w in items:
+                row.addWidget(w)
+            row.addStretch(1)
+            lay.addLayout(row)
         body = QHBoxLayout()
         self.view = QLabel("Press Play to watch.")
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.view.setMinimumSize(300, 220)
+        self.view.setMinimumSize(240, 180)
         self.view.setStyleSheet("background:#222;color:#ccc;")
         body.addWidget(self.view, 3)
         side = QVBoxLayout()
         self.scores = BarChart("action probabilities")
-        self.scores.setMinimumWidth(220)
+        self.scores.setMinimumWidth(180)
         self.info = QLabel()
         self.info.setWordWrap(True)
         side.addWidget(self.scores, 1)
@@ -75,6 +77,15 @@ class WatchTab(QWidget):
         body.addLayout(side, 2)
         lay.addLayout(body, 1)
         self.jobs.job_finished.connect(self._ended)
+        # the newest frame wins: payloads only replace ``_pending``; this timer paints (<= 60 Hz) and
+        # the bar chart follows at <= 10 Hz
+        self._pending: dict | None = None
+        self._ready = threading.Event()  # set: the GUI painted the last frame and takes a new one
+        self._ready.set()
+        self._bars_at = 0.0
+        self.paint_timer = QTimer(self)
+        self.paint_timer.setInterval(16)
+        self.paint_timer.timeout.connect(self._paint)
 
     # ---- playing -----------------------------------------------------------------------------
     def _agent_source(self):
@@ -97,30 +108,53 @@ class WatchTab(QWidget):
             return
         speed = self.speed_combo.currentData()
         self.frames_shown, self._t0 = 0, time.perf_counter()
-        job = self.jobs.start(play, env_id, source, self.relay.send, seed=self.panel.settings.seed_spin.value(),
+        self._ready.set()
+        job = self.jobs.start(play, env_id, source, self._offer, seed=self.panel.settings.seed_spin.value(),
                               realtime=speed > 0, speed=speed or 1.0, frame_stack=stack, label="Playing")
         if job is not None:
             self.play_btn.setText("Stop")
+            self.paint_timer.start()
 
     @Slot()
     def _ended(self) -> None:
         self.play_btn.setText("Play")
+        self._paint()
+        self.paint_timer.stop()
+
+    def _offer(self, p: dict) -> None:
+        """Worker thread: hand a frame over only when the GUI took the previous one (at most one in
+        flight; the others are dropped before they cost a QImage)."""
+        if self._ready.is_set():
+            self._ready.clear()
+            self.relay.send(p)
 
     @Slot(object)
     def _show(self, p: dict) -> None:
+        self._pending = p
+
+    @Slot()
+    def _paint(self) -> None:
+        p, self._pending = self._pending, None
+        if p is None:
+            return
+        self._ready.set()
         self.last = p
+        if self.frames_shown == 0:
+            self._t0 = time.perf_counter()  # the rate counts from the first frame painted
         self.frames_shown += 1
         pm = QPixmap.fromImage(p["image"])
         self.view.setPixmap(pm.scaled(self.view.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                       Qt.TransformationMode.SmoothTransformation))
         names = p.get("actions") or []
-        if p.get("scores") is not None:
+        now = time.perf_counter()
+        if p.get("scores") is not None and now - self._bars_at >= 0.1:
+            self._bars_at = now
             labels = names if len(names) == len(p["scores"]) else [f"a{i}" for i in range(len(p["scores"]))]
             self.scores.setTitle({"Q-value": "Q-values", "probability": "action probabilities",
                                   "action": "action (continuous)"}.get(p["score_kind"], ""))
             self.scores.set_bars(labels, p["scores"])
         elapsed = time.perf_counter() - self._t0
-        rate = self.frames_shown / elapsed if elapsed > 0 else 0.0
+        rate = (self.frames_shown - 1) / elapsed if elapsed > 0 else 0.0
         action = p.get("action")
         act = names[action] if isinstance(action, int) and 0 <= action < len(names) else action
         self.info.setText(f"episode {p['episode']}, step {p['step']}: return {p['return']:.1f}; action: {act}; "
@@ -129,7 +163,7 @@ class WatchTab(QWidget):
     @property
     def frame_rate(self) -> float:
         elapsed = time.perf_counter() - self._t0
-        return self.frames_shown / elapsed if elapsed > 0 and self.frames_shown else 0.0
+        return (self.frames_shown - 1) / elapsed if elapsed > 0 and self.frames_shown > 1 else 0.0
 
     # ---- recording and export ---------------------------------------------------------------
     @Slot()
@@ -175,4 +209,5 @@ class WatchTab(QWidget):
                                        f"{r['states']} states: {agree}.", "ok")
 
     def shutdown(self) -> None:
+        self.paint_timer.stop()
         self.jobs.shutdown()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QStyle, QTabWidget, QVBoxLayout,
 )
@@ -25,7 +25,7 @@ from workbench.ui.panels.training.evaluation import EvaluationTab
 from workbench.ui.panels.training.live import BATCH_REDRAW_S, LiveTab
 from workbench.ui.panels.training.runs import RunsTab
 from workbench.ui.panels.training.search import SearchTab
-from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
+from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import Banner
 
 REDRAW_MS = 33  # <= 30 Hz
@@ -58,20 +58,16 @@ class TrainingPanel(Panel):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.bridge = TrainingBridge(self)
-        self.buffer = TrainingBuffer(self)
-        self.buffer.connect_bridge(self.bridge)
+        # the one live chart mechanism: the bridge, its buffer and the GUI timer (<= 30 Hz)
+        self.live_training = LiveTraining(self, self._draw_live, interval_ms=REDRAW_MS)
+        self.bridge, self.buffer = self.live_training.bridge, self.live_training.buffer
         self.buffer.epoch_added.connect(self._on_epoch_added)
         self.bridge.fit_started.connect(self._on_fit_started)
         self.bridge.fit_ended.connect(self._on_fit_ended)
         self.trainer = None
         self._mode = "holdout"
         self._paused = False
-        self._t_start = 0.0
         self._last_progress = 0.0
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.redraw)
         self._build()
         self.jobs = JobRunner(self, banner=self.banner)
         self.jobs.job_failed.connect(self._on_error)
@@ -190,11 +186,10 @@ class TrainingPanel(Panel):
         except WorkbenchError as e:
             self._fail(str(e))
             return False
-        self.trainer = Trainer(callbacks=[self.bridge.callback()], device="auto")
+        self.trainer = Trainer(callbacks=[self.live_training.callback()], device="auto")
         self._mode = "cv" if req.mode == "train" and len(self.ctx.splits.folds) > 1 else req.mode
-        self.buffer.clear()
-        self.buffer.total_epochs = req.epochs
-        self.live.reset(self.buffer.total_epochs)
+        self.live_training.start()  # the epochs arrive with the fit (resolved once, by the run itself)
+        self.live.reset(None)
         self.cv.reset()
         if self._mode == "cv":
             self.cv.say(f"Cross-validating over {len(self.ctx.splits.folds)} folds…")
@@ -202,13 +197,11 @@ class TrainingPanel(Panel):
             self.search.follow(req.events, req.search_space)
             self.tabs.setCurrentWidget(self.search)
         self._paused = False
-        self._t_start = time.perf_counter()
         if self.jobs.start(run_job, req, self.trainer, trainer=self.trainer, on_result=self._on_result,
                            on_progress=self._on_job_progress, label=f"Training {req.config.name or 'a model'}…") is None:
+            self.live_training.stop()
             return False
-        self.timer.start()
         self._update_buttons()
-        self.ctx.busy_changed.emit(True)
         self.ctx.status(f"Training {req.config.name}…" if req.config.name else "Training…")
         self.run_started.emit()
         return True
@@ -245,6 +238,10 @@ class TrainingPanel(Panel):
         self.buffer.epochs = []
         self.buffer.batch_x, self.buffer.batch_loss, self.buffer.batch_smooth = [], [], []
         self.buffer.last_batch = None
+        self.live.reset(info.get("epochs"))  # a fixed epoch axis for this fit, from the fit's own settings
+
+    def _draw_live(self, _buffer) -> None:
+        self.redraw()
 
     @Slot(dict)
     def _on_fit_ended(self, info: dict) -> None:
@@ -362,15 +359,13 @@ class TrainingPanel(Panel):
 
     @Slot()
     def _on_finished(self) -> None:
-        self.timer.stop()
+        self.live_training.stop()
         self.search.finished()
         self._paused = False
         self.redraw(force=True)
         self.progress.setValue(1000 if self.buffer.epochs else 0)
-        self.progress.setFormat(f"Done: {len(self.buffer.epochs)} epochs in "
-                                f"{_eta(time.perf_counter() - self._t_start)}")
+        self.progress.setFormat(self.live_training.done_text())
         self._update_buttons()
-        self.ctx.busy_changed.emit(False)
 
     def show_run(self, rec, keep_live: bool = False) -> None:
         """Show a run's curves, diagnosis, CV, search and evaluation (after training or for an
@@ -475,7 +470,7 @@ class TrainingPanel(Panel):
         self.evaluation.close_cell_view()
         self.after.shutdown()
         self.jobs.shutdown()
-        self.timer.stop()
+        self.live_training.timer.stop()
         self.search.shutdown()
 
 

@@ -116,7 +116,7 @@ class SearchTab(QWidget):
         self.space_edit.setText(str(s.get("space", self.space_edit.text())))
         for combo, key, default in ((self.sampler_combo, "sampler", "tpe"), (self.pruner_combo, "pruner", "none")):
             combo.setCurrentIndex(max(combo.findData(str(s.get(key, default))), 0))
-        self.trials_spin.setValue(int(s.get("trials", s.get("iter", self.trials_spin.value())) or 20))
+        self.trials_spin.setValue(int(s.get("trials", self.trials_spin.value()) or 20))
         self.workers_spin.setValue(int(s.get("workers", self.workers_spin.value())))
         self.cluster_edit.setText(str(s.get("cluster", "") or ""))
         self.study_edit.setText(str(s.get("study", "") or ""))

@@ -18,6 +18,10 @@ from workbench.ui.panels.base import Panel
 from workbench.ui.widgets import Banner, job_bar
 
 
+# material the app makes itself: reopening makes it again instead of copying it
+_REMADE = {"demo set": "demo", "generated demo": "demo", "synthetic": "synthetic"}
+
+
 class TriggerWordPanel(Panel):
     """Case study 4: a wake word of your own, from recordings to live detection."""
 
@@ -38,6 +42,10 @@ class TriggerWordPanel(Panel):
         self.material = Material()
         self.clips = None  # {"train": ClipSet, "val": ClipSet}
         self.model = None  # TriggerModel
+        self.material_dir = self.model_dir = ""  # their copies in the project folder (relative paths)
+        self.material_source = ""  # or the material is remade: "demo" | "synthetic"
+        self._written: dict = {}  # what was last copied into which project (not written twice)
+        ctx.project_saving.connect(self._write_files)
         self.config = TriggerConfig()
 
         outer = QVBoxLayout(self)
@@ -153,18 +161,60 @@ class TriggerWordPanel(Panel):
 
     state_section = "trigger_word"
 
+    def _write_files(self, project_dir: str) -> None:
+        """Saving the project: copies of the recordings and of the model in use go into it."""
+        from workbench.core.studies.project_files import save_study_folder
+
+        m = self.material
+        mark = (id(m), tuple(m.counts().values()), project_dir)
+        self.material_source = _REMADE.get(m.source, "")
+        if self.material_source:
+            self.material_dir = ""
+        elif any(m.counts().values()) and self._written.get("material") != mark:
+            self.material_dir = save_study_folder(project_dir, "trigger_word", "material", m.save, "recordings")
+            self._written["material"] = mark
+        if self.model is not None and self._written.get("model") != (self.model, project_dir):
+            self.model_dir = save_study_folder(project_dir, "trigger_word", "model", self.model.save,
+                                               "trigger-word model")
+            self._written["model"] = (self.model, project_dir)
+
+    def _restore_files(self, s: dict) -> None:
+        from workbench.core.studies.project_files import project_file
+        from workbench.core.studies.trigger_word.material import Material
+
+        folder = project_file(self.ctx.project_dir, str(s.get("material_dir") or ""))
+        remake = {"demo": self.material_tab.load_demo, "synthetic": self.material_tab.load_synthetic}
+        if s.get("material_source") in remake:
+            self.material_source = s["material_source"]
+            remake[s["material_source"]]()
+        elif folder is not None:
+            self.material_dir = str(s["material_dir"])
+            self.jobs.start(Material.from_folder, folder, self.config.sample_rate,
+                            trigger_word=str(s.get("trigger_word") or ""), on_result=self._material_restored,
+                            label="Reading the recordings…")
+        folder = project_file(self.ctx.project_dir, str(s.get("model_dir") or ""))
+        if folder is not None and self.load_model(str(folder)):
+            self.model_dir = str(s["model_dir"])
+            self._written["model"] = (self.model, str(self.ctx.project_dir))
+
+    def _material_restored(self, m) -> None:
+        self.set_material(m)
+        self._written["material"] = (id(m), tuple(m.counts().values()), str(self.ctx.project_dir))
+
     def state(self) -> dict:
         st = {}
         for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,
                     self.evaluate_tab):
             st.update(tab.state())
-        return st
+        return {**st, "material_source": self.material_source, "material_dir": self.material_dir,
+                "model_dir": self.model_dir}
 
     def restore(self, state: dict) -> None:
         s = state if isinstance(state, dict) else {}
         for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,
                     self.evaluate_tab):
             tab.restore(s)
+        self._restore_files(s)
 
 
 def demo_setup(ctx, panel) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.ui.panels.trigger_word.common import label_axes, restore_values, spin, values_of, wrapped
@@ -14,9 +14,6 @@ class TrainTab(QWidget):
     def __init__(self, panel):
         super().__init__()
         self.panel = panel
-        self._bridge = None
-        self._buffer = None
-        self._drawn = -1
         lay = QVBoxLayout(self)
         lay.addWidget(wrapped("<b>Architecture:</b> Conv1D (stride 4) + BatchNorm + ReLU + Dropout, 2 × (GRU + Dropout + "
                               "BatchNorm), per-step Dense + sigmoid. <b>Loss:</b> binary cross-entropy per time step."))
@@ -58,23 +55,16 @@ class TrainTab(QWidget):
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2), symbol="o", name="training")
         self.val_curve = self.loss_plot.plot(pen=pg.mkPen("#ff7f0e", width=2), symbol="o", name="validation")
         lay.addWidget(self.loss_plot, 1)
-        self.chart_timer = QTimer(self)
-        self.chart_timer.setInterval(100)
-        self.chart_timer.timeout.connect(self.redraw)
+        from workbench.ui.training_bridge import LiveTraining
+
+        # the one live chart: redrawn on the GUI timer, the bar and the status line follow the epochs
+        self.live = LiveTraining(self, self._draw, progress=panel.progress, status=panel.status)
         panel.jobs.job_finished.connect(self._after_job)
 
     def attach_chart(self):
         """A Trainer callback feeding this tab's live chart (the recipe tab trains with it too)."""
-        from workbench.ui.training_bridge import TrainingBridge, TrainingBuffer
-
-        if self._bridge is None:
-            self._bridge = TrainingBridge(self)
-            self._buffer = TrainingBuffer(self)
-            self._buffer.connect_bridge(self._bridge)
-        self._buffer.clear()
-        self._drawn = -1
-        self.chart_timer.start()
-        return self._bridge.callback()
+        self.live.start()
+        return self.live.callback()
 
     def train(self) -> None:
         p = self.panel
@@ -107,26 +97,19 @@ class TrainTab(QWidget):
     def _after_job(self) -> None:
         self.train_btn.setEnabled(True)
         self.stop_btn.setEnabled(False)
-        if self.chart_timer.isActive():
-            self.chart_timer.stop()
-            self.redraw()
+        if self.live.running:
+            self.live.stop()
 
     @Slot()
     def redraw(self) -> None:
-        b = self._buffer
-        if b is None or b.version == self._drawn:
-            return
-        self._drawn = b.version
+        self.live.redraw()
+
+    def _draw(self, b) -> None:
         self.batch_curve.setData(b.batch_x[-2000:], b.batch_smooth[-2000:])
         self.loss_plot.enableAutoRange()
         for curve, key in ((self.loss_curve, "loss"), (self.val_curve, "val_loss")):
             xs, ys = b.series(key)
             curve.setData(xs, ys)
-        pr = b.progress()
-        if pr.get("total_epochs") and self.panel.jobs.trainer is not None:
-            self.panel.progress.setValue(int(100 * pr["fraction"]))
-            self.panel.status.setText(f"Epoch {pr['epochs_done']:.1f}/{pr['total_epochs']}, "
-                                      f"{pr['samples_per_s']:.0f} clips/s")
 
     @Slot(object)
     def _on_trained(self, out) -> None:
@@ -163,7 +146,7 @@ class TrainTab(QWidget):
             self.panel.load_model(d)
 
     def stop_timers(self) -> None:
-        self.chart_timer.stop()
+        self.live.timer.stop()
 
     def _widgets(self) -> dict:
         return {"preset": self.preset_combo, "epochs": self.epochs, "batch_size": self.batch, "lr": self.lr,

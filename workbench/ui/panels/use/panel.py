@@ -48,6 +48,7 @@ class UsePanel(FileDrops, Panel):
         super().__init__(ctx, parent)
         self.predictor = None
         self.opened_run: dict | None = None  # the run of the open model (None: an export or nothing)
+        self._opening: dict | None = None  # the run being opened
         self.last_output: str | None = None  # the last CSV of predictions written
         self.slot = None
         self._shown_n = 0
@@ -55,7 +56,7 @@ class UsePanel(FileDrops, Panel):
         self.setAcceptDrops(True)
         self._build()
         self.ctx.run_finished.connect(self._on_run_finished)
-        self.ctx.runs_reset.connect(lambda _runs: self.refresh_runs())
+        self.ctx.runs_reset.connect(self._on_runs_reset)
         self.ctx.project_changed.connect(self.refresh_runs)
         self.ctx.use_requested.connect(self.use_run)
         if self.ctx.run_to_use is not None:
@@ -180,6 +181,18 @@ class UsePanel(FileDrops, Panel):
         if self.follow_check.isChecked() and self._runs and self._runs[0] is not self.opened_run:
             self.open_run(self._runs[0])
 
+    @Slot(list)
+    def _on_runs_reset(self, _runs: list) -> None:
+        """Another project: its newest run replaces a model of the previous project."""
+        self.refresh_runs()
+        if self.opened_run is not None and not any(r is self.opened_run for r in self.ctx.runs):
+            self.predictor, self.opened_run = None, None
+            self.clear_results()
+            self.model_info.setText("Train a run in the Train panel, or open an exported model folder.")
+            self.follow_check.setChecked(True)
+        if self.follow_check.isChecked() and self._runs and self._runs[0] is not self.opened_run:
+            self.open_run(self._runs[0])
+
     @Slot(object)
     def use_run(self, run: dict) -> None:
         """Open this run ("Try it"); a run other than the newest pins it (no following)."""
@@ -226,7 +239,7 @@ class UsePanel(FileDrops, Panel):
 
     def _on_model(self, predictor) -> None:
         self.predictor = predictor
-        self.opened_run = getattr(self, "_opening", None)
+        self.opened_run = self._opening
         self.clear_results()
         kind = {"image": "images", "audio": "sounds", "text": "texts", "table": "table rows"}.get(predictor.kind,
                                                                                                predictor.kind)
@@ -251,6 +264,7 @@ class UsePanel(FileDrops, Panel):
         elif not self.tabs.currentWidget().isEnabled():
             self.tabs.setCurrentWidget(self.files_tab)
         self.bars.setVisible(not predictor.regression)
+        self.picture.setVisible(predictor.kind == "image")
         self._show_probs([0.0] * len(predictor.class_names))
         self.model_opened.emit(predictor.name)
 
