@@ -204,3 +204,23 @@ def _first_line(e: Exception) -> str:
         if i >= 0:
             text = text[:i].rstrip(" .;:")
     return text or type(e).__name__
+
+
+def check_state_dict(model, state: dict, where) -> dict:
+    """ProjectError (one sentence) unless ``state`` has exactly the built ``model``'s weight names
+    with the same shapes: checked before ``load_state_dict``, so a weights file from another model
+    or a damaged one is named, never a RuntimeError with hundreds of lines."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    if missing or extra:
+        what = (f"it lacks {len(missing)} of the model's weights (e.g. {missing[0]!r})" if missing
+                else f"it holds {len(extra)} weights the model does not have (e.g. {extra[0]!r})")
+        raise ProjectError(f"The weights file {where} does not belong to this model: {what}; use the folder the "
+                           "model was saved in, or train it again.")
+    for k, v in own.items():
+        got = tuple(getattr(state[k], "shape", ()))
+        if got != tuple(v.shape):
+            raise ProjectError(f"The weights file {where} does not belong to this model: {k!r} has shape {list(got)} "
+                               f"instead of {list(v.shape)}; use the folder the model was saved in, or train it again.")
+    return state

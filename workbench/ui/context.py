@@ -26,6 +26,8 @@ class AppContext(QObject):
     """Signals (all emitted on the GUI thread):
         status_message(str)        a line for the status bar
         project_changed()          a project was created/opened/saved (``project``/``project_dir``)
+        project_saving(str)        about to write the project into this folder: panels that keep
+                                   files there (trained models, recordings, galleries) write them now
         dataset_changed(object)    the loaded Dataset (or None)
         splits_changed(object)     the Splits of the current SplitPlan (or None)
         preprocessing_changed(dict)  preprocessing settings (Preprocessor kwargs)
@@ -65,6 +67,7 @@ class AppContext(QObject):
 
     status_message = Signal(str)
     project_changed = Signal()
+    project_saving = Signal(str)
     run_finished = Signal(dict)
     device_changed = Signal(object)
     dirty_changed = Signal(bool)

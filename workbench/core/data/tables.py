@@ -200,7 +200,7 @@ def load_csv(
             feat_idx.append(j)
         else:
             prof.role = "dropped"
-    if not feat_idx:
+    if not feat_idx and time_idx is None:
         raise DataError(_no_inputs_message(profiles, t_idx, file))
     parsed = [parse_column(header[j], [r[j] for r in rows], profiles[j].kind, file, delimiter=raw.delimiter,
                            day_first=raw.delimiter == ";", forced=j in forced) for j in feat_idx]
@@ -240,7 +240,8 @@ def load_csv(
             f"{len(ok):,} texts from {file} (column {header[j]!r}), target {header[t_idx]!r} ({kind})" + tail),
             **common)
 
-    X = np.column_stack([pc.values for pc in parsed]).astype(np.float64)
+    # a plain time series (time, value) has no input column: it can be forecast, not used as a table
+    X = (np.column_stack([pc.values for pc in parsed]) if parsed else np.zeros((len(rows), 0))).astype(np.float64)
     categories = {out_j: pc.names for out_j, pc in enumerate(parsed) if pc.names is not None}
     kinds = [pc.kind for pc in parsed]
     if time is not None:
@@ -251,8 +252,9 @@ def load_csv(
     return Dataset(
         kind="table", X=X, time=time, categories=categories, column_kinds=kinds,
         feature_names=[header[j] for j in feat_idx],
-        description=(f"{len(y):,} rows of {file}: {len(feat_idx)} input columns ("
-                     + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"), target {header[t_idx]!r} ({kind})"
+        description=((f"{len(y):,} rows of {file}: {len(feat_idx)} input columns ("
+                      + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"), target {header[t_idx]!r} ({kind})")
+                     if feat_idx else f"a time series of {len(y):,} values of {header[t_idx]!r} from {file}"
                      + (f", ordered by {header[time_idx]!r}" if time_idx is not None else "") + tail),
         **common)
 

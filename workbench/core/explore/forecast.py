@@ -45,6 +45,17 @@ class Series:
     filled: int = 0  # missing values filled with the previous one
 
 
+def _numeric_classes(class_names) -> np.ndarray | None:
+    """The class names as numbers when every one is a number ("0", "12", "3.5"), else None."""
+    if not class_names:
+        return None
+    try:
+        out = np.array([float(str(c)) for c in class_names], dtype=np.float64)
+    except ValueError:
+        return None
+    return out if np.isfinite(out).all() else None
+
+
 def series_of(ds, column: str | int | None = None) -> Series:
     """A table column (or the numeric target) as one series in time order."""
     if ds is None or ds.kind != "table":
@@ -54,7 +65,10 @@ def series_of(ds, column: str | int | None = None) -> Series:
     names = list(ds.feature_names or [f"column {j + 1}" for j in range(X.shape[1])])
     if column is None or column == (ds.target_name or "target"):
         y = np.asarray(ds.y)
-        if ds.class_names is not None or not np.issubdtype(y.dtype, np.number) or y.ndim != 1:
+        numbers = _numeric_classes(ds.class_names)
+        if numbers is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+            y = numbers[y]  # whole numbers (counts, sales) were read as classes: they are values here
+        elif ds.class_names is not None or not np.issubdtype(y.dtype, np.number) or y.ndim != 1:
             raise DataError("The target is not a number; choose a numeric column to forecast.")
         vals, name = y.astype(np.float64), ds.target_name or "target"
     else:

@@ -40,6 +40,9 @@ class TrainConfig:
     train_metrics: str = "fast"
     eval_batch_size: int | None = None
     threads: int | None = None
+    # re-estimate BatchNorm statistics on the training data before each evaluation while they have
+    # not settled (see trainer.BN_SETTLE_STEPS); the generic runs turn it on
+    settle_batchnorm: bool = False
 
     def __post_init__(self):
         from workbench.core.errors import TrainingError

@@ -150,16 +150,28 @@ class DayNightModel:
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "DayNightModel":
-        from workbench.core.jsonio import load_weights, read_json
+        from workbench.core import params as P
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.jsonio import check_state_dict, load_weights, read_json
         from workbench.core.models import ModelSpec
+        from workbench.core.safety import check_schema
 
         folder = Path(folder)
-        meta = read_json(folder / "model.json", kind="Day'n'Night model file", max_version=1)
-        if meta.get("study") != "daynight":
+        where = folder / "model.json"
+        meta = read_json(where, kind="Day'n'Night model file", max_version=1)
+        if not isinstance(meta, dict) or meta.get("study") != "daynight":
             raise ProjectError(f"{folder} does not hold a Day'n'Night model (model.json has no study 'daynight').")
-        spec = ModelSpec.from_dict(meta["spec"]) if meta.get("spec") else None
-        m = cls.create(int(meta["size"]), spec, meta.get("class_names", CLASS_NAMES))
-        m.module.load_state_dict(load_weights(folder / "weights.pt"))
+        check_schema(meta, {"size": int, "spec": (dict, None), "spec.layers": list, "spec.layers[]": dict,
+                            "class_names": (list, None), "class_names[]": str, "threshold": (float, None)},
+                     kind="Day'n'Night model file", where=where)
+        try:
+            size = P.param(P.IMAGE_SIDE, high=1024).check(meta.get("size", 64), where=str(where))
+            spec = ModelSpec.from_dict(meta["spec"]) if meta.get("spec") else None
+            m = cls.create(size, spec, meta.get("class_names") or CLASS_NAMES)
+        except WorkbenchError as e:
+            raise ProjectError(f"The Day'n'Night model file {where} is damaged: {e}") from None
+        state = check_state_dict(m.module, load_weights(folder / "weights.pt"), folder / "weights.pt")
+        m.module.load_state_dict(state)
         m.module.eval()
         return m
 
@@ -290,14 +302,24 @@ class DayNightTask:
         self.tr, va, self.te = tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
         self.n_val = len(va)
         y = ds.y.astype(np.float32)
+        say()
         self.model = model = DayNightModel.create(self.size, self.spec, ds.class_names)
         cfg = train_config_of(self, restore_best=True)
+        say()
         # the first optimizer built in a process imports torch._dynamo (seconds): not training time
         make_optimizer(torch.nn.Linear(1, 1), cfg)
         say(f"Training {cfg.epochs} epochs at {self.size} px on {len(tr)} images ...")
-        # index the uint8 images first: a float copy of only what each split needs
-        return Fitting(model.module, model.head, (to_inputs(ds.X[tr], self.size), y[tr]),
-                       (to_inputs(ds.X[va], self.size), y[va]) if len(va) else None, cfg)
+        return Fitting(model.module, model.head, (self._inputs(tr, say), y[tr]),
+                       (self._inputs(va, say), y[va]) if len(va) else None, cfg)
+
+    def _inputs(self, idx, say, chunk: int = 1024) -> np.ndarray:
+        """Model inputs of the images ``idx``, converted a chunk at a time (a float copy of only
+        what the split needs; Stop is heard between chunks)."""
+        out = np.empty((len(idx), 3, self.size, self.size), np.float32)
+        for i in range(0, len(idx), chunk):
+            say()
+            out[i:i + chunk] = to_inputs(self.ds.X[idx[i:i + chunk]], self.size)
+        return out
 
     def finish(self, fitting, fit):
         from workbench.core.training import compute_metrics

@@ -47,6 +47,15 @@ class EncoderConfig:
     backbone: str = "scratch"  # "scratch" or "mobilenet_v2" (ImageNet weights, fine-tuned)
 
     def __post_init__(self):
+        from workbench.core import params as P
+
+        try:
+            P.validate({"dim": self.embedding_dim, "image_size": self.image_size, "width": self.width,
+                        "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed},
+                       (P.EMBEDDING_DIM, P.param(P.IMAGE_SIDE, "image_size", "face image size", high=512),
+                        P.WIDTH, P.EPOCHS, P.BATCH_SIZE, P.LR, P.SEED), where="the face encoder settings")
+        except P.ParamError as e:
+            raise TrainingError(str(e)) from None
         if self.mining not in MINING:
             raise TrainingError(f"Unknown mining {self.mining!r}; choose one of {', '.join(MINING)}.")
         if int(self.embedding_dim) < 2:
@@ -189,11 +198,24 @@ class OwnEncoder:
         from workbench.core.jsonio import load_weights, read_json
 
         folder = Path(folder)
-        meta = read_json(folder / "encoder.json", kind="face encoder file", max_version=1)
-        cfg = EncoderConfig.from_dict(meta.get("config", {}))
-        net = build_encoder_net(cfg)
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.jsonio import check_state_dict
+        from workbench.core.safety import check_fields
+
+        where = folder / "encoder.json"
+        meta = check_fields(read_json(where, kind="face encoder file", max_version=1),
+                            {"config": dict, "threshold": (float, type(None)), "info": (dict, type(None))},
+                            kind="face encoder file", where=where)
         try:
-            net.load_state_dict(load_weights(folder / "encoder.pt"))
+            cfg = EncoderConfig.from_dict(meta.get("config", {}))
+        except WorkbenchError as e:
+            raise ProjectError(f"The face encoder file {where} is damaged: {e}") from None
+        except (TypeError, ValueError) as e:
+            raise ProjectError(f"The face encoder file {where} is damaged ({e}).") from None
+        net = build_encoder_net(cfg)
+        state = check_state_dict(net, load_weights(folder / "encoder.pt"), folder / "encoder.pt")
+        try:
+            net.load_state_dict(state)
         except RuntimeError as e:
             raise ProjectError(f"The face encoder in {folder} does not match its settings file ({e}).") from None
         return cls(net, cfg, meta.get("threshold"), meta.get("info"))

@@ -343,7 +343,12 @@ class Gallery:
             shutil.rmtree(folder, ignore_errors=True)
 
     def delete_image(self, name: str, index: int) -> None:
+        from workbench.core.errors import DataError
+
         p = self.person(name)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(p.images):
+            raise DataError(f"{name} has {len(p.images)} photo(s), so there is no photo {index!r} to delete; "
+                            f"choose 0 to {len(p.images) - 1}." if p.images else f"{name} has no photos to delete.")
         emb = self.embeddings(name)
         target = self._path(p, p.images[index])
         p.images.pop(index)

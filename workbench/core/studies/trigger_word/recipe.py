@@ -20,6 +20,7 @@ and that description are stored in the model file.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -49,6 +50,22 @@ OTHER_WORDS = {"train": ("banana", "computer", "weather", "music", "tomato", "ev
 def _default_hours():
     return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
             "test": {"piper": 1.0, "espeak": 0.5}}
+
+
+_WORD = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+
+def check_trigger_word(word) -> str:
+    """The trigger word (or short phrase) a user typed: letters with single spaces, hyphens or
+    apostrophes between them, at most 40 characters; DataError otherwise (it is spoken by the voices
+    and becomes part of cache file names)."""
+    from workbench.core.errors import DataError
+
+    text = " ".join(str(word if word is not None else "").split())
+    if not text or len(text) > 40 or not _WORD.match(text):
+        raise DataError(f"{str(word)[:60]!r} cannot be a trigger word; type a word or a short phrase of letters "
+                        "(e.g. 'activate' or 'hey computer'), at most 40 characters.")
+    return text
 
 
 @dataclass
@@ -86,7 +103,13 @@ class RecipeSettings:
     mix: MixSettings = field(default_factory=MixSettings)
 
     def __post_init__(self):
+        self.check()
+
+    def check(self) -> "RecipeSettings":
+        """Every field within its declared bounds (again after fields were set one by one)."""
         from workbench.core import params as P
+
+        self.trigger_word = check_trigger_word(self.trigger_word)
 
         P.validate({"rounds": self.rounds, "epochs": self.epochs_per_round, "batch_size": self.batch_size,
                     "lr": self.lr, "seed": self.seed, "threads": self.threads, "train_clips": self.train_clips,
@@ -94,6 +117,7 @@ class RecipeSettings:
                    (P.ROUNDS, P.EPOCHS, P.BATCH_SIZE, P.LR, P.SEED, P.THREADS, P.CLIP_SECONDS,
                     P.param(P.SAMPLES, "train_clips", "number of training clips"),
                     P.param(P.SAMPLES, "val_clips", "number of validation clips")), where="the recipe settings")
+        return self
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -133,7 +157,10 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
     from workbench.core.studies.trigger_word.corpus import _append, _read_part, write_part
 
     key = hashlib.sha1(json.dumps([[t, v.engine, v.name, v.speed, v.pitch] for t, v in items]).encode()).hexdigest()[:12]
-    npy = cache / "words" / f"{tag}-{key}.npy"
+    from workbench.core.safety import safe_child, sanitize_name
+
+    # the tag holds the trigger word a user typed: the file name goes through the safe-path helper
+    npy = safe_child(cache, "words", sanitize_name(f"{tag}-{key}.npy"), what="cache file name")
     if npy.exists() and npy.with_suffix(".json").exists():
         got = _read_part(npy, sample_rate)
         if got is not None:
@@ -401,7 +428,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
     )
     from workbench.core.training import TrainConfig, Trainer
 
-    s = settings or RecipeSettings()
+    s = (settings or RecipeSettings()).check()  # fields may have been set one by one since it was made
     t_start = time.perf_counter()
     say = log or (lambda text: None)
     threads_before = torch.get_num_threads()
