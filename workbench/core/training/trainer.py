@@ -101,6 +101,26 @@ def _add_terms(sums: dict, terms: dict | None, m: int) -> None:
             sums[k] = sums.get(k, 0.0) + float(v.detach()) * m
 
 
+def _prefix_outputs(model, k: int, X, dev, cfg):
+    """The outputs of the model's first ``k`` layers for all of ``X`` (on the CPU), in batches."""
+    import torch
+
+    ebs = cfg.eval_batch_size or max(cfg.batch_size, 256)
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            outs = []
+            for i in range(0, len(X), ebs):
+                x = X[i:i + ebs].to(dev)
+                for layer in model.layers[:k]:
+                    x = layer(x)
+                outs.append(x.float().cpu())
+    finally:
+        model.train(was)
+    return torch.cat(outs)
+
+
 def _match_targets(out, y, task: str):
     """Check model output against the targets before any step; return y laid out for the loss
     and the metrics: class indices shaped like out[..., 0] for one-output-per-class heads, else
@@ -321,6 +341,11 @@ class Trainer:
             if has_val:
                 yva = _match_targets(probe, yva, task)
         collect = _known(task) and isinstance(probe, torch.Tensor)
+        prefix = model.frozen_prefix() if hasattr(model, "frozen_prefix") else 0
+        if prefix:  # a frozen feature extractor: its outputs once, then train what follows it
+            Xtr = _prefix_outputs(model, prefix, Xtr, dev, cfg)
+            if has_val:
+                Xva = _prefix_outputs(model, prefix, Xva, dev, cfg)
 
         on_device = True
         if dev.type != "cpu":
@@ -382,6 +407,8 @@ class Trainer:
                                                  for m in model.modules())
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
+        if prefix:
+            model.start = prefix
         try:
             for epoch in range(1, cfg.epochs + 1):
                 if self._pause_flag:
@@ -513,6 +540,8 @@ class Trainer:
                     break
         finally:
             self._val = None
+            if prefix:
+                model.start = 0
             if threads_before is not None:
                 torch.set_num_threads(threads_before)
         model.eval()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.widgets import Banner, FileDrops, ImageGridWidget, array_to_qimage, pixmap_from_array, spin_box
 
@@ -90,7 +91,6 @@ class CaptureTab(FileDrops, QWidget):
         self.level.setRange(-80, 0)
         self.level.setFormat("level %v dBFS")
         mid.addWidget(self.level)
-        opts = QHBoxLayout()
         self.source_combo = QComboBox()
         self.source_combo.setEditable(True)
         self.rate_spin = QDoubleSpinBox()
@@ -101,12 +101,9 @@ class CaptureTab(FileDrops, QWidget):
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("fixed-length clips", "clips")
         self.mode_combo.addItem("one long take, split", "take")
-        for w, label in ((self.source_combo, "Source:"), (self.rate_spin, "rate"), (self.max_spin, "max"),
-                         (self.mode_combo, "")):
-            if label:
-                opts.addWidget(QLabel(label))
-            opts.addWidget(w)
-        mid.addLayout(opts)
+        self.source_combo.setMinimumContentsLength(9)  # "camera:0" whole
+        mid.addWidget(flow_row(*(labelled(label, w) if label else w for w, label in (
+            (self.source_combo, "Source:"), (self.rate_spin, "rate"), (self.max_spin, "max"), (self.mode_combo, "")))))
         self.record_btn = QPushButton("Hold to record")
         self.record_btn.setMinimumHeight(40)
         self.record_btn.pressed.connect(self.start_recording)
