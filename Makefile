@@ -12,6 +12,7 @@ test-slow: setup
 package:
 	packaging/build_linux.sh
 bench: setup
+	.venv/bin/python -m pip install -q -e ".[bench]"
 	@for b in benchmarks/*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py

@@ -112,6 +112,8 @@ def _regression(w, work, shot, wait_until, settle) -> None:
     train.name_edit.setText("diabetes progression")
     train.start()
     wait_until(lambda: not train.busy and train.after.try_btn.isEnabled(), 600_000, "training")
+    train.tabs.setCurrentWidget(train.live)
+    shot("train-regression-live")
     train.tabs.setCurrentWidget(train.evaluation)
     shot("train-regression")
     dialog = QFileDialog(w, "Export the model into a folder")

@@ -74,9 +74,46 @@ def test_an_unwritable_project_stops_the_task_before_any_work(tmp_path):
     assert not task.prepared
 
 
-def test_a_stop_before_the_fit_ends_it_at_once_and_nothing_empty_is_saved(tmp_path):
+def test_stop_pressed_while_preparing_ends_the_task_before_the_fit(tmp_path):
+    from workbench.core.errors import Cancelled
+    from workbench.core.tasks import TrainingStopped
+
+    class SlowTask(TinyTask):
+        def prepare(self, say):
+            fitting = super().prepare(say)
+            trainer.request_stop()  # the user presses Stop while the data are being prepared
+            say()
+            self.after_stop = True  # never reached
+            return fitting
+
     trainer = Trainer()
-    trainer.request_stop()
-    run = run_task(TinyTask(), project=tmp_path, trainer=trainer)
-    assert run.record.history == [] and run.record.stop_reason == "stopped"
+    task = SlowTask()
+    with pytest.raises(TrainingStopped, match="nothing was trained") as e:
+        run_task(task, project=tmp_path, trainer=trainer)
+    assert isinstance(e.value, Cancelled)  # the GUI shows "Cancelled", not an error
+    assert not hasattr(task, "after_stop") and RunStore(tmp_path).ids() == []
+    assert not trainer.stop_requested_by_user  # consumed: the next run trains
+    assert len(run_task(TinyTask(), trainer=trainer, save=False).record.history) == 3
+
+
+def test_stop_within_the_first_epoch_says_nothing_was_trained(tmp_path):
+    from workbench.core.tasks import TrainingStopped
+
+    class StopAtFirstBatch(Callback):
+        def on_batch_end(self, trainer, info):
+            trainer.request_stop()
+
+    with pytest.raises(TrainingStopped, match="during the first epoch"):
+        run_task(TinyTask(), project=tmp_path, callbacks=[StopAtFirstBatch()])
     assert RunStore(tmp_path).ids() == []
+
+
+def test_stop_after_some_epochs_keeps_the_real_epochs(tmp_path):
+    class StopInEpochTwo(Callback):
+        def on_batch_end(self, trainer, info):
+            if info.epoch == 2:
+                trainer.request_stop()
+
+    run = run_task(TinyTask(), project=tmp_path, callbacks=[StopInEpochTwo()])
+    assert run.record.stop_reason == "stopped" and len(run.record.history) == 1
+    assert RunStore(tmp_path).load(run.run_id).history == run.record.history

@@ -86,3 +86,35 @@ def test_underfitting_and_the_baseline_are_diagnosed():
     assert reg.beats_baseline is False
     with_test = diagnose(_hist(train, val), base, task="binary", scores={"accuracy": 0.9})
     assert with_test.beats_baseline is True and "test accuracy 0.9000" in with_test.text
+
+
+def test_epoch_metrics_equal_scikit_learns_on_random_and_tied_predictions():
+    """The per-epoch precision, recall, F1 and AUC are counted directly (fast), and agree with
+    scikit-learn's definitions, ties, classes never predicted and binary outputs included."""
+    import numpy as np
+    from sklearn import metrics as skm
+
+    from workbench.core.training.metrics import compute_metrics
+
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 7):
+        for trial in range(5):
+            y = rng.integers(0, k, 200)
+            y[:k] = np.arange(k)
+            P = rng.random((200, k)).round(1 if trial % 2 else 6) + 1e-3  # rounding makes ties
+            P /= P.sum(axis=1, keepdims=True)
+            if trial == 4:
+                P[:, 0] += 5  # class 0 always predicted: the others never are
+                P /= P.sum(axis=1, keepdims=True)
+            got = compute_metrics("multiclass", y, P)
+            pred = P.argmax(1)
+            pr, rc, f1, _ = skm.precision_recall_fscore_support(y, pred, labels=np.arange(k), average="macro",
+                                                                zero_division=0)
+            auc = skm.roc_auc_score(y, P[:, 1]) if k == 2 else skm.roc_auc_score(y, P, multi_class="ovr")
+            assert np.allclose([got["precision"], got["recall"], got["f1"], got["auc"]], [pr, rc, f1, auc])
+    y = rng.integers(0, 2, 300)
+    p = rng.random(300).round(1)
+    got = compute_metrics("binary", y, p)
+    pr, rc, f1, _ = skm.precision_recall_fscore_support(y, (p >= 0.5).astype(int), average="binary", zero_division=0)
+    assert np.allclose([got["precision"], got["recall"], got["f1"], got["auc"]], [pr, rc, f1, skm.roc_auc_score(y, p)])
+    assert compute_metrics("binary", np.zeros(5, int), np.full(5, 0.2))["auc"] is None  # one class: no AUC

@@ -5,6 +5,8 @@ A task declares its ``kind`` (the RunRecord's, see ``runs.KINDS``) and the ``sec
 project state its settings live in, and it knows its own domain:
 
     prepare(say)          -> Fitting: the model, its head, the (X, y) arrays and the TrainConfig
+                             (``say(line)`` reports; ``say()`` between long steps lets Stop end
+                             the task there with ``TrainingStopped``)
     finish(fitting, fit)  -> the record's fields (test scores, baseline, details, ...) or a RunRecord
     fit(trainer, fitting) -> FitResult        (optional: the generic workflow cross-validates here)
     weights(fitting)      -> the state dict to keep (optional: the model's by default)
@@ -20,7 +22,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
+from workbench.core.errors import Cancelled
+
 Status = Callable[[str], None]
+
+
+class TrainingStopped(Cancelled):
+    """Stop was pressed before the first epoch ended: nothing was trained or saved."""
 
 
 @dataclass
@@ -85,8 +93,19 @@ def train_config_of(settings: Any, **extra: Any):
     return TrainConfig(**d)
 
 
-def _say(on_status: Status | None) -> Status:
-    return on_status if on_status is not None else (lambda _msg: None)
+def _say(on_status: Status | None, trainer) -> Status:
+    """The status callback a task's ``prepare`` gets: it passes lines on and, between the steps
+    of a long preparation (``say("")`` only checks), ends the task at once when Stop was pressed,
+    so a stop acts within a step instead of after the whole preparation and an empty fit."""
+
+    def say(msg: str = "") -> None:
+        if trainer is not None and trainer.stop_requested_by_user:
+            trainer.reset_stop()  # consumed here: the trainer's next run starts clean
+            raise TrainingStopped("Stopped before the first epoch: nothing was trained or saved.")
+        if msg and on_status is not None:
+            on_status(msg)
+
+    return say
 
 
 def store_for(project=None, store=None):
@@ -128,12 +147,17 @@ def run_task(task: Task, *, project=None, store=None, trainer=None, callbacks: I
     from workbench.core.runs import RunRecord, build_record
 
     started = time.perf_counter()
-    say = _say(on_status)
+    say = _say(on_status, trainer)
     runs = store_for(project, store) if save else None
     if runs is not None:
         runs.check_writable()  # a full or read-only disk is found before the work, not after
     fitting = task.prepare(say)
+    say()  # a Stop pressed while preparing ends here, not after an empty fit and a scoring of nothing
     fit = fit_with(trainer, fitting, callbacks, device, getattr(task, "fit", None))
+    if fit is not None and fit.stopped_by_user and not fit.history:
+        # stopped within the first epoch: there is nothing to score or keep, and saying
+        # "0 epochs" after scoring an untrained model would only cost the user time
+        raise TrainingStopped("Stopped during the first epoch: nothing was trained or saved.")
     fields = task.finish(fitting, fit)
     if isinstance(fields, RunRecord):
         record = fields

@@ -744,6 +744,7 @@ class TrainTask:
     started: float | None = None
     splits: Any = None  # the app's cached split and fitted preprocessor (see ``prepare_data``)
     preprocessor: Any = None
+    remember_run: bool = True  # list the run first in project.json (the app's own save does it instead)
     kind: str = "train"
     section: str = "train"
 
@@ -794,19 +795,23 @@ class TrainTask:
         return self.trained.weights()
 
     def saved(self, record) -> None:
-        _remember_run(self.cfg.project, record.run_id)  # first in the project's recent runs
+        if self.remember_run:
+            _remember_run(self.cfg.project, record.run_id)  # first in the project's recent runs
 
 
 def run_training(cfg: RunConfig, callbacks: Iterable = (), on_status: Status | None = None, *, trainer=None,
                  dataset=None, save: bool = True, on_fold=None, keep_one_core_free: bool = False, splits=None,
-                 preprocessor=None) -> RunResult:
+                 preprocessor=None, remember_run: bool = True) -> RunResult:
     """The whole workflow in one call (see the module docstring) through the task runner. User
     errors raise WorkbenchError subclasses before anything is written; the project is checked for
     writing before training. A stopped run is stored too (its curves and best weights are worth
-    keeping). ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``)."""
+    keeping). ``splits`` / ``preprocessor``: the app's cached ones for ``dataset`` (see ``prepare_data``).
+    ``remember_run`` lists the run in project.json; the app passes False because it writes
+    project.json itself once the run is in its state (one write per run)."""
     from workbench.core.tasks import run_task
 
-    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter(), splits, preprocessor)
+    task = TrainTask(cfg, dataset, on_fold, keep_one_core_free, on_status, time.perf_counter(), splits, preprocessor,
+                     remember_run)
     run_task(task, project=cfg.project, trainer=trainer, callbacks=callbacks, device=cfg.device, save=save,
              on_status=on_status)
     return RunResult(record=task.record, prepared=task.prep, built=task.built, trained=task.trained,

@@ -71,3 +71,15 @@ def flow_row(*widgets, spacing: int = 6) -> QWidget:
     for w in widgets:
         lay.addWidget(w)
     return box
+
+
+def labelled(label: str, field) -> QWidget:
+    """A label and its field kept side by side (one item of a wrapping row)."""
+    from PySide6.QtWidgets import QHBoxLayout, QLabel
+
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(QLabel(label))
+    row.addWidget(field)
+    return box

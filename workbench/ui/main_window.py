@@ -59,8 +59,8 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._started = False
         self.setWindowTitle("Workbench")
-        self.resize(1280, 820)
         self.setMinimumSize(QSize(800, 560))
+        self.resize(self._fit_screen(1280, 820))
 
         specs = panel_specs(specs)
         self.nav = NavigationList(specs)
@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         geo = unb64(self.settings.get("geometry"))
         if geo is not None:
             self.restoreGeometry(geo)
+            self.resize(self._fit_screen(self.width(), self.height()))  # remembered from a bigger screen
         st = unb64(self.settings.get("window_state"))
         if st is not None:
             self.restoreState(st)
@@ -435,6 +436,18 @@ class MainWindow(QMainWindow):
             s.splitter_states = dict(self.settings.get("splitters") or {})
         # The start page is the first screen; a window without one opens the panel used last.
         self._initial_panel = HOME if HOME in self.panel_titles() else (self.settings.get("current_panel") or "Data")
+
+    @staticmethod
+    def _fit_screen(width: int, height: int) -> QSize:
+        """The size, made no bigger than the screen's free area (a 1024x700 screen gets the whole
+        window on it, status bar included, instead of a 1280x820 window cut at its edges)."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return QSize(width, height)
+        free = screen.availableGeometry()
+        return QSize(max(800, min(width, free.width())), max(560, min(height, free.height())))
 
     def start(self) -> None:
         """Call after show(): select the remembered panel and probe the device in the background."""

@@ -23,7 +23,7 @@ def install_startup_probe(stream: TextIO | None = None) -> None:
     def say(text: str) -> None:
         s = stream if stream is not None else sys.stdout
         try:
-            s.write(f"{text} {time.time():.6f}\n")
+            s.write(f"{text} {time.time():.6f} {time.process_time():.6f}\n")  # wall clock, CPU seconds
             s.flush()
         except (OSError, ValueError, AttributeError):  # reader gone / no console: still quit below
             pass

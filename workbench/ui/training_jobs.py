@@ -44,5 +44,6 @@ def run_job(req: TrainRequest, trainer, progress=None, should_cancel=None) -> di
                             keep_one_core_free=True)
     else:
         res = wf.run_training(cfg, dataset=req.dataset, trainer=trainer, on_status=say, on_fold=counted("folds"),
-                              keep_one_core_free=True, splits=req.splits, preprocessor=req.preprocessor)
+                              keep_one_core_free=True, splits=req.splits, preprocessor=req.preprocessor,
+                              remember_run=False)  # the app writes project.json once, after the run
     return {"record": res.record.to_dict(), "weights": None if res.run_id else res.weights()}

@@ -43,20 +43,22 @@ def _own(payload: Any) -> Any:
     return payload
 
 
-_ALL_THREADS: list[QThread] = []  # every QThread a controller started (tests check none leaks)
+_ALL_THREADS: list[tuple[QThread, QObject]] = []  # every (thread, worker) a controller started (tests check)
 
 
-def running_threads() -> list[QThread]:
-    """QThreads started by any TaskController that are still running."""
+def running_threads(*, still_working: bool = False) -> list[QThread]:
+    """QThreads started by any TaskController that are still running; with ``still_working``
+    only those whose job has not returned yet (a thread whose job returned is ending by itself)."""
     alive = []
-    for t in list(_ALL_THREADS):
+    for t, w in list(_ALL_THREADS):
         try:
             if t.isRunning():
-                alive.append(t)
+                if not (still_working and getattr(w, "returned", False)):
+                    alive.append(t)
                 continue
         except RuntimeError:  # C++ object already deleted: finished and cleaned up
             pass
-        _ALL_THREADS.remove(t)
+        _ALL_THREADS.remove((t, w))
     return alive
 
 
@@ -91,6 +93,7 @@ class FunctionWorker(QObject):
         self._args = args
         self._kwargs = kwargs
         self._cancel = threading.Event()
+        self.returned = False  # set by the worker thread once the job has returned (then its thread ends)
         self.exception: BaseException | None = None
         self.traceback: str = ""
 
@@ -146,6 +149,7 @@ class FunctionWorker(QObject):
             else:
                 self.result.emit(_own(out))
         finally:
+            self.returned = True
             self.finished.emit()
 
 
@@ -252,7 +256,7 @@ class TaskController(QObject):
         handle.finished.connect(self._on_handle_finished)
         self._jobs.append((thread, worker))
         self._handles.append(handle)
-        _ALL_THREADS.append(thread)
+        _ALL_THREADS.append((thread, worker))
         thread.start()
         return handle
 

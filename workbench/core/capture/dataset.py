@@ -226,8 +226,8 @@ class CaptureSet:
         exts = IMAGE_EXTENSIONS if self.kind == "image" else AUDIO_EXTENSIONS
         files: list[Path] = []
         for p in map(Path, paths):
-            if p.is_dir():
-                files += sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            if p.is_dir():  # pipes and devices in the folder are listed as skipped by the guarded read
+                files += sorted(f for f in p.rglob("*") if not f.is_dir() and not f.name.startswith("."))
             else:
                 files.append(p)
         added, skipped = [], []

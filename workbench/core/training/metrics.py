@@ -164,9 +164,10 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
             out["accuracy"] = float(np.mean(pred == yt))
             if not full:
                 return out
-            pr, rc, f1, _ = skm.precision_recall_fscore_support(yt, pred, average="binary", zero_division=0)
-            out.update(precision=float(pr), recall=float(rc), f1=float(f1))
-            out["auc"] = _safe(lambda: skm.roc_auc_score(yt, p)) if len(np.unique(yt)) == 2 else None
+            tp, fp, fn = _counts(yt, pred, 2)
+            pr, rc, f1 = _prf(tp[1:], fp[1:], fn[1:])
+            out.update(precision=pr, recall=rc, f1=f1)
+            out["auc"] = _finite_or_none(_auc(yt == 1, p)) if len(np.unique(yt)) == 2 else None
             return out
         if task == "multiclass":
             k = y_prob.shape[-1]
@@ -176,20 +177,14 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
             out["accuracy"] = float(np.mean(pred == yt))
             if not full:
                 return out
-            labels = np.arange(k)
-            pr, rc, f1, _ = skm.precision_recall_fscore_support(
-                yt, pred, labels=labels, average="macro", zero_division=0
-            )
-            out.update(precision=float(pr), recall=float(rc), f1=float(f1))
+            pr, rc, f1 = _prf(*_counts(yt, pred, k))
+            out.update(precision=pr, recall=rc, f1=f1)
             out["auc"] = None
             present = np.unique(yt)
-            if len(present) == k and k > 1:
-                # roc_auc_score insists that the rows sum to 1 (softmax does, up to rounding)
-                Pn = P / np.clip(P.sum(axis=1, keepdims=True), 1e-12, None)
-                if k == 2:
-                    out["auc"] = _safe(lambda: skm.roc_auc_score(yt, Pn[:, 1]))
-                else:
-                    out["auc"] = _safe(lambda: skm.roc_auc_score(yt, Pn, multi_class="ovr", average="macro", labels=labels))
+            if len(present) == k and k > 1 and np.isfinite(P).all():
+                # scikit-learn's one-vs-rest macro AUC
+                cols = [1] if k == 2 else range(k)
+                out["auc"] = _finite_or_none(np.mean([_auc(yt == c, P[:, c]) for c in cols]))
             return out
         # multilabel: accuracy is the per-label hit rate (Keras' binary accuracy), the rest macro
         Y = y_true.reshape(len(y_true), -1).astype(np.int64)
@@ -203,6 +198,39 @@ def compute_metrics(task: str, y_true, y_prob, *, full: bool = True) -> dict[str
         out.update(precision=float(pr), recall=float(rc), f1=float(f1))
         out["auc"] = _safe(lambda: skm.roc_auc_score(Y, P, average="macro"))
         return out
+
+
+def _counts(yt: np.ndarray, pred: np.ndarray, k: int):
+    """Per-class true positives, false positives and false negatives."""
+    tp = np.bincount(yt[pred == yt], minlength=k)[:k].astype(np.float64)
+    fp = np.bincount(pred, minlength=k)[:k] - tp
+    fn = np.bincount(yt, minlength=k)[:k] - tp
+    return tp, fp, fn
+
+
+def _prf(tp, fp, fn) -> tuple[float, float, float]:
+    """Macro precision, recall and F1 with 0 where a class is never predicted / never true
+    (scikit-learn's ``precision_recall_fscore_support(average="macro", zero_division=0)``; for one
+    class, its ``average="binary"``). Counting is all it takes: an epoch's metrics stay cheap."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pr = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        rc = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    return float(pr.mean()), float(rc.mean()), float(f1.mean())
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve as the Mann-Whitney statistic (ties count half), equal to
+    scikit-learn's ``roc_auc_score`` for one class against the rest."""
+    from scipy.stats import rankdata
+
+    positive = np.asarray(positive, bool)
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 _SKM = None

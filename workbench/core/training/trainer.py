@@ -101,6 +101,26 @@ def _add_terms(sums: dict, terms: dict | None, m: int) -> None:
             sums[k] = sums.get(k, 0.0) + float(v.detach()) * m
 
 
+def _prefix_outputs(model, k: int, X, dev, cfg):
+    """The outputs of the model's first ``k`` layers for all of ``X`` (on the CPU), in batches."""
+    import torch
+
+    ebs = cfg.eval_batch_size or max(cfg.batch_size, 256)
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            outs = []
+            for i in range(0, len(X), ebs):
+                x = X[i:i + ebs].to(dev)
+                for layer in model.layers[:k]:
+                    x = layer(x)
+                outs.append(x.float().cpu())
+    finally:
+        model.train(was)
+    return torch.cat(outs)
+
+
 def _match_targets(out, y, task: str):
     """Check model output against the targets before any step; return y laid out for the loss
     and the metrics: class indices shaped like out[..., 0] for one-output-per-class heads, else
@@ -153,17 +173,39 @@ def _match_targets(out, y, task: str):
 # BatchNorm's running statistics move 10 % towards each batch's: after a few dozen steps they still
 # remember their start (mean 0, variance 1) and the evaluated model can answer one class while the
 # training batches look perfect. Until this many steps, they are re-estimated on the training data
-# (torch.optim.swa_utils.update_bn: a plain average over one pass) before each evaluation.
+# (a plain average over one pass, as torch.optim.swa_utils.update_bn) before each evaluation.
 BN_SETTLE_STEPS = 200
 
 
 def _settle_batchnorm(model, X, batch: int, dev) -> None:
+    """One pass over ``X`` with a plain average as the running statistics of the BatchNorm layers
+    being trained (as ``torch.optim.swa_utils.update_bn``); frozen ones (a pretrained backbone's)
+    keep theirs."""
     import torch
-    from torch.optim.swa_utils import update_bn
+    from torch.nn.modules.batchnorm import _BatchNorm
 
     was_training = model.training
-    with torch.no_grad():
-        update_bn((X[i:i + batch] for i in range(0, len(X), batch)), model, device=dev)
+    model.train()
+    bns = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    mine = [m for m in bns if m.training and m.track_running_stats
+            and all(p.requires_grad for p in m.parameters(recurse=False))]
+    others = [m for m in bns if m not in mine and m.training]
+    if mine:
+        momenta = {m: m.momentum for m in mine}
+        for m in mine:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the pass
+        for m in others:
+            m.eval()
+        try:
+            with torch.no_grad():
+                for i in range(0, len(X), batch):
+                    model(X[i:i + batch].to(dev))
+        finally:
+            for m, mom in momenta.items():
+                m.momentum = mom
+            for m in others:
+                m.train()
     model.train(was_training)
 
 
@@ -299,6 +341,11 @@ class Trainer:
             if has_val:
                 yva = _match_targets(probe, yva, task)
         collect = _known(task) and isinstance(probe, torch.Tensor)
+        prefix = model.frozen_prefix() if hasattr(model, "frozen_prefix") else 0
+        if prefix:  # a frozen feature extractor: its outputs once, then train what follows it
+            Xtr = _prefix_outputs(model, prefix, Xtr, dev, cfg)
+            if has_val:
+                Xva = _prefix_outputs(model, prefix, Xva, dev, cfg)
 
         on_device = True
         if dev.type != "cpu":
@@ -360,6 +407,8 @@ class Trainer:
                                                  for m in model.modules())
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
+        if prefix:
+            model.start = prefix
         try:
             for epoch in range(1, cfg.epochs + 1):
                 if self._pause_flag:
@@ -491,6 +540,8 @@ class Trainer:
                     break
         finally:
             self._val = None
+            if prefix:
+                model.start = 0
             if threads_before is not None:
                 torch.set_num_threads(threads_before)
         model.eval()

@@ -302,14 +302,24 @@ class DayNightTask:
         self.tr, va, self.te = tr, va, te = splits.train_idx, splits.val_idx, splits.test_idx
         self.n_val = len(va)
         y = ds.y.astype(np.float32)
+        say()
         self.model = model = DayNightModel.create(self.size, self.spec, ds.class_names)
         cfg = train_config_of(self, restore_best=True)
+        say()
         # the first optimizer built in a process imports torch._dynamo (seconds): not training time
         make_optimizer(torch.nn.Linear(1, 1), cfg)
         say(f"Training {cfg.epochs} epochs at {self.size} px on {len(tr)} images ...")
-        # index the uint8 images first: a float copy of only what each split needs
-        return Fitting(model.module, model.head, (to_inputs(ds.X[tr], self.size), y[tr]),
-                       (to_inputs(ds.X[va], self.size), y[va]) if len(va) else None, cfg)
+        return Fitting(model.module, model.head, (self._inputs(tr, say), y[tr]),
+                       (self._inputs(va, say), y[va]) if len(va) else None, cfg)
+
+    def _inputs(self, idx, say, chunk: int = 1024) -> np.ndarray:
+        """Model inputs of the images ``idx``, converted a chunk at a time (a float copy of only
+        what the split needs; Stop is heard between chunks)."""
+        out = np.empty((len(idx), 3, self.size, self.size), np.float32)
+        for i in range(0, len(idx), chunk):
+            say()
+            out[i:i + chunk] = to_inputs(self.ds.X[idx[i:i + chunk]], self.size)
+        return out
 
     def finish(self, fitting, fit):
         from workbench.core.training import compute_metrics

@@ -411,7 +411,10 @@ class DetectionTask:
             say("Preparing the images ...")
             im_tr, b_tr, l_tr = prepare(ds, tr, size, flip_copies=k.flip)
             im_va, b_va, l_va = prepare(ds, va, size)
-            X_tr, X_va, X_te = det.inputs(im_tr), det.inputs(im_va), det.inputs([ds.images[i] for i in te])
+            say()  # Stop is heard between the steps (a backbone's features take a while)
+            X_tr = det.inputs(im_tr)
+            say()
+            X_va, X_te = det.inputs(im_va), det.inputs([ds.images[i] for i in te])
             if self.cache is not None:
                 self.cache[key] = (X_tr, b_tr, l_tr, X_va, b_va, l_va, X_te)
         self.X_te = X_te

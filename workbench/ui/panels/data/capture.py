@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.job_runner import JobRunner
 from workbench.ui.widgets import Banner, FileDrops, ImageGridWidget, array_to_qimage, pixmap_from_array, spin_box
 
@@ -90,7 +91,6 @@ class CaptureTab(FileDrops, QWidget):
         self.level.setRange(-80, 0)
         self.level.setFormat("level %v dBFS")
         mid.addWidget(self.level)
-        opts = QHBoxLayout()
         self.source_combo = QComboBox()
         self.source_combo.setEditable(True)
         self.rate_spin = QDoubleSpinBox()
@@ -101,12 +101,9 @@ class CaptureTab(FileDrops, QWidget):
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("fixed-length clips", "clips")
         self.mode_combo.addItem("one long take, split", "take")
-        for w, label in ((self.source_combo, "Source:"), (self.rate_spin, "rate"), (self.max_spin, "max"),
-                         (self.mode_combo, "")):
-            if label:
-                opts.addWidget(QLabel(label))
-            opts.addWidget(w)
-        mid.addLayout(opts)
+        self.source_combo.setMinimumContentsLength(9)  # "camera:0" whole
+        mid.addWidget(flow_row(*(labelled(label, w) if label else w for w, label in (
+            (self.source_combo, "Source:"), (self.rate_spin, "rate"), (self.max_spin, "max"), (self.mode_combo, "")))))
         self.record_btn = QPushButton("Hold to record")
         self.record_btn.setMinimumHeight(40)
         self.record_btn.pressed.connect(self.start_recording)
@@ -372,14 +369,21 @@ class CaptureTab(FileDrops, QWidget):
         if self.cset is None or not name:
             self.banner.show_message("Choose a class to import into first.", "info")
             return
-        out = self._guard(lambda: self.cset.import_files(name, paths))
-        if out is not None:
-            added, skipped = out
-            msg = f"Imported {len(added)} file(s) into {name!r}."
-            if skipped:
-                msg += f" Skipped {len(skipped)}: " + "; ".join(f"{Path(f).name} ({w})" for f, w in skipped[:3])
-            self.banner.show_message(msg, "warning" if skipped else "ok")
-            self._announce()
+        # off the GUI thread: every file is read and checked (a pipe named x.png, a huge header, a
+        # folder of thousands) without the window freezing; errors come back as the job's sentence
+        self._import_class = name
+        self.jobs.start(self.cset.import_files, name, [str(p) for p in paths], label=f"Importing into {name!r} ...",
+                        on_result=self._imported)
+
+    def _imported(self, out) -> None:
+        name = self._import_class
+        added, skipped = out
+        msg = f"Imported {len(added)} file(s) into {name!r}."
+        if skipped:
+            msg += f" Skipped {len(skipped)}: " + "; ".join(f"{Path(f).name} ({w})" for f, w in skipped[:3])
+        self.banner.show_message(msg, "warning" if skipped else "ok")
+        self.refresh_classes()
+        self._announce()
 
     def _ask_import(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Files to import into the class")

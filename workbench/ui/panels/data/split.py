@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QPushButton, QSpinBox, QSplitter,
     QVBoxLayout, QWidget,
 )
 
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.job_runner import JobRunner
 from workbench.core import params as P
 from workbench.ui.widgets import Banner, BarChart, FoldsDiagram, PART_COLORS, param_spin
@@ -55,16 +56,11 @@ class SplitTab(QWidget):
         self.split_btn.clicked.connect(self.split_requested)
         fl = QFormLayout()
         fl.addRow("Split:", self.split_kind)
-        row = QHBoxLayout()
-        for w, label in ((self.val_spin, "validation"), (self.test_spin, "test"), (self.k_spin, "K"),
-                         (self.repeats_spin, "repeats"), (self.seed_spin, "seed")):
-            row.addWidget(QLabel(label))
-            row.addWidget(w)
-        row.addWidget(self.stratify_check)
-        row.addWidget(self.dedupe_check)
-        row.addStretch(1)
-        row.addWidget(self.split_btn)
-        fl.addRow(row)
+        # a row that wraps on a small screen instead of cutting "drop duplicates" off
+        fl.addRow(flow_row(*(labelled(label, w) for w, label in (
+            (self.val_spin, "validation"), (self.test_spin, "test"), (self.k_spin, "K"),
+            (self.repeats_spin, "repeats"), (self.seed_spin, "seed"))),
+            self.stratify_check, self.dedupe_check, self.split_btn))
         spv.addLayout(fl)
         self.split_kind.currentIndexChanged.connect(self._kind_changed)
         self.split_desc = QLabel("")

@@ -5,6 +5,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidgetItem, QPushButton, \
     QScrollArea, QVBoxLayout, QWidget
 
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.panels.faces.common import thumb_icon, thumb_list
 from workbench.ui.widgets import spin_box
 
@@ -17,7 +18,6 @@ class ClusterTab(QWidget):
         self.result = None
         self.group_rows: list[tuple[QLineEdit, QPushButton, list[int]]] = []
         lay = QVBoxLayout(self)
-        r = QHBoxLayout()
         self.folder_btn = QPushButton("Folder of photos…")
         self.folder_btn.clicked.connect(self._choose_folder)
         self.folder_label = QLabel("(none)")
@@ -25,12 +25,9 @@ class ClusterTab(QWidget):
         self.k_spin.setSpecialValueText("auto (silhouette)")
         self.cluster_btn = QPushButton("Cluster")
         self.cluster_btn.clicked.connect(self.run_cluster)
-        r.addWidget(self.folder_btn)
-        r.addWidget(self.folder_label, 1)
-        r.addWidget(QLabel("k"))
-        r.addWidget(self.k_spin)
-        r.addWidget(self.cluster_btn)
-        lay.addLayout(r)
+        self.folder_label.setWordWrap(True)
+        lay.addWidget(flow_row(self.folder_btn, labelled("k", self.k_spin), self.cluster_btn))
+        lay.addWidget(self.folder_label)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         lay.addWidget(self.info)

@@ -31,6 +31,7 @@ class LiveView(QWidget):
         self.source_combo = QComboBox()
         self.source_combo.setEditable(True)
         self.source_combo.addItems(["camera:0", "camera:1", "demo"])
+        self.source_combo.setMinimumContentsLength(9)  # "camera:0" whole on a small screen
         self.source_combo.setToolTip("camera:N, 'demo' (real faces drifting), or a video file / image folder path")
         self.source_browse = QPushButton("Video…")
         self.source_browse.clicked.connect(self._browse_video)

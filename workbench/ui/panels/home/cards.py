@@ -56,7 +56,10 @@ class Card(QFrame):
         self.line_label.setWordWrap(True)
         lay.addWidget(self.line_label)
         lay.addStretch(1)
-        self.setFixedHeight(picture_h + 96)
+        # as tall as its words need at the card's width: a three-line title or line is never cut
+        text_w = CARD_W - 16  # the margins and the frame
+        words = self.title_label.heightForWidth(text_w) + self.line_label.heightForWidth(text_w)
+        self.setFixedHeight(picture_h + 6 + 8 + 2 * 4 + max(words, 56) + 4)
 
     def mouseReleaseEvent(self, event):  # noqa: N802 (Qt name)
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):

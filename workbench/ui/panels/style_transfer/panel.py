@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from workbench.ui.job_runner import JobRunner, Relay
@@ -21,9 +21,10 @@ from workbench.ui.panels.base import Panel
 from workbench.ui.panels.style_transfer.canvas import CanvasWidget
 from workbench.ui.panels.style_transfer.controls import Controls
 from workbench.ui.widgets import array_to_qimage, button, color, hbox
+from workbench.ui.training_bridge import LiveTraining
 
 LOSS_TERMS = ("content", "style", "tv", "total")
-HISTORY_KEYS = ("iteration", *LOSS_TERMS, "its_per_s")
+CHART_KEYS = (*LOSS_TERMS, "its_per_s")
 
 
 def _frame(p) -> dict:
@@ -50,8 +51,6 @@ class StyleTransferPanel(Panel):
         self.last_frame: dict = {}
         self.frames_received = 0
         self.frame_thread_ids: list[int] = []
-        self._hist: dict[str, list] = {k: [] for k in HISTORY_KEYS}
-        self._chart_dirty = False
         self._run_settings: dict = {}
         self._paused = False
         self._build()
@@ -63,10 +62,9 @@ class StyleTransferPanel(Panel):
         self.snapshots.job_finished.connect(self._snapshot_done)
         self.frames = Relay(self, convert=_frame)
         self.frames.item.connect(self._on_frame)
-        self.chart_timer = QTimer(self)
-        self.chart_timer.setInterval(100)  # charts redraw at <= 10 Hz, whatever the worker's pace
-        self.chart_timer.timeout.connect(self._redraw_charts)
-        self.chart_timer.start()
+        # the one live chart of every training: each reported iteration is a row of its buffer, and
+        # the charts redraw on its GUI timer (<= 10 Hz), whatever the worker's pace
+        self.live = LiveTraining(self, self._draw_charts)
         self.set_content_source("sample:chelsea")
         self.set_style_source("style:swirls")
         self._update_buttons()
@@ -209,9 +207,7 @@ class StyleTransferPanel(Panel):
         if not self.controls.style_layers():
             self.banner.show_message("Tick at least one style layer.", "warning")
             return
-        for v in self._hist.values():
-            v.clear()
-        self._chart_dirty = True
+        self.live.start()
         self._run_settings = self.controls.settings_dict()
         self.frames_received = 0
         job = StyleJob(self.content_img, self.style_img, self._run_settings, self.controls.steps_spin.value(),
@@ -220,6 +216,8 @@ class StyleTransferPanel(Panel):
                            on_cancelled=self._on_cancelled, label="Loading the network…") is not None:
             self.current_job = job
             self._update_buttons()
+        else:
+            self.live.stop()
 
     def toggle_pause(self) -> None:
         if not self.busy:
@@ -246,26 +244,25 @@ class StyleTransferPanel(Panel):
         self.last_frame = f
         self.result_img = f["image"]
         self.canvas.set_image(f["qimage"])
-        if not self._hist["iteration"] or f["iteration"] > self._hist["iteration"][-1]:
-            for k in self._hist:
-                self._hist[k].append(f[k])
-            self._chart_dirty = True
+        done = self.live.buffer.epochs
+        if not done or f["iteration"] > done[-1]["epoch"]:
+            self.live.buffer.on_epoch({"epoch": f["iteration"], **{k: f[k] for k in CHART_KEYS}})
         self.status.setText(f"iteration {f['iteration']}  total {f['total']:.4g}  "
                             f"({f['content']:.3g} content, {f['style']:.3g} style, {f['tv']:.3g} TV)  "
                             f"{f['its_per_s']:.2f} it/s")
 
     @Slot()
     def _redraw_charts(self) -> None:
-        if not self._chart_dirty:
-            return
-        self._chart_dirty = False
-        it = np.asarray(self._hist["iteration"], float)
+        self.live.redraw()
+
+    def _draw_charts(self, b) -> None:
         for k, c in self.curves.items():
-            y = np.asarray(self._hist[k], float)
+            it, y = (np.asarray(v, float) for v in b.series(k))
             ok = y > 0  # log axis
             c.setData(it[ok], y[ok])
-        self.speed_curve.setData(it, np.asarray(self._hist["its_per_s"], float))
-        if it.size:
+        it, speed = b.series("its_per_s")
+        self.speed_curve.setData(it, speed)
+        if it:
             self.loss_plot.enableAutoRange()
             self.speed_plot.enableAutoRange()
 
@@ -285,7 +282,7 @@ class StyleTransferPanel(Panel):
         self._paused = False
         self.pause_btn.setText("Pause")
         self._update_buttons()
-        self._redraw_charts()
+        self.live.stop()
 
     def _update_buttons(self) -> None:
         running = self.busy
@@ -337,7 +334,7 @@ class StyleTransferPanel(Panel):
 
     # -- panel contract --------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self.chart_timer.stop()
+        self.live.timer.stop()
         self.jobs.shutdown()
         self.snapshots.shutdown()
 

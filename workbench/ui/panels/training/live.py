@@ -109,6 +109,9 @@ class LiveTab(QWidget):
         self.metric = name
         self.metric_plot.setTitle(f"{label} per epoch")
         self.metric_plot.setLabel("left", label)
+        legend = self.metric_plot.getPlotItem().legend
+        if legend is not None:  # rising curves leave the top free, falling ones (MAE) the bottom
+            legend.setOffset((-10, -10) if info is None or info.higher_is_better else (-10, 10))
 
     def show_diagnosis(self, d: dict | None, live: bool = False) -> None:
         """The diagnosis text. While training (``live``) it is rewritten only when the verdict

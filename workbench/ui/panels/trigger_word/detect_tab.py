@@ -10,22 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QComboBox, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
-from workbench.ui.flow_layout import flow_row
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.panels.trigger_word.common import SOURCES, TRACE_SECONDS, restore_values, spin, values_of
 
 
-
-def _pair(label: str, field) -> QWidget:
-    """A label and its field kept side by side (one item of a wrapping row)."""
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(QLabel(label))
-    row.addWidget(field)
-    return box
 
 class DetectTab(QWidget):
     def __init__(self, panel):
@@ -56,7 +47,7 @@ class DetectTab(QWidget):
         for label, w in (("Threshold", self.threshold), ("Smoothing", self.smoothing),
                          ("Min. duration (s)", self.min_duration), ("Refractory (s)", self.refractory),
                          ("", self.second), ("Source", self.source_combo)):
-            items.append(_pair(label, w) if label else w)
+            items.append(labelled(label, w) if label else w)
         for w in (self.threshold, self.smoothing, self.min_duration, self.refractory):
             w.valueChanged.connect(self._rule_changed)
         self.stored_btn = QPushButton("Stored point")

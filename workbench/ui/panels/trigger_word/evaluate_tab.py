@@ -3,10 +3,11 @@ the loaded material or on the recipe's held-out material (voices, texts and nois
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
+from workbench.ui.flow_layout import flow_row, labelled
 from workbench.ui.panels.trigger_word.common import restore_values, spin, values_of
 
 WHAT = ("fresh clips of the material", "held-out recipe material")
@@ -18,21 +19,18 @@ class EvaluateTab(QWidget):
         self.panel = panel
         self.report = None
         lay = QVBoxLayout(self)
-        row = QHBoxLayout()
         self.what = QComboBox()
         self.what.addItems(WHAT)
         self.clips = spin(10, 5000, 200, 50)
         self.hours = spin(0.01, 24.0, 1.0, 0.25, 2)
-        for label, w in (("On", self.what), ("Held-out clips", self.clips), ("Negative stream (hours)", self.hours)):
-            row.addWidget(QLabel(label))
-            row.addWidget(w)
         self.eval_btn = QPushButton("Evaluate")
         self.eval_btn.clicked.connect(self.evaluate)
-        row.addWidget(self.eval_btn)
         use = QPushButton("Use recommended threshold")
         use.clicked.connect(self.use_recommended_threshold)
-        row.addWidget(use)
-        lay.addLayout(row)
+        # wraps on a small screen instead of cutting the names off
+        lay.addWidget(flow_row(*(labelled(label, w) for label, w in (
+            ("On", self.what), ("Held-out clips", self.clips), ("Negative stream (hours)", self.hours))),
+            self.eval_btn, use))
         self.curve_plot = pg.PlotWidget(title="False rejects (%) and false accepts per hour over the threshold")
         self.curve_plot.addLegend()
         self.curve_plot.setLabel("bottom", "threshold")

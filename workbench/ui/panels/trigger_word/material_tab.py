@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.ui.flow_layout import flow_row
 from workbench.ui.panels.trigger_word.common import KIND_LABELS, label_axes, restore_values, spin, values_of, wrapped
 
 
@@ -45,8 +46,9 @@ class MaterialTab(QWidget):
             lw = QListWidget()
             lw.currentRowChanged.connect(self._show_item)
             v.addWidget(lw)
-            h = QHBoxLayout()
-            # four buttons share a third of the window: short texts, the details in tooltips
+            buttons = []
+            # four buttons share a third of the window: short texts, the details in tooltips; they
+            # wrap to a second row rather than be cut off on a small screen
             for text, tip, slot in (("Record", "Record from the microphone", self._record_clicked),
                                     ("Import…", "Import a folder of WAV files", self._import_clicked),
                                     ("Play", "Play the selected recording", self._play_item),
@@ -55,8 +57,8 @@ class MaterialTab(QWidget):
                 btn.setToolTip(tip)
                 btn.setProperty("kind", kind)
                 btn.clicked.connect(slot)
-                h.addWidget(btn)
-            v.addLayout(h)
+                buttons.append(btn)
+            v.addWidget(flow_row(*buttons))
             if kind != "backgrounds":
                 t = QPushButton("Text to speech")
                 t.setProperty("kind", kind)
