@@ -158,8 +158,9 @@ def bench_gui(seconds: float = 4.0) -> dict:
                       "chart_redraws_per_s": (panel.charts.redraws - redraws0) / dt}
         w.toggle()
         panel.stop()
-        panel.jobs.shutdown()
-        w.jobs.shutdown()
+        while panel.jobs.busy or w.jobs.busy:  # "finished" arrives through the event loop
+            app.processEvents()
+            time.sleep(0.01)
     panel.shutdown()
     panel.close()
     return res
