@@ -151,3 +151,15 @@ def test_help_builds_the_guide_at_first_use(qtbot, config_dir, tmp_path, monkeyp
     assert sig.args == ["panels/train.html"] and (tmp_path / "guide" / "index.html").is_file()
     h.shutdown()
     h.close()
+
+
+def test_readme_is_the_quick_start_and_a_map():
+    """The long sections live in the user guide; the README keeps the quick start, screenshots and links."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) < 15_000
+    assert "## Quick start" in readme and "docs/screenshots/home.png" in readme
+    for link in ("docs/workflow.md", "docs/index.md", "docs/panels/data.md"):
+        assert link in readme and (root / link).is_file()

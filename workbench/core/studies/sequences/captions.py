@@ -107,7 +107,7 @@ def _split(ds, held_out, seed: int, n_test: int):
 def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, held_out: int | None = None,
                     attention: bool = True, encoder: str | None = None, epochs: int | None = None,
                     hidden: int | None = None, width: int | None = None, beam: int | None = None,
-                    batch_size: int = 64, lr: float = 3e-3, seed: int = 0, n_test: int = 400, gallery: int = 12,
+                    batch_size: int = 32, lr: float = 2e-3, seed: int = 0, n_test: int = 400, gallery: int = 12,
                     callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
                     device: str = "cpu", progress=None) -> CaptionOutcome:
     """Train on generated scenes (``ds`` None: colour-shape pairs ``held_out`` never in training) or
