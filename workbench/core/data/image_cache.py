@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,6 @@ def write_entry(key: str, shape: tuple[int, ...], fill) -> tuple[np.ndarray, dic
     """Make the entry ``key``: ``fill(out)`` decodes into the writable map ``out`` of ``shape``
     and returns (rows kept, meta); the folder appears only when complete. Returns what
     ``open_entry`` would."""
-    from workbench.core.writers import new_folder
-
     final = cache_root() / key
     need = float(np.prod(shape))
     root = cache_root()
@@ -87,13 +86,24 @@ def write_entry(key: str, shape: tuple[int, ...], fill) -> tuple[np.ndarray, dic
         raise TooLarge(f"Streaming these images from the on-disk cache needs {format_bytes(need)} in {root}, "
                        f"which has {format_bytes(free)} free; free disk space, set WORKBENCH_CACHE to a larger "
                        "disk, or choose a smaller image size.")
-    with new_folder(final, ours=_OURS, what="image cache") as tmp:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.partial-", dir=root))
+    try:
         out = np.lib.format.open_memmap(tmp / "images.npy", mode="w+", dtype=np.uint8, shape=shape)
         rows, meta = fill(out)
         out.flush()
         del out
         meta = dict(meta, version=CACHE_VERSION, rows=int(rows))
         atomic_write_json(tmp / "meta.json", meta)
+        if final.exists():  # an unreadable entry of ours: replaced
+            _remove(final)
+        os.replace(tmp, final)
+    except OSError as e:
+        from workbench.core.oserrors import describe
+
+        raise DataError(describe(e, final, "image cache")) from None
+    finally:
+        if tmp.exists():
+            _remove(tmp)
     entry = open_entry(key)
     if entry is None:  # pragma: no cover - the folder was just written
         raise DataError(f"The image cache in {final} could not be read back; check the disk.")
@@ -104,8 +114,24 @@ def _entries() -> list[Path]:
     root = cache_root()
     if not root.is_dir():
         return []
-    return [d for d in root.iterdir() if d.is_dir() and (d / "meta.json").is_file()
+    # complete entries, and the partial ones an interrupted import left behind
+    return [d for d in root.iterdir() if d.is_dir() and ((d / "meta.json").is_file() or ".partial-" in d.name)
             and all(p.name in _OURS for p in d.iterdir())]
+
+
+def _remove(d: Path) -> None:
+    """Delete a cache entry folder: only the files this module writes, then the folder."""
+    for n in _OURS:
+        try:
+            (d / n).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+    try:
+        d.rmdir()
+    except OSError:
+        pass
 
 
 def cache_size() -> dict:
@@ -120,13 +146,5 @@ def clear_cache() -> dict:
     A data set still open keeps reading its (now unlinked) file until it is closed."""
     freed = cache_size()
     for d in _entries():
-        for n in _OURS:
-            try:
-                (d / n).unlink()
-            except FileNotFoundError:
-                pass
-        try:
-            d.rmdir()
-        except OSError:
-            pass
+        _remove(d)
     return freed
