@@ -95,3 +95,42 @@ def test_unreadable_files_are_skipped_in_the_cache_too(tmp_path, cache):
 
 def cache_size_entries() -> int:
     return image_cache.cache_size()["entries"]
+
+
+def test_cli_shows_and_clears_the_cache(tmp_path, cache, capsys):
+    import json
+
+    from workbench.cli import main
+
+    load_image_folder(_folder(tmp_path / "pics", n=2), (8, 8), stream=True)
+    assert main(["cache", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert shown["entries"] == 1 and shown["bytes"] > 0
+    assert main(["cache", "clear"]) == 0
+    assert "Cleared 1 cached image folder" in capsys.readouterr().out
+    assert image_cache.cache_size()["entries"] == 0
+
+
+@pytest.mark.gui
+def test_data_panel_shows_the_cache_and_clears_it(qtbot, tmp_path, cache):
+    pytest.importorskip("PySide6")
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels.data import DataPanel
+
+    from PySide6.QtCore import Qt
+
+    load_image_folder(_folder(tmp_path / "pics", n=2), (8, 8), stream=True)
+    panel = DataPanel(AppContext())
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        panel.on_shown()
+        qtbot.waitUntil(lambda: "1 folder" in panel.cache_row.cache_label.text(), timeout=10_000)
+        assert panel.cache_row.clear_cache_btn.isEnabled()
+        qtbot.waitUntil(lambda: not panel.cache_row.jobs.busy, timeout=10_000)
+        qtbot.mouseClick(panel.cache_row.clear_cache_btn, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "empty" in panel.cache_row.cache_label.text(), timeout=10_000)
+        assert not panel.cache_row.clear_cache_btn.isEnabled()
+        assert image_cache.cache_size()["entries"] == 0
+    finally:
+        panel.shutdown()
