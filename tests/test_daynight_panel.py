@@ -173,3 +173,28 @@ def test_cancel_generation(qtbot, panel):
     panel.cancel_job()
     wait_idle(qtbot, panel)
     assert panel.dataset is None
+
+
+def test_stop_button_keeps_the_epochs_really_done(qtbot, panel, one_torch_thread):
+    """Stop pressed during training (GUI only): the run ends between batches and its row and record
+    say the epochs that really ran, not 0."""
+    panel.data_page.n_spin.setValue(160)
+    panel.input_page.size_combo.setCurrentText("32")
+    panel.generate()
+    wait_idle(qtbot, panel)
+    panel.train_page.epochs_spin.setValue(200)  # far more than will run before Stop
+    panel.train_page.patience_spin.setValue(0)
+    panel.train_page.batch_spin.setValue(16)
+    runs = []
+    panel.ctx.run_finished.connect(runs.append)
+    panel.train_page.train_btn.click()
+    buffer = panel.live_training.buffer
+    qtbot.waitUntil(lambda: len(buffer.epochs) >= 2, timeout=120_000)
+    assert panel.train_page.stop_btn.isEnabled()
+    panel.train_page.stop_btn.click()
+    wait_idle(qtbot, panel, timeout=120_000)
+    assert len(runs) == 1 and runs[0]["stop_reason"] == "stopped"
+    done = len(runs[0]["history"])
+    assert 2 <= done < 200 and done == len(panel.outcome.fit.history)
+    table = panel.train_page.runs_table
+    assert table.item(0, 5).text() == str(done) and table.item(0, 7).text() == "stopped"

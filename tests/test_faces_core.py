@@ -419,3 +419,34 @@ def test_pipeline_tracks_between_detections_and_bounds_embeddings_per_frame():
     assert det.calls == 3  # frames 0, 3, 6
     assert xs == [10, 10, 10, 25, 30, 35, 40, 45, 50]  # between detections the box moves on with the face
     assert max(enc.embedded) == 1 and sum(enc.embedded) == 2  # one face per frame, each face once
+
+
+def test_several_faces_enrol_only_the_chosen_one_and_say_so(tmp_path, detector):
+    """Two or three people in the picture: enrolment takes the face that was chosen (followed from
+    frame to frame), never the others; a folder photo with several faces is said to be one."""
+    import cv2
+
+    from workbench.core.studies.faces.align import as_finder
+    from workbench.core.studies.faces.live import demo_source
+
+    src = demo_source(n_frames=3)
+    src.open()
+    frames = [src.read() for _ in range(3)]
+    src.close()
+    finder = as_finder(detector)
+    boxes = detector.detect(frames[0])
+    assert len(boxes) >= 2
+    chosen = boxes[1]  # not the largest
+    g = Gallery(tmp_path / "proj")
+    rep = g.enroll_frames("Second", frames[:1], finder, face=chosen.to_tuple(), min_sharpness=1)
+    assert rep.accepted == 1
+    stored = g.images("Second")[0]
+    want = finder.chip(frames[0], chosen)
+    others = [finder.chip(frames[0], b) for b in boxes if b != chosen]
+    diff = lambda a: float(np.abs(a.astype(int) - stored.astype(int)).mean())  # noqa: E731
+    assert diff(want) < min(diff(o) for o in others)
+    folder = tmp_path / "group"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "group.png"), frames[0][..., ::-1])
+    rep = Gallery(tmp_path / "p2").enroll_folder("Group", folder, detector, min_sharpness=1)
+    assert rep.crowded == 1 and "several faces" in rep.sentence()

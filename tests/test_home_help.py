@@ -29,6 +29,19 @@ def test_journey_steps_follow_the_state():
     assert steps["use"].done and "/tmp/iris-model" in steps["use"].detail
 
 
+def test_journey_counts_runs_made_by_the_train_panel():
+    """A run of the Train panel is recorded with kind "train": the start page ticks Train and
+    Evaluate for it (it stayed on "Train the model" after a finished, tested run)."""
+    from workbench.core.runs.record import RunRecord
+
+    st = WorkbenchState()
+    st.add_run(RunRecord(kind="train", task="regression", test_metrics={"r2": 0.35, "mae": 44.9}).to_dict())
+    st.add_run(RunRecord(kind="daynight", study="daynight", test_metrics={"accuracy": 0.9}).to_dict())
+    steps = {s.key: s for s in journey_steps(st)}
+    assert steps["train"].done and steps["train"].detail == "1 run"
+    assert steps["evaluate"].done and steps["evaluate"].detail == "test R² 0.35"
+
+
 @pytest.mark.gui
 def test_start_page_shows_progress_and_loads_a_builtin_set(qtbot, config_dir):
     """Driven through the GUI only: the start page is the first screen, its steps follow the
@@ -151,3 +164,15 @@ def test_help_builds_the_guide_at_first_use(qtbot, config_dir, tmp_path, monkeyp
     assert sig.args == ["panels/train.html"] and (tmp_path / "guide" / "index.html").is_file()
     h.shutdown()
     h.close()
+
+
+def test_readme_is_the_quick_start_and_a_map():
+    """The long sections live in the user guide; the README keeps the quick start, screenshots and links."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) < 15_000
+    assert "## Quick start" in readme and "docs/screenshots/home.png" in readme
+    for link in ("docs/workflow.md", "docs/index.md", "docs/panels/data.md"):
+        assert link in readme and (root / link).is_file()

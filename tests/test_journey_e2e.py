@@ -121,15 +121,13 @@ def test_image_folder_to_try_it_and_export(qtbot, window, dialogs, tmp_path):
     assert rec["stop_reason"] == "completed" and train_panel.after.try_btn.isEnabled()
 
     use = w.panel("Use")
-    with qtbot.waitSignal(use.model_opened, timeout=LOAD_TIMEOUT):
-        train_panel.after.try_btn.click()  # no save needed
-    qtbot.waitUntil(lambda: not use.jobs.busy, timeout=LOAD_TIMEOUT)
-    assert w.current_title() == "Use" and use.predictor.kind == "image"
-    assert use.follow_check.isChecked() and use.opened_run is w.ctx.runs[-1]  # the newest run: still following
     files = sorted(str(p) for p in folder.rglob("*.png"))[::9]
     dialogs.files = files
-    with qtbot.waitSignal(use.files_classified, timeout=LOAD_TIMEOUT):
-        use.files_tab.files_btn.click()
+    with qtbot.waitSignals([use.model_opened, use.files_classified], timeout=LOAD_TIMEOUT):
+        train_panel.after.try_btn.click()  # no save needed
+        use.files_tab.files_btn.click()  # at once: the files wait for the model to open
+    assert w.current_title() == "Use" and use.predictor.kind == "image"
+    assert use.follow_check.isChecked() and use.opened_run is w.ctx.runs[-1]  # the newest run: still following
     rows = use.files_tab.rows
     assert len(rows) == len(files) and use.answer.text()
 

@@ -151,3 +151,18 @@ def test_migration_1_to_2_of_a_project_the_cli_wrote(tmp_path):
     assert s.data.request() == {"source": "builtin:iris", "target": "species"}
     assert (s.split.kind, s.split.k, s.split.seed) == ("kfold", 4, 2)
     assert s.preprocessing.scale == "none" and s.training.settings() == {"epochs": 5}
+
+
+def test_a_study_folder_named_in_a_project_file_never_leaves_the_project(tmp_path):
+    from workbench.core.studies.project_files import project_file, save_study_folder
+
+    proj, outside = tmp_path / "p", tmp_path / "outside"
+    proj.mkdir()
+    outside.mkdir()
+    for crafted in ("../outside", "/etc", "studies/../../outside", ""):
+        assert project_file(proj, crafted) is None
+    rel = save_study_folder(proj, "daynight", "model", lambda d: (d / "model.json").write_text("{}"), "model")
+    assert rel == "studies/daynight/model" and project_file(proj, rel) == proj / rel
+    # written again all at once: nothing of the old copy stays behind
+    save_study_folder(proj, "daynight", "model", lambda d: (d / "weights.pt").write_bytes(b""), "model")
+    assert sorted(p.name for p in (proj / rel).iterdir()) == ["weights.pt"]

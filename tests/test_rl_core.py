@@ -227,3 +227,14 @@ def test_cli_train_export_record_runs(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["runs"][0]["run_id"] == rid
     assert main(["rl", "train", "--env", "NoSuchEnv-v0"]) == 2
     assert "There is no environment" in capsys.readouterr().err
+
+
+def test_atari_plays_with_a_random_agent():
+    from workbench.core.studies.rl.play import play
+
+    if not envs.atari_available():
+        pytest.skip("ale-py is not installed")
+    frames = []
+    out = play("ALE/Pong-v5", None, frames.append, realtime=False, max_steps=12)
+    assert out["steps"] == 12 and frames[0]["frame"].shape == (210, 160, 3)
+    assert "fire" in frames[0]["actions"] and frames[0]["fps"] == pytest.approx(15.0)

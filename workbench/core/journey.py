@@ -39,13 +39,13 @@ class JourneyStep:
 
 def workflow_runs(runs) -> list[dict]:
     """The runs of the generic workflow (case-study and other kinds left out)."""
+    from workbench.core.runs.summary import run_kind  # the one rule Train and Use list runs by
+
     out = []
     for r in runs or []:
         r = r if isinstance(r, dict) else getattr(r, "to_dict", lambda: {})()
-        kind = r.get("kind")
-        if r.get("study") or (kind not in (None, "", "generic")):
-            continue
-        out.append(r)
+        if run_kind(r) == "generic":  # "train" and its search trials; not a case study's kind
+            out.append(r)
     return out
 
 

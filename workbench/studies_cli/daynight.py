@@ -29,7 +29,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                           __doc__, ["generate", "train", "classify", "export", "live"])
 
     def bias(q):
-        q.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=10_000, help="number of images (default 10000)")
+        q.add_argument("--n", type=P.param(P.SAMPLES, label="number of samples").arg_type, default=10_000, help="number of images (default 10000)")
         q.add_argument("--size", type=P.param(P.IMAGE_SIDE, high=1024).arg_type, default=64, help="resolution in pixels (default 64)")
         q.add_argument("--balance", type=P.param(P.PROBABILITY, label="balance").arg_type, default=0.5, help="share of day images (default 0.5)")
         q.add_argument("--hard-share", type=P.param(P.PROBABILITY, label="hard share").arg_type, default=0.2, help="share of hard scenes (default 0.2)")

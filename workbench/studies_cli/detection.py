@@ -30,7 +30,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     sub.required = True
 
     def scenes(q, n=2000):
-        q.add_argument("--n", type=P.param(P.SAMPLES, label="n").arg_type, default=n, help=f"number of scenes (default {n})")
+        q.add_argument("--n", type=P.param(P.SAMPLES, label="number of samples").arg_type, default=n, help=f"number of scenes (default {n})")
         q.add_argument("--size", type=P.SCENE_SIDE.arg_type, default=96, help="scene side in pixels (default 96)")
         q.add_argument("--max-objects", type=P.param(P.SMALL_COUNT, label="max objects").arg_type, default=4)
         q.add_argument("--overlap", type=P.param(P.PROBABILITY, label="overlap").arg_type, default=0.2, help="share of objects placed over another one")

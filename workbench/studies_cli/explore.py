@@ -131,7 +131,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     q = sub.add_parser("anomalies", help="the most unusual samples (distance to cluster centres, or an "
                                          "autoencoder run's reconstruction error)")
     _source_options(q)
-    q.add_argument("--n", type=P.param(P.COUNT, label="n").arg_type, default=20)
+    q.add_argument("--n", type=P.param(P.COUNT, label="number of samples").arg_type, default=20)
     q.add_argument("--k", type=P.param(P.COUNT, label="k").arg_type, default=10, help="clusters for the distance method")
     q.set_defaults(func=run_anomalies)
 

@@ -43,10 +43,10 @@ def _store(args):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=cli_args.positive_int)
+    p.add_argument("--epochs", type=cli_args.bounded_int(1, 1000))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--project", help="store the run in this project folder")
-    p.add_argument("--threads", type=cli_args.positive_int, help="CPU threads for training")
+    p.add_argument("--threads", type=cli_args.bounded_int(1, 256), help="CPU threads for training")
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
 
 
@@ -156,21 +156,21 @@ def register(subparsers) -> argparse.ArgumentParser:
     q = sub.add_parser("trees", help="sentence -> syntax tree with a GRU encoder-decoder")
     q.add_argument("--grammar", choices=("arithmetic", "english"), default="arithmetic")
     q.add_argument("--no-attention", action="store_true", help="the decoder without attention (the lesson's contrast)")
-    q.add_argument("--n-train", type=cli_args.positive_int)
-    q.add_argument("--hidden", type=cli_args.positive_int)
-    q.add_argument("--beam", type=cli_args.nonnegative_int, default=0, help="also score beam search of this width")
+    q.add_argument("--n-train", type=cli_args.bounded_int(50, 1_000_000))
+    q.add_argument("--hidden", type=cli_args.bounded_int(8, 1024))
+    q.add_argument("--beam", type=cli_args.bounded_int(0, 16), default=0, help="also score beam search of this width")
     q.add_argument("--parse", help="a sentence to parse with the trained model")
     _common(q)
     q.set_defaults(func=run_trees)
 
     q = sub.add_parser("captions", help="image -> caption with a CNN encoder and an attention decoder")
     q.add_argument("--captions", help="a CSV with image,caption columns (paths relative to the CSV)")
-    q.add_argument("--n", type=cli_args.positive_int, help="generated scenes")
+    q.add_argument("--n", type=cli_args.bounded_int(20, 1_000_000), help="generated scenes")
     q.add_argument("--size", type=cli_args.bounded_int(32, 256))
-    q.add_argument("--held-out", type=cli_args.nonnegative_int, help="colour-shape pairs never seen in training")
+    q.add_argument("--held-out", type=cli_args.bounded_int(0, 3), help="colour-shape pairs never seen in training")
     q.add_argument("--encoder", choices=("small-cnn", "mobilenet_v2"))
     q.add_argument("--no-attention", action="store_true")
-    q.add_argument("--beam", type=cli_args.nonnegative_int)
+    q.add_argument("--beam", type=cli_args.bounded_int(0, 16))
     _common(q)
     q.set_defaults(func=run_captions)
 
@@ -178,14 +178,14 @@ def register(subparsers) -> argparse.ArgumentParser:
     q.add_argument("--data", help="a folder with one subfolder per class (default: generated colour x shape)")
     q.add_argument("--attributes", help="CSV: class, one column per attribute, optional unseen column")
     q.add_argument("--unseen", help="comma-separated classes to hold out (default: the CSV's unseen column)")
-    q.add_argument("--n-per-class", type=cli_args.positive_int)
+    q.add_argument("--n-per-class", type=cli_args.bounded_int(4, 100_000))
     _common(q)
     q.set_defaults(func=run_zeroshot)
 
     q = sub.add_parser("fewshot", help="1, 5, 10 examples per class: prototypes beside a CNN from scratch")
     q.add_argument("--data", default="builtin:mnist", help="builtin:mnist, builtin:digits or an image folder")
     q.add_argument("--shots", help="comma-separated shot counts (default 1,5,10)")
-    q.add_argument("--episodes", type=cli_args.positive_int)
+    q.add_argument("--episodes", type=cli_args.bounded_int(1, 100))
     _common(q)
     q.set_defaults(func=run_fewshot)
     return p

@@ -161,8 +161,10 @@ def load_audio_folder(path: str | os.PathLike, seconds: float = 1.0, sample_rate
         paths.append(str(f))
         if progress is not None and (i % 20 == 0 or i == total - 1):
             progress(i + 1, total)
+    first_why = next((why for _, why in skipped if "permission denied" in why), None)
     if not clips:
-        raise DataError(f"None of the {total} WAV files in {str(path)!r} could be read as audio; check the files.")
+        raise DataError(f"None of the {total} WAV files in {str(path)!r} could be read as audio"
+                        + (f" (e.g. {first_why.rstrip('.')})" if first_why else "") + "; check the files.")
     from workbench.core.audio.dsp import resample
 
     fitted = [fit_length(resample(x, sr, settings.sample_rate), settings.n_samples) for x, sr in clips]
@@ -170,8 +172,9 @@ def load_audio_folder(path: str | os.PathLike, seconds: float = 1.0, sample_rate
     y = np.asarray(labels, dtype=np.int64)
     present = np.unique(y)
     if len(present) < 2:
-        raise DataError(f"Only class {class_names[present[0]]!r} has readable clips in {str(path)!r}; a classifier "
-                        "needs at least two, so add clips of another class.")
+        raise DataError(f"Only class {class_names[present[0]]!r} has readable clips in {str(path)!r}"
+                        + (f" (e.g. {first_why.rstrip('.')})" if first_why else "")
+                        + "; a classifier needs at least two, so add clips of another class.")
     if len(present) < len(class_names):
         remap = np.full(len(class_names), -1, dtype=np.int64)
         remap[present] = np.arange(len(present))

@@ -93,9 +93,12 @@ def scan_image_folder(path: str | os.PathLike, extensions: tuple[str, ...] = IMA
             f"No {what} were found in {str(root)!r}; put {kinds} files in one subfolder per class."
         )
     if len(class_names) < 2:
+        denied = [Path(f).name for f, why in skipped if "permission denied" in why]
         raise DataError(
-            f"Only one class ({class_names[0]!r}) has {what} in {str(root)!r}; a classifier needs at "
-            f"least two, so add a second subfolder of {what}."
+            f"Only one class ({class_names[0]!r}) has {what} in {str(root)!r}"
+            + (f" (the class folder {denied[0]!r} cannot be read: permission denied)" if denied else "")
+            + f"; a classifier needs at least two, so add a second subfolder of {what}"
+            + (" or change the folder's permissions." if denied else ".")
         )
     return class_names, files, skipped
 

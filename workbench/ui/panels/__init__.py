@@ -18,8 +18,9 @@ How to add a panel
                ...                         # build widgets (the tabs); call core functions only
                self.jobs = JobRunner(self, banner=self.banner, progress=..., cancel_button=...)
            def shutdown(self): self.jobs.shutdown()   # stop threads, release devices
-           def state(self): return {...}   # JSON-able, saved in the project
-           def restore(self, state): ...   # tolerate missing keys
+           state_section = "my_study"      # its section of the project state (see below)
+           def state(self): return {...}   # the section's fields as the widgets show them
+           def restore(self, state): ...   # show a section's fields
 
        # __main__.py                       # python -m workbench.ui.panels.<name>
        from workbench.ui.panels.base import run_panel_standalone
@@ -31,9 +32,15 @@ How to add a panel
    (group: one of ``GROUPS``; icon: a Material Design icon name for qtawesome), and a page
    ``docs/panels/<name>.md`` for the panel's "?" button (``workbench.ui.help.PANEL_PAGES``).
 
+3. Its settings saved with the project: one class ``@study_section("my_study")`` in
+   ``workbench/core/state/studies.py`` (typed fields with defaults; numeric bounds in
+   ``workbench/core/state/bounds.py``). project.json then holds that section, checked on open.
+   Files it keeps (a trained model): copy them into the project when ``ctx.project_saving`` fires
+   (``workbench.core.studies.project_files.save_study_folder``) and name them in the section.
+
 That is all: the window imports the module the first time the panel is shown (so it costs
 nothing at start-up), gives it Ctrl+<n> and a navigation entry, calls ``shutdown()`` on close and
-saves/restores ``state()`` with the project. If the module is missing or raises on import, the
+saves/restores its section with the project. If the module is missing or raises on import, the
 page shows the error instead of crashing the app. Long jobs: ``workbench.ui.job_runner.JobRunner``;
 live training charts: ``workbench.ui.training_bridge``; shared data/model state and runs: ``ctx``
 (``workbench.ui.context.AppContext`` over ``workbench.core.state.WorkbenchState``). Panels never

@@ -282,6 +282,7 @@ class ShotCheck:
     crop: np.ndarray | None
     box: FaceBox | None
     sharpness: float
+    faces: int = 0        # how many faces the frame showed
 
 
 def nearest_box(boxes, near) -> "FaceBox | None":
@@ -315,14 +316,15 @@ def check_shot(frame: np.ndarray, finder, size: int | None = None, min_sharpness
         return ShotCheck(False, "no face found", None, None, 0.0)
     box = boxes[0] if near is None else nearest_box(boxes, near)
     if box is None:
-        return ShotCheck(False, "the chosen face was not found", None, None, 0.0)
+        return ShotCheck(False, "the chosen face was not found", None, None, 0.0, len(boxes))
     crop = finder.chip(frame, box)
     if size is not None and crop.shape[0] != size:
         crop = _cv2().resize(crop, (size, size), interpolation=_cv2().INTER_AREA)
     sharp = blur_score(crop_face(frame, box, size=128, margin=0.0))
     if sharp < min_sharpness:
-        return ShotCheck(False, f"too blurry (sharpness {sharp:.0f} < {min_sharpness:.0f})", crop, box, sharp)
-    return ShotCheck(True, "", crop, box, sharp)
+        return ShotCheck(False, f"too blurry (sharpness {sharp:.0f} < {min_sharpness:.0f})", crop, box, sharp,
+                         len(boxes))
+    return ShotCheck(True, "", crop, box, sharp, len(boxes))
 
 
 def read_image(path) -> np.ndarray:

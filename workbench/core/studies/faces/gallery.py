@@ -51,6 +51,7 @@ class EnrollReport:
     accepted: int = 0
     rejected: list[tuple[int | str, str]] = field(default_factory=list)  # (frame index or file, reason)
     error: str = ""  # the whole person failed (e.g. no usable photo at all)
+    crowded: int = 0  # photos with several faces, of which the largest was taken
 
     def sentence(self) -> str:
         if self.error:
@@ -62,6 +63,9 @@ class EnrollReport:
                 key = r.split(" (")[0]
                 reasons[key] = reasons.get(key, 0) + 1
             s += ", rejected " + ", ".join(f"{n} {r}" for r, n in reasons.items())
+        if self.crowded:
+            s += (f"; {self.crowded} photo(s) showed several faces: the largest was taken (crop the others "
+                  "out, or enrol from the camera, which asks whose face it is)")
         return s + "."
 
 
@@ -292,6 +296,7 @@ class Gallery:
                 rep.rejected.append((f.name, str(e)))
                 continue
             chk = check_shot(img, finder, size=size, min_sharpness=min_sharpness)
+            rep.crowded += chk.faces > 1
             if chk.ok:
                 crops.append(chk.crop)
             else:

@@ -254,7 +254,12 @@ def frame_rate(env) -> float:
     uw = env.unwrapped
     if type(uw).__module__.startswith("ale_py"):
         skip = getattr(uw, "_frameskip", 4)
-        return 60.0 / (skip if isinstance(skip, int) and skip > 0 else 4)
+        skip = skip if isinstance(skip, int) and skip > 0 else 4
+        e = env
+        while hasattr(e, "env") and e is not uw:  # SB3's AtariWrapper skips frames itself (MaxAndSkipEnv)
+            skip *= int(getattr(e, "_skip", 1) or 1)
+            e = e.env
+        return 60.0 / skip
     fps = (getattr(env, "metadata", None) or {}).get("render_fps") or 30
     return float(fps)
 

@@ -143,13 +143,16 @@ def measure_burst(env_id: str, algo: str = "PPO", steps: int = 2048, seed: int =
     try:
         s.random = envs.RandomReturn(0.0, 0.0, [])  # not needed for a timing burst
         s._build()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         s.model.learn(steps, log_interval=None)
-        dt = time.perf_counter() - t
+        dt, dc = time.perf_counter() - t, time.process_time() - c
+        done = int(s.model.num_timesteps)  # at least one whole rollout of every copy of the environment
     finally:
         s.close()
-    rate = steps / dt if dt > 0 else 0.0
+    rate = done / dt if dt > 0 else 0.0
+    cpu_rate = done / dc if dc > 0 else 0.0
     device = str(getattr(s.model, "device", "cpu")).split(":")[0] if s.model is not None else "cpu"
     budget = int(s.settings.get("n_timesteps") or 0)
-    return {"env": env_id, "algo": algo, "device": device, "burst_steps": steps, "steps_per_s": rate, "budget_steps": budget,
+    return {"env": env_id, "algo": algo, "device": device, "burst_steps": done, "steps_per_s": rate,
+            "steps_per_cpu_s": cpu_rate, "budget_steps": budget,
             "budget_hours": budget / rate / 3600 if rate else None}

@@ -46,16 +46,16 @@ def with_progress(callbacks: Sequence, progress, label: str, epochs: int) -> lis
 def fit_model(model, head, train, val, *, epochs: int, batch_size: int, lr: float, seed: int, callbacks: Sequence = (),
               trainer=None, device: str = "cpu", threads: int | None = None, monitor: str = "val_loss",
               restore_best: bool = True, weight_decay: float | None = None):
-    """``Trainer.fit`` with Adam; ``trainer`` (the app's, so Stop reaches it) gets ``callbacks`` first.
-    Returns (FitResult, TrainConfig)."""
-    from workbench.core.explore.training import trainer_with
+    """One fit through the shared task runner's ``fit_with`` (Adam; ``callbacks`` run first and are
+    taken off the caller's trainer afterwards, so Stop in the app reaches this fit and a GUI trainer
+    does not collect them run after run). Returns (FitResult, TrainConfig)."""
+    from workbench.core.tasks import Fitting, fit_with
     from workbench.core.training import TrainConfig
 
-    trainer = trainer_with(trainer, callbacks, device)
     cfg = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), lr=float(lr), optimizer="adam", seed=int(seed),
                       restore_best=restore_best, monitor=monitor, threads=threads, amp=False,
                       weight_decay=weight_decay)
-    fit = trainer.fit(model, head, train=train, val=val, config=cfg)
+    fit = fit_with(trainer, Fitting(model, head, train, val, cfg, list(callbacks)), device=device)
     model.eval()
     return fit, cfg
 

@@ -273,7 +273,7 @@ class DataPanel(Panel):
     @Slot(object)
     def _on_split(self, out: dict) -> None:
         plan, splits = out["plan"], out["splits"]
-        self.ctx.set_splits(splits, plan.to_text(), plan.to_dict())
+        self.ctx.set_splits(splits, options=plan.to_dict())  # the split section follows the plan made
         if self._restoring:
             self._restoring = False
             self.ctx.mark_dirty(False)

@@ -213,10 +213,16 @@ class DayNightPanel(FileDrops, SavedWork, Panel):
     def _start_training(self, fn, *args, **kwargs):
         """Start a training job with a fresh Trainer that Stop / Cancel reach between batches."""
         trainer = self.live_training.trainer()
-        job = self.jobs.start(partial(fn, trainer=trainer), *args, trainer=trainer, **kwargs)
+        job = self.jobs.start(partial(fn, trainer=trainer), *args, trainer=trainer, on_cancelled=self._stopped_early,
+                              **kwargs)
         if job is not None:
             self.train_page.set_running(True)
         return job
+
+    @Slot()
+    def _stopped_early(self) -> None:
+        """Stop before the first epoch ended (the task runner ends the job there at once)."""
+        self.banner.show_message("Stopped before the first epoch ended: nothing was trained or saved.", "info")
 
     def stop_training(self) -> None:
         self.jobs.stop_training()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPush
 
 from workbench.core.studies.detection import SEGMENT_DEFAULTS as SEG
 from workbench.ui.panels.detection.common import explain, fill, table
+from workbench.ui.training_bridge import LiveTraining
 from workbench.ui.widgets import ImageGridWidget, double_spin, spin_box
 
 
@@ -44,6 +45,9 @@ class SegmentTab(QWidget):
         lay.addWidget(self.summary)
         self.grid = ImageGridWidget(thumb=170)
         lay.addWidget(self.grid, 1)
+        # no chart here, but the bar and the status line follow the epochs like every training's
+        self.live = LiveTraining(self, lambda _buffer: None, progress=panel.progress, status=panel.status)
+        panel.jobs.job_finished.connect(self._after_job)
 
     def train(self) -> None:
         ds = self.panel.dataset
@@ -51,13 +55,19 @@ class SegmentTab(QWidget):
             self.panel.banner.show_message("Segmentation needs masks: generate scenes in the Data tab first.", "warning")
             return
         from workbench.core.studies.detection.segment import train_segmenter
-        from workbench.core.training import Trainer
 
-        trainer = Trainer()
-        self.panel.jobs.start(partial(train_segmenter, trainer=trainer), ds, trainer=trainer, size=self.size_spin.value(),
-                              epochs=self.epochs_spin.value(), dice_weight=self.dice_spin.value(),
-                              balanced=self.balanced_check.isChecked(),
-                              run_store=self.panel.run_store(), on_result=self._trained, label="Training the U-Net…")
+        trainer = self.live.trainer()
+        job = self.panel.jobs.start(partial(train_segmenter, trainer=trainer), ds, trainer=trainer,
+                                    size=self.size_spin.value(), epochs=self.epochs_spin.value(),
+                                    dice_weight=self.dice_spin.value(), balanced=self.balanced_check.isChecked(),
+                                    run_store=self.panel.run_store(), on_result=self._trained,
+                                    label="Training the U-Net…")
+        if job is None:
+            self.live.stop()
+
+    def _after_job(self) -> None:
+        if self.live.running:
+            self.live.stop()
 
     def _trained(self, out) -> None:
         from workbench.core.studies.detection.segment import overlay_examples
@@ -75,7 +85,7 @@ class SegmentTab(QWidget):
             self.panel.ctx.add_run(out.record.to_dict())
 
     def shutdown(self) -> None:
-        pass
+        self.live.timer.stop()
 
     def state(self) -> dict:
         return {"size": self.size_spin.value(), "epochs": self.epochs_spin.value(), "dice": self.dice_spin.value(),

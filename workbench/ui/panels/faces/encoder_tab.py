@@ -127,7 +127,7 @@ class EncoderTab(QScrollArea):
 
         # the one live chart: redrawn on the GUI timer (<= 30 Hz), the bar follows the epochs
         self.live = LiveTraining(self, self._draw_training, interval_ms=200, progress=self.train_progress)
-        self.bridge, self.buffer = self.live.bridge, self.live.buffer
+        self.buffer = self.live.buffer
         self.loss_plot = make_plot("Triplet loss", "epoch", "loss")
         self.loss_curve = self.loss_plot.plot([], [], pen="b", name="train people", symbol="o", symbolSize=5)
         self.val_curve = self.loss_plot.plot([], [], pen="r", name="validation people", symbol="o", symbolSize=5)
@@ -221,7 +221,7 @@ class EncoderTab(QScrollArea):
         trainer = Trainer(device="auto")
         # the trainer goes to the job positionally: JobRunner's own ``trainer=`` lets Stop reach it
         job = p.run_job(train_encoder_on, self.data_combo.currentData(), p.project_dir(), cfg, self.folder,
-                        self.shots_spin.value(), self.people_spin.value(), [self.bridge.callback()], trainer,
+                        self.shots_spin.value(), self.people_spin.value(), [self.live.callback()], trainer,
                         on_result=self._on_trained, label="Training the own encoder with the triplet loss…",
                         job_trainer=trainer)
         if job is None:

@@ -221,7 +221,9 @@ class RLPanel(Panel):
         where = "on the GPU" if r.get("device") == "cuda" else "on this CPU (no GPU was found)"
         self.atari_note.setText(f"{r['algo']} on {r['env']}: {r['steps_per_s']:.0f} steps per second {where}. The zoo's "
                                 f"{r['budget_steps']:,} steps would take about {hours:.1f} hours here"
-                                + (" — practical only on a GPU." if hours and hours > 2 else "."))
+                                + (" — practical only on a GPU." if hours and hours > 2 else ".")
+                                + (f" (Per CPU-second it ran {r['steps_per_cpu_s']:.0f} steps: the machine is busy with "
+                                   "other work.)" if r.get("steps_per_cpu_s", 0) > 1.5 * r["steps_per_s"] else ""))
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -80,6 +80,9 @@ class CaptionsTab(QWidget):
         text = f"Held-out colour-shape pairs: {held}. " if held else "Your images: a random held-out share. "
         if out.swapped is not None:
             text += f"{pct(out.swapped)} of the wrong captions of unseen pairs name only pairs seen in training. "
+        kinds = out.test.get("seen", {}).get("by_kind") or {}
+        if kinds:
+            text += "Exact by kind of scene: " + ", ".join(f"{k} {pct(v)}" for k, v in kinds.items()) + ". "
         self.summary.setText(text + "Pick an example to see where the decoder looked for each word.")
         fill_table(self.examples, [[g["part"], g["truth"], g["greedy"], g["beam"]] for g in out.gallery])
         if out.gallery:

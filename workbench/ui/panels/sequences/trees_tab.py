@@ -83,8 +83,8 @@ class TreesTab(QWidget):
         fill_table(self.examples, [[e["sentence"], e["predicted"], "yes" if e["correct"] else "no"]
                                    for e in out.examples])
         self.parse_btn.setEnabled(True)
-        if out.examples:
-            self.examples.selectRow(0)
+        if out.examples:  # the first right tree is drawn (a wrong one may not be a tree at all)
+            self.examples.selectRow(next((i for i, e in enumerate(out.examples) if e["correct"]), 0))
         self.panel.keep_run("syntax trees", out.record, f"exact {pct(t['exact'])}", f"exact {pct(b['exact'])}")
 
     def _example_picked(self) -> None:

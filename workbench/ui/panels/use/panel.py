@@ -137,6 +137,10 @@ class UsePanel(FileDrops, Panel):
         self.live_tab.start_requested.connect(self.start_live)
         self.live_tab.stop_requested.connect(self.stop_live)
         self.jobs = JobRunner(self, banner=self.banner)
+        self.jobs.job_finished.connect(self._run_pending)
+        self._loading_model = False  # a model is being opened: files given meanwhile wait for it
+        self._pending = None
+        self._next_open: dict | None = None
         self.live_jobs = JobRunner(self, banner=self.banner)
         self.live_jobs.job_finished.connect(self._live_finished)
         self.timer = QTimer(self)
@@ -217,12 +221,16 @@ class UsePanel(FileDrops, Panel):
         """A run of ``ctx.runs``: from the project folder when stored, else from memory (no save needed)."""
         from workbench.core.capture.live import open_model_job
 
+        if self._loading_model and self.jobs.busy:  # another model is on its way: this one opens next
+            if run is not self._opening:
+                self._next_open = run
+            return
         self.stop_live()
         weights = self.ctx.state.run_weights(run)
         project = self._project() if run.get("run_id") else None
-        self._opening = run
-        self.jobs.start(open_model_job, run, project, weights, on_result=self._on_model,
-                        label="Opening the model…")
+        if self.jobs.start(open_model_job, run, project, weights, on_result=self._on_model,
+                           label="Opening the model…") is not None:
+            self._opening, self._loading_model = run, True
 
     def _choose_export(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "An exported model folder (with model.json)")
@@ -233,9 +241,10 @@ class UsePanel(FileDrops, Panel):
         from workbench.core.capture.live import open_model_job
 
         self.stop_live()
-        self._opening = None
         self.follow_check.setChecked(False)  # an export stays until the user chooses otherwise
-        self.jobs.start(open_model_job, str(model), project, on_result=self._on_model, label="Opening the model…")
+        if self.jobs.start(open_model_job, str(model), project, on_result=self._on_model,
+                           label="Opening the model…") is not None:
+            self._opening, self._loading_model = None, True
 
     def _on_model(self, predictor) -> None:
         self.predictor = predictor
@@ -278,6 +287,24 @@ class UsePanel(FileDrops, Panel):
         self.open_output_btn.hide()
         self.last_output = None
 
+    def _wait_for_model(self, action) -> bool:
+        """True (and ``action`` kept for later) while a model is being opened."""
+        if self._loading_model and self.jobs.busy:
+            self._pending = action
+            return True
+        return False
+
+    @Slot()
+    def _run_pending(self) -> None:
+        self._loading_model = False
+        if self._next_open is not None:  # a newer choice came while a model was opening
+            run, self._next_open = self._next_open, None
+            self.open_run(run)
+            return
+        action, self._pending = self._pending, None
+        if action is not None and self.predictor is not None:
+            action()
+
     def _need_model(self) -> bool:
         if self.predictor is None:
             self.banner.show_message("Choose a model first: a run of the project or an exported model.", "info")
@@ -288,7 +315,7 @@ class UsePanel(FileDrops, Panel):
     def classify_paths(self, paths: list) -> None:
         from workbench.core.capture.live import predict_files
 
-        if not self._need_model():
+        if self._wait_for_model(lambda: self.classify_paths(paths)) or not self._need_model():
             return
         self.tabs.setCurrentWidget(self.files_tab)
         self.jobs.start(predict_files, self.predictor, [str(p) for p in paths],
@@ -296,7 +323,7 @@ class UsePanel(FileDrops, Panel):
                         on_result=self._on_files, label="Classifying…")
 
     def classify_texts(self, texts: list) -> None:
-        if not self._need_model():
+        if self._wait_for_model(lambda: self.classify_texts(texts)) or not self._need_model():
             return
         self.jobs.start(self.predictor.predict_texts, list(texts), on_result=self._on_texts, label="Predicting…")
 
