@@ -252,3 +252,13 @@ def test_generators_refuse_a_folder_holding_the_users_files(world):
     before = digest(world)
     text = sentence(cli(["daynight", "generate", world / "dn", "--n", "20", "--size", "16"]))
     assert "did not write" in text and digest(world) == before
+
+
+# ------------------------------------------------------------------------------- OSError families
+@pytest.mark.parametrize("err", sorted(__import__("workbench.core.oserrors", fromlist=["x"])._ADVICE))
+def test_every_os_error_family_has_its_sentence(err):
+    from workbench.core.oserrors import describe
+
+    text = describe(OSError(err, os.strerror(err), "/data/x"), what="data folder")
+    assert text.startswith("The data folder '/data/x' cannot be used: ") and text.endswith(".")
+    assert "[Errno" not in text and "\n" not in text and text.count(";") == 1
