@@ -23,6 +23,8 @@ class TrainConfig:
                      models on a busy machine run several times faster with 1 (no spin-waiting).
     weight_decay     None: the optimizer's usual default (0.01 for AdamW, 0 for the others); 0 is 0.
     amp              mixed precision on CUDA. Off by default: it was never measured on a GPU here.
+    compile          torch.compile the forward pass of training steps (off by default: it pays
+                     only when the training is long enough to repay seconds of compilation).
     """
 
     epochs: int = 10
@@ -43,6 +45,10 @@ class TrainConfig:
     # re-estimate BatchNorm statistics on the training data before each evaluation while they have
     # not settled (see trainer.BN_SETTLE_STEPS); the generic runs turn it on
     settle_batchnorm: bool = False
+    # compile the training step's forward pass with torch.compile (benchmarks/engines.py measures
+    # it: a small CNN trains several times faster per epoch on a CPU once compiled, at the price of
+    # seconds of compilation first); falls back to the plain model where compilation fails
+    compile: bool = False
 
     def __post_init__(self):
         from workbench.core.errors import TrainingError
