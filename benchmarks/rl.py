@@ -98,10 +98,10 @@ def bench_cartpole(seeds) -> list[dict]:
     return out
 
 
-def bench_solve(env: str, algo: str, seed: int = 0, max_steps: int | None = None) -> dict:
+def bench_solve(env: str, algo: str, seed: int = 0, max_steps: int | None = None, eval_every: int | None = None) -> dict:
     from workbench.core.studies.rl import RLConfig, RLSession
 
-    s = RLSession(RLConfig(env, algo, seed=seed, max_steps=max_steps))
+    s = RLSession(RLConfig(env, algo, seed=seed, max_steps=max_steps, eval_every=eval_every))
     t = _clock()
     o = s.train()
     wall, cpu = _since(t)
@@ -158,8 +158,9 @@ def bench_gui(seconds: float = 4.0) -> dict:
                       "chart_redraws_per_s": (panel.charts.redraws - redraws0) / dt}
         w.toggle()
         panel.stop()
-        panel.jobs.shutdown()
-        w.jobs.shutdown()
+        while panel.jobs.busy or w.jobs.busy:  # "finished" arrives through the event loop
+            app.processEvents()
+            time.sleep(0.01)
     panel.shutdown()
     panel.close()
     return res
@@ -196,8 +197,8 @@ def main(argv=None) -> int:
         print(f"CartPole PPO seed {r['seed']}: eval return {r['best_eval_return']:.1f} (random {r['random_return']:.1f}) "
               f"after {r['steps']:,} steps, {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU", flush=True)
     if args.solve:
-        for env, algo in (("Acrobot-v1", "DQN"), ("LunarLander-v3", "DQN")):
-            r = bench_solve(env, algo)
+        for env, algo, every in (("Acrobot-v1", "PPO", 8192), ("Acrobot-v1", "DQN", None), ("LunarLander-v3", "DQN", None)):
+            r = bench_solve(env, algo, eval_every=every)
             out.setdefault("solve", []).append(r)
             print(f"{algo} {env}: best eval return {r['best_eval_return']:.1f} (target {r['target']}, random "
                   f"{r['random_return']:.1f}) after {r['steps']:,} steps, {r['wall_s']:.0f} s wall, {r['cpu_s']:.0f} s CPU"

@@ -261,8 +261,16 @@ def test_an_image_size_that_would_not_fit_in_memory_is_refused_before_loading(tm
         (tmp_path / c).mkdir()
         _png(tmp_path / c / "x.png", 8, 8)
     monkeypatch.setattr(memory, "physical_memory_bytes", lambda: 1_000_000)
-    with pytest.raises(WorkbenchError, match="would need .* of memory"):
-        load_image_folder(tmp_path, (1024, 1024))
+    with pytest.raises(WorkbenchError, match="would need .* of memory.*on-disk cache"):
+        load_image_folder(tmp_path, (1024, 1024), stream=False)
+    # by default such a folder streams from the on-disk cache instead of being refused
+    import cv2
+
+    for c in ("a", "b"):
+        cv2.imwrite(str(tmp_path / c / "x.png"), np.full((8, 8, 3), 9, np.uint8))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    ds = load_image_folder(tmp_path, (1024, 1024))
+    assert "on-disk image cache" in ds.description and ds.X.shape == (2, 1024, 1024, 3)
 
 
 # ------------------------------------------------------------------------------------------ training

@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "explore": "workbench.studies_cli.explore",
     "sequences": "workbench.studies_cli.sequences",
     "rl": "workbench.studies_cli.rl",
+    "cache": "workbench.studies_cli.cache",
 }
 
 EXIT_USER_ERROR = 2

@@ -23,7 +23,7 @@ _ADVICE = {
     errno.EISDIR: ("it is a folder, not a file", "choose a file"),
     errno.EEXIST: ("it already exists", "choose another name or remove it first"),
     errno.ENOTEMPTY: ("the folder is not empty", "choose an empty or new folder"),
-    errno.ENOSPC: ("the disk is full", "free some space or choose another disk; nothing half-written was kept"),
+    errno.ENOSPC: ("the disk is full", "free some space or choose another disk"),
     errno.EDQUOT: ("the disk quota is used up", "free some space or choose another disk"),
     errno.EROFS: ("the disk is read-only", "choose a folder on a writable disk"),
     errno.ENAMETOOLONG: ("the name is too long", "use a shorter name or path"),

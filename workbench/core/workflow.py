@@ -125,8 +125,8 @@ class PreparedData:
 
         def data(train_idx, eval_idx):
             pre = _preprocessor(cfg, model_reads_tokens(cfg)).fit(ds, train_idx)
-            return ((pre.transform(ds, train_idx), ds.y[train_idx]),
-                    (pre.transform(ds, eval_idx), ds.y[eval_idx]))
+            return ((model_inputs(pre, ds, train_idx), ds.y[train_idx]),
+                    (model_inputs(pre, ds, eval_idx), ds.y[eval_idx]))
 
         return data
 
@@ -273,6 +273,16 @@ def choose_head(cfg: RunConfig, ds) -> tuple[str, Any, list[str]]:
     return task, head, warns
 
 
+def model_inputs(pre, ds, idx):
+    """The fitted preprocessing applied to rows ``idx``: a float32 array, or, for images streamed
+    from the on-disk cache (``ds.X`` a memory map), ``ImageBatches`` converting one batch at a time."""
+    if ds.kind == "image" and isinstance(ds.X, np.memmap):
+        from workbench.core.data.batches import ImageBatches
+
+        return ImageBatches(ds.X, idx, pre)
+    return pre.transform(ds, idx)
+
+
 def _same_settings(a, b) -> bool:
     """Two Preprocessors configured alike (scaling, missing values, vocabulary, text options)."""
     return ((a.scale, a.missing, a.vocab_size, a.text.to_dict())
@@ -323,11 +333,11 @@ def prepare_data(cfg: RunConfig, ds=None, on_status: Status | None = None, *, sp
     prep.input_shape = tuple(pre.output_shape)
     if not cv:
         y = np.asarray(ds.y)
-        prep.train = (pre.transform(ds, splits.train_idx), y[splits.train_idx])
+        prep.train = (model_inputs(pre, ds, splits.train_idx), y[splits.train_idx])
         if len(splits.val_idx):
-            prep.val = (pre.transform(ds, splits.val_idx), y[splits.val_idx])
+            prep.val = (model_inputs(pre, ds, splits.val_idx), y[splits.val_idx])
         if len(splits.test_idx):
-            prep.test = (pre.transform(ds, splits.test_idx), y[splits.test_idx])
+            prep.test = (model_inputs(pre, ds, splits.test_idx), y[splits.test_idx])
     prep.warnings = list(summary.warnings) + list(splits.warnings) + list(pre.warnings) + list(head_warnings)
     return prep
 

@@ -55,7 +55,7 @@ def new_folder(final: str | os.PathLike, *, ours: Iterable[str], what: str = "fo
         replace_dir(tmp, final)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise FileSystemError(describe(e, final, what)) from None
+        raise FileSystemError(describe(e, final, what).rstrip(".") + " (nothing half-written was kept).") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

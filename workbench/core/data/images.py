@@ -24,6 +24,9 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # OpenCV (OPENCV_IO_MAX_IMAGE_PIXELS) before cv2 is first imported
 from workbench import MAX_IMAGE_PIXELS  # noqa: E402
 MAX_IMAGE_SIDE = 4096  # the largest resolution a data set is resized to
+# decoded sizes above this many bytes stream from the on-disk cache; None: when the images and their
+# float32 copy would take more than memory.MAX_SHARE of the machine's memory
+STREAM_ABOVE_BYTES: float | None = None
 
 
 class ImportCancelled(DataError, Cancelled):
@@ -183,33 +186,10 @@ def _quiet_opencv():
         logging.setLogLevel(previous)
 
 
-def load_image_folder(
-    path: str | os.PathLike,
-    image_size: tuple[int, int] = (64, 64),
-    *,
-    grayscale: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-    workers: int | None = None,
-    name: str | None = None,
-) -> Dataset:
-    """Load ``path/<class>/<image>`` into an image Dataset of (N, H, W, 3 or 1) uint8 RGB.
-
-    ``image_size`` is (height, width). Files that are not images or cannot be decoded are skipped
-    and listed in ``ds.skipped`` as (path, reason). ``progress(done, total)`` is called from the
-    calling thread about 100 times during the import; when ``should_cancel()`` returns True the
-    import stops within a few files and raises ImportCancelled (a DataError).
-    """
-    h, w = check_image_size(image_size)
-    channels = 1 if grayscale else 3
-    class_names, files, skipped = scan_image_folder(path)
-    total = len(files)
-    from workbench.core.memory import check_fits
-
-    check_fits(float(total) * h * w * channels * 5, f"{total:,} images at {h}x{w}",  # uint8 + the float32 copy
-               "Choose a smaller image size.")
-    out = np.empty((total, h, w, channels), dtype=np.uint8)
-    ok = np.zeros(total, dtype=bool)
+def _decode_into(out: np.ndarray, files, progress, should_cancel, workers, path) -> dict[int, str]:
+    """Decode ``files`` into the rows of ``out`` (N, H, W, C) in a thread pool; returns the reasons
+    of the rows that could not be decoded, by row. Raises ImportCancelled when cancelled."""
+    total, h, w, channels = out.shape
     reasons: dict[int, str] = {}
     cancelled = threading.Event()
 
@@ -221,7 +201,6 @@ def load_image_folder(
                 return i - lo
             try:
                 out[i] = decode_image(files[i][0], (h, w), channels)
-                ok[i] = True
             except (ValueError, OSError) as e:
                 reasons[i] = str(e) or type(e).__name__
             except Exception as e:  # cv2.error and friends: a bad file must not stop the import
@@ -258,17 +237,98 @@ def load_image_folder(
     if cancelled.is_set():
         raise ImportCancelled(f"Import of {str(path)!r} was cancelled after {done} of {total} images.")
 
+    return reasons
+
+
+def should_stream(decoded_bytes: float) -> bool:
+    """Whether images of ``decoded_bytes`` (uint8) go through the on-disk cache: when they and their
+    float32 copy would not fit in memory (or above ``STREAM_ABOVE_BYTES`` when that is set)."""
+    if STREAM_ABOVE_BYTES is not None:
+        return decoded_bytes > STREAM_ABOVE_BYTES
+    from workbench.core.memory import MAX_SHARE, physical_memory_bytes
+
+    total = physical_memory_bytes()
+    return total is not None and decoded_bytes * 5 > MAX_SHARE * total
+
+
+def _decode_cached(files, shape, progress, should_cancel, workers, path):
+    """(read-only memmap of the decoded rows that are readable, reasons by row, reused) through
+    the on-disk cache (``workbench.core.data.image_cache``)."""
+    from workbench.core.data import image_cache
+
+    key = image_cache.cache_key([(str(f), c) for f, c in files], shape[1:3], shape[3])
+    entry = image_cache.open_entry(key)
+    reused = entry is not None
+    if entry is None:
+        def fill(out):
+            reasons = _decode_into(out, files, progress, should_cancel, workers, path)
+            rows = _compact(out, np.setdiff1d(np.arange(len(out)), list(reasons)))
+            return rows, {"bad": [[int(i), r] for i, r in sorted(reasons.items())], "source": str(path)}
+
+        entry = image_cache.write_entry(key, shape, fill)
+    elif progress:
+        progress(shape[0], shape[0])
+    X, meta = entry
+    return X, {int(i): str(r) for i, r in meta.get("bad", [])}, reused
+
+
+def _compact(out: np.ndarray, keep: np.ndarray) -> int:
+    """Move rows ``keep`` (ascending) to the front of ``out`` in place; returns how many."""
+    # in place rather than fancy-indexing, which would briefly double the memory
+    for dst, src in enumerate(keep):
+        if dst != src:
+            out[dst] = out[src]
+    return len(keep)
+
+
+def load_image_folder(
+    path: str | os.PathLike,
+    image_size: tuple[int, int] = (64, 64),
+    *,
+    grayscale: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    workers: int | None = None,
+    name: str | None = None,
+    stream: bool | None = None,
+) -> Dataset:
+    """Load ``path/<class>/<image>`` into an image Dataset of (N, H, W, 3 or 1) uint8 RGB.
+
+    ``image_size`` is (height, width). Files that are not images or cannot be decoded are skipped
+    and listed in ``ds.skipped`` as (path, reason). ``progress(done, total)`` is called from the
+    calling thread about 100 times during the import; when ``should_cancel()`` returns True the
+    import stops within a few files and raises ImportCancelled (a DataError).
+
+    ``stream`` (None: when the images and their float copy would not fit in memory) decodes into
+    the on-disk cache instead (``workbench.core.data.image_cache``): ``ds.X`` is then a read-only
+    memory map, an unchanged folder is not decoded again, and training converts it batch by batch.
+    """
+    h, w = check_image_size(image_size)
+    channels = 1 if grayscale else 3
+    class_names, files, skipped = scan_image_folder(path)
+    total = len(files)
+    shape = (total, h, w, channels)
+    too_large = stream is None and should_stream(float(total) * h * w * channels)
+    if stream is None:
+        stream = too_large
+    cached = False
+    if stream:
+        out, reasons, cached = _decode_cached(files, shape, progress, should_cancel, workers, path)
+    else:
+        from workbench.core.memory import check_fits
+
+        check_fits(float(total) * h * w * channels * 5, f"{total:,} images at {h}x{w}",  # uint8 + the float32 copy
+                   "Let the import stream from the on-disk cache (the default), or choose a smaller image size.")
+        out = np.empty(shape, dtype=np.uint8)
+        reasons = _decode_into(out, files, progress, should_cancel, workers, path)
     for i, reason in sorted(reasons.items()):
         skipped.append((str(files[i][0]), reason))
     labels = np.fromiter((c for _, c in files), dtype=np.int64, count=total)
     paths = np.array([str(f) for f, _ in files], dtype=object)
-    if not ok.all():
-        keep = np.flatnonzero(ok)
-        # compact in place rather than fancy-index, which would briefly double the memory
-        for dst, src in enumerate(keep):
-            if dst != src:
-                out[dst] = out[src]
-        out = out[: len(keep)]
+    if reasons:
+        keep = np.setdiff1d(np.arange(total), list(reasons))
+        if not stream:
+            out = out[: _compact(out, keep)]
         labels, paths = labels[keep], paths[keep]
     present = np.unique(labels)
     if len(present) == 0:
@@ -298,6 +358,8 @@ def load_image_folder(
         description=(
             f"{len(labels):,} images in {len(class_names)} classes from {str(root)}, "
             f"resized to {h}x{w}{' grey' if grayscale else ''}"
+            + (f"; streamed from the on-disk image cache ({'reused' if cached else 'decoded once'})"
+               + (" because they would not fit in memory" if too_large else "") if stream else "")
         ),
         source={"type": "image_folder", "path": str(root.resolve()), "image_size": [h, w],
                 "grayscale": grayscale},

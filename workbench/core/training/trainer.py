@@ -48,6 +48,8 @@ def seed_everything(seed: int) -> None:
 def _as_tensor(a, *, target: bool, task: str):
     import torch
 
+    if not target and getattr(a, "streamed", False) is True:
+        return a  # ImageBatches: float32 batches made on demand from images on disk
     t = a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
     if target:
         if task == "multiclass" or (task in BINARY_TASKS and not t.is_floating_point()):
@@ -348,7 +350,10 @@ class Trainer:
                 Xva = _prefix_outputs(model, prefix, Xva, dev, cfg)
 
         on_device = True
-        if dev.type != "cpu":
+        streamed = getattr(Xtr, "streamed", False) is True
+        if streamed and dev.type != "cpu":
+            on_device = False  # batches are read from disk and copied to the device one at a time
+        elif dev.type != "cpu":
             nbytes = Xtr.element_size() * Xtr.nelement() + ytr.element_size() * ytr.nelement()
             try:
                 free = torch.cuda.mem_get_info(dev)[0] if dev.type == "cuda" else 2**31
@@ -357,7 +362,7 @@ class Trainer:
             on_device = nbytes < 0.4 * free
         if on_device:
             Xtr, ytr = Xtr.to(dev), ytr.to(dev)
-        elif dev.type == "cuda":
+        elif dev.type == "cuda" and not streamed:
             Xtr, ytr = Xtr.pin_memory(), ytr.pin_memory()
         if has_val and on_device:
             Xva, yva = Xva.to(dev), yva.to(dev)
@@ -645,6 +650,8 @@ def predict(model, head, X, *, batch_size: int = 256, activate: bool = True) -> 
 
     task = _task_of(head)
     Xt = _as_tensor(X, target=False, task=task)
+    if getattr(Xt, "streamed", False) is True:
+        batch_size = min(batch_size, 256)  # images read from disk: keep one batch's activations small
     dev = _model_device(model)
     model.eval()
     outs = []

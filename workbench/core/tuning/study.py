@@ -1,6 +1,6 @@
 """The search itself: an Optuna study asked for trials, its trials' folds run by an executor.
 
-``run_study(data, settings, ...)`` is the engine every search goes through (``workflow.run_search``,
+``run_study(data, settings, ...)`` is the engine every search goes through (``search.run_search``,
 the ``workbench tune`` command, the Train panel's Search tab, the lessons). It knows nothing of
 test sets: ``data`` (a ``SearchData``) holds the non-test rows only.
 

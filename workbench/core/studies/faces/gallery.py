@@ -303,7 +303,7 @@ class Gallery:
                 rep.rejected.append((f.name, chk.reason))
         if not crops:
             raise DataError(f"No usable face in the photos of {folder}: "
-                            + "; ".join(sorted({r.split(' (')[0] for _, r in rep.rejected})) + ".")
+                            + "; ".join(sorted({r.split(' (')[0].rstrip('.') for _, r in rep.rejected})) + ".")
         rep.accepted = self.add_faces(name, crops, encoder)
         return rep
 

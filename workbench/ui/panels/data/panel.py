@@ -13,6 +13,7 @@ from workbench.ui.job_runner import JobRunner
 from workbench.ui.panels.base import Panel
 from workbench.ui.panels.data.columns import ColumnsTab
 from workbench.ui.panels.data.augment import AugmentTab
+from workbench.ui.panels.data.cache import CacheRow
 from workbench.ui.panels.data.capture import CaptureTab
 from workbench.ui.panels.data.preprocessing import PreprocessingTab
 from workbench.ui.panels.data.samples import SamplesTab
@@ -92,6 +93,8 @@ class DataPanel(Panel):
 
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs, 1)
+        self.cache_row = CacheRow()
+        lay.addWidget(self.cache_row)
         self.samples_tab = SamplesTab()
         self.columns_tab = ColumnsTab()
         self.summary_tab = SummaryTab()
@@ -210,6 +213,7 @@ class DataPanel(Panel):
     @Slot()
     def _on_load_finished(self) -> None:
         self._set_busy(False)
+        self.cache_row.refresh()  # a folder too large for memory was just cached
         if self._next_request is not None:
             req, self._next_request = self._next_request, None
             self.load(req)
@@ -378,9 +382,13 @@ class DataPanel(Panel):
         self.restore({"request": d.request() or None, "preprocessing": sections.preprocessing.settings(),
                       "split": sections.split.to_dict(), "tab": d.tab, "options": {"image_size": d.folder_image_size}})
 
+    def on_shown(self) -> None:
+        self.cache_row.refresh()
+
     def shutdown(self) -> None:
         self._next_request = None
         self.load_jobs.shutdown()
+        self.cache_row.shutdown()
         self.split_tab.shutdown()
         self.preprocessing_tab.shutdown()
         self.capture_tab.shutdown()

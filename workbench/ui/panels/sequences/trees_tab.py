@@ -44,6 +44,8 @@ class TreesTab(QWidget):
         self.examples = table_widget(["sentence", "predicted tree", "right"])
         self.examples.itemSelectionChanged.connect(self._example_picked)
         split.addWidget(self.examples)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         lay.addWidget(split, 2)
         self.sentence = QLineEdit(EXAMPLES["arithmetic"])
         self.parse_btn = button("Parse", self.parse)

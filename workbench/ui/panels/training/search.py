@@ -83,7 +83,7 @@ class SearchTab(QWidget):
         return parse_search_space(self.space_edit.text())
 
     def settings(self) -> dict:
-        """The keyword arguments of ``workflow.run_search`` this tab stands for."""
+        """The keyword arguments of ``search.run_search`` this tab stands for."""
         workers = self.workers_spin.value()
         cluster = self.cluster_edit.text().strip() or ("inline" if workers == 0 else None)
         return {"sampler": self.sampler_combo.currentData(), "n_trials": self.trials_spin.value(),
