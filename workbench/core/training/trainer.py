@@ -673,6 +673,8 @@ def predict(model, head, X, *, batch_size: int = 256, activate: bool = True) -> 
 
     task = _task_of(head)
     Xt = _as_tensor(X, target=False, task=task)
+    if getattr(Xt, "streamed", False) is True:
+        batch_size = min(batch_size, 256)  # images read from disk: keep one batch's activations small
     dev = _model_device(model)
     model.eval()
     outs = []
