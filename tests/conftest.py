@@ -42,3 +42,18 @@ def config_dir(tmp_path, monkeypatch):
     d = tmp_path / "config"
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(d))
     return d
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _image_cache_in_a_temp_folder(tmp_path_factory):
+    """Streamed image imports decode into an on-disk cache: during tests never the user's own cache
+    folder (subprocesses of CLI tests inherit the variable)."""
+    import os
+
+    old = os.environ.get("WORKBENCH_CACHE")
+    os.environ["WORKBENCH_CACHE"] = str(tmp_path_factory.mktemp("image-cache"))
+    yield
+    if old is None:
+        os.environ.pop("WORKBENCH_CACHE", None)
+    else:
+        os.environ["WORKBENCH_CACHE"] = old

@@ -43,6 +43,31 @@ def test_journey_counts_runs_made_by_the_train_panel():
 
 
 @pytest.mark.gui
+def test_an_export_from_the_train_panel_ticks_the_last_step(qtbot, config_dir, tmp_path):
+    """After Export in the Train panel, the start page shows the model as exported (it stayed on
+    "Try the model on new files and export it")."""
+    from workbench.core.runs.record import RunRecord
+    from workbench.ui.context import AppContext
+    from workbench.ui.panels.home.panel import HomePanel
+    from workbench.ui.panels.training.after_run import AfterRunBar
+
+    app_ctx = AppContext(project_dir=tmp_path / "proj")
+    run = RunRecord(kind="train", task="multiclass", test_metrics={"accuracy": 0.9}).to_dict()
+    app_ctx.add_run(run)
+    bar = AfterRunBar(app_ctx)
+    qtbot.addWidget(bar)
+    bar.run = run
+    bar._exported({"folder": str(tmp_path / "export"), "files": {}, "metadata": str(tmp_path / "export/model.json")})
+    home = HomePanel(app_ctx)
+    qtbot.addWidget(home)
+    home.show()
+    steps = {s.key: s for s in journey_steps(app_ctx.state)}
+    assert steps["use"].done and str(tmp_path / "export") in steps["use"].detail
+    bar.shutdown()
+    home.shutdown()
+
+
+@pytest.mark.gui
 def test_start_page_shows_progress_and_loads_a_builtin_set(qtbot, config_dir):
     """Driven through the GUI only: the start page is the first screen, its steps follow the
     project, and clicking a built-in set loads it in the Data panel."""

@@ -320,3 +320,51 @@ def test_threads_setting_applies_to_the_fit_only():
     torch.set_num_threads(3)  # the autouse fixture puts its own count back after the test
     Trainer([Probe()], device="cpu").fit(mlp(), SoftmaxHead(), (X, y), None, TrainConfig(epochs=1, threads=2))
     assert seen == [2] and torch.get_num_threads() == 3
+
+
+def test_compiled_training_learns_like_the_plain_model_and_keeps_plain_weights(monkeypatch):
+    """TrainConfig(compile=True) trains through torch.compile (or the plain model where the compiler
+    is missing): the loss falls as without it, and the weights stay the plain module's. Dynamo's
+    "eager" backend stands in for code generation (seconds to minutes of C++ compiling);
+    benchmarks/engines.py measures the real compiler."""
+    import functools
+
+    import numpy as np
+    import torch
+
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="eager"))
+
+    from workbench.core.models import build_model, default_head, get_preset
+    from workbench.core.training import TrainConfig, Trainer
+
+    rng = np.random.default_rng(0)
+    X = rng.random((96, 1, 8, 8)).astype(np.float32)
+    y = (X[:, 0, :4].mean(axis=(1, 2)) > X[:, 0, 4:].mean(axis=(1, 2))).astype(np.int64)
+    losses = {}
+    for compile_ in (False, True):
+        head = default_head("multiclass")
+        model = build_model(get_preset("digits-cnn"), (1, 8, 8), (2,), head)
+        fit = Trainer(device="cpu").fit(model, head, (X, y), (X[:32], y[:32]),
+                                        TrainConfig(epochs=4, batch_size=32, compile=compile_))
+        losses[compile_] = [h["loss"] for h in fit.history]
+        assert not any(k.startswith("_orig_mod") for k in model.state_dict())
+    assert losses[True][-1] < losses[True][0]
+    assert abs(losses[True][0] - losses[False][0]) < 0.05  # the same first epoch, up to kernel rounding
+
+
+def test_training_falls_back_to_the_plain_model_when_compiling_fails(monkeypatch):
+    import numpy as np
+    import torch
+
+    from workbench.core.models import build_model, default_head, get_preset
+    from workbench.core.training import TrainConfig, Trainer
+
+    def broken(*a, **k):
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(torch, "compile", broken)
+    head = default_head("multiclass")
+    model = build_model(get_preset("digits-cnn"), (1, 8, 8), (2,), head)
+    X = np.random.default_rng(0).random((40, 1, 8, 8)).astype(np.float32)
+    fit = Trainer(device="cpu").fit(model, head, (X, np.arange(40) % 2), None, TrainConfig(epochs=2, compile=True))
+    assert len(fit.history) == 2

@@ -308,8 +308,9 @@ def load_image_folder(
     class_names, files, skipped = scan_image_folder(path)
     total = len(files)
     shape = (total, h, w, channels)
+    too_large = stream is None and should_stream(float(total) * h * w * channels)
     if stream is None:
-        stream = should_stream(float(total) * h * w * channels)
+        stream = too_large
     cached = False
     if stream:
         out, reasons, cached = _decode_cached(files, shape, progress, should_cancel, workers, path)
@@ -357,8 +358,8 @@ def load_image_folder(
         description=(
             f"{len(labels):,} images in {len(class_names)} classes from {str(root)}, "
             f"resized to {h}x{w}{' grey' if grayscale else ''}"
-            + (f"; streamed from the on-disk image cache ({'reused' if cached else 'decoded once'}) "
-               "because they would not fit in memory" if stream else "")
+            + (f"; streamed from the on-disk image cache ({'reused' if cached else 'decoded once'})"
+               + (" because they would not fit in memory" if too_large else "") if stream else "")
         ),
         source={"type": "image_folder", "path": str(root.resolve()), "image_size": [h, w],
                 "grayscale": grayscale},

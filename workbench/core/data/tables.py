@@ -118,6 +118,8 @@ def _default_target(profiles: list[ColumnProfile], exclude: set[int], file: str)
     for j in range(len(profiles) - 1, -1, -1):
         if j not in exclude and profiles[j].kind in TARGET_KINDS + ("constant",):
             return j  # a constant last column is meant as the target: it says "only one class"
+    if len(profiles) == 1:  # choosing a target would not help: nothing would be left to learn from
+        raise DataError(_no_inputs_message(profiles, 0, file))
     raise DataError(f"No column of {file} can be the target (every column is free text, a date, an ID or constant); "
                     "choose the target column yourself.")
 

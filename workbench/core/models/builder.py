@@ -607,7 +607,6 @@ class SpecModel(nn.Module):
         self.layer_shapes = [pl.out_shape for pl in plan.layers]
         self.notes = list(plan.notes)
         self.augment: nn.Module | None = None  # applied to training batches only (see core/data/augment.py)
-        self.start = 0  # > 0 while the Trainer feeds the output of the first ``start`` layers (frozen_prefix)
 
     def set_augmentation(self, module: nn.Module | None) -> None:
         """Random changes applied to the inputs while training (never in eval mode: validation,
@@ -620,7 +619,8 @@ class SpecModel(nn.Module):
     def frozen_prefix(self) -> int:
         """How many leading layers give the same output all through training: a fully frozen
         pretrained backbone first, with no augmentation. The Trainer computes their output once
-        per fit (as one would by hand) instead of looking every batch up in the feature cache."""
+        per fit (as one would by hand) and trains ``nn.Sequential(*layers[k:])`` on them, instead of
+        looking every batch up in the feature cache."""
         from workbench.core.models.pretrained import PretrainedFeatures
 
         if self.augment is not None or not self.layers:
@@ -629,10 +629,6 @@ class SpecModel(nn.Module):
         return 1 if isinstance(first, PretrainedFeatures) and first.fully_frozen else 0
 
     def forward(self, x):
-        if self.start and tuple(x.shape[1:]) != tuple(self.input_shape):
-            for layer in self.layers[self.start:]:  # inputs are the frozen prefix's outputs
-                x = layer(x)
-            return x
         if self.augment is not None:
             augmenting = self.training
             for m in self._backbones:

@@ -23,6 +23,8 @@ class TrainConfig:
                      models on a busy machine run several times faster with 1 (no spin-waiting).
     weight_decay     None: the optimizer's usual default (0.01 for AdamW, 0 for the others); 0 is 0.
     amp              mixed precision on CUDA. Off by default: it was never measured on a GPU here.
+    compile          torch.compile the forward pass of training steps (off by default: on a CPU it
+                     was measured slower for our models, see benchmarks/engines.py).
     """
 
     epochs: int = 10
@@ -43,6 +45,10 @@ class TrainConfig:
     # re-estimate BatchNorm statistics on the training data before each evaluation while they have
     # not settled (see trainer.BN_SETTLE_STEPS); the generic runs turn it on
     settle_batchnorm: bool = False
+    # compile the training step's forward pass with torch.compile; falls back to the plain model
+    # where compilation fails. benchmarks/engines.py measures it: on our 2-core CPU it did not pay
+    # (small models, recompiles between training and evaluation), so it is off; for GPUs
+    compile: bool = False
 
     def __post_init__(self):
         from workbench.core.errors import TrainingError

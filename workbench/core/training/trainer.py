@@ -103,6 +103,29 @@ def _add_terms(sums: dict, terms: dict | None, m: int) -> None:
             sums[k] = sums.get(k, 0.0) + float(v.detach()) * m
 
 
+def _compiled(model, example):
+    """``torch.compile(model)`` for the training steps (parameters shared with ``model``, which
+    evaluation, checkpoints and export keep using), or ``model`` itself where compiling fails (no
+    C++ compiler, an unsupported layer): compiling is a speed-up, never a reason to fail."""
+    import torch
+
+    buffers = {k: v.clone() for k, v in model.named_buffers()}
+    was = model.training
+    try:
+        compiled = torch.compile(model, dynamic=False)
+        model.train()
+        compiled(example)  # compile now, as training will call it (the last, smaller batch once more)
+        return compiled
+    except Exception:  # noqa: BLE001 - any failure of the compiler stack: train the plain model
+        return model
+    finally:
+        model.train(was)
+        with torch.no_grad():  # the trial call must not move batch-norm statistics
+            for k, v in model.named_buffers():
+                if k in buffers:
+                    v.copy_(buffers[k])
+
+
 def _prefix_outputs(model, k: int, X, dev, cfg):
     """The outputs of the model's first ``k`` layers for all of ``X`` (on the CPU), in batches."""
     import torch
@@ -412,8 +435,10 @@ class Trainer:
                                                  for m in model.modules())
         for cb in self.callbacks_all:
             cb.on_fit_start(self)
-        if prefix:
-            model.start = prefix
+        # what training steps, BatchNorm settling and validation run: the layers after a frozen
+        # prefix on its outputs (the same modules: the model's weights are what is trained)
+        net = torch.nn.Sequential(*model.layers[prefix:]) if prefix else model
+        step_model = _compiled(net, Xtr[: min(bs, n)].to(dev)) if cfg.compile else net
         try:
             for epoch in range(1, cfg.epochs + 1):
                 if self._pause_flag:
@@ -447,11 +472,11 @@ class Trainer:
                         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
                     if use_amp:
                         with autocast():
-                            out = model(xb)
+                            out = step_model(xb)
                             dl, terms = _head_loss(head, out, yb, term_fn)
                             pen = penalty_fn() if penalty_fn is not None else None
                     else:  # no context manager in the CPU hot loop
-                        out = model(xb)
+                        out = step_model(xb)
                         dl, terms = _head_loss(head, out, yb, term_fn)
                         pen = penalty_fn() if penalty_fn is not None else None
                     loss = dl if pen is None else dl + pen
@@ -522,9 +547,9 @@ class Trainer:
                             logs.update(_fast_metrics(task, y_seen, out_all, head))
                     del outs, out_all
                 if bn_layers and epoch * nb <= BN_SETTLE_STEPS:
-                    _settle_batchnorm(model, Xtr, cfg.eval_batch_size or max(bs, 256), dev)
+                    _settle_batchnorm(net, Xtr, cfg.eval_batch_size or max(bs, 256), dev)
                 if has_val:
-                    vl = self._evaluate_tensors(model, head, Xva, yva, task, autocast, on_device, cfg)
+                    vl = self._evaluate_tensors(net, head, Xva, yva, task, autocast, on_device, cfg)
                     pv = float(penalty_fn().detach()) if penalty_fn is not None else 0.0
                     logs["val_loss"] = vl.pop("data_loss") + pv
                     logs["val_data_loss"] = logs["val_loss"] - pv
@@ -545,8 +570,6 @@ class Trainer:
                     break
         finally:
             self._val = None
-            if prefix:
-                model.start = 0
             if threads_before is not None:
                 torch.set_num_threads(threads_before)
         model.eval()
@@ -650,6 +673,8 @@ def predict(model, head, X, *, batch_size: int = 256, activate: bool = True) -> 
 
     task = _task_of(head)
     Xt = _as_tensor(X, target=False, task=task)
+    if getattr(Xt, "streamed", False) is True:
+        batch_size = min(batch_size, 256)  # images read from disk: keep one batch's activations small
     dev = _model_device(model)
     model.eval()
     outs = []

@@ -143,6 +143,10 @@ class HomePanel(Panel):
         ctx.project_changed.connect(self.refresh)
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.refresh()  # what happened elsewhere since (an export) shows when the user comes back
+
     # -- building ----------------------------------------------------------------------------------
     def _tool(self, text: str, icon_name: str, slot) -> QToolButton:
         b = QToolButton()

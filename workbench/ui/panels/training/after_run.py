@@ -116,6 +116,8 @@ class AfterRunBar(QWidget):
     def _exported(self, report: dict) -> None:
         self.last_export = report
         folder = report["folder"]
+        if self.run is not None:  # the start page's last step reads where the run was exported
+            self.run.setdefault("details", {}).setdefault("exports", []).append({"path": str(folder)})
         names = [Path(p).name for p in report["files"].values() if p] + [Path(report["metadata"]).name, "example.py"]
         diff = report.get("onnx_max_abs_diff")
         check = (f" The ONNX file gives PyTorch's outputs to within {diff:.1e} on {report.get('checked_on')}."
