@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from workbench.ui.workers import TaskController, TaskHandle
 
@@ -65,9 +65,12 @@ class JobActivity(QObject):
             self._emit()
 
     def _forget(self, key: int, *_):
+        # A runner is destroyed while its parents are: a window being torn down. Telling the busy
+        # sign now would call into widgets half-destroyed ("pure virtual method called"); tell it
+        # from the event loop, once the teardown is over and Qt has disconnected what was deleted.
         self._watched.discard(key)
         if self.running.pop(key, None) is not None:
-            self._emit()
+            QTimer.singleShot(0, self._emit)
 
     def _emit(self) -> None:
         labels = self.labels
