@@ -57,3 +57,15 @@ def _image_cache_in_a_temp_folder(tmp_path_factory):
         os.environ.pop("WORKBENCH_CACHE", None)
     else:
         os.environ["WORKBENCH_CACHE"] = old
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Collect Python garbage after each test, after pytest-qt closed its widgets: left to the
+    collector's own timing, cycles of wrappers whose Qt objects are gone (pyqtgraph items of
+    earlier tests' windows) were collected in the middle of a later test's painting, which aborted
+    the run ("pure virtual method called") at the same point of the suite."""
+    yield
+    import gc
+
+    gc.collect()
