@@ -16,6 +16,7 @@ from workbench.core.worksheets.base import (WORKSHEETS, Answer, AnswerResult, An
                                             run_question)
 
 # the worksheets, one line per module (each registers itself on import)
+from workbench.core.worksheets import daynight as _daynight  # noqa: F401,E402
 
 __all__ = ["WORKSHEETS", "Answer", "AnswerResult", "AnswerRun", "Part", "Picture", "Question", "QuestionResult",
            "Worksheet", "choice_sentence", "get_question", "get_worksheet", "is_question_id", "list_worksheets",
