@@ -13,7 +13,7 @@ from __future__ import annotations
 from workbench.core.worksheets.base import (WORKSHEETS, Answer, AnswerResult, AnswerRun, Part, Picture, Question,
                                             QuestionResult, Worksheet, choice_sentence, get_question,
                                             get_worksheet, is_question_id, list_worksheets, register_worksheet,
-                                            run_question)
+                                            run_question, run_question_job)
 
 # the worksheets, one line per module (each registers itself on import)
 from workbench.core.worksheets import daynight as _daynight  # noqa: F401,E402
@@ -22,4 +22,4 @@ from workbench.core.worksheets import yolo as _yolo  # noqa: F401,E402
 
 __all__ = ["WORKSHEETS", "Answer", "AnswerResult", "AnswerRun", "Part", "Picture", "Question", "QuestionResult",
            "Worksheet", "choice_sentence", "get_question", "get_worksheet", "is_question_id", "list_worksheets",
-           "register_worksheet", "run_question"]
+           "register_worksheet", "run_question", "run_question_job"]
