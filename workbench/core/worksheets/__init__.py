@@ -17,6 +17,8 @@ from workbench.core.worksheets.base import (WORKSHEETS, Answer, AnswerResult, An
 
 # the worksheets, one line per module (each registers itself on import)
 from workbench.core.worksheets import daynight as _daynight  # noqa: F401,E402
+from workbench.core.worksheets import style_transfer as _style_transfer  # noqa: F401,E402
+from workbench.core.worksheets import yolo as _yolo  # noqa: F401,E402
 
 __all__ = ["WORKSHEETS", "Answer", "AnswerResult", "AnswerRun", "Part", "Picture", "Question", "QuestionResult",
            "Worksheet", "choice_sentence", "get_question", "get_worksheet", "is_question_id", "list_worksheets",

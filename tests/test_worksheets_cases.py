@@ -1,4 +1,4 @@
-"""The Day'n'Night worksheet from Python and from the command line, with tiny settings: every answer
+"""The Day'n'Night, style transfer and YOLO worksheets from Python and from the command line, with tiny
 trains on the study's generated scenes, the verdict is computed, the choice judged, the report
 written; unknown ids and answers are one-sentence errors."""
 import json
@@ -69,3 +69,29 @@ def test_cli_lists_questions_and_rejects_unknown_ones_in_one_sentence(capsys):
         code, out, err = _cli(capsys, "experiment", *argv)
         lines = [ln for ln in err.strip().splitlines() if ln.strip()]
         assert code == 2 and len(lines) == 1 and words in lines[0]
+
+
+def test_style_minus_content_loses_the_photo(monkeypatch):
+    from workbench.core.worksheets import style_transfer as stw
+
+    monkeypatch.setattr(stw, "FAST", {"size": 32, "steps": 12})
+    res = run_question("style_transfer.loss", "minus", Context(n_seeds=1))
+    both, minus = res.answer("both"), res.answer("minus")
+    assert minus.mean > both.mean and res.choice_right is False  # content distance: the picture is lost
+    assert minus.pictures[0].image.shape[1] > minus.pictures[0].image.shape[0]  # photo | style | result
+    assert minus.charts[0].log_y and len(res.verdict.effects) == 1
+
+
+def test_yolo_question_names_the_terms_and_removes_each(monkeypatch):
+    from workbench.core.worksheets import yolo
+
+    monkeypatch.setattr(yolo, "FAST", {"n": 30, "epochs": 1, "backbone": "small-cnn"})
+    yolo._CACHE.clear()
+    q = get_worksheet("yolo").questions[0]
+    assert [p.id for p in q.parts] == ["xy", "wh", "obj", "noobj", "class"] and "√w" in q.parts[1].text
+    res = run_question("yolo.loss", "noobj", Context(n_seeds=1), chosen_parts={"xy": "xy", "wh": "class"})
+    assert [p["right"] for p in res.parts] == [True, False, None, None, None]
+    assert [a.key for a in res.answers] == ["all", "xy", "wh", "obj", "noobj", "class"]
+    without_wh = res.answer("wh").charts[0]
+    assert all(v == 0 for v in next(s for s in without_wh.series if s.label == "wh").y)  # the term is gone
+    assert res.choice_right is False and res.outcome in ("agrees", "inconclusive", "contradicts")
