@@ -136,11 +136,26 @@ def test_zero_shot_on_user_folders(tmp_path):
 def test_few_shot_curve_on_digits():
     from workbench.core.studies.sequences.fewshot import run_few_shot
 
-    out = run_few_shot("builtin:digits", shots=[1, 2], episodes=1, queries=4, scratch_epochs=1, size=32)
+    out = run_few_shot("builtin:digits", shots=[1, 2], episodes=1, queries=4, scratch_epochs=1, size=32,
+                       embedding="imagenet")
     assert [r["shots"] for r in out.curve] == [1, 2]
     assert all(0.0 <= r["prototype"] <= 1.0 and 0.0 <= r["scratch"] <= 1.0 for r in out.curve)
     assert out.curve[0]["chance"] == pytest.approx(0.1) and len(out.examples) == 10
     assert out.record.details["task"] == "fewshot" and "prototype_1shot" in out.record.test_metrics
+
+
+def test_few_shot_embedding_learnt_on_base_classes_scores_only_novel_ones():
+    from workbench.core.studies.sequences.fewshot import run_few_shot
+
+    out = run_few_shot("builtin:digits", shots=[1, 3], episodes=2, queries=10, scratch_epochs=1, base_epochs=3,
+                       size=32)
+    base = out.settings["base_classes"]
+    assert out.settings["embedding"] == "base" and len(base) == 5 and not set(base) & set(out.classes)
+    assert out.curve[0]["chance"] == pytest.approx(0.2) and len(out.examples) == 5  # 5-way on the novel digits
+    one = out.at(1)
+    assert one["prototype"] > 0.3  # digits it never trained on, from one example each (chance 0.2)
+    assert one["prototype_ci"] > 0 and 0.0 <= one["prototype_imagenet"] <= 1.0
+    assert one["ahead"] == pytest.approx(one["prototype"] - one["scratch"])
 
 
 def test_cli_trees_json_and_user_error(capsys):

@@ -23,5 +23,5 @@ TREE_DEFAULTS = {
 CAPTION_DEFAULTS = {"n": 5000, "size": 48, "epochs": 16, "hidden": 128, "width": 96, "encoder": "small-cnn",
                     "beam": 3, "held_out_pairs": 3}
 ZERO_SHOT_DEFAULTS = {"n_per_class": 150, "size": 32, "epochs": 8, "held_out": 3}
-FEW_SHOT_DEFAULTS = {"data": "builtin:mnist", "shots": [1, 5, 10], "episodes": 3, "queries": 30, "size": 64,
-                     "scratch_epochs": 40}
+FEW_SHOT_DEFAULTS = {"data": "builtin:mnist", "shots": [1, 5, 10], "episodes": 10, "queries": 30, "size": 64,
+                     "scratch_epochs": 40, "embedding": "base", "base_epochs": 8}
