@@ -70,12 +70,20 @@ def bench_overhead(steps: int, repeats: int, with_eval: bool) -> dict:
         model.learn(steps, callback=cb)
         plain.append(_since(t))
         venv.close()
+    import statistics
+
     best_o = min(ours)
     best_p = min(plain)
+    # each pair ran back to back: the median of the paired ratios is the figure least moved by load
+    paired_cpu = sorted(p[1] / o[1] for o, p in zip(ours, plain))
+    paired_wall = sorted(p[0] / o[0] for o, p in zip(ours, plain))
     return {"what": f"PPO CartPole {steps} steps" + (", evaluating 4 times" if with_eval else ""),
             "ours_steps_per_s": steps / best_o[0], "plain_steps_per_s": steps / best_p[0],
-            "ratio_wall": best_p[0] / best_o[0], "ratio_cpu": best_p[1] / best_o[1], "payloads": len(got),
-            "runs": repeats}
+            "ratio_wall": best_p[0] / best_o[0], "ratio_cpu": best_p[1] / best_o[1],
+            "median_paired_ratio_cpu": statistics.median(paired_cpu), "paired_ratios_cpu": paired_cpu,
+            "median_paired_ratio_wall": statistics.median(paired_wall), "paired_ratios_wall": paired_wall,
+            "ours_cpu_s": [o[1] for o in ours], "plain_cpu_s": [p[1] for p in plain], "payloads": len(got),
+            "runs": repeats, "seed": cfg.seed}
 
 
 def _callback(session, on_event):
@@ -227,7 +235,9 @@ def main(argv=None) -> int:
             r = bench_overhead(args.steps, args.repeats, with_eval)
             out.setdefault("overhead", []).append(r)
             print(f"{r['what']}: ours {r['ours_steps_per_s']:.0f} steps/s, SB3 learn() {r['plain_steps_per_s']:.0f}; "
-                  f"ratio {r['ratio_wall']:.2f} (wall), {r['ratio_cpu']:.2f} (CPU)", flush=True)
+                  f"ratio {r['ratio_wall']:.2f} (wall), {r['ratio_cpu']:.2f} (CPU); median of the {r['runs']} paired "
+                  f"ratios {r['median_paired_ratio_wall']:.2f} (wall), {r['median_paired_ratio_cpu']:.2f} (CPU) "
+                  f"{[round(x, 2) for x in r['paired_ratios_cpu']]}", flush=True)
     if args.only == "overhead":
         if args.json:
             Path(args.json).write_text(json.dumps(out, indent=2))
