@@ -64,7 +64,7 @@ def _run(ctx, title: str, **settings) -> AnswerRun:
     m50, base = float(out.test["map50"]), float(out.baseline["map50"])
     hist = out.fit.history
     terms = [k for k in ("xy", "wh", "obj", "noobj", "class") if hist and k in hist[0]]
-    curve = Chart(f"Training loss ({title})", "epoch", "loss",
+    curve = Chart("Training loss (YOLO terms dashed)", "epoch", "loss",
                   [Series("total", list(range(1, len(hist) + 1)), [float(h.get("loss", np.nan)) for h in hist])]
                   + [Series(t, list(range(1, len(hist) + 1)), [float(h[t]) for h in hist], style="dash") for t in terms])
     per_class = ", ".join(f"{r['class']} {r['ap50']:.2f}" for r in out.test["per_class"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.core.experiments.base import Chart, Series
+from workbench.core.studies.faces.evaluate import pair_distances
 from workbench.core.worksheets.base import Answer, AnswerRun, Picture, Question, Worksheet, register_worksheet
 from workbench.core.worksheets.measure import cached, callbacks, pca2, scatter_picture
 
@@ -118,11 +119,16 @@ def _describe(rep) -> str:
 def _run(ctx, title: str, **kw) -> AnswerRun:
     out = train_and_score(ctx, **kw)
     rep = out["report"]
-    mids = ((rep.hist_bins[:-1] + rep.hist_bins[1:]) / 2).tolist()
-    hist = Chart(f"Held-out pairs by distance ({title})", "distance between encodings", "pairs",
-                 [Series("same person", mids, rep.hist_same.astype(float).tolist()),
-                  Series("different people", mids, rep.hist_diff.astype(float).tolist(), style="dash")])
-    curve = Chart(f"Training loss ({title})", "epoch", "triplet loss",
+    # encodings have length 1, so every distance lies in [0, 2]: fixed bins show a collapse as a pile at 0
+    d, same = pair_distances(out["emb"], out["labels"])
+    d = np.clip(d, 0.0, 2.0)
+    edges = np.linspace(0.0, 2.0, 41)
+    mids = ((edges[:-1] + edges[1:]) / 2).tolist()
+    share = lambda m: (np.histogram(d[m], edges)[0] / max(1, int(m.sum()))).tolist()  # noqa: E731
+    hist = Chart("Held-out pairs by distance", "distance between encodings (0 to 2)", "share of the pairs",
+                 [Series("same person", mids, share(same)),
+                  Series("different people", mids, share(~same), style="dash")])
+    curve = Chart("Training loss", "epoch", "triplet loss",
                   [Series(title, list(range(1, len(out["loss"]) + 1)), out["loss"])])
     pic = Picture(f"Held-out people's encodings, first two components ({title}); one colour per person",
                   scatter_picture(pca2(out["emb"]), out["labels"], extent=1.2))

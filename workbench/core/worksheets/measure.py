@@ -85,9 +85,9 @@ def trace_picture(values: np.ndarray, marks: np.ndarray | None = None, width: in
     xs = np.linspace(0, width - 1, n)
     if marks is not None:
         m = np.asarray(marks).reshape(-1) > 0
-        for x, on in zip(xs.astype(int), m):
-            if on:
-                img[:, x] = (200, 240, 200)
+        edges = np.linspace(0, width, len(m) + 1).round().astype(int)
+        for k in np.flatnonzero(m):
+            img[:, edges[k]:max(edges[k + 1], edges[k] + 1)] = (200, 240, 200)
     if threshold is not None:
         y = int(round((1 - threshold) * (height - 1)))
         for x in range(0, width, 8):

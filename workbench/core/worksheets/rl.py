@@ -54,7 +54,7 @@ def train_agent(ctx, env: str, algo: str, steps: int, overrides: dict | None = N
 
 def _answer(title: str, env: str, r: dict, steps: int) -> AnswerRun:
     xs, ys = [x for x, _ in r["episodes"]], [float(v) for _, v in r["episodes"]]
-    chart = Chart(f"{env}: return per episode ({title})", "environment steps", "return",
+    chart = Chart(f"{env}: return per episode", "environment steps", "return",
                   [Series("training episodes", xs, ys, style="points"),
                    Series("evaluation (deterministic policy)", [x for x, _ in r["evals"]],
                           [float(v) for _, v in r["evals"]]),

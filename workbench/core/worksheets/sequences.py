@@ -36,8 +36,7 @@ def run_arch(ctx, key: str) -> AnswerRun:
     long_rows = [r for r in out.length_curve if r["size"] >= longest]
     score = float(np.mean([r["exact"] for r in long_rows])) if long_rows else float("nan")
     curve = out.length_curve
-    chart = Chart(f"Exact trees by expression length ({'attention' if key == 'attention' else 'no attention'})",
-                  "operators", "exact match",
+    chart = Chart("Exact trees by expression length", "operators", "exact match",
                   [Series("parser", [r["size"] for r in curve], [r["exact"] for r in curve]),
                    Series("left-to-right rule", [r["size"] for r in curve], [r["baseline_exact"] for r in curve],
                           style="dash")])

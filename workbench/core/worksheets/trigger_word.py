@@ -122,10 +122,10 @@ def _run(ctx, title: str, **kw) -> AnswerRun:
                  f"{THRESHOLD} in {float((every.max(1) >= THRESHOLD).mean()):.0%} of the clips")
     summary = (f"On {out['clips']} held-out clips it caught {1 - out['frr']:.0%} of {out['positives']} trigger words "
                f"with {out['false']} false accepts at threshold {THRESHOLD} (F1 {out['f1']:.2f}); {shape}.")
-    trace = Chart(f"Output on a held-out clip ({title})", "seconds", "output",
+    trace = Chart("Output on a held-out clip", "seconds", "output",
                   [Series("output", t, np.clip(p, -0.5, 1.5).astype(float).tolist()),
                    Series("label (1 after the word)", t, out["labels"].astype(float).tolist(), style="dash")])
-    curve = Chart(f"Training loss ({title})", "epoch", "loss",
+    curve = Chart("Training loss", "epoch", "loss",
                   [Series(title, list(range(1, len(out["loss"]) + 1)), out["loss"])])
     pic = Picture(f"Output over a held-out clip ({title}); green: the steps labelled 1, red: the threshold",
                   trace_picture(p, out["labels"], threshold=THRESHOLD))
