@@ -154,3 +154,15 @@ def test_panel_shows_the_operating_point_on_unseen_engines(qtbot, tmp_path):
     finally:
         p.shutdown()
         torch.set_num_threads(n)
+
+
+def test_microphone_colouring_changes_the_spectrum_not_the_level():
+    from workbench.core.audio.room import colour
+
+    x = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+    y = colour(x, 3)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert np.isclose(np.sqrt(np.mean(y ** 2)), np.sqrt(np.mean(x ** 2)), rtol=1e-3)
+    X, Y = np.abs(np.fft.rfft(x)), np.abs(np.fft.rfft(y))
+    assert Y[:40].mean() < 0.3 * X[:40].mean()  # the low rumble is cut (high-pass >= 80 Hz)
+    assert np.array_equal(colour(x, 3), y)  # the same draw for the same seed

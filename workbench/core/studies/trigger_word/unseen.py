@@ -88,8 +88,10 @@ def describe(table: dict | None, threshold: float) -> str:
         return "No measurement on unseen speech engines is saved with this model."
     engines = ", ".join(table.get("engines", []))
     near = "" if abs(r["threshold"] - float(threshold)) < 1e-6 else f" (measured at {r['threshold']:.2f})"
+    how = f"smoothing {table.get('smoothing', 1)}" + (", second stage on" if table.get("verifier_threshold")
+                                                      is not None else "")
     return (f"Expected on speech engines it never heard ({engines}; {table.get('speech_hours', 0):.1f} h of speech, "
-            f"{table.get('positives', 0)} words){near}: {r['fa_per_hour']:.2f} false accepts an hour, "
+            f"{table.get('positives', 0)} words; {how}){near}: {r['fa_per_hour']:.2f} false accepts an hour, "
             f"{100 * r['frr']:.1f} % false rejects.")
 
 
