@@ -166,3 +166,9 @@ def test_microphone_colouring_changes_the_spectrum_not_the_level():
     X, Y = np.abs(np.fft.rfft(x)), np.abs(np.fft.rfft(y))
     assert Y[:40].mean() < 0.3 * X[:40].mean()  # the low rumble is cut (high-pass >= 80 Hz)
     assert np.array_equal(colour(x, 3), y)  # the same draw for the same seed
+
+
+def test_false_rejects_are_split_by_voice_of_each_engine():
+    pos, neg = _toy_streams()
+    by = engine_figures([pos], neg, evaluate_point([pos], neg, 0.5, 1))
+    assert by["festival"]["frr_by_voice"] == {"kal": 0.0} and by["flite"]["frr_by_voice"] == {"awb": 1.0}

@@ -34,6 +34,9 @@ def engine_figures(pos, speech, point) -> dict:
     for e, n in counts.items():
         out.setdefault(e, {"frr": float(point.frr_by_label.get(e, float("nan"))), "positives": n,
                            "false_accepts": 0, "hours": 0.0, "fa_per_hour": 0.0})
+    for e, d in out.items():  # which of the engine's voices are missed
+        d["frr_by_voice"] = {v.split(" ", 1)[1]: float(f) for v, f in getattr(point, "frr_by_voice", {}).items()
+                             if engine_of(v) == e and " " in v}
     return out
 
 
