@@ -1,6 +1,6 @@
 """The Day'n'Night, style transfer and YOLO worksheets from Python and from the command line, with tiny
-trains on the study's generated scenes, the verdict is computed, the choice judged, the report
-written; unknown ids and answers are one-sentence errors."""
+settings: every answer trains on the study's own data, the verdict is computed, the choice judged,
+the report written; unknown ids and answers are one-sentence errors."""
 import json
 
 import pytest

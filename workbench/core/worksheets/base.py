@@ -161,7 +161,7 @@ class QuestionResult:
     correct_keys: list[str]
     explanation: str
     conclusion: str             # computed: best answer, right answer's margin, the verdict sentence
-    parts: list[dict] = field(default_factory=list)  # {"id", "text", "chosen", "correct", "right"}
+    parts: list[dict] = field(default_factory=list)  # {"id", "text", "chosen", "correct", "correct_labels", "right"}
     seconds: float = 0.0
 
     @property
@@ -247,6 +247,7 @@ def run_question(question_id: str, chosen_key: str | None, ctx: Context,
                 raise WorkbenchError(f"Unknown answer {pick!r} for the term {p.id!r}; choose one of: "
                                      + ", ".join(keys) + ".")
         parts.append({"id": p.id, "text": p.text, "chosen": pick, "correct": right,
+                      "correct_labels": [a.label for a in p.answers if a.correct],
                       "right": None if pick is None else pick in right})
     t0 = time.perf_counter()
     base_seed, n = ctx.seed, ctx.n_seeds
@@ -281,6 +282,15 @@ def run_question(question_id: str, chosen_key: str | None, ctx: Context,
                          q.explanation, "", parts, time.perf_counter() - t0)
     res.conclusion = conclusion(res, ctx.full)
     return res
+
+
+def run_question_job(question_id: str, chosen_key: str | None = None, *, full: bool = False, seed: int = 0,
+                     n_seeds: int | None = None, chosen_parts: dict[str, str] | None = None, progress=None,
+                     should_cancel=None, on_chart=None, trainer_callbacks=()) -> QuestionResult:
+    """``run_question`` with its Context built from plain arguments (what a GUI worker calls)."""
+    ctx = Context(full=full, seed=seed, n_seeds=n_seeds, progress=progress, should_cancel=should_cancel,
+                  on_chart=on_chart, trainer_callbacks=trainer_callbacks)
+    return run_question(question_id, chosen_key, ctx, chosen_parts=chosen_parts)
 
 
 def conclusion(res: QuestionResult, full: bool = False) -> str:
