@@ -154,6 +154,21 @@ class ExperimentsSection(Section):
     results: dict[str, Any] = field(default_factory=dict)
 
 
+@section("use", "Use panel")
+class UseSection(Section):
+    """The Use panel: the model in use (a run of the project, else an exported model's folder),
+    whether it follows the newest run, and the inputs last given to it (their predictions are
+    made again when the project is reopened)."""
+
+    run_id: str | None = None
+    export: str = ""
+    follow: bool = True
+    explain: bool = False
+    tab: int = 0
+    inputs: list[str] = field(default_factory=list)  # files or folders
+    texts: list[str] = field(default_factory=list)
+
+
 @section("view", "window")
 class ViewSection(Section):
     current_panel: str = ""
@@ -161,4 +176,4 @@ class ViewSection(Section):
 
 CORE_SECTIONS: tuple[type[Section], ...] = (DataSection, SplitSection, PreprocessingSection, ModelSection,
                                             TrainingSection, RunSection, GuideSection, ExperimentsSection,
-                                            ViewSection)
+                                            UseSection, ViewSection)

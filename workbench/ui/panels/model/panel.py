@@ -274,6 +274,11 @@ class ModelPanel(Panel):
                               loss=st.get("loss"), selected=st.get("selected"), **st["defaults"])
         sections.training.update(st["train"])
 
+    live_sections = ("model", "training")
+
+    def show_state(self, sections) -> None:
+        self.load_state(sections)
+
     def load_state(self, sections) -> None:
         m = sections.model
         self.restore({**({"spec": m.spec} if m.spec else {}), "task": m.task, "activation": m.activation,
