@@ -136,11 +136,15 @@ class Panel(QWidget):
 
         def changed(key: str) -> None:
             p = ref()
-            if p is not None and shiboken6.isValid(p) and key in keys and not p._state_busy:
+            if p is not None and shiboken6.isValid(p) and p._bound and key in keys and not p._state_busy:
                 p._section_event.emit()
 
         sections.changed.connect(changed)
         self.destroyed.connect(lambda *_: sections.changed.disconnect(changed))
+
+    def unbind_state(self) -> None:
+        """The panel is being replaced (New project): it no longer follows nor writes the state."""
+        self._bound = False
 
     def _snapshot(self) -> dict:
         sections = self.ctx.state.sections
