@@ -4,6 +4,7 @@
     workbench rl train --env CartPole-v1 --algo PPO --project P   # zoo preset, stops at the solved return
     workbench rl train --env Acrobot-v1 --algo DQN --layers 128,128 --seed 3 --max-steps 50000
     workbench rl train --env my_module:MyEnv --algo PPO --set gamma=0.95 --set ent_coef=0.01
+    workbench rl train --project P --resume RUN_ID --max-steps 20000   # go on with a saved run
     workbench rl eval --project P --run RUN_ID --episodes 20      # the saved agent against a random one
     workbench rl export --project P --run RUN_ID --out agent.onnx # checked with onnxruntime on 100 states
     workbench rl record --project P --run RUN_ID --out episode.gif   # (no --run: a random agent; needs --env)
@@ -65,11 +66,19 @@ def run_train(args) -> int:
     from workbench.core.studies.rl import record
     from workbench.core.studies.rl.session import RLConfig, RLSession
 
-    cfg = RLConfig(env=args.env, algo=args.algo, preset=args.preset, overrides=_overrides(args.set),
-                   net_arch=_layers(args.layers), seed=args.seed, target_return=args.target,
-                   max_steps=args.max_steps, max_episodes=args.max_episodes, eval_every=args.eval_every,
-                   eval_episodes=args.eval_episodes, threads=args.threads, name=args.name or "")
-    session = RLSession(cfg)
+    if args.resume:
+        from workbench.core.studies.rl.resume import session_from_run
+
+        if not args.project:
+            raise WorkbenchError("--resume needs the project the run is in: add --project DIR.")
+        session = session_from_run(args.project, args.resume, max_steps=args.max_steps)
+        cfg = session.cfg
+    else:
+        cfg = RLConfig(env=args.env, algo=args.algo, preset=args.preset, overrides=_overrides(args.set),
+                       net_arch=_layers(args.layers), seed=args.seed, target_return=args.target,
+                       max_steps=args.max_steps, max_episodes=args.max_episodes, eval_every=args.eval_every,
+                       eval_episodes=args.eval_episodes, threads=args.threads, name=args.name or "")
+        session = RLSession(cfg)
     quiet = args.json or args.quiet
 
     def on_event(p: dict) -> None:
@@ -194,6 +203,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="fresh episodes for the best agent at the end (0: none)")
     q.add_argument("--threads", type=cli_args.positive_int, default=1)
     q.add_argument("--project", help="save the run (and the best agent) in this project folder")
+    q.add_argument("--resume", metavar="RUN_ID", help="go on training this saved run of --project (its settings; "
+                   "--max-steps: how many more steps)")
     q.add_argument("--name", help="the run's name")
     q.add_argument("--quiet", action="store_true")
     q.add_argument("--json", action="store_true")

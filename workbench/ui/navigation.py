@@ -129,6 +129,19 @@ class PanelSlot(QWidget):
             row.addWidget(pic)
             row.addWidget(name)
             row.addStretch(1)
+            self.questions_btn: QToolButton | None = None
+            if spec.group == "Case studies":  # the study's worksheet: the course's questions on it
+                study = spec.target.partition(":")[0].split(".")[3] if spec.target.count(".") >= 3 else ""
+                self.questions_btn = QToolButton()
+                self.questions_btn.setText("Questions for this study")
+                self.questions_btn.setIcon(icon("mdi6.clipboard-check-outline"))
+                self.questions_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                self.questions_btn.setAutoRaise(True)
+                self.questions_btn.setObjectName("questions-for-study")
+                self.questions_btn.setToolTip("The course's design questions on this case study, answered by experiment "
+                                              "(the Worksheets panel)")
+                self.questions_btn.clicked.connect(lambda: ctx.panel_requested.emit(f"Worksheets/{study}"))
+                row.addWidget(self.questions_btn)
             row.addWidget(self.help_btn)
             lay.addLayout(row)
 

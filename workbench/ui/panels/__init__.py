@@ -83,6 +83,7 @@ PANEL_SPECS: list[PanelSpec] = [
     PanelSpec("Reinforcement learning", "workbench.ui.panels.rl:RLPanel", "Case studies", "mdi6.robot-outline"),
     PanelSpec("Sequences & Shots", "workbench.ui.panels.sequences:SequencesPanel", "Case studies", "mdi6.file-tree-outline"),
     PanelSpec("Experiments", "workbench.ui.panels.experiments.panel:ExperimentsPanel", "Learn", "mdi6.school-outline"),
+    PanelSpec("Worksheets", "workbench.ui.panels.worksheets.panel:WorksheetsPanel", "Learn", "mdi6.clipboard-check-outline"),
     PanelSpec("Explore", "workbench.ui.panels.explore:ExplorePanel", "Tools", "mdi6.scatter-plot-outline"),
 ]
 

@@ -106,7 +106,10 @@ def save(session, project, test: dict | None = None) -> str:
 
     rec = rl_record(session, test)
     store = RunStore(project)
-    weights = session.best["state"] if session.best else None
+    from workbench.core.studies.rl.resume import resume_tensors
+
+    # the best policy (what plays, exports and is evaluated) and, under "resume/", the last state
+    weights = {**session.best["state"], **resume_tensors(session)} if session.best else None
     session.run_id = store.save(rec, weights=weights, run_id=session.run_id)
     return session.run_id
 
@@ -144,7 +147,9 @@ def load_saved_agent(project, run_id: str):
         raise ProjectError(f"The run file of {run_id} is damaged: it does not say which environment and agent it used.")
     if not store.weights_path(run_id).is_file():
         raise ProjectError(f"The run {run_id} has no saved weights (it was stopped before its first evaluation).")
-    state = store.load_weights(run_id)
+    from workbench.core.studies.rl.resume import split_weights
+
+    state, _ = split_weights(store.load_weights(run_id))
     agent = load_agent(cfg["algo"], cfg["env"], tc.get("settings") or {}, cfg.get("net_arch"), state,
                        seed=int(cfg.get("seed") or 0), normalizer=(rec.details or {}).get("normalizer"))
     return agent, rec

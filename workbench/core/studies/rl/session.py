@@ -153,19 +153,19 @@ class RLSession:
     """One agent learning on one environment; the Trainer-like object the JobRunner drives
     (``request_stop`` / ``pause`` / ``resume``)."""
 
-    def __init__(self, cfg: RLConfig):
+    def __init__(self, cfg: RLConfig, *, check: bool = True):
+        """``check`` False leaves importing stable-baselines3 and trying the environment to
+        ``prepare()``, which ``train()`` calls: the panel builds the session on the GUI thread and
+        the worker does the slow part (the first import takes seconds)."""
         self.cfg = cfg
         self.settings = cfg.settings()
         own, _ = presets.split(self.settings)
         self.n_envs = int(own.get("n_envs") or 1)
         self.frame_stack = int(own.get("frame_stack") or 0)
         self.normalize = bool(own.get("normalize"))
-        agents.ensure_imported()
-        self.env_info = envs.check(cfg.env, seed=cfg.seed)
-        agents.check_compatible(cfg.algo, cfg.env, self.env_info["discrete"])
+        self.env_info: dict | None = None
+        self.target: float | None = None
         self.max_steps = int(cfg.max_steps or own.get("n_timesteps") or presets.DEFAULT_STEPS)
-        t = cfg.target_return if cfg.target_return is not None else self.env_info.get("solved")
-        self.target = float(t) if t is not None and np.isfinite(t) and t > -1e9 else None
         self.eval_every = int(cfg.eval_every or max(1000, self.max_steps // 25))
         self.episodes: list[tuple[int, float, int]] = []
         self.evaluations: list[dict] = []
@@ -189,6 +189,29 @@ class RLSession:
         self.model = None
         self.venv = self.eval_env = None
         self._live: tuple | None = None  # (snapshot it was loaded from, Agent)
+        self.resume_state: dict | None = None  # a saved run's last weights (resume.py), applied at build
+        self._pending_run: tuple | None = None  # (store, run id, record) of a run to resume, read in prepare()
+        self._replay = False  # a resumed run: hand its earlier episodes and evaluations to the charts first
+        if check:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Import stable-baselines3, try the environment (one sentence when it is broken) and
+        check the agent fits it; then the target return is known. Once per session (a session
+        resumed from a saved run also reads its tensors here)."""
+        if self._pending_run is not None:
+            from workbench.core.studies.rl.resume import load_pending
+
+            load_pending(self)
+        if self.env_info is not None:
+            return
+        cfg = self.cfg
+        agents.ensure_imported()
+        info = envs.check(cfg.env, seed=cfg.seed)
+        agents.check_compatible(cfg.algo, cfg.env, info["discrete"])
+        t = cfg.target_return if cfg.target_return is not None else info.get("solved")
+        self.target = float(t) if t is not None and np.isfinite(t) and t > -1e9 else None
+        self.env_info = info
 
     # ---- the JobRunner's trainer interface --------------------------------------------------
     def request_stop(self) -> None:
@@ -218,6 +241,11 @@ class RLSession:
             self.venv = VecNormalize(self.venv, gamma=gamma)
             self.eval_env = VecNormalize(self.eval_env, training=False, norm_reward=False)
         self.model = agents.build_model(cfg.algo, self.settings, self.venv, net_arch=cfg.net_arch, seed=cfg.seed)
+        if self.resume_state is not None:
+            from workbench.core.studies.rl.resume import apply_resume
+
+            apply_resume(self, self.resume_state)
+            self.resume_state = None
 
     def normalizer(self) -> agents.Normalizer | None:
         if not self.normalize or self.venv is None:
@@ -229,20 +257,32 @@ class RLSession:
         """Learn until a stopping criterion holds (or ``steps`` more steps); call again to go on."""
         import torch
 
-        agents.ensure_imported()
+        self.prepare()
         cfg = self.cfg
         threads_before = torch.get_num_threads()
         if cfg.threads:
             torch.set_num_threads(int(cfg.threads))
         try:
-            if self.random is None:
+            fresh_random = self.random is None
+            if fresh_random:
                 self.random = envs.random_return(cfg.env, episodes=int(cfg.random_episodes), seed=cfg.seed)
-                if on_event is not None:
-                    on_event({"kind": "random", "mean": self.random.mean, "std": self.random.std,
-                              "target": self.target, "max_steps": self.max_steps})
+            if on_event is not None and (fresh_random or self._replay):
+                on_event({"kind": "random", "mean": self.random.mean, "std": self.random.std,
+                          "target": self.target, "max_steps": self.max_steps})
+            if on_event is not None and self._replay:
+                on_event({"kind": "progress", "step": self.num_timesteps, "episodes": list(self.episodes),
+                          "n_episodes": len(self.episodes), "losses": {}, "steps_per_s": 0.0})
+                best = float("-inf")
+                for row in self.evaluations:
+                    best = max(best, float(row["val_return"]))
+                    on_event({"kind": "eval", "step": int(row["step"]), "mean": float(row["val_return"]),
+                              "std": float(row.get("val_return_std") or 0.0), "length": row.get("val_length"),
+                              "best": best, "improved": False})
+            self._replay = False
             first = self.model is None
             if first:
                 self._build()
+            first = first and not self.model.num_timesteps  # a resumed run goes on counting
             done = int(self.model.num_timesteps)
             todo = int(steps) if steps else (self.max_steps - done if done < self.max_steps else self.max_steps)
             self.num_timesteps_target = done + todo

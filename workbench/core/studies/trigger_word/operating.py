@@ -21,7 +21,7 @@ from workbench.core.studies.trigger_word.detector import detect_events, stream_t
 from workbench.core.studies.trigger_word.evaluation import match_events
 from workbench.core.studies.trigger_word.model import OperatingPoint
 
-THRESHOLDS = tuple(np.round(np.arange(0.3, 0.96, 0.05), 2)) + (0.97, 0.98, 0.99, 0.995)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25) + tuple(np.round(np.arange(0.3, 0.96, 0.05), 2)) + (0.97, 0.98, 0.99, 0.995)
 SMOOTHINGS = (1, 3, 5)
 VERIFIER_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 

@@ -31,6 +31,7 @@ import numpy as np
 from workbench.core.errors import Cancelled, DataError
 from workbench.core.studies.trigger_word.config import TriggerConfig
 from workbench.core.studies.trigger_word.corpus import HOLDOUT, Speech, cache_dir, render_speech
+from workbench.core.studies.trigger_word.engines import ENGINE_SPLITS, ENGINES, check_engine_splits, engine_of
 from workbench.core.studies.trigger_word.mixing import (
     MixSettings, Pools, mix_clip, mix_clip_set, noise_stream, positive_stream, speech_chunks,
 )
@@ -48,8 +49,11 @@ OTHER_WORDS = {"train": ("banana", "computer", "weather", "music", "tomato", "ev
 
 
 def _default_hours():
-    return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"piper": 0.5, "espeak": 0.25},
-            "test": {"piper": 1.0, "espeak": 0.5}}
+    return {"train": {"piper": 0.5, "espeak": 1.0}, "val": {"flite": 1.0}, "test": {"festival": 1.0}}
+
+
+def _default_engines():
+    return {k: list(v) for k, v in ENGINE_SPLITS.items()}
 
 
 _WORD = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
@@ -88,6 +92,8 @@ class RecipeSettings:
     mine_threshold: float = 0.5
     max_mined: int = 1500
     verifier: str = "model"  # "model" | "pocketsphinx" | "none"
+    # which engines train, choose (validation) and test: whole engines are held out
+    engines: dict = field(default_factory=_default_engines)
     speech_hours: dict = field(default_factory=_default_hours)
     positive_reps: dict = field(default_factory=lambda: {"train": 4, "val": 1, "test": 2})
     soundalike_voices: int = 12
@@ -110,6 +116,7 @@ class RecipeSettings:
         from workbench.core import params as P
 
         self.trigger_word = check_trigger_word(self.trigger_word)
+        self.engines = {k: list(v) for k, v in check_engine_splits(self.engines).items()}
 
         P.validate({"rounds": self.rounds, "epochs": self.epochs_per_round, "batch_size": self.batch_size,
                     "lr": self.lr, "seed": self.seed, "threads": self.threads, "train_clips": self.train_clips,
@@ -130,6 +137,11 @@ class RecipeSettings:
         kw = {k: v for k, v in (d or {}).items() if k in names}
         if isinstance(kw.get("mix"), dict):
             kw["mix"] = MixSettings.from_dict(kw["mix"])
+        if "engines" not in kw and isinstance(kw.get("speech_hours"), dict):
+            # a recipe from before engines were held out: it validated and tested on held-out voices of
+            # its training engines; measured now, it chooses on and reports on unseen engines
+            kw["speech_hours"] = {**kw["speech_hours"], "val": _default_hours()["val"],
+                                  "test": _default_hours()["test"]}
         return cls(**kw)
 
     @classmethod
@@ -137,8 +149,7 @@ class RecipeSettings:
         """The recipe sized for a panel run of some minutes (less material, fewer rounds)."""
         base = dict(trigger_word=trigger_word, train_clips=2000, val_clips=200, rounds=2, epochs_per_round=3,
                     mine_hours=0.2, speech_hours={"train": {"piper": 0.4, "espeak": 0.2},
-                                                  "val": {"piper": 0.15, "espeak": 0.05},
-                                                  "test": {"piper": 1.0, "espeak": 0.0}},
+                                                  "val": {"flite": 0.2}, "test": {"festival": 0.5}},
                     positive_reps={"train": 2, "val": 1, "test": 1}, soundalike_voices=6, val_positives=150,
                     test_positives=200, follow_positives={"val": 60, "test": 100}, noise_hours={"val": 0.1, "test": 0.25})
         base.update(kw)
@@ -213,14 +224,25 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
     seed = [s.seed, ("train", "val", "test").index(split)]
     rng = np.random.default_rng(seed)
     pools = Pools(sample_rate=sample_rate)
-    espeak = [v for v in voices_for(split, seed=s.seed, piper=False) if v.engine == "espeak"]
-    piper_ok = bool(voices_for(split, espeak=False))
+    from workbench.core.errors import DeviceUnavailable
+    from workbench.core.studies.trigger_word.engines import split_available
+    from workbench.core.studies.trigger_word.voices import held_out_engine_voices
+
+    engines, missing = split_available(s.engines.get(split, ENGINE_SPLITS[split]))
+    pools.missing_engines = missing
+    if not engines:
+        raise DeviceUnavailable(" ".join(missing.values()) or f"No speech engine is set for the {split} material.")
+    espeak = [v for v in voices_for(split, seed=s.seed, engines=("espeak",))] if "espeak" in engines else []
+    piper_ok = "piper" in engines and bool(voices_for(split, engines=("piper",)))
+    held = [v for e in engines if e not in ("espeak", "piper") for v in held_out_engine_voices(e)]
+    word_voices = espeak + held  # the voices that say sound-alikes and other words
 
     say("the trigger word")
-    items = [(word, _jitter(v, rng)) for v in positive_voices(split, seed=s.seed)
+    items = [(word, _jitter(v, rng)) for v in (positive_voices(split, seed=s.seed) if espeak else [])
              for _ in range(int(s.positive_reps.get(split, 1)))]
     if piper_ok:
         items += [(p.format(word), Voice("piper", "joe", sp)) for sp in PIPER_POSITIVE_SPEEDS[split] for p in PUNCTUATION]
+    items += [(p.format(word), v) for v in held for p in PUNCTUATION]
     sp = _say_all(items, root, f"{split}-positives-{word}", sample_rate, should_cancel)
     if sp is None:
         raise Cancelled("Cancelled.")
@@ -244,8 +266,8 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
     chosen = te_al if split == "test" else tr_al
     items = []
     for a in chosen:
-        for v in rng.permutation(len(espeak))[: s.soundalike_voices]:
-            items.append((a.text, _jitter(espeak[int(v)], rng)))
+        for v in rng.permutation(len(word_voices))[: s.soundalike_voices]:
+            items.append((a.text, _jitter(word_voices[int(v)], rng)))
         if piper_ok:
             items += [(a.text, Voice("piper", "joe", float(x))) for x in VOICE_SPLITS[split]["piper_speeds"][:2]]
     if items:
@@ -255,7 +277,8 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
         pools.hard_negatives = [hn.utterance(i) for i in range(len(hn))]
         pools.hard_texts = list(hn.texts)
     others = [w for w in OTHER_WORDS[split] if word.lower() not in w]
-    items = [(w, _jitter(espeak[int(rng.integers(len(espeak)))], rng)) for w in others for _ in range(3)] if espeak else []
+    items = [(w, _jitter(word_voices[int(rng.integers(len(word_voices)))], rng)) for w in others
+             for _ in range(3)] if word_voices else []
     if items:
         ow = _say_all(items, root, f"{split}-words", sample_rate, should_cancel)
         if ow is None:
@@ -266,9 +289,12 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
 
     parts = []
     for engine, hours in s.speech_hours.get(split, {}).items():
-        if hours <= 0 or (engine == "piper" and not piper_ok) or (engine == "espeak" and not espeak):
+        if hours <= 0 or engine not in engines or (engine == "piper" and not piper_ok) or (engine == "espeak" and not espeak):
             continue
+        # the held-out engines read two text sources (reviews and grammar sentences); the training
+        # engines' renderings stay as they were made
         got = render_speech(split, engine, hours, sample_rate=sample_rate, seed=s.seed, cache=root,
+                            texts="imdb" if engine in ("espeak", "piper") else "imdb+grammar",
                             progress=progress, should_cancel=should_cancel)
         if got is None:
             raise Cancelled("Cancelled.")
@@ -327,8 +353,8 @@ def _negative_streams(model, pools: Pools, settings: RecipeSettings, split: str,
         return None if st is None else (st, kept)
 
     if pools.speech is not None and len(pools.speech):
-        # one stream per engine, so the natural voice's figure stands apart from espeak-ng's
-        for engine in ("piper", "espeak"):
+        # one stream per engine, so each engine's figure stands apart
+        for engine in [e for e in ENGINES if e in {engine_of(v) for v in pools.speech.voices}]:
             sp = pools.speech.only(engine)
             if not len(sp):
                 continue
@@ -423,9 +449,7 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
     import torch
 
     from workbench.core.studies.trigger_word.model import TriggerModel, spec_for, weighted_head
-    from workbench.core.studies.trigger_word.operating import (
-        VERIFIER_THRESHOLDS, choose_operating_point, score_verifier,
-    )
+    from workbench.core.studies.trigger_word.operating import choose_operating_point
     from workbench.core.training import TrainConfig, Trainer
 
     s = (settings or RecipeSettings()).check()  # fields may have been set one by one since it was made
@@ -532,21 +556,10 @@ def run_recipe(settings: RecipeSettings | None = None, *, cache: str | Path | No
 
             verifier = PocketsphinxVerifier(s.trigger_word)
         step("choosing the operating point on validation material")
-        val_neg = _negative_streams(tm, val_pools, s, "val", keep_windows=verifier is not None,
-                                    should_cancel=should_cancel)
-        val_pos = _positive_streams(tm, val_pools, s, "val", keep_windows=verifier is not None,
-                                    should_cancel=should_cancel)
-        if val_neg is None or val_pos is None:
+        got = choose_point(tm, verifier, val_pools, s, should_cancel=should_cancel)
+        if got is None:
             return None
-        if verifier is not None:
-            score_verifier(val_pos + [st for st, _ in val_neg], verifier)
-        vths = (VERIFIER_THRESHOLDS if hasattr(verifier, "scores") else (0.5,)) if verifier is not None else None
-        budget = budget_streams([st for st, _ in val_neg])
-        op, points = choose_operating_point(val_pos, budget,
-                                            target_fa_per_hour=s.target_fa_per_hour, verifier_thresholds=vths,
-                                            chosen_on="validation: " + ", ".join(st.name for st in budget) + ", "
-                                            + ", ".join(f"{p.name} ({p.positives})" for p in val_pos))
-        _note_soundalikes(op, [st for st, _ in val_neg])
+        op, points = got
         if op.verifier_threshold is None:
             verifier = None
         elif hasattr(verifier, "threshold"):
@@ -595,24 +608,42 @@ def _note_soundalikes(op, streams) -> None:
         op.validation.setdefault("fa_by_stream", {}).update(p.fa_by_stream)
 
 
-def choose_on_validation(model, settings: RecipeSettings | None = None, *, cache: str | Path | None = None,
-                         should_cancel: Callable[[], bool] | None = None):
-    """The first-stage operating point ``model`` gets on the validation material (chosen as the
-    recipe chooses it); to compare two models on validation only. (OperatingPoint, points) or
-    None when cancelled."""
-    from workbench.core.studies.trigger_word.operating import choose_operating_point
+def choose_point(model, verifier, val_pools: Pools, s: RecipeSettings, *, should_cancel=None):
+    """The operating point (threshold, smoothing and, with ``verifier``, its threshold) with the
+    fewest false rejects within the false-accept budget on the VALIDATION pools (validation
+    engines only); (OperatingPoint, points) or None when cancelled."""
+    from workbench.core.studies.trigger_word.operating import (
+        VERIFIER_THRESHOLDS, choose_operating_point, score_verifier,
+    )
 
-    s = settings or RecipeSettings()
-    pools = build_pools("val", s, cache=cache, sample_rate=model.config.sample_rate, should_cancel=should_cancel)
-    neg = _negative_streams(model, pools, s, "val", should_cancel=should_cancel)
-    pos = _positive_streams(model, pools, s, "val", should_cancel=should_cancel)
-    if neg is None or pos is None:
+    val_neg = _negative_streams(model, val_pools, s, "val", keep_windows=verifier is not None,
+                                should_cancel=should_cancel)
+    val_pos = _positive_streams(model, val_pools, s, "val", keep_windows=verifier is not None,
+                                should_cancel=should_cancel)
+    if val_neg is None or val_pos is None:
         return None
-    budget = budget_streams([st for st, _ in neg])
-    op, pts = choose_operating_point(pos, budget, target_fa_per_hour=s.target_fa_per_hour,
-                                     chosen_on="validation: " + ", ".join(st.name for st in budget))
-    _note_soundalikes(op, [st for st, _ in neg])
-    return op, pts
+    if verifier is not None:
+        score_verifier(val_pos + [st for st, _ in val_neg], verifier)
+    vths = (VERIFIER_THRESHOLDS if hasattr(verifier, "scores") else (0.5,)) if verifier is not None else None
+    budget = budget_streams([st for st, _ in val_neg])
+    op, points = choose_operating_point(val_pos, budget, target_fa_per_hour=s.target_fa_per_hour,
+                                        verifier_thresholds=vths,
+                                        chosen_on="validation: " + ", ".join(st.name for st in budget) + ", "
+                                        + ", ".join(f"{p.name} ({p.positives})" for p in val_pos))
+    _note_soundalikes(op, [st for st, _ in val_neg])
+    return op, points
+
+
+def choose_on_validation(model, settings: RecipeSettings | None = None, *, cache: str | Path | None = None,
+                         verifier=None, should_cancel: Callable[[], bool] | None = None):
+    """The operating point ``model`` gets on the validation material (validation engines only),
+    chosen as the recipe chooses it: the first stage alone, or with ``verifier`` ("stored": the
+    model's own). To compare models on validation only, or to re-choose a model's point for other
+    engines. (OperatingPoint, points) or None when cancelled."""
+    s = settings or RecipeSettings()
+    ver = model.verifier if verifier == "stored" else verifier
+    pools = build_pools("val", s, cache=cache, sample_rate=model.config.sample_rate, should_cancel=should_cancel)
+    return choose_point(model, ver, pools, s, should_cancel=should_cancel)
 
 
 def _train_verifier(tm, train_pools, val_pools, s: RecipeSettings, trainer, should_cancel):
@@ -691,6 +722,10 @@ class HeldoutReport:
     curve: list  # per threshold at the stored smoothing (first stage, and with the verifier)
     material: dict  # what was measured on
     seconds: float = 0.0
+    # per held-out engine at the operating point: {engine: {frr, positives, false_accepts, hours, fa_per_hour}}
+    by_engine: dict = field(default_factory=dict)
+    worst_engine: str | None = None  # the engine furthest from the goal
+    missing_engines: dict = field(default_factory=dict)  # test engines not installed -> one sentence
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -710,6 +745,11 @@ class HeldoutReport:
                  f"first stage alone: FRR {100 * f['frr']:.1f}% ("
                  + ", ".join(f"{k} {100 * v:.1f}%" for k, v in f.get("frr_by_stream", {}).items()) + "), " + ", ".join(
                      f"{k} {v['per_hour']:.2f}/h" for k, v in f["fa_by_stream"].items()),
+                 *[f"engine {e}: FRR {100 * d['frr']:.1f}% of {d['positives']} positives, {d['fa_per_hour']:.2f} false "
+                   f"accepts an hour ({d['false_accepts']} in {d['hours']:.2f} h of speech)"
+                   for e, d in self.by_engine.items()],
+                 *([f"worst held-out engine: {self.worst_engine}"] if self.worst_engine else []),
+                 *self.missing_engines.values(),
                  "", " thr    FRR%  FA/h speech (stage 1)  FRR%  FA/h speech (with verifier)"]
         for row in self.curve:
             lines.append(f"{row['threshold']:5.3f}  {100 * row['frr']:5.1f}  {row['fa_speech']:8.2f}             "
@@ -725,6 +765,7 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
     on held-out sound-alikes and on noise; at the model's stored operating point and over the
     threshold."""
     from workbench.core.studies.trigger_word.operating import THRESHOLDS, evaluate_point, score_verifier
+    from workbench.core.studies.trigger_word.unseen import engine_figures, worst_engine
 
     t0 = time.perf_counter()
     s = settings or (RecipeSettings.from_dict(model.metrics["recipe"]) if model.metrics.get("recipe")
@@ -766,8 +807,13 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
             b = evaluate_point(pos, speech, th, op.smoothing, op_v, **kw)
             row.update(frr_v=b.frr, fa_speech_v=b.fa_per_hour, frr_by_stream_v=b.frr_by_stream)
         rows.append(row)
+    by_engine = engine_figures(pos, speech, at)
+    for row in rows:  # per engine over the threshold too (with the verifier when there is one)
+        row["by_engine"] = {e: {"frr": d["frr"], "fa_per_hour": d["fa_per_hour"]} for e, d in engine_figures(
+            pos, speech, evaluate_point(pos, speech, row["threshold"], op.smoothing, op_v, **kw)).items()}
     sp = pools.speech
     material = {"summary": pools.summary(), "positives": sum(p.positives for p in pos),
+                "engines": sorted(by_engine), "missing_engines": dict(pools.missing_engines),
                 "positives_by_stream": {p.name: p.positives for p in pos},
                 "speech_voices": sorted(set(sp.voices)) if sp is not None else [],
                 "speech_hours": sp.seconds / 3600 if sp is not None else 0.0,
@@ -775,7 +821,8 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
     n_pos = sum(p.positives for p in pos)
     d_at = {**at.to_dict(), "positives": n_pos}
     d_first = {**first.to_dict(), "positives": n_pos}
-    return HeldoutReport(op.to_dict(), d_at, d_first, rows, material, time.perf_counter() - t0)
+    return HeldoutReport(op.to_dict(), d_at, d_first, rows, material, time.perf_counter() - t0, by_engine,
+                         worst_engine(by_engine), dict(pools.missing_engines))
 
 
 def run_and_evaluate(settings: RecipeSettings, *, cache: str | Path | None = None, material=None, trainer=None,
@@ -793,6 +840,9 @@ def run_and_evaluate(settings: RecipeSettings, *, cache: str | Path | None = Non
     rep = evaluate_heldout(res.model, settings, cache=cache, progress=progress, should_cancel=should_cancel)
     if rep is None:
         return None
+    from workbench.core.studies.trigger_word.unseen import unseen_table
+
     res.model.metrics["heldout"] = {"at_operating_point": rep.at_operating_point,
                                     "first_stage_only": rep.first_stage_only}
+    res.model.metrics["unseen_engines"] = unseen_table(rep)  # the panel shows it beside the sensitivity
     return {"result": res, "report": rep}

@@ -81,23 +81,53 @@ class Voice:
     def label(self) -> str:
         if self.engine == "piper":
             return f"piper joe x{self.speed:g}"
+        if self.engine in ("flite", "festival"):
+            return f"{self.engine} {self.name} x{self.speed:g}" + (f" f{self.pitch}" if self.pitch else "")
         return f"espeak {self.name} s{int(self.speed)} p{self.pitch}"
 
     def say(self, text: str, sample_rate: int = 16000, *, trim: bool = True) -> np.ndarray:
-        x = piper_say(text, self.speed, sample_rate) if self.engine == "piper" else \
-            espeak_say(text, self.name, int(self.speed), self.pitch, sample_rate)
+        from workbench.core.studies.trigger_word.engines import festival_say, flite_say
+
+        if self.engine == "piper":
+            x = piper_say(text, self.speed, sample_rate)
+        elif self.engine == "flite":
+            x = flite_say(text, self.name, self.speed, self.pitch, sample_rate)
+        elif self.engine == "festival":
+            x = festival_say(text, self.name, self.speed, sample_rate)
+        else:
+            x = espeak_say(text, self.name, int(self.speed), self.pitch, sample_rate)
         return trim_silence(x, sample_rate) if trim else x
 
 
+def held_out_engine_voices(engine: str) -> list[Voice]:
+    """Every installed voice x speed x pitch of an engine that is held out whole (flite, festival)."""
+    from workbench.core.studies.trigger_word import engines as E
+
+    if engine == "flite":
+        table = E.FLITE_VOICES if E.available("flite") else {}
+    elif engine == "festival":
+        table = {v: E.FESTIVAL_VOICES[v] for v in E.festival_voices()} if E.available("festival") else {}
+    else:
+        return []
+    return [Voice(engine, name, float(sp), int(f0)) for name, (speeds, f0s) in table.items()
+            for sp in speeds for f0 in f0s]
+
+
 def voices_for(split: str, count: int | None = None, *, seed: int = 0, piper: bool = True,
-               espeak: bool = True) -> list[Voice]:
+               espeak: bool = True, engines=None) -> list[Voice]:
     """Voices of a split: every piper speed, and ``count`` espeak accent x variant draws (all
-    combinations when None) with a random speed (120-200 wpm) and pitch (25-75)."""
+    combinations when None) with a random speed (120-200 wpm) and pitch (25-75); with ``engines``
+    only those engines' voices (flite and festival: every installed voice, the engine being held
+    out whole)."""
     if split not in VOICE_SPLITS:
         raise DataError(f"Unknown voice split {split!r}; use train, val or test.")
+    if engines is not None:
+        piper, espeak = "piper" in engines, "espeak" in engines
     s = VOICE_SPLITS[split]
     rng = np.random.default_rng([seed, list(VOICE_SPLITS).index(split)])
     out: list[Voice] = []
+    for e in engines or ():
+        out += held_out_engine_voices(e)
     if piper and piper_available():
         out += [Voice("piper", "joe", float(v)) for v in s["piper_speeds"]]
     if espeak and espeak_available():

@@ -5,7 +5,8 @@ and forwards, running every job through one ``JobRunner``."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QSplitter, QStackedWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from workbench.ui.job_runner import JobRunner, Relay
 from workbench.ui.panels.base import Panel
@@ -48,7 +49,16 @@ class ExperimentsPanel(Panel):
             it = QListWidgetItem(f"{e.number}. {e.title}")
             it.setData(Qt.ItemDataRole.UserRole, e.name)
             self.list.addItem(it)
-        split.addWidget(self.list)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.list, 1)
+        self.worksheets_btn = QPushButton("Case-study worksheets…")
+        self.worksheets_btn.setToolTip("The course's design questions on each case study (Resolution? Which loss?), "
+                                       "answered by experiment")
+        self.worksheets_btn.clicked.connect(lambda: self.ctx.panel_requested.emit("Worksheets"))
+        ll.addWidget(self.worksheets_btn)
+        split.addWidget(left)
         self.stack = QStackedWidget()
         self.view = ExperimentView(self)
         self.guide = GuideView(ctx, self)

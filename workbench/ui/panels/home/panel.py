@@ -38,10 +38,13 @@ def read_catalogue() -> dict:
     """The built-in data sets and the lessons, as plain data (run on a worker thread)."""
     from workbench.core.data.builtins import list_builtins
     from workbench.core.experiments import list_experiments
+    from workbench.core.worksheets import list_worksheets
 
     return {"builtins": [dict(b) for b in list_builtins()],
             "lessons": [{"name": e.name, "number": e.number, "title": e.title, "claim": e.claim}
-                        for e in list_experiments()]}
+                        for e in list_experiments()],
+            "worksheets": [{"id": w.id, "title": w.title, "topics": [q.topic for q in w.questions]}
+                           for w in list_worksheets()]}
 
 
 def card_picture(key: str) -> QPixmap | None:
@@ -129,6 +132,9 @@ class HomePanel(Panel):
         lay.addWidget(_section("Case studies"))
         self.case_cards = self._cards(self._case_studies())
         lay.addWidget(self.case_cards)
+        lay.addWidget(_section("Worksheets: the course's design questions, answered by experiment"))
+        self.worksheet_cards = self._cards([], picture_h=52)
+        lay.addWidget(self.worksheet_cards)
         lay.addWidget(_section("Lessons: one question, one experiment, a computed answer"))
         self.lesson_cards = self._cards([], picture_h=52)
         lay.addWidget(self.lesson_cards)
@@ -161,6 +167,13 @@ class HomePanel(Panel):
         self._fill_builtins(catalogue["builtins"])
         for item in self._lessons(catalogue["lessons"]):
             self._add_card(self.lesson_cards, item, picture_h=52)
+        for w in catalogue.get("worksheets", []):
+            n = len(w["topics"])
+            line = f"{n} question{'s' if n != 1 else ''}: " + ", ".join(t + "?" for t in dict.fromkeys(w["topics"]))
+            self._add_card(self.worksheet_cards, (f"worksheet:{w['id']}", w["title"], line, None,
+                                                  icon("mdi6.clipboard-check-outline", "#607d8b"),
+                                                  "Pick an answer, run every candidate, see which one works"),
+                           picture_h=52)
 
     def _fill_builtins(self, builtins: list[dict]) -> None:
         for b in builtins:
@@ -264,3 +277,5 @@ class HomePanel(Panel):
             self.ctx.panel_requested.emit(name)
         elif what == "lesson":
             self.ctx.panel_requested.emit(f"Experiments/{name}")
+        elif what == "worksheet":
+            self.ctx.panel_requested.emit(f"Worksheets/{name}")

@@ -96,15 +96,36 @@ class RLPanel(Panel):
 
         if self.jobs.busy:
             return
-        try:
-            session = RLSession(self.settings.config())
+        try:  # check=False: importing stable-baselines3 and trying the environment happen in the worker
+            session = RLSession(self.settings.config(), check=False)
         except WorkbenchError as e:
             self.banner.show_message(str(e), "error")
             return
+        self._take(session)
+
+    def _take(self, session) -> None:
         if self.session is not None:
             self.session.close()
         self.session = session
         self._start(fresh=True)
+
+    def resume_run(self, run_id: str) -> None:
+        """Go on training a saved run (also after the app restarted): its settings, episodes,
+        evaluations and best agent come back, and the same run is updated."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.studies.rl.resume import session_from_run
+
+        if self.jobs.busy:
+            return
+        if self.ctx.project_dir is None:
+            self.banner.show_message("Open the project the run is in first.", "error")
+            return
+        try:
+            session = session_from_run(self.ctx.project_dir, run_id, check=False)
+        except WorkbenchError as e:
+            self.banner.show_message(str(e), "error")
+            return
+        self._take(session)
 
     def _start(self, fresh: bool) -> None:
         from workbench.core.studies.rl.record import train_and_record

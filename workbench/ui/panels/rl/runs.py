@@ -31,6 +31,9 @@ class RunsTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(button("Refresh", self.refresh))
         row.addWidget(button("Watch this agent", self._watch, "play the selected run's best agent"))
+        self.resume_btn = button("Resume training", self._resume,
+                                 "go on training the selected run where it stopped (also after a restart)")
+        row.addWidget(self.resume_btn)
         row.addStretch(1)
         lay.addLayout(row)
         self.refresh()
@@ -66,3 +69,9 @@ class RunsTab(QWidget):
     @Slot()
     def _watch(self) -> None:
         self.panel.watch_saved()
+
+    @Slot()
+    def _resume(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.panel.resume_run(row["run_id"])

@@ -56,6 +56,15 @@ class DetectTab(QWidget):
         self.detect_btn = QPushButton("Start")
         self.detect_btn.clicked.connect(self.toggle)
         lay.addWidget(flow_row(*items, self.stored_btn, self.detect_btn))
+        # the operating points measured on speech engines the model never heard (saved with it)
+        self.sensitivity = QComboBox()
+        self.sensitivity.setToolTip("Thresholds with the false accepts an hour and false rejects measured on speech "
+                                    "engines that took no part in training or in choosing the threshold.")
+        self.sensitivity.activated.connect(self._sensitivity_chosen)
+        self.expected = QLabel("")
+        self.expected.setWordWrap(True)
+        lay.addWidget(flow_row(labelled("Sensitivity (unseen engines)", self.sensitivity)))
+        lay.addWidget(self.expected)
         self.trigger_label = QLabel("—")
         self.trigger_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.trigger_label.setMinimumHeight(48)
@@ -91,9 +100,39 @@ class DetectTab(QWidget):
 
     # ---- settings ----------------------------------------------------------------------------
     def use_model(self, model) -> None:
+        from workbench.core.studies.trigger_word.unseen import sensitivity_choices
+
         self.second.setEnabled(model.verifier is not None)
         self.second.setChecked(model.verifier is not None)
+        self.sensitivity.clear()
+        for text, th in sensitivity_choices(model.metrics.get("unseen_engines")):
+            self.sensitivity.addItem(text, th)
+        self.sensitivity.setEnabled(self.sensitivity.count() > 0)
         self.use_stored_point()
+        self._show_expected()
+
+    def _sensitivity_chosen(self, index: int) -> None:
+        th = self.sensitivity.itemData(index)
+        if th is None:
+            return
+        table = self.panel.model.metrics.get("unseen_engines") or {}
+        if table.get("smoothing"):
+            self.smoothing.setValue(int(table["smoothing"]))
+        self.second.setChecked(self.second.isEnabled() and table.get("verifier_threshold") is not None)
+        self.threshold.setValue(float(th))
+
+    def _show_expected(self) -> None:
+        """The false accepts an hour and false rejects measured on unseen engines at the threshold."""
+        from workbench.core.studies.trigger_word.unseen import describe, expected_at
+
+        m = self.panel.model
+        table = m.metrics.get("unseen_engines") if m is not None else None
+        self.expected.setText(describe(table, self.threshold.value()) if m is not None else "")
+        row = expected_at(table, self.threshold.value())
+        if row is not None:
+            i = self.sensitivity.findData(row["threshold"])
+            if i >= 0 and i != self.sensitivity.currentIndex():
+                self.sensitivity.setCurrentIndex(i)
 
     def use_stored_point(self) -> None:
         m = self.panel.model
@@ -107,6 +146,7 @@ class DetectTab(QWidget):
 
     def _rule_changed(self) -> None:
         self.threshold_line.setValue(self.threshold.value())
+        self._show_expected()
         if self.detector is not None and self.panel.live.busy:
             # swaps one attribute of the detector; the worker picks the new rule up at its next step
             self.detector.set_rule(self.threshold.value(), self.min_duration.value(), self.refractory.value(),
