@@ -154,3 +154,47 @@ def test_the_built_in_box_is_empty_while_a_csv_is_loaded_and_after_reopening(qtb
         assert w2.open_project(proj)
     assert data2.source_bar.builtin_combo.currentIndex() == -1 and data2.request["source"] == str(csv)
     w2.close()
+
+
+def test_explore_trainers_show_their_last_runs_after_reopening(qtbot, config_dir, tmp_path):
+    """The forecaster trained in the Explore panel before the project had a folder goes with the
+    project; the autoencoder and language model trained into the project come back in their tabs."""
+    from workbench.core.data import load_data
+    from workbench.core.explore.autoencoder import AutoencoderSettings, train_autoencoder
+    from workbench.core.explore.language import LanguageSettings, train_language_model
+    from workbench.core.models import LAYER_TYPES
+
+    w = _window(qtbot)
+    ex = w.show_panel("Explore")
+    f = ex.forecast
+    with qtbot.waitSignal(ex.dataset_ready, timeout=TIMEOUT):
+        f.demo_btn.click()
+    qtbot.waitUntil(lambda: not ex.busy, timeout=TIMEOUT)
+    f.epochs_spin.setValue(1)
+    f.train_btn.click()  # no project folder yet: the run goes to a scratch folder
+    qtbot.waitUntil(lambda: not ex.busy and f.result is not None, timeout=TIMEOUT)
+    summary, curve = f.summary.text(), f.model_curve.getData()
+    proj = tmp_path / "explore"
+    assert w.save_project_to(proj)
+    w.close()
+
+    digits = load_data("builtin:digits")
+    ae = train_autoencoder(digits, AutoencoderSettings(epochs=1, max_samples=200, code_size=4), project=proj)
+    texts = ["the cat sat on the mat and looked at the dog. " * 3, "a dog ran in the park after a red ball. " * 3] * 10
+    lm = None
+    if "Embedding" in LAYER_TYPES:
+        lm = train_language_model(None, LanguageSettings(epochs=1, units=16, length=16, sample_length=20),
+                                  texts=texts, project=proj)
+
+    w2 = _window(qtbot)
+    assert w2.open_project(proj)
+    ex2 = w2.show_panel("Explore")
+    f2, ae2, lm2 = ex2.forecast, ex2.autoencoder, ex2.language
+    assert f2.summary.text() == summary and f2.table.rowCount() == 3 and len(f2.lines) == 2
+    assert list(f2.model_curve.getData()[0]) == list(curve[0])
+    assert ae2.last_run == ae.record.run_id and ae2.project_btn.isEnabled()
+    assert ae.record.run_id in ae2.result_label.text() and len(ae2.loss_curve.getData()[0]) == 1
+    if lm is not None:
+        assert lm.record.run_id in lm2.summary.text() and "unigram baseline" in lm2.summary.text()
+        assert "[temperature" in lm2.samples_text.toPlainText()
+    w2.close()
