@@ -182,3 +182,17 @@ def test_a_study_folder_named_in_a_project_file_never_leaves_the_project(tmp_pat
     # written again all at once: nothing of the old copy stays behind
     save_study_folder(proj, "daynight", "model", lambda d: (d / "weights.pt").write_bytes(b""), "model")
     assert sorted(p.name for p in (proj / rel).iterdir()) == ["weights.pt"]
+
+
+def test_the_split_section_and_the_split_plan_have_one_declaration():
+    """The project state's split section is a SplitPlan's fields: same names, same defaults, same kinds."""
+    import dataclasses
+    import typing
+
+    from workbench.core.data import SplitPlan
+    from workbench.core.data.splits import KINDS
+    from workbench.core.state.sections import SplitSection
+
+    assert SplitSection().to_dict() == dataclasses.asdict(SplitPlan())
+    assert typing.get_args(typing.get_type_hints(SplitSection)["kind"]) == KINDS
+    assert SplitSection.from_dict({"kind": "time-kfold", "k": 3}).plan() == SplitPlan("time-kfold", k=3)

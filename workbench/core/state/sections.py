@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any, Literal
 
+from workbench.core.params import SPLIT_DEFAULTS as _SPLIT
+from workbench.core.params import SPLIT_KINDS as _KINDS
 from workbench.core.state.base import Section, section
 
-SPLIT_KINDS = Literal["holdout", "kfold", "iterated-kfold", "time", "time-kfold"]
+SPLIT_KINDS = Literal[_KINDS]
 # load_data's keyword arguments a data source may set (empty values are left out of a request)
 _REQUEST_FIELDS = ("source", "target", "time_column", "text_column", "label_column", "columns", "task",
                    "image_size", "grayscale", "clip_seconds")
@@ -56,16 +58,16 @@ class DataSection(Section):
 
 @section("split")
 class SplitSection(Section):
-    """A ``SplitPlan``'s fields."""
+    """A ``SplitPlan``'s fields (kinds and defaults declared once, in ``params``)."""
 
-    kind: SPLIT_KINDS = "holdout"
-    val: float = 0.2
-    test: float = 0.2
-    k: int = 5
-    repeats: int = 1
-    stratify: bool = True
-    seed: int = 0
-    drop_duplicates: bool = False
+    kind: SPLIT_KINDS = _SPLIT["kind"]
+    val: float = _SPLIT["val"]
+    test: float = _SPLIT["test"]
+    k: int = _SPLIT["k"]
+    repeats: int = _SPLIT["repeats"]
+    stratify: bool = _SPLIT["stratify"]
+    seed: int = _SPLIT["seed"]
+    drop_duplicates: bool = _SPLIT["drop_duplicates"]
 
     def plan(self):
         from workbench.core.data import SplitPlan
