@@ -18,6 +18,18 @@ def _window(qtbot):
     return w
 
 
+def _save_and_reopen(qtbot, w, proj):
+    """Save ``w`` into ``proj``, close it, open ``proj`` in a new window: (window, its Data panel
+    once the project's data set is loaded again)."""
+    assert w.save_project_to(proj)
+    w.close()
+    w2 = _window(qtbot)
+    data2 = w2.panel("Data")
+    with qtbot.waitSignal(data2.split_made, timeout=TIMEOUT):
+        assert w2.open_project(proj)
+    return w2, data2
+
+
 def _rows(table) -> list[list[str]]:
     return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
@@ -114,13 +126,7 @@ def test_a_run_without_a_name_keeps_its_label_after_reopening(qtbot, config_dir,
         use.classify_paths([str(csv)])
     rows = [r["label"] for r in use.files_tab.rows]
     assert len(rows) == 5 and w.ctx.state.sections.use.inputs == [str(csv)]
-    assert w.save_project_to(proj)
-    w.close()
-
-    w2 = _window(qtbot)
-    data2 = w2.panel("Data")
-    with qtbot.waitSignal(data2.split_made, timeout=TIMEOUT):
-        assert w2.open_project(proj)
+    w2, data2 = _save_and_reopen(qtbot, w, proj)
     assert shown(w2.show_panel("Train")) == before
     assert data2.source_bar.builtin_combo.currentData() == "builtin:iris"  # the set the project holds
     use2 = w2.show_panel("Use")
@@ -145,13 +151,7 @@ def test_the_built_in_box_is_empty_while_a_csv_is_loaded_and_after_reopening(qtb
     data.source_bar.load_builtin_btn.click()  # nothing chosen: nothing replaces the CSV
     assert data.request["source"] == str(csv)
     proj = tmp_path / "csv-project"
-    assert w.save_project_to(proj)
-    w.close()
-
-    w2 = _window(qtbot)
-    data2 = w2.panel("Data")
-    with qtbot.waitSignal(data2.split_made, timeout=TIMEOUT):
-        assert w2.open_project(proj)
+    w2, data2 = _save_and_reopen(qtbot, w, proj)
     assert data2.source_bar.builtin_combo.currentIndex() == -1 and data2.request["source"] == str(csv)
     w2.close()
 

@@ -56,23 +56,17 @@ class DataSection(Section):
         return out
 
 
-@section("split")
-class SplitSection(Section):
-    """A ``SplitPlan``'s fields (kinds and defaults declared once, in ``params``)."""
-
-    kind: SPLIT_KINDS = _SPLIT["kind"]
-    val: float = _SPLIT["val"]
-    test: float = _SPLIT["test"]
-    k: int = _SPLIT["k"]
-    repeats: int = _SPLIT["repeats"]
-    stratify: bool = _SPLIT["stratify"]
-    seed: int = _SPLIT["seed"]
-    drop_duplicates: bool = _SPLIT["drop_duplicates"]
-
+class _SplitMethods(Section):
     def plan(self):
         from workbench.core.data import SplitPlan
 
         return SplitPlan.from_dict(self.to_dict())
+
+
+# A ``SplitPlan``'s fields, made from the one declaration of their kinds and defaults (``params``).
+SplitSection = section("split")(type("SplitSection", (_SplitMethods,), {
+    "__doc__": "A ``SplitPlan``'s fields.", "__module__": __name__,
+    "__annotations__": {**{k: type(v) for k, v in _SPLIT.items()}, "kind": SPLIT_KINDS}, **_SPLIT}))
 
 
 @section("preprocessing")
