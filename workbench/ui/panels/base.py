@@ -171,7 +171,7 @@ class Panel(QWidget):
     def _pull_state(self) -> None:
         """The sections changed elsewhere: show them, unless the widgets show them already."""
         state = self.ctx.state
-        if self._state_busy or getattr(state, "replacing", False):
+        if not self._bound or self._state_busy or getattr(state, "replacing", False):
             return
         from workbench.core.errors import WorkbenchError
 
