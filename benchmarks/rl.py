@@ -14,6 +14,9 @@
 3. CartPole from the panel's defaults (PPO, the zoo's preset, seed 0/1/2) to an evaluation return
    >= 475: wall and CPU seconds. Goal: under a minute on 2 cores.
 4. (--solve) Acrobot to -100 and LunarLander to 200 with the zoo's DQN preset: how long it took.
+5. (--only lunar) LunarLander with the zoo's PPO preset (1M steps at most), the best agent by
+   evaluation return kept and judged on 100 fresh episodes (solved: average >= 200).
+   (--only overhead) part 1 alone.
 """
 from __future__ import annotations
 
@@ -67,12 +70,20 @@ def bench_overhead(steps: int, repeats: int, with_eval: bool) -> dict:
         model.learn(steps, callback=cb)
         plain.append(_since(t))
         venv.close()
+    import statistics
+
     best_o = min(ours)
     best_p = min(plain)
+    # each pair ran back to back: the median of the paired ratios is the figure least moved by load
+    paired_cpu = sorted(p[1] / o[1] for o, p in zip(ours, plain))
+    paired_wall = sorted(p[0] / o[0] for o, p in zip(ours, plain))
     return {"what": f"PPO CartPole {steps} steps" + (", evaluating 4 times" if with_eval else ""),
             "ours_steps_per_s": steps / best_o[0], "plain_steps_per_s": steps / best_p[0],
-            "ratio_wall": best_p[0] / best_o[0], "ratio_cpu": best_p[1] / best_o[1], "payloads": len(got),
-            "runs": repeats}
+            "ratio_wall": best_p[0] / best_o[0], "ratio_cpu": best_p[1] / best_o[1],
+            "median_paired_ratio_cpu": statistics.median(paired_cpu), "paired_ratios_cpu": paired_cpu,
+            "median_paired_ratio_wall": statistics.median(paired_wall), "paired_ratios_wall": paired_wall,
+            "ours_cpu_s": [o[1] for o in ours], "plain_cpu_s": [p[1] for p in plain], "payloads": len(got),
+            "runs": repeats, "seed": cfg.seed}
 
 
 def _callback(session, on_event):
@@ -109,6 +120,31 @@ def bench_solve(env: str, algo: str, seed: int = 0, max_steps: int | None = None
     return {"env": env, "algo": algo, "seed": seed, "target": s.target, "best_eval_return": o.best_return,
             "random_return": o.random_return, "solved": o.solved, "steps": s.num_timesteps, "wall_s": wall,
             "cpu_s": cpu, "evaluations": len(s.evaluations)}
+
+
+def bench_lunar(algo: str = "PPO", seed: int = 0, max_steps: int | None = None, target: float = 230.0,
+                eval_episodes: int = 20, eval_every: int = 25_000, test_episodes: int = 100) -> dict:
+    """LunarLander with the zoo's preset: training stops once the evaluation (``eval_episodes``
+    episodes) averages ``target`` (above the solved 200, so the kept agent is not a lucky draw), the
+    best agent by evaluation return is kept, and "solved" is judged on ``test_episodes`` fresh
+    episodes (seeds the evaluations never used), as the environment's definition asks (100)."""
+    from workbench.core.studies.rl import RLConfig, RLSession, record
+
+    s = RLSession(RLConfig("LunarLander-v3", algo, seed=seed, max_steps=max_steps, target_return=target,
+                           eval_every=eval_every, eval_episodes=eval_episodes))
+    t = _clock()
+    o = s.train(on_event=lambda e: print(f"   step {e['step']:>9,}: evaluation {e['mean']:7.1f} (best {e['best']:.1f}) "
+                                         f"{time.process_time():.0f} CPU-s", flush=True) if e["kind"] == "eval" else None)
+    wall, cpu = _since(t)
+    t2 = _clock()
+    test = record.test_return(s, episodes=test_episodes)
+    test_wall, test_cpu = _since(t2)
+    s.close()
+    return {"env": "LunarLander-v3", "algo": algo, "seed": seed, "stop_target": target, "solved_at": 200.0,
+            "best_eval_return": o.best_return, "best_step": s.best["step"] if s.best else None,
+            "random_return": o.random_return, "steps": s.num_timesteps, "train_wall_s": wall, "train_cpu_s": cpu,
+            "test": test, "test_cpu_s": test_cpu, "test_wall_s": test_wall,
+            "solved": bool(test and test["return"] >= 200.0), "evaluations": s.evaluations}
 
 
 def bench_play(seconds: float = 3.0) -> dict:
@@ -173,18 +209,39 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--solve", action="store_true", help="also Acrobot and LunarLander to their solved returns")
     ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--only", choices=("overhead", "lunar"), help="run only this part")
+    ap.add_argument("--lunar-algo", default="PPO", choices=("PPO", "DQN"))
+    ap.add_argument("--lunar-steps", type=int, help="the step limit (default: the zoo's budget, 1M for PPO)")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
     out: dict = {"cpus": os.cpu_count(), "torch_threads": 1, "gpu": torch.cuda.is_available()}
+    if args.only == "lunar":
+        r = bench_lunar(args.lunar_algo, max_steps=args.lunar_steps)
+        out["lunar"] = r
+        t = r["test"] or {}
+        print(f"{r['algo']} LunarLander-v3 seed {r['seed']}: best evaluation {r['best_eval_return']:.1f} at step "
+              f"{r['best_step']:,} ({r['steps']:,} steps, {r['train_cpu_s']:.0f} CPU-s, {r['train_wall_s']:.0f} s wall); "
+              f"best agent on {t.get('episodes')} fresh episodes {t.get('return', float('nan')):.1f} ± "
+              f"{t.get('return_std', float('nan')):.1f} (random {r['random_return']:.1f}): "
+              f"{'solved' if r['solved'] else 'NOT solved'}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+        return 0
     if not args.skip_overhead:
         for with_eval in (False, True):
             r = bench_overhead(args.steps, args.repeats, with_eval)
             out.setdefault("overhead", []).append(r)
             print(f"{r['what']}: ours {r['ours_steps_per_s']:.0f} steps/s, SB3 learn() {r['plain_steps_per_s']:.0f}; "
-                  f"ratio {r['ratio_wall']:.2f} (wall), {r['ratio_cpu']:.2f} (CPU)", flush=True)
+                  f"ratio {r['ratio_wall']:.2f} (wall), {r['ratio_cpu']:.2f} (CPU); median of the {r['runs']} paired "
+                  f"ratios {r['median_paired_ratio_wall']:.2f} (wall), {r['median_paired_ratio_cpu']:.2f} (CPU) "
+                  f"{[round(x, 2) for x in r['paired_ratios_cpu']]}", flush=True)
+    if args.only == "overhead":
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+        return 0
     r = bench_play()
     out["play"] = r
     print(f"play loop: {r['fps']:.1f} frames/s for CartPole's {r['target_fps']:.0f}", flush=True)

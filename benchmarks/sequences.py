@@ -6,7 +6,8 @@
     python benchmarks/sequences.py captions     # exact / BLEU-4 on seen and held-out colour-shape pairs,
                                                 #   greedy and beam, beside most-frequent and nearest-image
     python benchmarks/sequences.py zeroshot     # unseen classes by attributes, plain classifier, all compete
-    python benchmarks/sequences.py fewshot [--data builtin:mnist]   # 1, 5, 10 shots: prototypes vs scratch
+    python benchmarks/sequences.py fewshot [--data builtin:mnist]   # 1, 5, 10 shots: prototypes vs scratch,
+                                                #   seeds 0/1/2 x 10 draws, 95 % intervals
     python benchmarks/sequences.py all --json out.json
 
 Targets (issue 28): trees >= 90 % exact in distribution with a length curve; captions >= 95 % exact
@@ -80,15 +81,45 @@ def bench_zeroshot(threads: int = 2) -> dict:
     return {"scores": out.scores, "unseen": out.unseen, "seconds": sec}
 
 
-def bench_fewshot(data: str = "builtin:mnist", threads: int = 2, episodes: int = 5) -> dict:
-    from workbench.core.studies.sequences.fewshot import run_few_shot
+def bench_fewshot(data: str = "builtin:mnist", threads: int = 2, episodes: int = 10, seeds=(0, 1, 2),
+                  embedding: str = "base") -> dict:
+    """The curve for each seed (a seed picks the base / novel split, the queries and the draws), then
+    every draw of every seed pooled: mean, 95 % interval of the mean, and the paired difference
+    prototypes - scratch (the same examples on both sides)."""
+    import numpy as np
 
-    out, sec = _timed(run_few_shot, data, episodes=episodes, threads=threads)
-    for r in out.curve:
-        print(f"{data} {r['shots']:>2} shots: prototypes {r['prototype']:.3f} ± {r['prototype_std']:.3f}, scratch "
-              f"{r['scratch']:.3f} ± {r['scratch_std']:.3f}, chance {r['chance']:.2f}", flush=True)
-    print(f"   {sec} s", flush=True)
-    return {"curve": out.curve, "seconds": sec, "settings": out.settings}
+    from workbench.core.studies.sequences.fewshot import interval, run_few_shot
+
+    per_seed, rows = [], []
+    t_cpu = time.process_time()
+    for seed in seeds:
+        out, sec = _timed(run_few_shot, data, episodes=episodes, threads=threads, seed=seed, embedding=embedding)
+        per_seed.append({"seed": seed, "novel": out.classes, "base": out.settings.get("base_classes"),
+                         "curve": out.curve, "seconds": sec})
+        rows += out.episodes
+        print(f"{data} seed {seed} (novel classes {', '.join(out.classes)}): " + "; ".join(
+            f"{r['shots']} shots prototypes {r['prototype']:.3f} ± {r['prototype_ci']:.3f}, ImageNet prototypes "
+            f"{r['prototype_imagenet']:.3f}, scratch {r['scratch']:.3f} ± {r['scratch_ci']:.3f}" for r in out.curve)
+            + f"; {sec} s", flush=True)
+    pooled = []
+    for k in sorted({r["shots"] for r in rows}):
+        sel = [r for r in rows if r["shots"] == k]
+        p = np.array([r["prototype"] for r in sel])
+        q = np.array([r["prototype_imagenet"] for r in sel])
+        sc = np.array([r["scratch"] for r in sel])
+        pooled.append({"shots": k, "draws": len(sel), "prototype": float(p.mean()), "prototype_ci": interval(p),
+                       "prototype_imagenet": float(q.mean()), "prototype_imagenet_ci": interval(q),
+                       "scratch": float(sc.mean()), "scratch_ci": interval(sc),
+                       "ahead": float((p - sc).mean()), "ahead_ci": interval(p - sc)})
+        r = pooled[-1]
+        print(f"   pooled {k:>2} shots over {len(sel)} draws: prototypes {r['prototype']:.3f} ± {r['prototype_ci']:.3f}, "
+              f"ImageNet prototypes {r['prototype_imagenet']:.3f} ± {r['prototype_imagenet_ci']:.3f}, scratch "
+              f"{r['scratch']:.3f} ± {r['scratch_ci']:.3f}; prototypes - scratch {r['ahead']:+.3f} ± {r['ahead_ci']:.3f}",
+              flush=True)
+    cpu = round(time.process_time() - t_cpu, 1)
+    print(f"   {cpu} CPU-s", flush=True)
+    return {"per_seed": per_seed, "pooled": pooled, "cpu_s": cpu, "episodes": episodes, "seeds": list(seeds),
+            "embedding": embedding}
 
 
 def main() -> int:
@@ -96,6 +127,8 @@ def main() -> int:
     ap.add_argument("what", choices=("trees", "english", "captions", "zeroshot", "fewshot", "all"))
     ap.add_argument("--data", default="builtin:mnist", help="few-shot: builtin:mnist, builtin:digits or a folder")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seeds", default="0,1,2", help="few-shot: the seeds (each: a base / novel split and draws)")
+    ap.add_argument("--episodes", type=int, default=10, help="few-shot: draws per seed and shot count")
     ap.add_argument("--json", help="write the figures to this file")
     a = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
@@ -109,7 +142,7 @@ def main() -> int:
     if a.what in ("zeroshot", "all"):
         res["zeroshot"] = bench_zeroshot(a.threads)
     if a.what in ("fewshot", "all"):
-        res["fewshot"] = bench_fewshot(a.data, a.threads)
+        res["fewshot"] = bench_fewshot(a.data, a.threads, a.episodes, [int(x) for x in a.seeds.split(",")])
     print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
     if a.json:
         from workbench.core.jsonio import to_json

@@ -59,13 +59,59 @@ def _image_cache_in_a_temp_folder(tmp_path_factory):
         os.environ["WORKBENCH_CACHE"] = old
 
 
+# Widgets a test hands to ``qtbot.addWidget`` stay alive until pytest-qt has closed them. pytest-qt
+# keeps only weak references, so after the test function returned a shown panel lived on only
+# through its own reference cycles (a panel -> its tab -> a bound method of the panel) while
+# pytest-qt still processed events: the garbage collector then ran inside that panel's own paint
+# event and deleted the window being painted ("QPaintDevice: Cannot destroy paint device that is
+# being painted", then a crash in QPainter::restore).
+_WIDGETS_UNTIL_CLOSED: list = []
+
+
+def _keep_added_widgets() -> None:
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # pragma: no cover
+        return
+    if getattr(QtBot.addWidget, "_keeps_widgets", False):
+        return
+    original = QtBot.addWidget
+
+    def addWidget(self, widget, *args, **kwargs):
+        _WIDGETS_UNTIL_CLOSED.append(widget)
+        return original(self, widget, *args, **kwargs)
+
+    addWidget._keeps_widgets = True
+    QtBot.addWidget = addWidget
+
+
+_keep_added_widgets()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """The same for windows a test showed without handing them to qtbot: hold every top-level
+    widget from the end of the test until its teardown (pytest-qt paints them in between)."""
+    try:
+        return (yield)
+    finally:
+        import sys
+
+        if "PySide6.QtWidgets" in sys.modules:
+            from PySide6.QtWidgets import QApplication
+
+            if QApplication.instance() is not None:
+                _WIDGETS_UNTIL_CLOSED.extend(QApplication.topLevelWidgets())
+
+
 @pytest.fixture(autouse=True)
-def _collect_garbage_between_tests():
-    """Collect Python garbage after each test, after pytest-qt closed its widgets: left to the
-    collector's own timing, cycles of wrappers whose Qt objects are gone (pyqtgraph items of
-    earlier tests' windows) were collected in the middle of a later test's painting, which aborted
-    the run ("pure virtual method called") at the same point of the suite."""
+def _collect_garbage_between_tests(request):
+    """After a GUI test, when pytest-qt has closed its widgets: let go of them and collect the
+    garbage now, between tests, rather than at the collector's own moment inside a later test."""
     yield
+    if "qtbot" not in request.fixturenames and not _WIDGETS_UNTIL_CLOSED:
+        return
     import gc
 
+    _WIDGETS_UNTIL_CLOSED.clear()
     gc.collect()

@@ -55,6 +55,26 @@ def test_streamed_folder_trains_like_the_in_memory_one(tmp_path, cache, monkeypa
         [h["loss"] for h in mem.trained.fit.history], rel=1e-5)
 
 
+def test_streamed_batches_are_augmented_like_in_memory_ones(tmp_path, cache, monkeypatch):
+    """Augmentation changes each training batch as it reaches the model, streamed or not: the
+    same seed gives the same augmented training, and it differs from training without it."""
+    from workbench.core.workflow import RunConfig, run_training
+
+    data = _folder(tmp_path / "pics")
+    model = {"layers": [{"type": "Conv2D", "filters": 4, "kernel": 3}, {"type": "Flatten"},
+                        {"type": "Dense", "units": 2}]}
+    losses = {}
+    for mode, threshold, augment in (("memory", None, {"flip": True, "rotate": 15}),
+                                     ("stream", 0, {"flip": True, "rotate": 15}), ("plain", 0, None)):
+        monkeypatch.setattr(images_mod, "STREAM_ABOVE_BYTES", threshold)
+        cfg = RunConfig(data=str(data), image_size=(8, 8), model=model, scale="standard", device="cpu",
+                        train={"epochs": 2, "batch_size": 4}, seed=3, augment=augment)
+        r = run_training(cfg, save=False)
+        losses[mode] = [h["loss"] for h in r.trained.fit.history]
+    assert losses["stream"] == pytest.approx(losses["memory"], rel=1e-5)
+    assert losses["stream"] != pytest.approx(losses["plain"], rel=1e-5)
+
+
 def test_cache_is_reused_invalidated_and_cleared(tmp_path, cache, monkeypatch):
     data = _folder(tmp_path / "pics", n=4)
     first = load_image_folder(data, (8, 8), stream=True)

@@ -77,6 +77,35 @@ def test_captioner_scores_seen_unseen_and_baselines():
     imgs, labels = attention_overlays(g["image"], g["attention"], g["greedy"].split())
     assert labels[0] == "image" and len(imgs) == len(labels) and imgs[1].shape == (192, 192, 3)
     assert out.record.details["task"] == "captions" and "seen_exact" in out.record.test_metrics
+    assert out.settings["schedule"] == "cosine"  # the default: large steps first, small ones at the end
+
+
+def test_cosine_schedule_lowers_the_learning_rate_epoch_by_epoch():
+    from types import SimpleNamespace
+
+    from workbench.core.studies.sequences.common import CosineLR
+
+    groups = [{"lr": 2e-3}]
+    trainer = SimpleNamespace(optimizer=SimpleNamespace(param_groups=groups))
+    cb, seen = CosineLR(10), []
+    for epoch in range(1, 11):
+        cb.on_epoch_start(trainer, epoch)
+        seen.append(groups[0]["lr"])
+    assert seen[0] == pytest.approx(2e-3) and all(a > b for a, b in zip(seen, seen[1:]))
+    assert seen[-1] < 0.05 * 2e-3
+
+
+def test_one_object_places_never_overlap():
+    """Each lone object's position names exactly one place: the areas are apart (an overlap made
+    about 9 % of the one-object captions unknowable from the image)."""
+    from itertools import combinations
+
+    from workbench.core.studies.detection.captions import PLACES
+
+    for (a, (ax, ay)), (b, (bx, by)) in combinations(PLACES.items(), 2):
+        apart_x = ax[1] < bx[0] or bx[1] < ax[0]
+        apart_y = ay[1] < by[0] or by[1] < ay[0]
+        assert apart_x or apart_y, (a, b)
 
 
 def test_captions_from_a_users_csv(tmp_path):
@@ -136,11 +165,26 @@ def test_zero_shot_on_user_folders(tmp_path):
 def test_few_shot_curve_on_digits():
     from workbench.core.studies.sequences.fewshot import run_few_shot
 
-    out = run_few_shot("builtin:digits", shots=[1, 2], episodes=1, queries=4, scratch_epochs=1, size=32)
+    out = run_few_shot("builtin:digits", shots=[1, 2], episodes=1, queries=4, scratch_epochs=1, size=32,
+                       embedding="imagenet")
     assert [r["shots"] for r in out.curve] == [1, 2]
     assert all(0.0 <= r["prototype"] <= 1.0 and 0.0 <= r["scratch"] <= 1.0 for r in out.curve)
     assert out.curve[0]["chance"] == pytest.approx(0.1) and len(out.examples) == 10
     assert out.record.details["task"] == "fewshot" and "prototype_1shot" in out.record.test_metrics
+
+
+def test_few_shot_embedding_learnt_on_base_classes_scores_only_novel_ones():
+    from workbench.core.studies.sequences.fewshot import run_few_shot
+
+    out = run_few_shot("builtin:digits", shots=[1, 3], episodes=2, queries=10, scratch_epochs=1, base_epochs=3,
+                       size=32)
+    base = out.settings["base_classes"]
+    assert out.settings["embedding"] == "base" and len(base) == 5 and not set(base) & set(out.classes)
+    assert out.curve[0]["chance"] == pytest.approx(0.2) and len(out.examples) == 5  # 5-way on the novel digits
+    one = out.at(1)
+    assert one["prototype"] > 0.3  # digits it never trained on, from one example each (chance 0.2)
+    assert one["prototype_ci"] > 0 and 0.0 <= one["prototype_imagenet"] <= 1.0
+    assert one["ahead"] == pytest.approx(one["prototype"] - one["scratch"])
 
 
 def test_cli_trees_json_and_user_error(capsys):

@@ -68,4 +68,5 @@ def test_fewshot_tab_draws_the_curve(qtbot, panel):
     with qtbot.waitSignal(panel.jobs.job_finished, timeout=240000):
         t.run_btn.click()
     assert t.outcome is not None and t.table.rowCount() == 2
-    assert len(t.curve.listDataItems()) == 3 and t.grid.count() == 10
+    # prototypes on the base classes' CNN and on MobileNetV2, scratch, chance; one example per novel class
+    assert len(t.curve.listDataItems()) == 4 and t.grid.count() == 5

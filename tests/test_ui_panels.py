@@ -138,6 +138,7 @@ def test_overfitting_is_shaded_and_explained(qtbot):
     ctx = AppContext()
     p = TrainingPanel(ctx)
     qtbot.addWidget(p)
+    p.show()
     train = [0.9, 0.6, 0.45, 0.35, 0.27, 0.2, 0.15, 0.11]
     val = [0.95, 0.7, 0.6, 0.62, 0.68, 0.75, 0.83, 0.9]
     hist = [{"epoch": i + 1, "loss": t, "val_loss": v, "accuracy": 1 - t / 2, "val_accuracy": 1 - v / 2}

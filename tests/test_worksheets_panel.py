@@ -62,7 +62,7 @@ def test_case_study_title_row_opens_its_worksheet(qtbot):
     assert got.args == ["Worksheets/daynight"]
     p = WorksheetsPanel(ctx)
     qtbot.addWidget(p)
-    p.show_part("detection")
-    assert p.current_worksheet().study == "detection" and "YOLO" in p.view.title.text() + p.sheet.currentText()
+    p.show_part("yolo")
+    assert p.current_worksheet().study == "detection" and "YOLO" in p.sheet.currentText()
     assert p.view.parts_box.isVisibleTo(p) and len(p.view.part_choices) == 5
     p.shutdown()

@@ -137,12 +137,14 @@ def run_fewshot(args) -> int:
     except ValueError:
         raise WorkbenchError(f"--shots {args.shots!r} is not a list of numbers like 1,5,10.") from None
     out = run_few_shot(args.data, shots=shots, episodes=args.episodes, scratch_epochs=args.epochs, seed=args.seed,
+                       embedding=args.embedding,
                        run_store=_store(args), threads=args.threads,
                        progress=lambda d, t, s="": sys.stderr.write(f"{s}\n") if sys.stderr.isatty() else None)
     lines = [f"{out.data}: {len(out.classes)} classes, chance {_pct(1 / len(out.classes))}.",
-             "shots  prototypes (MobileNetV2)  small CNN from scratch"]
-    lines += [f"{r['shots']:>5}  {_pct(r['prototype']):>10} ± {100 * r['prototype_std']:.1f}   "
-              f"{_pct(r['scratch']):>10} ± {100 * r['scratch_std']:.1f}" for r in out.curve]
+             f"shots  {out.settings['embedding_label']}  small CNN from scratch  (± 95 % interval of the mean over "
+             f"{out.settings['episodes']} draws)"]
+    lines += [f"{r['shots']:>5}  {_pct(r['prototype']):>10} ± {100 * r['prototype_ci']:.1f}   "
+              f"{_pct(r['scratch']):>10} ± {100 * r['scratch_ci']:.1f}" for r in out.curve]
     if out.run_id:
         lines.append(f"Run {out.run_id} saved in {args.project}.")
     return _emit(args, out.summary(), lines)
@@ -186,6 +188,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     q.add_argument("--data", default="builtin:mnist", help="builtin:mnist, builtin:digits or an image folder")
     q.add_argument("--shots", help="comma-separated shot counts (default 1,5,10)")
     q.add_argument("--episodes", type=cli_args.bounded_int(1, 100))
+    q.add_argument("--embedding", choices=("base", "imagenet"),
+                   help="base: a CNN trained on half of the classes embeds the other half (default); imagenet: "
+                        "the shipped MobileNetV2 on every class")
     _common(q)
     q.set_defaults(func=run_fewshot)
     return p

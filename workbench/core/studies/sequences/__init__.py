@@ -11,7 +11,7 @@ user's own, each scored on held-out data beside a baseline and stored as a run.
     out = run_few_shot("builtin:mnist"); out.curve
 
 Here only the defaults (so the panel and the command line read them without importing torch).
-They were chosen on validation data to run in about two to three minutes on two CPU cores.
+They were chosen on validation data to run in about two to four CPU-minutes each.
 """
 
 TREE_DEFAULTS = {
@@ -20,8 +20,10 @@ TREE_DEFAULTS = {
     "english": {"n_train": 6000, "n_test": 600, "train_sizes": [0, 1, 2], "test_sizes": [3, 4],
                 "epochs": 10, "hidden": 128},
 }
-CAPTION_DEFAULTS = {"n": 5000, "size": 48, "epochs": 16, "hidden": 128, "width": 96, "encoder": "small-cnn",
-                    "beam": 3, "held_out_pairs": 3}
+# captions: 8,000 scenes, 30 epochs with a cosine learning-rate schedule reached 98.0 % exact on
+# seen pairs in 229 CPU-seconds (16 epochs on 5,000 scenes at a constant rate: 69 %)
+CAPTION_DEFAULTS = {"n": 8000, "size": 48, "epochs": 30, "hidden": 128, "width": 96, "encoder": "small-cnn",
+                    "beam": 3, "held_out_pairs": 3, "schedule": "cosine"}
 ZERO_SHOT_DEFAULTS = {"n_per_class": 150, "size": 32, "epochs": 8, "held_out": 3}
-FEW_SHOT_DEFAULTS = {"data": "builtin:mnist", "shots": [1, 5, 10], "episodes": 3, "queries": 30, "size": 64,
-                     "scratch_epochs": 40}
+FEW_SHOT_DEFAULTS = {"data": "builtin:mnist", "shots": [1, 5, 10], "episodes": 10, "queries": 30, "size": 64,
+                     "scratch_epochs": 40, "embedding": "base", "base_epochs": 8}

@@ -119,7 +119,8 @@ def _split(ds, held_out, seed: int, n_test: int):
 def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, held_out: int | None = None,
                     attention: bool = True, encoder: str | None = None, epochs: int | None = None,
                     hidden: int | None = None, width: int | None = None, beam: int | None = None,
-                    batch_size: int = 32, lr: float = 2e-3, seed: int = 0, n_test: int = 400, gallery: int = 12,
+                    batch_size: int = 32, lr: float = 2e-3, schedule: str | None = None, seed: int = 0,
+                    n_test: int = 400, gallery: int = 12,
                     callbacks: Sequence = (), trainer=None, run_store=None, threads: int | None = None,
                     device: str = "cpu", progress=None) -> CaptionOutcome:
     """Train on generated scenes (``ds`` None: colour-shape pairs ``held_out`` never in training) or
@@ -128,7 +129,7 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
     import torch
 
     from workbench.core.studies.detection.captions import generate_captioned, held_out_pairs
-    from workbench.core.studies.sequences.common import EpochScore, fit_model, make_record, save, with_progress
+    from workbench.core.studies.sequences.common import CosineLR, EpochScore, fit_model, make_record, save, with_progress
     from workbench.core.studies.sequences.seq2seq import CaptionNet, TokenHead, Vocab, decode_all, n_parameters, pack, targets
 
     started = time.perf_counter()
@@ -136,6 +137,7 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
     size, epochs = int(size or d["size"]), int(epochs or d["epochs"])
     hidden, width, encoder = int(hidden or d["hidden"]), int(width or d["width"]), encoder or d["encoder"]
     beam = int(d["beam"] if beam is None else beam)
+    schedule = schedule or d.get("schedule", "constant")
     generated = ds is None
     if generated:
         ds = generate_captioned(int(n or d["n"]), size, seed=seed)
@@ -164,7 +166,9 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
 
     X = pack(x_img.astype(np.float32), dec_in)
     fit, cfg = fit_model(model, head, (X[tr], dec_out[tr]), (X[va], dec_out[va]), epochs=epochs, batch_size=batch_size,
-                         lr=lr, seed=seed, callbacks=[EpochScore("exact", val_exact)] + with_progress(callbacks, progress, "Training the captioner", epochs),
+                         lr=lr, seed=seed, callbacks=[EpochScore("exact", val_exact)]
+                         + ([CosineLR(epochs)] if schedule == "cosine" else [])
+                         + with_progress(callbacks, progress, "Training the captioner", epochs),
                          trainer=trainer, device=device, threads=threads)
     model.cpu().eval()
     del X
@@ -203,7 +207,8 @@ def train_captioner(ds=None, *, n: int | None = None, size: int | None = None, h
                         "greedy": " ".join(words[j]), "beam": " ".join(beams[j]), "part": part,
                         "attention": a.reshape(len(a), model.side, model.side) if a is not None else None})
     settings = {"n": len(ds), "size": size, "encoder": encoder, "attention": attention, "hidden": hidden,
-                "width": width, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "beam": beam,
+                "width": width, "epochs": epochs, "batch_size": batch_size, "lr": lr, "schedule": schedule, "seed": seed,
+                "beam": beam,
                 "held_out": [list(p) for p in held], "n_train": len(tr), "n_val": len(va), "n_test_seen": len(te),
                 "n_test_unseen": len(un), "parameters": n_parameters(model), "generated": generated}
     out = CaptionOutcome(tests, bases, gal, held, fit, None, None, model, vocab, swapped, settings)

@@ -1,10 +1,11 @@
-"""Few-shot tab: the accuracy curve over 1, 5, 10 examples per class, prototypes on the shipped
-MobileNetV2 beside a small CNN trained from scratch on the same examples."""
+"""Few-shot tab: the accuracy curve over 1, 5, 10 examples per class, prototypes on an embedding
+learnt from other (base) classes and on the shipped MobileNetV2, beside a small CNN trained from
+scratch on the same examples."""
 from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTableWidgetItem, QVBoxLayout, QWidget
 
 from workbench.core.studies.sequences import FEW_SHOT_DEFAULTS as D
 from workbench.ui.panels.sequences.common import curve_plot, draw_curves, path_row, pct
@@ -18,10 +19,12 @@ class FewShotTab(QWidget):
         self.outcome = None
         lay = QVBoxLayout(self)
         lay.addWidget(explanation(
-            "One or a few examples per class. The ImageNet MobileNetV2 that ships with the app (frozen) turns each "
-            "image into 1,280 numbers; the examples of a class are averaged into its prototype, and a new image gets "
-            "the class of the nearest prototype. Beside it, a small CNN learns from the same examples from scratch. "
-            "Test images are never among the examples; each point averages several draws of examples."))
+            "One or a few examples per class. Half of the classes (the base classes, with all their images) teach a "
+            "small CNN what tells images apart; its features embed the other, novel classes. The few examples of a "
+            "novel class are averaged into its prototype, and a new image gets the class of the nearest prototype. "
+            "The shipped ImageNet MobileNetV2 (frozen) is a second embedding. Beside them, a small CNN learns from "
+            "the same examples from scratch. Test images are never among the examples; each point averages several "
+            "draws of examples."))
         self.data = QComboBox()
         self.data.addItems(["builtin:mnist", "builtin:digits", "my image folder"])
         folder_row, self.folder = path_row("folder with one subfolder per class", folder=True)
@@ -65,17 +68,24 @@ class FewShotTab(QWidget):
     def show_outcome(self, out) -> None:
         self.outcome = out
         x = [r["shots"] for r in out.curve]
-        draw_curves(self.curve, x, [("prototypes (MobileNetV2)", [r["prototype"] for r in out.curve], False),
-                                    ("CNN from scratch", [r["scratch"] for r in out.curve], False),
-                                    ("chance", [r["chance"] for r in out.curve], True)])
-        fill_table(self.table, [[r["shots"], f"{pct(r['prototype'])} ± {100 * r['prototype_std']:.1f}",
-                                 f"{pct(r['scratch'])} ± {100 * r['scratch_std']:.1f}", pct(r["chance"])]
+        label = out.settings.get("embedding_label", "prototypes")
+        lines = [(label, [r["prototype"] for r in out.curve], False)]
+        if out.settings.get("embedding") == "base":
+            lines.append(("prototypes (MobileNetV2, ImageNet)", [r["prototype_imagenet"] for r in out.curve], False))
+        draw_curves(self.curve, x, lines + [("CNN from scratch", [r["scratch"] for r in out.curve], False),
+                                            ("chance", [r["chance"] for r in out.curve], True)])
+        self.table.setHorizontalHeaderItem(1, QTableWidgetItem(label))
+        fill_table(self.table, [[r["shots"], f"{pct(r['prototype'])} ± {100 * r.get('prototype_ci', 0.0):.1f}",
+                                 f"{pct(r['scratch'])} ± {100 * r.get('scratch_ci', 0.0):.1f}", pct(r["chance"])]
                                 for r in out.curve])
         first = out.curve[0]
-        self.summary.setText(f"{out.data}: {len(out.classes)} classes, {out.settings['queries_per_class']} test images "
-                             f"per class. With {first['shots']} example(s) per class the prototypes score "
-                             f"{pct(first['prototype'])} and the CNN from scratch {pct(first['scratch'])}. Below: the "
-                             f"examples of one 1-shot draw.")
+        base = out.settings.get("base_classes") or []
+        where = (f"the novel classes {', '.join(out.classes)} (the embedding learnt on {', '.join(base)})" if base
+                 else f"{len(out.classes)} classes")
+        self.summary.setText(f"{out.data}: {where}, {out.settings['queries_per_class']} test images per class, "
+                             f"{out.settings['episodes']} draws (± is the 95 % interval of the mean). With "
+                             f"{first['shots']} example(s) per class the prototypes score {pct(first['prototype'])} and "
+                             f"the CNN from scratch {pct(first['scratch'])}. Below: the examples of one 1-shot draw.")
         self.grid.set_images([e["image"] for e in out.examples], [e["class"] for e in out.examples])
         self.panel.keep_run("few-shot", out.record, f"{first['shots']}-shot prototypes {pct(first['prototype'])}",
                             f"scratch {pct(first['scratch'])}")

@@ -105,13 +105,15 @@ class WorksheetsPanel(Panel):
     def show_part(self, part: str) -> None:
         """Show a worksheet by its id or its case study's ("daynight"), or a question ("daynight.loss")."""
         sheet, _, _ = part.partition(".")
-        for i, ws in enumerate(self.worksheets):
-            if sheet in (ws.id, ws.study):
-                self.sheet.setCurrentIndex(i)
-                for row, q in enumerate(ws.questions):
-                    if q.id == part:
-                        self.list.setCurrentRow(row)
-                return
+        by_id = [i for i, ws in enumerate(self.worksheets) if ws.id == sheet]
+        by_study = [i for i, ws in enumerate(self.worksheets) if ws.study == sheet]
+        if by_id or by_study:
+            i = (by_id or by_study)[0]
+            self.sheet.setCurrentIndex(i)
+            for row, q in enumerate(self.worksheets[i].questions):
+                if q.id == part:
+                    self.list.setCurrentRow(row)
+            return
         self.ctx.status(f"No worksheet for '{part}' yet; these are the worksheets there are.")
 
     # -- running ----------------------------------------------------------------------------------

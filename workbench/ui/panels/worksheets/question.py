@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QRadioButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from workbench.ui.panels.experiments.charts import draw_chart
@@ -24,14 +24,20 @@ def _label(text: str = "", selectable: bool = True) -> QLabel:
     return lab
 
 
-class AnswerCard(QGroupBox):
-    """One answer's result: score over seeds, what happened, a chart and a picture."""
+class AnswerCard(QFrame):
+    """One answer's result: score over seeds, what happened, a chart and a picture. (A frame with a
+    wrapping heading rather than a group box: a long answer's title would widen the page.)"""
 
     def __init__(self, answer: dict, metric: str, parent=None):
-        super().__init__(answer["label"], parent)
+        super().__init__(parent)
+        self.setObjectName("answerCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.key = answer["key"]
+        self.label = answer["label"]
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
+        self.heading = _label(f"<b>{self.label}</b>")
+        lay.addWidget(self.heading)
         spread = f" ± {answer['spread']:.2g}" if answer.get("spread") is not None else ""
         self.score = _label(f"<b>{metric}: {answer['mean']:.4g}{spread}</b> "
                             f"(per seed: {', '.join(f'{s:.3g}' for s in answer['scores'])}; "
@@ -43,7 +49,7 @@ class AnswerCard(QGroupBox):
         charts = answer.get("charts") or []
         if charts:
             self.plot = pg.PlotWidget()
-            self.plot.setMinimumHeight(170)
+            self.plot.setMinimumSize(160, 170)
             self.plot.setMaximumHeight(220)
             self.plot.showGrid(x=True, y=True, alpha=0.3)
             draw_chart(self.plot, charts[0])
@@ -76,12 +82,14 @@ class AnswerCard(QGroupBox):
         self.picture.setPixmap(pm)
         self.picture.setFixedHeight(pm.height())
 
+    def title(self) -> str:
+        return self.heading.text()
+
     def reveal(self, right: bool, chosen: bool) -> None:
-        mark = " — the right answer" if right else ""
+        mark = " <span style='color:#2e7d32'>— the right answer</span>" if right else ""
         mine = " (your answer)" if chosen else ""
-        self.setTitle(self.title().split(" — ")[0].split(" (your answer)")[0] + mark + mine)
-        self.setStyleSheet("QGroupBox { border: 2px solid #2ca02c; margin-top: 1.2em; }"
-                           "QGroupBox::title { subcontrol-origin: margin; left: 8px; color: #2e7d32; }" if right else "")
+        self.heading.setText(f"<b>{self.label}</b>{mark}{mine}")
+        self.setStyleSheet("QFrame#answerCard { border: 2px solid #2ca02c; }" if right else "")
 
 
 class QuestionView(QWidget):
@@ -105,7 +113,7 @@ class QuestionView(QWidget):
         lay.addWidget(self.answers_box)
         self.parts_box = QGroupBox("Name each term of the loss")
         self.parts_form = QFormLayout(self.parts_box)
-        self.parts_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.parts_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         lay.addWidget(self.parts_box)
         row = QHBoxLayout()
         self.run_fast = QPushButton("Run (fast)")
@@ -167,6 +175,7 @@ class QuestionView(QWidget):
             for a in p["answers"]:
                 combo.addItem(a["label"], a["key"])
             term = _label(f"<tt>{p['text']}</tt>")
+            term.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             self.parts_form.addRow(term, combo)
             self.part_choices[p["id"]] = combo
         self.parts_box.setVisible(bool(q.get("parts")))
