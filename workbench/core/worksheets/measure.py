@@ -95,8 +95,3 @@ def trace_picture(values: np.ndarray, marks: np.ndarray | None = None, width: in
     pts = np.stack([xs, (1 - v) * (height - 1)], 1).round().astype(np.int32)
     cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, (20, 60, 160), 1, cv2.LINE_AA)
     return img
-
-
-def finite(v: float, default: float) -> float:
-    v = float(v)
-    return v if np.isfinite(v) else float(default)
