@@ -71,7 +71,9 @@ def live_figures(model, pools, settings, seconds: float) -> dict:
 
 def engine_lines(rep: dict) -> list[str]:
     out = [f"  {e}: FRR {100 * d['frr']:.1f}% of {d['positives']} positives, {d['fa_per_hour']:.2f} false accepts "
-           f"an hour ({d['false_accepts']} in {d['hours']:.2f} h)" for e, d in rep["by_engine"].items()]
+           f"an hour ({d['false_accepts']} in {d['hours']:.2f} h)"
+           + ("; by voice: " + ", ".join(f"{v} {100 * f:.1f}%" for v, f in d["frr_by_voice"].items())
+              if d.get("frr_by_voice") else "") for e, d in rep["by_engine"].items()]
     if rep.get("worst_engine"):
         out.append(f"  worst engine: {rep['worst_engine']}")
     return out + [f"  {m}" for m in rep.get("missing_engines", {}).values()]
@@ -112,7 +114,8 @@ def main(argv=None) -> int:
     out: dict = {"load_before": os.getloadavg(), "torch_threads": torch.get_num_threads(), "engines": s.engines}
 
     stored = model.operating_point or OperatingPoint()
-    rep0 = evaluate_heldout(model, s, cache=args.cache, operating_point=stored)
+    scored: dict = {}  # the test material is scored once; both points are read from the same traces
+    rep0 = evaluate_heldout(model, s, cache=args.cache, operating_point=stored, scored=scored)
     out["before"] = {"operating_point": stored.to_dict(), **rep0.to_dict()}
     rep = rep0
     if not args.keep_point:
@@ -120,7 +123,7 @@ def main(argv=None) -> int:
         model.operating_point = op
         if model.verifier is not None and op.verifier_threshold is not None and hasattr(model.verifier, "threshold"):
             model.verifier.threshold = float(op.verifier_threshold)
-        rep = evaluate_heldout(model, s, cache=args.cache, operating_point=op,
+        rep = evaluate_heldout(model, s, cache=args.cache, operating_point=op, scored=scored,
                                verifier="stored" if op.verifier_threshold is not None else None)
         out["validation"] = op.to_dict()
     out["heldout"] = rep.to_dict()

@@ -154,3 +154,21 @@ def test_panel_shows_the_operating_point_on_unseen_engines(qtbot, tmp_path):
     finally:
         p.shutdown()
         torch.set_num_threads(n)
+
+
+def test_microphone_colouring_changes_the_spectrum_not_the_level():
+    from workbench.core.audio.room import colour
+
+    x = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+    y = colour(x, 3)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert np.isclose(np.sqrt(np.mean(y ** 2)), np.sqrt(np.mean(x ** 2)), rtol=1e-3)
+    X, Y = np.abs(np.fft.rfft(x)), np.abs(np.fft.rfft(y))
+    assert Y[:40].mean() < 0.3 * X[:40].mean()  # the low rumble is cut (high-pass >= 80 Hz)
+    assert np.array_equal(colour(x, 3), y)  # the same draw for the same seed
+
+
+def test_false_rejects_are_split_by_voice_of_each_engine():
+    pos, neg = _toy_streams()
+    by = engine_figures([pos], neg, evaluate_point([pos], neg, 0.5, 1))
+    assert by["festival"]["frr_by_voice"] == {"kal": 0.0} and by["flite"]["frr_by_voice"] == {"awb": 1.0}

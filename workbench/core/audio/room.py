@@ -70,3 +70,22 @@ def reverberate(x: np.ndarray, rir: np.ndarray, *, wet: float = 1.0) -> np.ndarr
     y = wet * y + (1.0 - wet) * x
     r = rms(y)
     return (y * (rms(x) / r) if r > 0 else y).astype(np.float32)
+
+
+def colour(x: np.ndarray, rng: np.random.Generator | int | None = None, *, sample_rate: int = 16000) -> np.ndarray:
+    """``x`` as a random microphone or loudspeaker would pass it on: a high-pass at 80-400 Hz, a
+    low-pass at 3-7.5 kHz and a resonance (1-4 kHz, -6..+9 dB), at the same RMS level."""
+    from scipy import signal
+
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    x = to_mono_float32(x)
+    nyq = sample_rate / 2
+    hp = signal.butter(2, float(rng.uniform(80, 400)) / nyq, "highpass", output="sos")
+    lp = signal.butter(4, min(0.95, float(rng.uniform(3000, 7500)) / nyq), "lowpass", output="sos")
+    b, a = signal.iirpeak(float(rng.uniform(1000, 4000)), float(rng.uniform(1.0, 4.0)), fs=sample_rate)
+    y = signal.sosfilt(np.vstack([hp, lp]), x)
+    peak = signal.lfilter(b, a, y)
+    gain = 10 ** (float(rng.uniform(-6, 9)) / 20) - 1.0  # the resonance added on top (or taken away)
+    y = y + gain * peak
+    r_in, r_out = rms(x), rms(y)
+    return (y * (r_in / r_out) if r_out > 0 else y).astype(np.float32)

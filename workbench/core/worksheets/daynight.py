@@ -91,8 +91,11 @@ def _fit_and_score(ctx, *, size=None, mode="rgb", arch="cnn", activation="sigmoi
     head = Head("binary", activation, loss)
     n_out = 1
     t0 = time.process_time()
+    n_epochs = int(epochs or c["epochs"])
+    if mode == "brightness":  # one number: a tiny network, given many cheap epochs to find its best threshold
+        n_epochs *= 8
     tm = fit(ctx, xtr, ytr, xte, yte, task="binary", spec=_spec(arch if mode != "brightness" else "tiny", size),
-             head=head, epochs=int(epochs or c["epochs"]), batch_size=c["batch"], lr=2e-3, n_classes=n_out)
+             head=head, epochs=n_epochs, batch_size=c["batch"], lr=2e-3, n_classes=n_out)
     secs = time.process_time() - t0
     p = np.asarray(tm.predict(xte), np.float64).reshape(len(xte), -1)[:, 0]
     acc = float(((p >= 0.5).astype(np.float32) == yte).mean())
@@ -271,9 +274,10 @@ WORKSHEET = register_worksheet(Worksheet("daynight", "daynight", "Day'n'Night: d
     _q("input", "Input", "What should the network see?",
        [("rgb", "the colour image", True), ("grey", "the grey image", False),
         ("brightness", "the mean brightness (one number)", False)], run_input,
-       """Brightness alone fails on the hard scenes: an overcast day is dim and a city night is bright.
-       The colour of the sky (blue, grey, orange glow) and the lit windows are what tell them apart, so
-       the input is the colour image."""),
+       """Mean brightness alone already gets most scenes right (most nights are dark), but it misses the
+       hard ones: an overcast day is dim and a city night is bright. The colour of the sky (blue, grey,
+       orange glow) and the lit windows are what tell those apart, so the input is the colour image;
+       the grey image keeps the shapes but loses the colour."""),
     _q("resolution", "Resolution", "Which input resolution?",
        [("16", "16 x 16 px", False), ("32", "32 x 32 px", False), ("64", "64 x 64 px (the slide)", True)],
        run_resolution,

@@ -46,17 +46,19 @@ def train_and_score(ctx, **settings):
 
 
 def _picture(ds, out, title: str, k: int = 3) -> Picture:
-    from workbench.core.studies.detection.draw import draw_detections
+    from workbench.core.studies.detection.draw import draw_boxes, draw_detections
 
     tiles = []
     for i, pred in zip(out.test_idx[:k], out.predictions[:k]):
         keep = np.asarray(pred["scores"]) >= 0.3
-        det = {"boxes": np.asarray(pred["boxes"]).reshape(-1, 4)[keep], "labels": np.asarray(pred["labels"])[keep],
+        det = {"boxes": np.asarray(pred["boxes"]).reshape(-1, 4)[keep] * 2.0, "labels": np.asarray(pred["labels"])[keep],
                "scores": np.asarray(pred["scores"])[keep]}
-        tiles.append(draw_detections(ds.images[int(i)], det, ds.class_names, scale=2.0))
+        truth = draw_boxes(ds.images[int(i)], ds.boxes[int(i)], ds.labels[int(i)], ds.class_names, color=(255, 255, 255),
+                           dashed=True, scale=2.0)
+        tiles.append(draw_detections(truth, det, ds.class_names))
         tiles.append(np.full((tiles[-1].shape[0], 4, 3), 255, np.uint8))
     img = np.concatenate(tiles[:-1], axis=1) if tiles else np.zeros((8, 8, 3), np.uint8)
-    return Picture(f"Held-out scenes with the boxes found (score >= 0.3) — {title}", img)
+    return Picture(f"Held-out scenes: the true boxes dashed white, the boxes found (score >= 0.3) in colour — {title}", img)
 
 
 def _run(ctx, title: str, **settings) -> AnswerRun:

@@ -227,6 +227,18 @@ def speech_texts(split: str, trigger_word: str = "activate", texts: str = "imdb"
     return out
 
 
+def _say_ahead(texts, order, voices, cursor: int, k: int, sample_rate: int, ahead: int = 48) -> dict:
+    """The next ``ahead`` sentences from ``cursor``, said voice by voice in batches: {cursor: audio}."""
+    by_voice: dict[int, list[int]] = {}
+    for c in range(cursor, min(len(order), cursor + ahead)):
+        by_voice.setdefault((c + k) % len(voices), []).append(c)
+    out = {}
+    for vi, cs in by_voice.items():
+        for c, x in zip(cs, voices[vi].say_many([texts[int(order[c])] for c in cs], sample_rate)):
+            out[c] = x
+    return out
+
+
 def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trigger_word: str = "activate",
                   sample_rate: int = 16000, seed: int = 0, cache: str | Path | None = None,
                   part_seconds: float = 600.0, texts: str = "imdb", progress: Callable | None = None,
@@ -262,6 +274,7 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
                 progress(k + 1, n_parts, f"{engine} speech ({split}): part {k + 1}/{n_parts} cached")
             continue
         chunks, offs, tx, vs, n = [], [0], [], [], 0
+        ready: dict[int, np.ndarray] = {}  # sentences said ahead (festival: many per process)
         while n < per_part:
             if should_cancel is not None and should_cancel():
                 return None
@@ -269,8 +282,11 @@ def render_speech(split: str, engine: str = "piper", hours: float = 1.0, *, trig
                 cursor = 0  # more hours than sentences: read them again with other voices
             i = int(order[cursor])
             v: Voice = voices[(cursor + k) % len(voices)]
+            if v.engine == "festival" and cursor not in ready:
+                ready.update(_say_ahead(texts, order, voices, cursor, k, sample_rate))
+            x = ready.pop(cursor) if cursor in ready else v.say(texts[i], sample_rate)
             cursor += 1
-            n = _append(chunks, offs, tx, vs, v.say(texts[i], sample_rate), texts[i], v.label, n, sample_rate // 4)
+            n = _append(chunks, offs, tx, vs, x, texts[i], v.label, n, sample_rate // 4)
             if progress is not None:
                 progress(k * per_part + n, n_parts * per_part, f"{engine} speech ({split}): "
                          f"{(k * per_part + n) / sample_rate / 60:.0f} of {hours * 60:.0f} min")

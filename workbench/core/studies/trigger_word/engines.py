@@ -132,6 +132,35 @@ def festival_say(text: str, voice: str = "kal_diphone", stretch: float = 1.0,
     return _run_to_wav(args, text, sample_rate, "festival")
 
 
+def festival_say_many(texts: list[str], voice: str = "kal_diphone", stretch: float = 1.0,
+                      sample_rate: int = 16000) -> list[np.ndarray]:
+    """Several texts in one festival process (its start-up is most of the time of a short text)."""
+    from workbench.core.audio.wav import read_wav
+
+    exe = shutil.which("festival")
+    if exe is None or shutil.which("text2wave") is None:
+        raise DeviceUnavailable(missing_message("festival"))
+    tmp = tempfile.mkdtemp(prefix="wb-tts-")
+    try:
+        lines = [f"(voice_{voice})", f"(Parameter.set 'Duration_Stretch {float(stretch):g})"]
+        for i, t in enumerate(texts):
+            q = t.replace("\\", " ").replace('"', "'")
+            lines.append(f'(utt.save.wave (utt.synth (Utterance Text "{q}")) "{tmp}/{i}.wav" \'riff)')
+        script = os.path.join(tmp, "say.scm")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        r = subprocess.run([exe, "-b", script], capture_output=True, text=True, timeout=60 + 10 * len(texts))
+        out = []
+        for i, t in enumerate(texts):
+            path = os.path.join(tmp, f"{i}.wav")
+            if not os.path.exists(path):
+                raise DataError(f"festival failed for {t[:40]!r}: {(r.stderr or r.stdout).strip()[:200]}")
+            out.append(read_wav(path, sample_rate)[0] if os.path.getsize(path) > 44 else np.zeros(0, np.float32))
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _run_to_wav(args: list[str], text: str, sample_rate: int, engine: str) -> np.ndarray:
     """Run an engine that reads a text file and writes a WAV file; float32 at ``sample_rate``."""
     from workbench.core.audio.wav import read_wav

@@ -66,6 +66,7 @@ class MixSettings:
     follow_before_gap: tuple[float, float] = (0.0, 0.15)
     follow_db: tuple[float, float] = (-4.0, 4.0)  # the speech's level against the word's
     reverb_share: float = 0.3
+    colour_share: float = 0.0  # clips passed through a random microphone response (audio.room.colour)
     noise_share: float = 0.85
     snr_db: tuple[float, float] = (0.0, 30.0)
     word_db: tuple[float, float] = (-32.0, -14.0)  # RMS level of words and speech (dBFS)
@@ -250,6 +251,10 @@ def mix_clip(pools: Pools, config: TriggerConfig, ms: MixSettings, rng: np.rando
             off = int(rng.integers(0, max(1, noise.size - n)))
             nz = np.resize(noise[off:], n).astype(np.float32)
             fg = _gain_to(nz, float(rng.uniform(-60, -25)))
+    if ms.colour_share > 0 and rng.random() < ms.colour_share:  # (no draw when off: old clips stay the same)
+        from workbench.core.audio.room import colour
+
+        fg = colour(fg, rng, sample_rate=sr)
     fg *= np.float32(10 ** (float(rng.uniform(*ms.gain_db)) / 20))
     peak = float(np.max(np.abs(fg))) if fg.size else 0.0
     if peak > 0.99:

@@ -123,12 +123,14 @@ class Point:
     latency_median: float
     frr_by_label: dict = field(default_factory=dict)
     frr_by_stream: dict = field(default_factory=dict)  # positive stream name -> its FRR
+    frr_by_voice: dict = field(default_factory=dict)  # "engine voice" (first two words of the label) -> FRR
 
     def to_dict(self) -> dict:
         return {"threshold": self.threshold, "smoothing": self.smoothing,
                 "verifier_threshold": self.verifier_threshold, "frr": self.frr, "fa_per_hour": self.fa_per_hour,
                 "fa_by_stream": self.fa_by_stream, "latency_median": self.latency_median,
-                "frr_by_label": self.frr_by_label, "frr_by_stream": self.frr_by_stream}
+                "frr_by_label": self.frr_by_label, "frr_by_stream": self.frr_by_stream,
+                "frr_by_voice": self.frr_by_voice}
 
 
 def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[ScoredStream], threshold: float,
@@ -137,6 +139,7 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
     caught = total = 0
     lats: list[float] = []
     by_label: dict[str, list[int]] = {}
+    by_voice: dict[str, list[int]] = {}
     by_stream_pos: dict[str, list[int]] = {}
     for st in positives:
         k = 0
@@ -146,6 +149,11 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
             for e in ends:
                 hit = any(e - 0.3 <= ev.time <= e + max_latency for ev in evs)
                 lab = st.labels[k] if k < len(st.labels) else st.name
+                if lab and st.labels:
+                    voice = " ".join(lab.split(" ")[:2])
+                    by_voice.setdefault(voice, [0, 0])
+                    by_voice[voice][0] += int(hit)
+                    by_voice[voice][1] += 1
                 lab = lab.split(" ")[0] if lab else st.name
                 by_label.setdefault(lab, [0, 0])
                 by_label[lab][0] += int(hit)
@@ -165,7 +173,8 @@ def evaluate_point(positives: Sequence[ScoredStream], negatives: Sequence[Scored
     return Point(float(threshold), int(smoothing), verifier_threshold, 1.0 - caught / total if total else 0.0,
                  fa / hours if hours else 0.0, by_stream, float(np.median(lats)) if lats else float("nan"),
                  {k: 1.0 - a / b for k, (a, b) in by_label.items() if b},
-                 {k: 1.0 - a / b for k, (a, b) in by_stream_pos.items() if b})
+                 {k: 1.0 - a / b for k, (a, b) in by_stream_pos.items() if b},
+                 {k: 1.0 - a / b for k, (a, b) in by_voice.items() if b})
 
 
 def curve(positives, negatives, *, thresholds: Sequence[float] = THRESHOLDS, smoothing: int = 1,

@@ -747,6 +747,8 @@ class HeldoutReport:
                      f"{k} {v['per_hour']:.2f}/h" for k, v in f["fa_by_stream"].items()),
                  *[f"engine {e}: FRR {100 * d['frr']:.1f}% of {d['positives']} positives, {d['fa_per_hour']:.2f} false "
                    f"accepts an hour ({d['false_accepts']} in {d['hours']:.2f} h of speech)"
+                   + ("; FRR by voice: " + ", ".join(f"{v} {100 * f:.1f}%" for v, f in d["frr_by_voice"].items())
+                      if d.get("frr_by_voice") else "")
                    for e, d in self.by_engine.items()],
                  *([f"worst held-out engine: {self.worst_engine}"] if self.worst_engine else []),
                  *self.missing_engines.values(),
@@ -759,11 +761,12 @@ class HeldoutReport:
 
 def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: str | Path | None = None,
                      operating_point=None, verifier="stored", progress: Callable | None = None,
-                     should_cancel: Callable[[], bool] | None = None) -> HeldoutReport | None:
+                     should_cancel: Callable[[], bool] | None = None, scored: dict | None = None) -> HeldoutReport | None:
     """FRR on held-out positives (held-out espeak voices, piper at held-out speeds, new noise and
     rooms) and false accepts per hour on held-out natural speech (other texts, speeds, voices),
     on held-out sound-alikes and on noise; at the model's stored operating point and over the
-    threshold."""
+    threshold. With ``scored`` (a dict, empty at first) the scored material is kept there and
+    read again by the next call for the same model (another operating point, no second scoring)."""
     from workbench.core.studies.trigger_word.operating import THRESHOLDS, evaluate_point, score_verifier
     from workbench.core.studies.trigger_word.unseen import engine_figures, worst_engine
 
@@ -785,12 +788,17 @@ def evaluate_heldout(model, settings: RecipeSettings | None = None, *, cache: st
         if progress is not None:
             progress(0, 0, text)
 
-    pools = build_pools("test", s, cache=cache, sample_rate=model.config.sample_rate, progress=sub,
-                        should_cancel=should_cancel)
-    neg = _negative_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
-    pos = _positive_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
-    if neg is None or pos is None:
-        return None
+    if scored and (ver is None or scored.get("windows")):  # the same model on the same material, scored before
+        pools, neg, pos = scored["pools"], scored["neg"], scored["pos"]
+    else:
+        pools = build_pools("test", s, cache=cache, sample_rate=model.config.sample_rate, progress=sub,
+                            should_cancel=should_cancel)
+        neg = _negative_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
+        pos = _positive_streams(model, pools, s, "test", keep_windows=ver is not None, should_cancel=should_cancel)
+        if neg is None or pos is None:
+            return None
+        if scored is not None:
+            scored.update(pools=pools, neg=neg, pos=pos, windows=ver is not None)
     streams_neg = [st for st, _ in neg]
     # the speech streams apart: espeak and piper
     if ver is not None:

@@ -34,6 +34,9 @@ def engine_figures(pos, speech, point) -> dict:
     for e, n in counts.items():
         out.setdefault(e, {"frr": float(point.frr_by_label.get(e, float("nan"))), "positives": n,
                            "false_accepts": 0, "hours": 0.0, "fa_per_hour": 0.0})
+    for e, d in out.items():  # which of the engine's voices are missed
+        d["frr_by_voice"] = {v.split(" ", 1)[1]: float(f) for v, f in getattr(point, "frr_by_voice", {}).items()
+                             if engine_of(v) == e and " " in v}
     return out
 
 
@@ -88,8 +91,10 @@ def describe(table: dict | None, threshold: float) -> str:
         return "No measurement on unseen speech engines is saved with this model."
     engines = ", ".join(table.get("engines", []))
     near = "" if abs(r["threshold"] - float(threshold)) < 1e-6 else f" (measured at {r['threshold']:.2f})"
+    how = f"smoothing {table.get('smoothing', 1)}" + (", second stage on" if table.get("verifier_threshold")
+                                                      is not None else "")
     return (f"Expected on speech engines it never heard ({engines}; {table.get('speech_hours', 0):.1f} h of speech, "
-            f"{table.get('positives', 0)} words){near}: {r['fa_per_hour']:.2f} false accepts an hour, "
+            f"{table.get('positives', 0)} words; {how}){near}: {r['fa_per_hour']:.2f} false accepts an hour, "
             f"{100 * r['frr']:.1f} % false rejects.")
 
 

@@ -98,6 +98,14 @@ class Voice:
             x = espeak_say(text, self.name, int(self.speed), self.pitch, sample_rate)
         return trim_silence(x, sample_rate) if trim else x
 
+    def say_many(self, texts: list[str], sample_rate: int = 16000) -> list[np.ndarray]:
+        """Several texts (silence trimmed); festival says them in one process."""
+        if self.engine == "festival" and len(texts) > 1:
+            from workbench.core.studies.trigger_word.engines import festival_say_many
+
+            return [trim_silence(x, sample_rate) for x in festival_say_many(texts, self.name, self.speed, sample_rate)]
+        return [self.say(t, sample_rate) for t in texts]
+
 
 def held_out_engine_voices(engine: str) -> list[Voice]:
     """Every installed voice x speed x pitch of an engine that is held out whole (flite, festival)."""
