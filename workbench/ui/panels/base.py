@@ -173,18 +173,22 @@ class Panel(QWidget):
         state = self.ctx.state
         if not self._bound or self._state_busy or getattr(state, "replacing", False):
             return
-        from workbench.core.errors import WorkbenchError
-
-        live = self._snapshot()
-        scratch = state.sections.copy()
-        try:
-            self.save_state(scratch)
-            if {k: scratch.section(k).to_dict() for k in live} == live:
-                return
-        except (WorkbenchError, TypeError, ValueError, KeyError):
-            pass
+        if self.shows_state(state.sections):
+            return
         with self.applying_state():
             self.show_state(state.sections)
+
+    def shows_state(self, sections) -> bool:
+        """Whether the widgets show ``sections`` already (what ``save_state`` would write is there)."""
+        from workbench.core.errors import WorkbenchError
+
+        live = {k: sections.section(k).to_dict() for k in self._live_keys()}
+        scratch = sections.copy()
+        try:
+            self.save_state(scratch)
+        except (WorkbenchError, TypeError, ValueError, KeyError):
+            return False
+        return {k: scratch.section(k).to_dict() for k in live} == live
 
     def on_shown(self) -> None:
         """Called when the panel becomes the current page."""
