@@ -136,10 +136,26 @@ def test_migration_1_to_2_takes_every_panel_into_its_section(tmp_path):
     assert (d.evaluate_conf, d.live_source, d.live_conf) == (0.4, "demo", 0.3)
     assert s.explore.projector.method == "pca" and s.explore.projector.perplexity == 12.0
     assert s.explore.autoencoder.code_size == 8
-    # saved again: format 2, and the same state when read back
+    # saved again: the current format, and the same state when read back
     p.save()
     assert Project.open(tmp_path).to_dict() == p.to_dict()
-    assert json.loads((tmp_path / PROJECT_FILE).read_text())["schema_version"] == 2
+    assert json.loads((tmp_path / PROJECT_FILE).read_text())["schema_version"] == SCHEMA_VERSION
+
+
+def test_migration_2_to_3_opens_a_format_2_project_without_the_new_file_names(tmp_path):
+    """Format 2 had no segmentation model in the project: it opens with none, every value kept."""
+    (tmp_path / PROJECT_FILE).write_text(json.dumps({
+        "schema_version": 2, "name": "two", "recent_runs": [],
+        "detection": {"tab": 4, "segment": {"size": 48, "epochs": 3, "dice": 1.0, "balanced": True},
+                      "train": {"detector_dir": "studies/detection/detector"}},
+        "daynight": {"n": 300}}))
+    p = Project.open(tmp_path)
+    seg = p.state.detection.segment
+    assert (seg.size, seg.epochs, seg.dice, seg.balanced, seg.model_dir) == (48, 3, 1.0, True, "")
+    assert p.state.detection.tab == 4 and p.state.detection.train.detector_dir == "studies/detection/detector"
+    assert p.state.daynight.n == 300
+    p.save()
+    assert json.loads((tmp_path / PROJECT_FILE).read_text())["schema_version"] == 3
 
 
 def test_migration_1_to_2_of_a_project_the_cli_wrote(tmp_path):
@@ -166,3 +182,17 @@ def test_a_study_folder_named_in_a_project_file_never_leaves_the_project(tmp_pat
     # written again all at once: nothing of the old copy stays behind
     save_study_folder(proj, "daynight", "model", lambda d: (d / "weights.pt").write_bytes(b""), "model")
     assert sorted(p.name for p in (proj / rel).iterdir()) == ["weights.pt"]
+
+
+def test_the_split_section_and_the_split_plan_have_one_declaration():
+    """The project state's split section is a SplitPlan's fields: same names, same defaults, same kinds."""
+    import dataclasses
+    import typing
+
+    from workbench.core.data import SplitPlan
+    from workbench.core.data.splits import KINDS
+    from workbench.core.state.sections import SplitSection
+
+    assert SplitSection().to_dict() == dataclasses.asdict(SplitPlan())
+    assert typing.get_args(typing.get_type_hints(SplitSection)["kind"]) == KINDS
+    assert SplitSection.from_dict({"kind": "time-kfold", "k": 3}).plan() == SplitPlan("time-kfold", k=3)

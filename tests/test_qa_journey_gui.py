@@ -35,3 +35,22 @@ def test_a_csv_with_one_column_says_so_instead_of_asking_for_a_target(qtbot, win
     assert "only one column ('value')" in text and "input columns" in text
     assert "choose the target column yourself" not in text
     assert window.ctx.dataset is None
+
+
+def test_at_1024_by_700_the_layer_summary_has_room_and_the_rl_status_line_is_not_cut(qtbot, window):
+    """At 1024 x 700 the Model panel's layer summary was a sliver between the layers and the settings
+    (it now goes under the layers), and the RL panel's status line was cut at the window's edge."""
+    model = window.show_panel("Model")
+    model.load_preset("digits-cnn")
+    qtbot.waitUntil(lambda: model.summary_view.width() >= 380, timeout=5000)
+    assert model.editor.layer_list.height() >= 120  # the layer list keeps room above it
+
+    rl = window.show_panel("Reinforcement learning")
+    status = rl.status
+    qtbot.waitUntil(lambda: status.isVisible() and status.width() > 0, timeout=5000)
+    assert status.wordWrap() and status.height() >= status.heightForWidth(status.width())
+    assert status.mapTo(window, status.rect().bottomRight()).x() <= window.width()
+
+    window.resize(1440, 900)  # wide again: the summary goes back beside the layers
+    window.show_panel("Model")
+    qtbot.waitUntil(lambda: model.layers_splitter.orientation().name == "Horizontal", timeout=5000)

@@ -117,3 +117,24 @@ def test_stop_after_some_epochs_keeps_the_real_epochs(tmp_path):
     run = run_task(TinyTask(), project=tmp_path, callbacks=[StopInEpochTwo()])
     assert run.record.stop_reason == "stopped" and len(run.record.history) == 1
     assert RunStore(tmp_path).load(run.run_id).history == run.record.history
+
+
+def test_the_face_encoder_trains_as_a_task_with_its_own_kind(tmp_path):
+    """The own face encoder goes through the one runner: a run of kind "faces_encoder" in the
+    project, the same fit train_encoder returns."""
+    import numpy as np
+
+    from workbench.core.runs import RunStore
+    from workbench.core.studies.faces.encoder import EncoderConfig, EncoderTask, train_encoder
+    from workbench.core.tasks import run_task
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 255, (12, 32, 32, 3), dtype=np.uint8)
+    y = np.repeat(np.arange(4), 3)
+    cfg = EncoderConfig(embedding_dim=8, image_size=32, width=4, epochs=2, batch_size=12)
+    run = run_task(EncoderTask(X, y, cfg), project=tmp_path)
+    rec = RunStore(tmp_path).load(run.run_id)
+    assert rec.kind == "faces_encoder" and len(rec.history) == 2 and rec.data["people"] == 4
+    enc, fit = train_encoder(X, y, cfg)
+    assert fit.epochs_run == 2 and enc.info["people"] == 4 and enc.embed(X[:2]).shape == (2, 8)
+    assert [h["loss"] for h in fit.history] == [h["loss"] for h in rec.history]  # the same seeded fit

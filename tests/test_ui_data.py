@@ -110,7 +110,7 @@ def test_splitters_and_new_project(qtbot, config_dir):
     w.show()
     w.start()
     model = w.show_panel("Model")
-    model.splitter.setSizes([150, 350, 200])
+    model.splitter.setSizes([500, 200])
     wanted = model.splitter.sizes()
     w.close()
     w2 = MainWindow()

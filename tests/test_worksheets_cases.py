@@ -95,3 +95,16 @@ def test_yolo_question_names_the_terms_and_removes_each(monkeypatch):
     without_wh = res.answer("wh").charts[0]
     assert all(v == 0 for v in next(s for s in without_wh.series if s.label == "wh").y)  # the term is gone
     assert res.choice_right is False and res.outcome in ("agrees", "inconclusive", "contradicts")
+
+
+def test_cli_names_the_yolo_terms(capsys, monkeypatch):
+    from workbench.core.worksheets import yolo
+
+    monkeypatch.setattr(yolo, "FAST", {"n": 24, "epochs": 1, "backbone": "small-cnn"})
+    yolo._CACHE.clear()
+    code, out, err = _cli(capsys, "experiment", "yolo.loss", "--answer", "all", "--seeds", "1",
+                          "--parts", "xy=xy,wh=class")
+    assert code == 0, err
+    assert "term xy: right" in out and "term wh: wrong (it is wh)" in out and "Your answer" in out
+    code, out, err = _cli(capsys, "experiment", "yolo.loss", "--parts", "xy")
+    assert code == 2 and "term=answer pairs" in err

@@ -232,6 +232,11 @@ TRIALS = Param("trials", Interval(Integral, 1, 100_000), label="number of trials
 FOLDS = Param("k", Interval(Integral, 2, 1_000), label="number of folds")
 REPEATS = Param("repeats", Interval(Integral, 1, 1_000), label="number of repeats")
 FOLD_PLAN_MAX = 10_000  # folds x repeats: each fold is one training
+# A split plan's kinds and defaults, declared once: ``data.SplitPlan`` and the project state's
+# split section (``state.sections.SplitSection``) both take them from here.
+SPLIT_KINDS = ("holdout", "kfold", "iterated-kfold", "time", "time-kfold")
+SPLIT_DEFAULTS = {"kind": "holdout", "val": 0.2, "test": 0.2, "k": 5, "repeats": 1, "stratify": True, "seed": 0,
+                  "drop_duplicates": False}
 ROUNDS = Param("rounds", Interval(Integral, 1, 100), label="number of rounds")
 SEEDS = Param("seeds", Interval(Integral, 1, 1_000), label="number of seeds")
 SAMPLES = Param("n", Interval(Integral, 1, 1_000_000), label="number of samples")

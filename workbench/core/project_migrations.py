@@ -6,12 +6,15 @@
   state (one key per section, ``workbench.core.state``). The panels' states win (the window
   restored from them); the top-level fields fill what no panel saved (a project the CLI wrote).
   Values the old panels would have skipped (a wrong type) are left out, as they were then.
+- 2 -> 3: the sections name more of the project's files (Detection's segmentation model,
+  ``detection.segment.model_dir``) and the Use panel has its section ("use": the model in use and
+  its last inputs); a format-2 project has none of them, so they start empty.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v0_to_v1(d: dict) -> dict:
@@ -132,4 +135,13 @@ def _v1_to_v2(d: dict) -> dict:
 
 _NULLABLE = {"spec", "activation", "loss", "early_stopping", "metric", "selected", "editor_folder"}
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1, 1: _v1_to_v2}
+def _v2_to_v3(d: dict) -> dict:
+    d = dict(d)
+    det = d.get("detection")
+    if isinstance(det, dict) and isinstance(det.get("segment"), dict):
+        d["detection"] = {**det, "segment": {**det["segment"], "model_dir": ""}}
+    d["schema_version"] = 3
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}

@@ -2,7 +2,6 @@
 ``workbench/studies_cli/experiment.py`` for the options)."""
 from __future__ import annotations
 
-import json
 import sys
 
 from workbench.core.errors import WorkbenchError

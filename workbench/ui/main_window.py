@@ -306,6 +306,7 @@ class MainWindow(QMainWindow):
         for s in self.slots:
             if s.panel is not None:
                 s.panel.shutdown()
+                s.panel.unbind_state()
                 s.layout().removeWidget(s.panel)
                 s.panel.deleteLater()
                 s.panel = None

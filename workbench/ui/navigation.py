@@ -149,11 +149,16 @@ class PanelSlot(QWidget):
         if self.panel is None:
             self.panel = create_panel(self.title, self.target, self.ctx, self)
             self.layout().addWidget(self.panel, 1)
+            self.panel.bind_state()  # its widgets and its sections of the project state stay the same
             if self.splitter_states:
                 # After the first layout pass: restored into an unsized panel the sizes get squeezed.
                 QTimer.singleShot(0, self, self._restore_splitters)  # dropped if this page is gone
             if self.pending_load:
                 self.load_state()
+            else:  # what a new panel shows goes into the state (not an unsaved change)
+                dirty = self.ctx.dirty
+                self.panel.push_state()
+                self.ctx.mark_dirty(dirty)
         return self.panel
 
     def _restore_splitters(self) -> None:
@@ -176,7 +181,8 @@ class PanelSlot(QWidget):
         self.pending_load = False
         dirty = self.ctx.dirty
         try:
-            self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
+            with self.panel.applying_state():
+                self.panel.load_state(sections if sections is not None else self.ctx.state.sections)
         except Exception as e:  # a panel bug must not stop a project from opening
             self.ctx.status(f"{self.title}: could not restore its state ({type(e).__name__}: {e})")
         self.ctx.mark_dirty(dirty)  # showing what the project holds is not a change

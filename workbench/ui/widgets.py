@@ -352,6 +352,7 @@ def job_bar(hint: str):
 
     row = QHBoxLayout()
     status = QLabel(hint)
+    status.setWordWrap(True)  # a long line takes two rows instead of being cut on a small screen
     progress = QProgressBar()
     progress.setRange(0, 100)
     cancel = QPushButton("Cancel")

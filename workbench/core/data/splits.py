@@ -17,8 +17,8 @@ import numpy as np
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.duplicates import find_duplicates
 from workbench.core.errors import SplitError
-
-KINDS = ("holdout", "kfold", "iterated-kfold", "time", "time-kfold")
+from workbench.core.params import SPLIT_DEFAULTS as _D
+from workbench.core.params import SPLIT_KINDS as KINDS
 PART_NAMES = ("train", "val", "test")
 
 
@@ -34,14 +34,14 @@ class SplitPlan:
                time plans never shuffle, so never stratify)
     """
 
-    kind: str = "holdout"
-    val: float = 0.2
-    test: float = 0.2
-    k: int = 5
-    repeats: int = 1
-    stratify: bool = True
-    seed: int = 0
-    drop_duplicates: bool = False
+    kind: str = _D["kind"]
+    val: float = _D["val"]
+    test: float = _D["test"]
+    k: int = _D["k"]
+    repeats: int = _D["repeats"]
+    stratify: bool = _D["stratify"]
+    seed: int = _D["seed"]
+    drop_duplicates: bool = _D["drop_duplicates"]
 
     def __post_init__(self):
         if self.kind not in KINDS:

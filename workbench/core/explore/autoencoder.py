@@ -207,3 +207,15 @@ def _data_spec(ds) -> str:
     if src.get("type") == "builtin":
         return f"builtin:{src.get('name')}"
     return str(src.get("path") or ds.name)
+
+
+def autoencoder_view(record: dict) -> dict:
+    """What the Explore panel shows of an autoencoder run (just trained, or read back from the
+    project): its id, code layer, message, reconstruction error and loss curves."""
+    d = record.get("details") or {}
+    hist = record.get("history") or []
+    return {"run_id": record.get("run_id"), "code_layer": int(d.get("code_layer", 0)),
+            "message": record.get("message") or "", "stop_reason": record.get("stop_reason"),
+            "error": d.get("reconstruction_error") or {"val_mean": None, "loss": ""},
+            "curves": {k: ([h["epoch"] for h in hist if h.get(k) is not None],
+                           [h[k] for h in hist if h.get(k) is not None]) for k in ("loss", "val_loss")}}

@@ -148,14 +148,45 @@ class ForecastResult:
         return bool(s) and s["model_mae"] < s["baseline_mae"]
 
     def describe(self) -> str:
-        part = "test" if "test" in self.scores else "val"
-        s = self.scores.get(part, {})
-        if not s:
-            return ""
-        verdict = "beats" if s["model_mae"] < s["baseline_mae"] else "does not beat"
-        return (f"On the {'test' if part == 'test' else 'validation'} period the model's mean absolute error is "
-                f"{s['model_mae']:.4g}, repeating the last value gives {s['baseline_mae']:.4g}: the model {verdict} "
-                f"the baseline.")
+        return describe_scores(self.scores)
+
+    def curve(self, limit: int | None = None) -> dict | None:
+        """The series and the forecasts of its validation and test periods, as the chart draws them
+        (kept in the run's details; None for a series longer than ``limit``)."""
+        v = self.series.values
+        if limit is not None and len(v) > limit:
+            return None
+        later = np.concatenate([self.parts["val"], self.parts["test"]]).astype(np.int64)
+        return {"series": [float(x) for x in v], "positions": [float(x) for x in self.target_positions[later]],
+                "predictions": [float(x) for x in self.predictions[later]],
+                "baseline": [float(x) for x in self.baseline[later]],
+                "starts": {p: float(self.target_positions[self.parts[p][0]]) for p in ("val", "test")
+                           if len(self.parts[p])}}
+
+
+CURVE_MAX = 20_000  # values of a series kept with its run for the chart
+
+
+def describe_scores(scores: dict) -> str:
+    part = "test" if "test" in scores else "val"
+    s = scores.get(part, {})
+    if not s:
+        return ""
+    verdict = "beats" if s["model_mae"] < s["baseline_mae"] else "does not beat"
+    return (f"On the {'test' if part == 'test' else 'validation'} period the model's mean absolute error is "
+            f"{s['model_mae']:.4g}, repeating the last value gives {s['baseline_mae']:.4g}: the model {verdict} "
+            f"the baseline.")
+
+
+def forecast_view(record: dict) -> dict:
+    """What the Explore panel shows of a forecast run (just trained, or read back from the project):
+    the summary, the scores per period and the chart's curves (None when not kept)."""
+    d, data = record.get("details") or {}, record.get("data") or {}
+    st, scores, filled = d.get("settings") or {}, d.get("scores") or {}, int(d.get("filled_missing") or 0)
+    summary = (f"{data.get('column', '?')}: {int(data.get('n_samples') or 0):,} values; windows of "
+               f"{st.get('window', '?')}, {st.get('horizon', '?')} step(s) ahead. " + describe_scores(scores)
+               + (f" {filled} missing value(s) were filled with the previous one." if filled else ""))
+    return {"run_id": record.get("run_id"), "summary": summary, "scores": scores, "curve": d.get("curve")}
 
 
 @dataclass
@@ -214,7 +245,7 @@ class ForecastTask:
                       if k in ("val", "test")},
             test_metrics={"mae": scores["test"]["model_mae"]} if "test" in scores else None,
             details={"settings": s.to_dict(), "scaling": {"mean": self.mu, "std": self.sd}, "scores": scores,
-                     "filled_missing": ser.filled, "beats_baseline": res.beats_baseline},
+                     "filled_missing": ser.filled, "beats_baseline": res.beats_baseline, "curve": res.curve(CURVE_MAX)},
             warnings=[f"{ser.filled} missing value(s) of {ser.name!r} were filled with the previous value."]
             if ser.filled else [])
 

@@ -182,11 +182,27 @@ class LanguageResult:
         return self.perplexity is not None and self.perplexity < self.unigram_perplexity
 
     def describe(self) -> str:
-        if self.perplexity is None:
-            return "No validation perplexity (training stopped before an epoch finished)."
-        verdict = "below" if self.beats_unigram else "not below"
-        return (f"Validation perplexity {self.perplexity:.2f}, {verdict} the unigram baseline's "
-                f"{self.unigram_perplexity:.2f} (each token guessed from its frequency alone).")
+        return describe_perplexity(self.perplexity, self.unigram_perplexity)
+
+
+def describe_perplexity(perplexity: float | None, unigram: float) -> str:
+    if perplexity is None:
+        return "No validation perplexity (training stopped before an epoch finished)."
+    verdict = "below" if perplexity < unigram else "not below"
+    return (f"Validation perplexity {perplexity:.2f}, {verdict} the unigram baseline's "
+            f"{unigram:.2f} (each token guessed from its frequency alone).")
+
+
+def language_view(record: dict) -> dict:
+    """What the Explore panel shows of a language-model run (just trained, or read back from the
+    project): perplexities, the samples of the last epoch and the validation perplexity curve."""
+    d = record.get("details") or {}
+    hist = [h for h in record.get("history") or [] if h.get("val_perplexity") is not None]
+    ppl, uni = d.get("perplexity"), float(d.get("unigram_perplexity") or 0.0)
+    return {"run_id": record.get("run_id"), "perplexity": ppl, "unigram": uni,
+            "samples": dict(d.get("samples") or {}), "describe": describe_perplexity(ppl, uni),
+            "message": record.get("message") or "",
+            "curve": ([h["epoch"] for h in hist], [h["val_perplexity"] for h in hist])}
 
 
 @dataclass

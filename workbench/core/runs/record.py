@@ -129,7 +129,7 @@ class RunRecord:
 
     @property
     def label(self) -> str:
-        return self.name or self.run_id or (self.model or {}).get("name") or "run"
+        return run_label(self)
 
     # ---- (de)serialization -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -328,3 +328,14 @@ def migrate(data: dict, target: int = RUN_SCHEMA_VERSION) -> dict:
     from workbench.core.jsonio import migrate as migrate_versions
 
     return migrate_versions(data, MIGRATIONS, target, kind="run file")
+
+
+def run_label(run) -> str:
+    """What a run is called wherever it is listed: the name the user gave, else its model's name,
+    else its id; the same before and after the run is stored (a stored run gains an id, not a
+    new label)."""
+    if isinstance(run, RunRecord):
+        run = {"name": run.name, "model": run.model, "run_id": run.run_id}
+    run = run if isinstance(run, dict) else {}
+    model = run.get("model") if isinstance(run.get("model"), dict) else {}
+    return str(run.get("name") or model.get("name") or run.get("run_id") or "run")

@@ -12,7 +12,7 @@ from psygnal import Signal
 from workbench.core.state.base import Section, StateError
 from workbench.core.state.sections import (
     CORE_SECTIONS, DataSection, ExperimentsSection, GuideSection, ModelSection, PreprocessingSection,
-    RunSection, SplitSection, TrainingSection, ViewSection,
+    RunSection, SplitSection, TrainingSection, UseSection, ViewSection,
 )
 from workbench.core.state.studies import (
     STUDY_SECTIONS, DayNightSection, DetectionSection, ExploreSection, FacesSection, StyleTransferSection,
@@ -41,6 +41,7 @@ class ProjectState:
     run: RunSection
     guide: GuideSection
     experiments: ExperimentsSection
+    use: UseSection
     view: ViewSection
     daynight: DayNightSection
     faces: FacesSection

@@ -75,6 +75,12 @@ class WorkbenchState:
         finally:
             self._muted = muted
 
+    @property
+    def replacing(self) -> bool:
+        """Sections are being set by a setter or replaced (a project opened, a new one): a bound
+        panel waits for the setter's own signal or for its ``load_state``."""
+        return self._muted
+
     # ---- values read from the sections -------------------------------------------------------
     @property
     def dataset_source(self) -> dict:

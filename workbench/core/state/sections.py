@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any, Literal
 
+from workbench.core.params import SPLIT_DEFAULTS as _SPLIT
+from workbench.core.params import SPLIT_KINDS as _KINDS
 from workbench.core.state.base import Section, section
 
-SPLIT_KINDS = Literal["holdout", "kfold", "iterated-kfold", "time", "time-kfold"]
+SPLIT_KINDS = Literal[_KINDS]
 # load_data's keyword arguments a data source may set (empty values are left out of a request)
 _REQUEST_FIELDS = ("source", "target", "time_column", "text_column", "label_column", "columns", "task",
                    "image_size", "grayscale", "clip_seconds")
@@ -54,23 +56,17 @@ class DataSection(Section):
         return out
 
 
-@section("split")
-class SplitSection(Section):
-    """A ``SplitPlan``'s fields."""
-
-    kind: SPLIT_KINDS = "holdout"
-    val: float = 0.2
-    test: float = 0.2
-    k: int = 5
-    repeats: int = 1
-    stratify: bool = True
-    seed: int = 0
-    drop_duplicates: bool = False
-
+class _SplitMethods(Section):
     def plan(self):
         from workbench.core.data import SplitPlan
 
         return SplitPlan.from_dict(self.to_dict())
+
+
+# A ``SplitPlan``'s fields, made from the one declaration of their kinds and defaults (``params``).
+SplitSection = section("split")(type("SplitSection", (_SplitMethods,), {
+    "__doc__": "A ``SplitPlan``'s fields.", "__module__": __name__,
+    "__annotations__": {**{k: type(v) for k, v in _SPLIT.items()}, "kind": SPLIT_KINDS}, **_SPLIT}))
 
 
 @section("preprocessing")
@@ -154,6 +150,21 @@ class ExperimentsSection(Section):
     results: dict[str, Any] = field(default_factory=dict)
 
 
+@section("use", "Use panel")
+class UseSection(Section):
+    """The Use panel: the model in use (a run of the project, else an exported model's folder),
+    whether it follows the newest run, and the inputs last given to it (their predictions are
+    made again when the project is reopened)."""
+
+    run_id: str | None = None
+    export: str = ""
+    follow: bool = True
+    explain: bool = False
+    tab: int = 0
+    inputs: list[str] = field(default_factory=list)  # files or folders
+    texts: list[str] = field(default_factory=list)
+
+
 @section("view", "window")
 class ViewSection(Section):
     current_panel: str = ""
@@ -161,4 +172,4 @@ class ViewSection(Section):
 
 CORE_SECTIONS: tuple[type[Section], ...] = (DataSection, SplitSection, PreprocessingSection, ModelSection,
                                             TrainingSection, RunSection, GuideSection, ExperimentsSection,
-                                            ViewSection)
+                                            UseSection, ViewSection)

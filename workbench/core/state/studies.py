@@ -172,6 +172,7 @@ class DetectionSegmentSection(Section):
     epochs: int = 10
     dice: float = 0.5
     balanced: bool = False
+    model_dir: str = ""  # the U-Net in use, copied into the project folder (relative path)
 
 
 @study_section("detection", "Detection")

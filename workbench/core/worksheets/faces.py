@@ -18,8 +18,8 @@ from workbench.core.worksheets.base import Answer, AnswerRun, Picture, Question,
 from workbench.core.worksheets.measure import cached, callbacks, pca2, scatter_picture
 
 # people x photos each; 32-px faces; epochs. Test people are other identities than training ones.
-FAST = {"train_people": 32, "shots": 8, "test_people": 12, "test_shots": 6, "size": 32, "epochs": 12, "dim": 64}
-FULL = {"train_people": 64, "shots": 10, "test_people": 24, "test_shots": 8, "size": 32, "epochs": 24, "dim": 64}
+FAST = {"train_people": 48, "shots": 8, "test_people": 16, "test_shots": 6, "size": 32, "epochs": 16, "dim": 64}
+FULL = {"train_people": 96, "shots": 10, "test_people": 24, "test_shots": 8, "size": 32, "epochs": 30, "dim": 64}
 MARGIN = 0.2
 
 LOSSES = {

@@ -20,7 +20,8 @@ How to add a panel
            def shutdown(self): self.jobs.shutdown()   # stop threads, release devices
            state_section = "my_study"      # its section of the project state (see below)
            def state(self): return {...}   # the section's fields as the widgets show them
-           def restore(self, state): ...   # show a section's fields
+           def restore(self, state): ...   # show a section's fields (also when it changed elsewhere)
+           def restore_files(self, state): ...  # on open: data again from their recipe, models from the project
 
        # __main__.py                       # python -m workbench.ui.panels.<name>
        from workbench.ui.panels.base import run_panel_standalone
@@ -37,6 +38,8 @@ How to add a panel
    ``workbench/core/state/bounds.py``). project.json then holds that section, checked on open.
    Files it keeps (a trained model): copy them into the project when ``ctx.project_saving`` fires
    (``workbench.core.studies.project_files.save_study_folder``) and name them in the section.
+   The window binds the panel to its section live: every input widget's edit writes ``state()``
+   into it, a change made elsewhere is shown through ``restore``.
 
 That is all: the window imports the module the first time the panel is shown (so it costs
 nothing at start-up), gives it Ctrl+<n> and a navigation entry, calls ``shutdown()`` on close and

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -361,8 +362,67 @@ def train_segmenter(ds, *, size: int = DEFAULTS["size"], width: int = DEFAULTS["
     return task.outcome
 
 
+@dataclass
+class SavedFit:
+    """What a saved segmenter keeps of its fit: the epochs' logs and the epoch whose weights it has."""
+
+    history: list
+    best_epoch: int
+
+
+_SAVED_FIELDS = {"study": str, "size": int, "width": int, "class_names": list, "per_class": list, "mean_iou": float,
+                 "mean_dice": float, "test_idx": list, "baseline": dict, "history": list, "best_epoch": int,
+                 "train_time": float}
+
+
+def save_segmenter(out: SegmentationOutcome, folder) -> Path:
+    """Write the U-Net and its scores into ``folder`` (weights.pt, model.json), so a project
+    reopened shows the same model and scores."""
+    from workbench.core.jsonio import atomic_write_json, save_weights
+    from workbench.core.runs import plain
+
+    folder = Path(folder)
+    save_weights(folder / "weights.pt", out.model.state_dict())
+    width = int(out.model.out.in_channels)  # the first level's channels
+    atomic_write_json(folder / "model.json", plain({
+        "schema_version": 1, "study": "segmentation", "size": int(out.size), "width": width,
+        "class_names": out.class_names, "per_class": out.per_class, "mean_iou": float(out.mean_iou),
+        "mean_dice": float(out.mean_dice), "test_idx": [int(i) for i in out.test_idx], "baseline": out.baseline,
+        "history": list(out.fit.history), "best_epoch": int(out.fit.best_epoch or 0),
+        "train_time": float(out.train_time), "run_id": out.run_id}))
+    return folder
+
+
+def load_segmenter(folder) -> SegmentationOutcome:
+    """The U-Net and scores ``save_segmenter`` wrote (its test masks are predicted again when shown)."""
+    from workbench.core.errors import ProjectError
+    from workbench.core.jsonio import load_weights, read_json
+    from workbench.core.safety import check_fields
+
+    folder = Path(folder)
+    meta = read_json(folder / "model.json", kind="segmentation model file", max_version=1)
+    check_fields(meta, _SAVED_FIELDS, kind="segmentation model file", where=folder / "model.json",
+                 required=tuple(_SAVED_FIELDS))
+    if meta["study"] != "segmentation":
+        raise ProjectError(f"{folder} does not hold a segmentation model (its model.json is from another study).")
+    names = [str(n) for n in meta["class_names"]]
+    model = tiny_unet(len(names), meta["width"])
+    try:
+        model.load_state_dict(load_weights(folder / "weights.pt"))
+    except RuntimeError as e:
+        raise ProjectError(f"The segmentation model in {folder} is damaged ({str(e).splitlines()[0]}).") from None
+    model.eval()
+    return SegmentationOutcome(model, SegmentationHead(len(names)), SavedFit(meta["history"], meta["best_epoch"]),
+                               names, meta["per_class"], meta["mean_iou"], meta["mean_dice"],
+                               np.asarray(meta["test_idx"], dtype=np.int64), [], meta["train_time"], meta["size"],
+                               meta["baseline"], run_id=meta.get("run_id"))
+
+
 def overlay_examples(ds, out: SegmentationOutcome, n: int = 12) -> tuple[list[np.ndarray], list[str]]:
-    """Truth and prediction overlaid on test scenes (at their own size), side by side: (images, captions)."""
+    """Truth and prediction overlaid on test scenes (at their own size), side by side: (images, captions).
+    A segmenter read back from a project predicts its test scenes again."""
+    if not out.pred_test and len(out.test_idx):
+        out.pred_test = predict_masks(out.model, [ds.images[i] for i in out.test_idx], out.size)
     images, caps = [], []
     for j, i in enumerate(out.test_idx[:n]):
         im = np.asarray(ds.images[i])[..., :3]

@@ -281,50 +281,86 @@ class VerificationMetrics(Callback):
                                f"{self.best[0]:.3f}) were restored.")
 
 
+@dataclass
+class EncoderTask:
+    """The own encoder's triplet training as a task for ``core.tasks.run_task`` (a run of kind
+    "faces_encoder"; the encoder itself is saved by the caller, into the project's faces folder)."""
+
+    X: Any
+    y: Any
+    cfg: Any  # EncoderConfig
+    val: Any = None
+    kind: str = "faces_encoder"
+    section: str = "faces.train"
+
+    def prepare(self, say):
+        import torch
+
+        from workbench.core.studies.faces.triplet import TripletHead
+        from workbench.core.tasks import Fitting, train_config_of
+
+        cfg, X = self.cfg, self.X
+        y = self.y = np.asarray(self.y).astype(np.int64)
+        if len(X) != len(y):
+            raise DataError(f"{len(X)} face images but {len(y)} labels.")
+        self.people, counts = np.unique(y, return_counts=True)
+        if len(self.people) < 2:
+            raise DataError("Training a face encoder needs at least 2 people (one folder per person).")
+        if (counts >= 2).sum() < 2:
+            raise DataError("Training a face encoder needs at least 2 photos of each of at least 2 people.")
+        torch.manual_seed(cfg.seed)
+        self.net = net = build_encoder_net(cfg)
+        head = TripletHead(cfg.margin, cfg.mining, seed=cfg.seed)
+        cbs, val_data = [], None
+        if self.val is not None and len(self.val[0]):
+            val_data = (encoder_inputs(self.val[0], cfg), np.asarray(self.val[1]).astype(np.int64))
+            cbs.append(VerificationMetrics(*val_data))
+        # with held-out people, VerificationMetrics keeps the epoch with the lowest EER instead
+        tc = train_config_of(cfg, optimizer="adam", restore_best=val_data is None,
+                             monitor="val_loss" if val_data else "loss")
+        return Fitting(net, head, (encoder_inputs(X, cfg), y), val_data, tc, cbs)
+
+    def fit(self, trainer, fitting):
+        self.result = trainer.fit(fitting.model, fitting.head, train=fitting.train, val=fitting.val,
+                                  config=fitting.config)
+        return self.result
+
+    def encoder(self) -> "OwnEncoder":
+        r = self.result
+        self.net.cpu().eval()
+        info = {"people": int(len(self.people)), "images": int(len(self.X)), "epochs_run": r.epochs_run,
+                "best_epoch": r.best_epoch, "stop_reason": r.stop_reason}
+        return OwnEncoder(self.net, self.cfg, info=info)
+
+    def finish(self, fitting, fit) -> dict:
+        return dict(name="own face encoder", mode="holdout" if fitting.val is not None else "train",
+                    task="embedding", head=fitting.head.to_dict(),
+                    data={"name": "face crops", "kind": "image", "n_samples": int(len(self.X)),
+                          "people": int(len(self.people))},
+                    model={"name": "face-encoder", "config": self.cfg.to_dict()},
+                    details={"kind": "faces_encoder"})
+
+
 def train_encoder(X: np.ndarray, y: np.ndarray, config: EncoderConfig | None = None,
                   val: tuple[np.ndarray, np.ndarray] | None = None, callbacks: Sequence = (),
                   trainer=None, device: str = "cpu"):
-    """Train the own encoder on RGB uint8 face crops ``X`` (N,H,W,3) of people ``y`` through ``Trainer``.
+    """Train the own encoder on RGB uint8 face crops ``X`` (N,H,W,3) of people ``y`` through
+    ``core.tasks.run_task`` (``Trainer.fit``).
 
     ``val`` (crops, labels) should be other people than the training ones; its pairs give the
     per-epoch "val_auc"/"val_eer" and the val loss. Returns (OwnEncoder, FitResult). Pass your own
-    ``trainer`` to be able to stop or pause it from another thread (its callbacks are extended).
+    ``trainer`` to be able to stop or pause it from another thread. Stopped within the first
+    epoch, the encoder is untrained and the fit has no epochs.
     """
-    import torch
+    from workbench.core.tasks import TrainingStopped, run_task
 
-    from workbench.core.studies.faces.triplet import TripletHead
-    from workbench.core.training import TrainConfig, Trainer
-
-    cfg = config or EncoderConfig()
-    y = np.asarray(y).astype(np.int64)
-    if len(X) != len(y):
-        raise DataError(f"{len(X)} face images but {len(y)} labels.")
-    people, counts = np.unique(y, return_counts=True)
-    if len(people) < 2:
-        raise DataError("Training a face encoder needs at least 2 people (one folder per person).")
-    if (counts >= 2).sum() < 2:
-        raise DataError("Training a face encoder needs at least 2 photos of each of at least 2 people.")
-    torch.manual_seed(cfg.seed)
-    net = build_encoder_net(cfg)
-    head = TripletHead(cfg.margin, cfg.mining, seed=cfg.seed)
-    Xn = encoder_inputs(X, cfg)
-    cbs = []
-    val_data = None
-    if val is not None and len(val[0]):
-        Xv = encoder_inputs(val[0], cfg)
-        yv = np.asarray(val[1]).astype(np.int64)
-        val_data = (Xv, yv)
-        cbs.append(VerificationMetrics(Xv, yv))
-    trainer = trainer or Trainer(device=device)
-    trainer.callbacks = cbs + list(callbacks) + [c for c in trainer.callbacks if c not in callbacks]
-    # with held-out people, VerificationMetrics keeps the epoch with the lowest EER instead
-    tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="adam", seed=cfg.seed,
-                     restore_best=val_data is None, monitor="val_loss" if val_data else "loss")
-    result = trainer.fit(net, head, train=(Xn, y), val=val_data, config=tc)
-    net.cpu().eval()
-    info = {"people": int(len(people)), "images": int(len(X)), "epochs_run": result.epochs_run,
-            "best_epoch": result.best_epoch, "stop_reason": result.stop_reason}
-    return OwnEncoder(net, cfg, info=info), result
+    task = EncoderTask(X, y, config or EncoderConfig(), val)
+    try:
+        run_task(task, save=False, trainer=trainer, callbacks=callbacks, device=device)
+    except TrainingStopped:
+        if getattr(task, "result", None) is None:
+            raise
+    return task.encoder(), task.result
 
 
 ENCODERS = ("dlib", "own")

@@ -377,10 +377,28 @@ class DataPanel(Panel):
         sections.split.update(st["split"], strict=False)
         sections.preprocessing.update(st["preprocessing"])
 
+    live_sections = ("data", "split", "preprocessing")
+
     def load_state(self, sections) -> None:
+        self._show(sections, reload=True)
+
+    def _source_changed(self, sections) -> bool:
         d = sections.data
-        self.restore({"request": d.request() or None, "preprocessing": sections.preprocessing.settings(),
-                      "split": sections.split.to_dict(), "tab": d.tab, "options": {"image_size": d.folder_image_size}})
+        shown = type(d).from_dict(type(d).request_values(self.request)).request() if self.request else {}
+        return d.request() != shown
+
+    def shows_state(self, sections) -> bool:
+        return not self._source_changed(sections) and super().shows_state(sections)
+
+    def show_state(self, sections) -> None:
+        """The state changed elsewhere: the data set is loaded again only when its source changed."""
+        self._show(sections, reload=self._source_changed(sections))
+
+    def _show(self, sections, reload: bool) -> None:
+        d = sections.data
+        self.restore({"request": (d.request() or None) if reload else None,
+                      "preprocessing": sections.preprocessing.settings(), "split": sections.split.to_dict(),
+                      "tab": d.tab, "options": {"image_size": d.folder_image_size}})
 
     def on_shown(self) -> None:
         self.cache_row.refresh()

@@ -27,6 +27,7 @@ class SourceBar(QWidget):
         src = QGroupBox("Data source")
         sl = QHBoxLayout(src)
         self.builtin_combo = QComboBox()
+        self.builtin_combo.setPlaceholderText("choose a set")  # shown while a file or folder is loaded
         try:
             from workbench.core.data import list_builtins
 
@@ -60,7 +61,8 @@ class SourceBar(QWidget):
     # -- requests ----------------------------------------------------------------------------
     @Slot()
     def load_selected_builtin(self) -> None:
-        self.load_requested.emit({"source": self.builtin_combo.currentData()})
+        if self.builtin_combo.currentData():
+            self.load_requested.emit({"source": self.builtin_combo.currentData()})
 
     def request_for_path(self, path: str) -> dict:
         """load_data's arguments for a folder (with the image size) or a file."""
@@ -72,9 +74,8 @@ class SourceBar(QWidget):
         return req
 
     def show_source(self, source) -> None:
-        i = self.builtin_combo.findData(source)
-        if i >= 0:
-            self.builtin_combo.setCurrentIndex(i)
+        """The built-in set loaded, else an empty box (a CSV or a folder is loaded: no set is)."""
+        self.builtin_combo.setCurrentIndex(self.builtin_combo.findData(source))
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.load_builtin_btn, self.folder_btn, self.csv_btn):

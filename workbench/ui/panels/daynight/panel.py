@@ -487,7 +487,6 @@ class DayNightPanel(FileDrops, SavedWork, Panel):
                 self.sweep_rows = []
         if isinstance(s.get("page"), int) and 0 <= s["page"] < self.nav.count():
             self.nav.setCurrentRow(s["page"])
-        self._restore_files(s)
 
 
 def demo(ctx, panel) -> None:

@@ -36,7 +36,7 @@ class SavedWork:
             self._model_written = (self.model, folder)
         self.model_dir = rel
 
-    def _restore_files(self, s: dict) -> None:
+    def restore_files(self, s: dict) -> None:
         """The data set again from its recipe or folder, and the model copy the project holds."""
         from workbench.core.studies.project_files import project_file
 

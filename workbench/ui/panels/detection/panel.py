@@ -70,6 +70,7 @@ class DetectionPanel(Panel):
         if self.next_source is not None:
             self.data_source, self.next_source = self.next_source, None
         self.data_tab.show_dataset(ds)
+        self.segment_tab.draw_masks()  # a U-Net read back from the project, once its scenes are here
         self.status.setText(f"{ds.name}: {len(ds):,} images, {sum(len(b) for b in ds.boxes):,} boxes, "
                             f"classes {', '.join(ds.class_names)}.")
 
@@ -106,6 +107,7 @@ class DetectionPanel(Panel):
     def _write_detector(self, project_dir: str) -> None:
         from workbench.core.studies.project_files import save_study_folder, study_path
 
+        self.segment_tab.write_model(project_dir)
         if self.detector is None:
             return
         folder, rel = study_path(project_dir, "detection", "detector")
@@ -114,7 +116,7 @@ class DetectionPanel(Panel):
             self._detector_written = (self.detector, folder)
         self.detector_dir = rel
 
-    def _restore_files(self, s: dict) -> None:
+    def restore_files(self, s: dict) -> None:
         """The scenes again from their recipe (or folder), and the detector copy the project holds."""
         from workbench.core.studies.project_files import project_file
 
@@ -124,6 +126,7 @@ class DetectionPanel(Panel):
                 self.data_tab.generate_with(src["generated"])
             elif isinstance(src.get("folder"), str) and Path(src["folder"]).is_dir():
                 self.data_tab.import_folder(src["folder"])
+        self.segment_tab.restore_model(self.ctx.project_dir, str((s.get("segment") or {}).get("model_dir") or ""))
         rel = str((s.get("train") or {}).get("detector_dir") or "")
         folder = project_file(self.ctx.project_dir, rel)
         if folder is not None:
@@ -144,7 +147,6 @@ class DetectionPanel(Panel):
                 t.restore(s[key])
         self.eval_tab.restore({"conf": s.get("evaluate_conf")})
         self.live_tab.restore({"source": s.get("live_source"), "conf": s.get("live_conf")})
-        self._restore_files(s)
         if isinstance(s.get("tab"), int) and 0 <= s["tab"] < self.tabs.count():
             self.tabs.setCurrentIndex(s["tab"])
 

@@ -16,6 +16,8 @@ class SegmentTab(QWidget):
         super().__init__()
         self.panel = panel
         self.outcome = None
+        self.model_dir = ""  # the U-Net's copy in the project (relative path)
+        self._written: tuple | None = None
         lay = QVBoxLayout(self)
         lay.addWidget(explain(
             "A pixel-level mask instead of a box: a small U-Net (encoder, decoder, skip connections) gives each "
@@ -70,9 +72,14 @@ class SegmentTab(QWidget):
             self.live.stop()
 
     def _trained(self, out) -> None:
-        from workbench.core.studies.detection.segment import overlay_examples
+        self.show_outcome(out)
+        if out.record is not None:
+            self.panel.ctx.add_run(out.record.to_dict())
 
-        self.outcome = out
+    def show_outcome(self, out) -> None:
+        """Show a U-Net's scores (trained now or read back from the project) and, when its scenes
+        are loaded, its masks."""
+        self.outcome, self._drawn = out, False
         fill(self.table, [[r["class"], r["iou"], r["dice"], r["pixels"]] for r in out.per_class])
         self.summary.setText(f"Held-out test scenes ({len(out.test_idx)}): mean IoU {out.mean_iou:.3f}, mean Dice "
                              f"{out.mean_dice:.3f} over the object classes; the all-background baseline scores "
@@ -80,16 +87,57 @@ class SegmentTab(QWidget):
                              f"{len(out.fit.history)} (lowest validation loss); validation mean IoU by epoch: "
                              + ", ".join(f"{h['val_mean_iou']:.2f}" for h in out.fit.history if "val_mean_iou" in h)
                              + ". Left: truth, right: prediction.")
-        self.grid.set_images(*overlay_examples(self.panel.dataset, out))
-        if out.record is not None:
-            self.panel.ctx.add_run(out.record.to_dict())
+        self.draw_masks()
+
+    def draw_masks(self) -> None:
+        """The test scenes' masks, once the scenes the U-Net was scored on are loaded."""
+        from workbench.core.studies.detection.segment import overlay_examples
+
+        ds, out = self.panel.dataset, self.outcome
+        if out is None or getattr(self, "_drawn", False) or ds is None or ds.masks is None:
+            return
+        if len(out.test_idx) and int(max(out.test_idx)) >= len(ds):
+            return  # other scenes than those it was scored on
+        self.grid.set_images(*overlay_examples(ds, out))
+        self._drawn = True
+
+    # -- kept with the project ----------------------------------------------------------------
+    def write_model(self, project_dir: str) -> None:
+        """Saving the project: a copy of the U-Net in use goes into it (reopening shows it again)."""
+        from workbench.core.studies.detection.segment import save_segmenter
+        from workbench.core.studies.project_files import save_study_folder, study_path
+
+        if self.outcome is None:
+            return
+        folder, rel = study_path(project_dir, "detection", "segmenter")
+        if self._written != (self.outcome, folder):
+            save_study_folder(project_dir, "detection", "segmenter", lambda d: save_segmenter(self.outcome, d),
+                              "segmentation model")
+            self._written = (self.outcome, folder)
+        self.model_dir = rel
+
+    def restore_model(self, project_dir, rel: str) -> None:
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.studies.detection.segment import load_segmenter
+        from workbench.core.studies.project_files import project_file
+
+        folder = project_file(project_dir, rel)
+        if folder is None:
+            return
+        try:
+            out = load_segmenter(folder)
+        except WorkbenchError as e:
+            self.panel.banner.show_message(str(e), "error")
+            return
+        self.show_outcome(out)
+        self.model_dir, self._written = rel, (out, folder)
 
     def shutdown(self) -> None:
         self.live.timer.stop()
 
     def state(self) -> dict:
         return {"size": self.size_spin.value(), "epochs": self.epochs_spin.value(), "dice": self.dice_spin.value(),
-                "balanced": self.balanced_check.isChecked()}
+                "balanced": self.balanced_check.isChecked(), "model_dir": self.model_dir}
 
     def restore(self, s: dict) -> None:
         for key, w, cast in (("size", self.size_spin, int), ("epochs", self.epochs_spin, int), ("dice", self.dice_spin, float)):

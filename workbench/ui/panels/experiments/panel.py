@@ -251,6 +251,11 @@ class ExperimentsPanel(Panel):
     def save_state(self, sections) -> None:
         sections.experiments.update(selected=self.current_name(), results=self.results)
 
+    live_sections = ("experiments",)
+
+    def show_state(self, sections) -> None:
+        self.load_state(sections)
+
     def load_state(self, sections) -> None:
         e = sections.experiments
         self.restore({"selected": e.selected, "results": e.results})  # the guide is in the state already

@@ -20,10 +20,11 @@ from workbench.ui.widgets import ImageGridWidget, spin_box
 def autoencoder_job(ds, settings: dict, project, trainer, relay: Relay) -> dict:
     from workbench.core.explore.autoencoder import AutoencoderSettings, train_autoencoder
 
+    from workbench.core.explore.autoencoder import autoencoder_view
+
     res = train_autoencoder(ds, AutoencoderSettings.from_dict(settings), trainer=trainer, on_preview=relay.send,
                             project=project, keep_one_core_free=True)
-    return {"run_id": res.record.run_id, "code_layer": res.code_layer, "message": res.record.message,
-            "error": res.record.details["reconstruction_error"], "stop_reason": res.record.stop_reason}
+    return autoencoder_view(res.record.to_dict())
 
 
 class AutoencoderTab(QWidget):
@@ -140,14 +141,21 @@ class AutoencoderTab(QWidget):
         self.val_curve.setData(*buffer.series("val_loss"))
 
     def _on_trained(self, res: dict) -> None:
+        self.show_run(res)
+        self.panel.runs_changed.emit()
+
+    def show_run(self, res: dict) -> None:
+        """An autoencoder run (``core.explore.autoencoder.autoencoder_view``): what it reached, its
+        loss curves, and its code ready for the Projector."""
         self.last_run = res["run_id"]
+        self.loss_curve.setData(*res["curves"]["loss"])
+        self.val_curve.setData(*res["curves"]["val_loss"])
         self.project_btn.setEnabled(bool(res["run_id"]))
         err = res["error"]
         where = "in the project" if self.panel.ctx.project_dir else "in this session's scratch folder (open a project to keep it)"
         self.result_label.setText(f"{res['message']} Mean validation reconstruction error ({err['loss']}): "
                                   f"{err['val_mean']:.4g}. Saved as run {res['run_id']} {where}; its code is layer "
                                   f"{res['code_layer'] + 1}.")
-        self.panel.runs_changed.emit()
 
     @Slot()
     def _on_job_finished(self) -> None:

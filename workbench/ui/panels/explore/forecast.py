@@ -19,8 +19,11 @@ from workbench.ui.widgets import spin_box
 def forecast_job(ds, settings: dict, project, trainer) -> dict:
     from workbench.core.explore.forecast import ForecastSettings, forecast
 
+    from workbench.core.explore.forecast import forecast_view
+
     res = forecast(ds, ForecastSettings(**settings), trainer=trainer, project=project, keep_one_core_free=True)
-    return {"result": res}
+    view = forecast_view(res.record.to_dict())
+    return {**view, "curve": view["curve"] or res.curve()}  # a long series is drawn now, not kept
 
 
 def demo_series_job():
@@ -124,37 +127,31 @@ class ForecastTab(QWidget):
         self.panel.start(forecast_job, ds, self.settings(), self.panel.project_dir(), trainer,
                          on_result=self._on_result, label="Training the forecaster ...", trainer=trainer)
 
-    def _on_result(self, res: dict) -> None:
-        r = res["result"]
-        self.result = r
-        v = r.series.values
-        t = np.arange(len(v), dtype=float)
-        self.series_curve.setData(t, v)
-        later = np.concatenate([r.parts["val"], r.parts["test"]]).astype(np.int64)
-        pos = r.target_positions[later].astype(float)
-        self.model_curve.setData(pos, r.predictions[later])
-        self.base_curve.setData(pos, r.baseline[later])
+    def _on_result(self, view: dict) -> None:
+        self.show_run(view)
+        self.panel.runs_changed.emit()
+
+    def show_run(self, view: dict) -> None:
+        """A forecast run's chart, summary and scores (``core.explore.forecast.forecast_view``)."""
+        self.result = view
+        c = view.get("curve") or {}
+        self.series_curve.setData(list(range(len(c.get("series", [])))), c.get("series", []))
+        self.model_curve.setData(c.get("positions", []), c.get("predictions", []))
+        self.base_curve.setData(c.get("positions", []), c.get("baseline", []))
         for ln in self.lines:
             self.plot.removeItem(ln)
         self.lines = []
-        for part in ("val", "test"):
-            idx = r.parts[part]
-            if len(idx):
-                ln = pg.InfiniteLine(float(r.target_positions[idx[0]]), angle=90,
-                                     pen=pg.mkPen("#2ca02c", style=pg.QtCore.Qt.PenStyle.DotLine),
-                                     label="validation" if part == "val" else "test",
-                                     labelOpts={"position": 0.95, "color": "#2ca02c"})
-                self.plot.addItem(ln)
-                self.lines.append(ln)
-        self.summary.setText(f"{r.series.name}: {len(v):,} values; windows of {r.settings.window}, {r.settings.horizon} "
-                             f"step(s) ahead. " + r.describe()
-                             + (f" {r.series.filled} missing value(s) were filled with the previous one."
-                                if r.series.filled else ""))
-        self.table.setRowCount(len(r.scores))
-        for i, (part, s) in enumerate(r.scores.items()):
+        for part, x in (c.get("starts") or {}).items():
+            ln = pg.InfiniteLine(float(x), angle=90, pen=pg.mkPen("#2ca02c", style=pg.QtCore.Qt.PenStyle.DotLine),
+                                 label="validation" if part == "val" else "test",
+                                 labelOpts={"position": 0.95, "color": "#2ca02c"})
+            self.plot.addItem(ln)
+            self.lines.append(ln)
+        self.summary.setText(view["summary"])
+        self.table.setRowCount(len(view["scores"]))
+        for i, (part, s) in enumerate(view["scores"].items()):
             for c, val in enumerate((part, f"{s['model_mae']:.4g}", f"{s['baseline_mae']:.4g}")):
                 self.table.setItem(i, c, QTableWidgetItem(val))
-        self.panel.runs_changed.emit()
 
     def shutdown(self) -> None:
         self.live.timer.stop()

@@ -26,10 +26,11 @@ def embedding_available() -> bool:
 def language_job(ds, settings: dict, project, trainer, relay: Relay) -> dict:
     from workbench.core.explore.language import LanguageSettings, train_language_model
 
+    from workbench.core.explore.language import language_view
+
     res = train_language_model(ds, LanguageSettings.from_dict(settings), trainer=trainer, on_sample=relay.send,
                                project=project, keep_one_core_free=True)
-    return {"run_id": res.record.run_id, "perplexity": res.perplexity, "unigram": res.unigram_perplexity,
-            "samples": res.samples, "describe": res.describe(), "message": res.record.message}
+    return language_view(res.record.to_dict())
 
 
 class LanguageTab(QWidget):
@@ -155,7 +156,18 @@ class LanguageTab(QWidget):
         self.ppl_curve.setData(xs, [math.exp(min(v, 50.0)) for v in ys])
 
     def _on_result(self, res: dict) -> None:
+        self.show_run(res)
+        self.panel.runs_changed.emit()
+
+    def show_run(self, res: dict) -> None:
+        """A language-model run's perplexities (``core.explore.language.language_view``); read back
+        from the project, its last samples and perplexity curve too."""
         self.result = res
+        if not self.samples_text.toPlainText() and res["samples"]:
+            self.samples_text.setPlainText("\n".join(f"[temperature {float(t):g}] {text}"
+                                                     for t, text in res["samples"].items()))
+        if res["curve"][0]:
+            self.ppl_curve.setData(*res["curve"])
         if self.uni_line is not None:
             self.chart.removeItem(self.uni_line)
         self.uni_line = pg.InfiniteLine(res["unigram"], angle=0, pen=pg.mkPen("#d62728", style=pg.QtCore.Qt.PenStyle.DashLine),
@@ -163,7 +175,6 @@ class LanguageTab(QWidget):
                                         labelOpts={"position": 0.85, "color": "#d62728"})
         self.chart.addItem(self.uni_line)
         self.summary.setText(f"{res['message']} {res['describe']} Saved as run {res['run_id']}.")
-        self.panel.runs_changed.emit()
 
     @Slot()
     def _on_job_finished(self) -> None:

@@ -56,6 +56,7 @@ class ExplorePanel(Panel):
         self._build()
         ctx.dataset_changed.connect(self._on_ctx_dataset)
         ctx.project_changed.connect(self.runs_changed.emit)
+        ctx.project_saving.connect(self._keep_scratch_runs)
 
     # -- UI --------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -196,6 +197,30 @@ class ExplorePanel(Panel):
             self.tabs.setCurrentIndex(state["tab"])
         self.projector.restore(state.get("projector") or {})
         self.autoencoder.restore(state.get("autoencoder") or {})
+
+    def restore_files(self, state: dict) -> None:
+        """Each trainer's tab shows the newest run of its kind the project holds."""
+        from workbench.core.explore.autoencoder import autoencoder_view
+        from workbench.core.explore.forecast import forecast_view
+        from workbench.core.explore.language import language_view
+
+        for kind, tab, view in (("autoencoder", self.autoencoder, autoencoder_view),
+                                ("language_model", self.language, language_view),
+                                ("forecast", self.forecast, forecast_view)):
+            run = next((r for r in reversed(self.ctx.runs) if r.get("kind") == kind and r.get("run_id")), None)
+            if run is not None:
+                tab.show_run(view(run))
+
+    def _keep_scratch_runs(self, project_dir: str) -> None:
+        """Saving a project for the first time: the runs trained before it had a folder go with it."""
+        from workbench.core.runs import RunStore
+
+        if self._scratch is None or self.ctx.project_dir is not None:
+            return
+        scratch, store = RunStore(self._scratch), RunStore(project_dir)
+        for run_id in scratch.ids():
+            if not store.exists(run_id):
+                store.copy_from(scratch, run_id)
 
     def on_shown(self) -> None:
         self.runs_changed.emit()

@@ -154,11 +154,14 @@ class FacesPanel(Panel):
 
     @Slot()
     def _copy_gallery(self, project_dir: str) -> None:
-        """Saving into a new folder: the gallery enrolled so far goes with the project."""
+        """Saving into a new folder: the gallery enrolled so far and the own encoder trained so far
+        go with the project."""
         from workbench.core.studies.faces.gallery import GALLERY_DIR
+        from workbench.core.studies.faces.workflow import ENCODER_DIR
         from workbench.core.studies.project_files import copy_folder_into
 
         copy_folder_into(self.project_dir() / GALLERY_DIR, project_dir, GALLERY_DIR.as_posix(), "face gallery")
+        copy_folder_into(self.project_dir() / ENCODER_DIR, project_dir, ENCODER_DIR.as_posix(), "own face encoder")
 
     def _on_project_changed(self) -> None:
         self.encoder = None
@@ -292,12 +295,19 @@ class FacesPanel(Panel):
             self.encoder_tab.restore(state["train"])
         if isinstance(state.get("tab"), int):
             self.tabs.setCurrentIndex(state["tab"])
-        # the encoder itself loads on demand: reuse the one in use before
-        if state.get("encoder_in_use") in ("own", "dlib"):
+
+    def restore_files(self, state: dict) -> None:
+        """The encoder in use when the project was saved (the own one is in the project) is loaded again."""
+        kind = (state or {}).get("encoder_in_use")
+        if kind in ("own", "dlib"):
+            from PySide6.QtCore import QTimer
+
             from workbench.core.studies.faces.workflow import available_encoders
 
-            if not available_encoders(self.project_dir()).get(state["encoder_in_use"]):
+            if not available_encoders(self.project_dir()).get(kind):
                 self._auto_loaded = True
+                # after the window's "project changed", which drops the encoder of the project before
+                QTimer.singleShot(0, self, lambda: self.encoder is None and self.use_encoder(kind))
                 self.use_encoder(state["encoder_in_use"])
 
 

@@ -59,14 +59,18 @@ class ModelPanel(Panel):
         lay = QVBoxLayout(self)
         self.banner = Banner()
         lay.addWidget(self.banner)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)  # the layers and their summary | the settings
         lay.addWidget(self.splitter, 1)
+        # the layers beside their summary, or above it when the panel is narrow (see resizeEvent)
+        self.layers_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.editor = LayerEditor(_empty_spec())
         self.editor.spec_edited.connect(self._edited)
         self.editor.preset_chosen.connect(self.load_preset)
-        self.splitter.addWidget(self.editor)
+        self.layers_splitter.addWidget(self.editor)
         self.summary_view = SummaryView()
-        self.splitter.addWidget(self.summary_view)
+        self.layers_splitter.addWidget(self.summary_view)
+        self.layers_splitter.setSizes([330, 470])
+        self.splitter.addWidget(self.layers_splitter)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -89,8 +93,9 @@ class ModelPanel(Panel):
         scroll.setWidget(right)
         scroll.setMinimumWidth(right.minimumSizeHint().width() + 16)
         self.splitter.addWidget(scroll)
-        self.splitter.setSizes([330, 470, 330])
-        self.remember_splitter("main", self.splitter)
+        self.splitter.setSizes([800, 330])
+        self.remember_splitter("columns", self.splitter)
+        self.remember_splitter("layers", self.layers_splitter)
         # the widgets flows and tests drive most
         self.layer_list = self.editor.layer_list
         self.error_banner = self.summary_view.error_banner
@@ -223,6 +228,16 @@ class ModelPanel(Panel):
             return None
         return tuple(head.output_shape(ds.y, len(ds.class_names) if ds.class_names else None))
 
+    NARROW = 900  # below this width the summary goes under the layers: side by side it would be a sliver
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        want = Qt.Orientation.Vertical if self.width() < self.NARROW else Qt.Orientation.Horizontal
+        if self.layers_splitter.orientation() != want:
+            self.layers_splitter.setOrientation(want)
+            total = sum(self.layers_splitter.sizes()) or 800
+            self.layers_splitter.setSizes([total * 3 // 5, total - total * 3 // 5])  # the layer list keeps room
+
     # -- summary -------------------------------------------------------------------------------
     @Slot()
     def _schedule(self, *_):
@@ -273,6 +288,11 @@ class ModelPanel(Panel):
         sections.model.update(spec=st["spec"], task=st.get("task"), activation=st.get("activation"),
                               loss=st.get("loss"), selected=st.get("selected"), **st["defaults"])
         sections.training.update(st["train"])
+
+    live_sections = ("model", "training")
+
+    def show_state(self, sections) -> None:
+        self.load_state(sections)
 
     def load_state(self, sections) -> None:
         m = sections.model

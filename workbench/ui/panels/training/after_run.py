@@ -22,7 +22,9 @@ def export_folder_for(chosen: str, run: dict) -> str:
     p = Path(chosen)
     if not p.exists() or (p.is_dir() and (not any(p.iterdir()) or (p / META_FILE).is_file())):
         return str(p)
-    name = sanitize_name(run.get("name") or run.get("run_id") or (run.get("model") or {}).get("name") or "model")
+    from workbench.core.runs import run_label
+
+    name = sanitize_name(run_label(run))
     return str(p / f"{name}-export")
 
 
@@ -76,7 +78,9 @@ class AfterRunBar(QWidget):
         elif why:
             self.info.setText(f"This run cannot be tried or exported here: {why}.")
         else:
-            self.info.setText(f"<b>{run.get('name') or run.get('run_id') or (run.get('model') or {}).get('name')}</b>"
+            from workbench.core.runs import run_label
+
+            self.info.setText(f"<b>{run_label(run)}</b>"
                               " is ready: try it on new inputs, or export it for use without Workbench.")
         self._enable()
 

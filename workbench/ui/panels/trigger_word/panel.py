@@ -178,7 +178,7 @@ class TriggerWordPanel(Panel):
                                                "trigger-word model")
             self._written["model"] = (self.model, project_dir)
 
-    def _restore_files(self, s: dict) -> None:
+    def restore_files(self, s: dict) -> None:
         from workbench.core.studies.project_files import project_file
         from workbench.core.studies.trigger_word.material import Material
 
@@ -214,7 +214,6 @@ class TriggerWordPanel(Panel):
         for tab in (self.material_tab, self.clips_tab, self.train_tab, self.recipe_tab, self.detect_tab,
                     self.evaluate_tab):
             tab.restore(s)
-        self._restore_files(s)
 
 
 def demo_setup(ctx, panel) -> None:

@@ -50,6 +50,9 @@ class UsePanel(FileDrops, Panel):
         self.opened_run: dict | None = None  # the run of the open model (None: an export or nothing)
         self._opening: dict | None = None  # the run being opened
         self.last_output: str | None = None  # the last CSV of predictions written
+        self.export_dir = ""  # the exported model's folder in use ("" : a run or nothing)
+        self.inputs: list[str] = []  # the files last classified (made again on reopen)
+        self.texts: list[str] = []  # or the texts
         self.slot = None
         self._shown_n = 0
         self._runs: list[dict] = []  # the combo's runs, newest first
@@ -167,13 +170,14 @@ class UsePanel(FileDrops, Panel):
 
     @staticmethod
     def _run_label(run: dict) -> str:
+        from workbench.core.runs import run_label
         from workbench.ui.models import readable
 
         data, test = run.get("data") or {}, run.get("test_metrics") or {}
         key = "accuracy" if "accuracy" in test else ("r2" if "r2" in test else None)
         score = f", test {'R²' if key == 'r2' else key} {readable(test[key])}" if key and test.get(key) is not None \
             else ""
-        return (f"{run.get('name') or run.get('run_id') or 'new run (not saved)'} — {data.get('name', '?')} "
+        return (f"{run_label(run)}{'' if run.get('run_id') else ' (not saved)'} — {data.get('name', '?')} "
                 f"({data.get('kind', '?')}), {(run.get('model') or {}).get('name', '')}{score}")
 
     def _project(self) -> str | None:
@@ -230,7 +234,7 @@ class UsePanel(FileDrops, Panel):
         project = self._project() if run.get("run_id") else None
         if self.jobs.start(open_model_job, run, project, weights, on_result=self._on_model,
                            label="Opening the model…") is not None:
-            self._opening, self._loading_model = run, True
+            self._opening, self._loading_model, self.export_dir = run, True, ""
 
     def _choose_export(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "An exported model folder (with model.json)")
@@ -242,6 +246,7 @@ class UsePanel(FileDrops, Panel):
 
         self.stop_live()
         self.follow_check.setChecked(False)  # an export stays until the user chooses otherwise
+        self.export_dir = str(model)
         if self.jobs.start(open_model_job, str(model), project, on_result=self._on_model,
                            label="Opening the model…") is not None:
             self._opening, self._loading_model = None, True
@@ -318,6 +323,8 @@ class UsePanel(FileDrops, Panel):
         if self._wait_for_model(lambda: self.classify_paths(paths)) or not self._need_model():
             return
         self.tabs.setCurrentWidget(self.files_tab)
+        self.inputs, self.texts = [str(p) for p in paths], []
+        self.push_state()
         self.jobs.start(predict_files, self.predictor, [str(p) for p in paths],
                         explain=self.explain_check.isChecked() and self.predictor.can_explain,
                         on_result=self._on_files, label="Classifying…")
@@ -325,6 +332,8 @@ class UsePanel(FileDrops, Panel):
     def classify_texts(self, texts: list) -> None:
         if self._wait_for_model(lambda: self.classify_texts(texts)) or not self._need_model():
             return
+        self.inputs, self.texts = [], [str(t) for t in texts]
+        self.push_state()
         self.jobs.start(self.predictor.predict_texts, list(texts), on_result=self._on_texts, label="Predicting…")
 
     def _on_texts(self, rows: list) -> None:
@@ -437,6 +446,46 @@ class UsePanel(FileDrops, Panel):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.last_output).parent)))
 
     # -- panel contract ----------------------------------------------------------------------
+    state_section = "use"
+
+    def state(self) -> dict:
+        opened = self.opened_run if self.opened_run is not None else self._opening
+        return {"run_id": (opened or {}).get("run_id") if not self.export_dir else None, "export": self.export_dir,
+                "follow": self.follow_check.isChecked(), "explain": self.explain_check.isChecked(),
+                "tab": self.tabs.currentIndex(), "inputs": list(self.inputs), "texts": list(self.texts)}
+
+    def restore(self, state: dict) -> None:
+        s = dict(state or {})
+        for key, box in (("follow", self.follow_check), ("explain", self.explain_check)):
+            if isinstance(s.get(key), bool):
+                box.setChecked(s[key])
+        if isinstance(s.get("tab"), int) and 0 <= s["tab"] < self.tabs.count():
+            self.tabs.setCurrentIndex(s["tab"])
+        if isinstance(s.get("texts"), list):
+            self.text_tab.edit.setPlainText("\n".join(map(str, s["texts"])))
+
+    def restore_files(self, state: dict) -> None:
+        """The model in use again, then the predictions of its last inputs made again."""
+        s = dict(state or {})
+        run = next((r for r in self.ctx.runs if s.get("run_id") and r.get("run_id") == s["run_id"]), None)
+        if run is not None and run is not self.opened_run:
+            self.refresh_runs()
+            i = next((k for k, r in enumerate(self._runs) if r is run), -1)
+            if i >= 0:
+                self.run_combo.setCurrentIndex(i)
+            self.open_run(run)
+        elif s.get("export") and Path(s["export"]).is_dir():
+            follow = self.follow_check.isChecked()
+            self.open_model(s["export"])
+            self.follow_check.setChecked(follow)
+        if self.predictor is None and not self._loading_model:
+            return
+        inputs = [p for p in s.get("inputs") or [] if Path(p).exists()]
+        if inputs:
+            self.classify_paths(inputs)
+        elif s.get("texts"):
+            self.classify_texts(list(s["texts"]))
+
     def on_shown(self) -> None:
         self.refresh_runs()
 
