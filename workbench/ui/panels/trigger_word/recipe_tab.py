@@ -86,7 +86,7 @@ class RecipeTab(QWidget):
         from functools import partial
 
         from workbench.core.runs import RunStore
-        from workbench.core.studies.trigger_word.recipe import run_and_evaluate
+        from workbench.core.studies.trigger_word.heldout import run_and_evaluate
         from workbench.core.training import Trainer
 
         trainer = Trainer(callbacks=[p.train_tab.attach_chart()], device="cpu")
