@@ -9,7 +9,8 @@ from workbench.core.errors import DataError, DeviceUnavailable
 from workbench.core.studies import trigger_word as tw
 from workbench.core.studies.trigger_word import engines as E
 from workbench.core.studies.trigger_word.operating import ScoredStream, evaluate_point
-from workbench.core.studies.trigger_word.recipe import HeldoutReport, RecipeSettings, build_pools
+from workbench.core.studies.trigger_word.heldout import HeldoutReport
+from workbench.core.studies.trigger_word.recipe import RecipeSettings, build_pools
 from workbench.core.studies.trigger_word.unseen import (
     describe, engine_figures, expected_at, sensitivity_choices, unseen_table, worst_engine,
 )
