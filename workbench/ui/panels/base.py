@@ -53,7 +53,9 @@ class Panel(QWidget):
       fields as the widgets show them (the window checks them against the section before a save)
       and ``restore(d)`` shows a section's fields (all present and checked: the window restores
       from a complete section). Panels with several sections override ``save_state`` /
-      ``load_state``.
+      ``show_state`` / ``load_state`` and name them in ``live_sections``. The window binds a built
+      panel live (``bind_state``): every input widget's edit writes ``save_state`` at once, a change
+      made elsewhere is shown through ``show_state``; ``restore_files`` runs on open only.
     - ``on_shown()`` runs each time the panel becomes the visible page.
     """
 
