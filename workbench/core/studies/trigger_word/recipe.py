@@ -94,6 +94,9 @@ class RecipeSettings:
     verifier: str = "model"  # "model" | "pocketsphinx" | "none"
     # which engines train, choose (validation) and test: whole engines are held out
     engines: dict = field(default_factory=_default_engines)
+    # piper's sampling noise for the training positives: [[noise_scale, noise_w_scale], ...] said in
+    # addition to the deterministic ones (empty: none; sampled speech is not reproducible)
+    piper_noise: list = field(default_factory=list)
     speech_hours: dict = field(default_factory=_default_hours)
     positive_reps: dict = field(default_factory=lambda: {"train": 4, "val": 1, "test": 2})
     soundalike_voices: int = 12
@@ -167,7 +170,8 @@ def _say_all(items: list[tuple[str, Voice]], cache: Path, tag: str, sample_rate:
 
     from workbench.core.studies.trigger_word.corpus import _append, _read_part, write_part
 
-    key = hashlib.sha1(json.dumps([[t, v.engine, v.name, v.speed, v.pitch] for t, v in items]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps([[t, v.engine, v.name, v.speed, v.pitch] + ([list(v.noise)] if v.noise else [])
+                                   for t, v in items]).encode()).hexdigest()[:12]
     from workbench.core.safety import safe_child, sanitize_name
 
     # the tag holds the trigger word a user typed: the file name goes through the safe-path helper
@@ -242,6 +246,9 @@ def build_pools(split: str, settings: RecipeSettings, *, cache: str | Path | Non
              for _ in range(int(s.positive_reps.get(split, 1)))]
     if piper_ok:
         items += [(p.format(word), Voice("piper", "joe", sp)) for sp in PIPER_POSITIVE_SPEEDS[split] for p in PUNCTUATION]
+        if split == "train":
+            items += [(p.format(word), Voice("piper", "joe", sp, noise=(float(a), float(b))))
+                      for a, b in s.piper_noise for sp in PIPER_POSITIVE_SPEEDS[split] for p in PUNCTUATION]
     items += [(p.format(word), v) for v in held for p in PUNCTUATION]
     sp = _say_all(items, root, f"{split}-positives-{word}", sample_rate, should_cancel)
     if sp is None:
