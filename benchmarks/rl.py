@@ -123,7 +123,7 @@ def bench_solve(env: str, algo: str, seed: int = 0, max_steps: int | None = None
 
 
 def bench_lunar(algo: str = "PPO", seed: int = 0, max_steps: int | None = None, target: float = 230.0,
-                eval_episodes: int = 20, eval_every: int = 25_000, test_episodes: int = 100) -> dict:
+                eval_episodes: int = 10, eval_every: int = 50_000, test_episodes: int = 100) -> dict:
     """LunarLander with the zoo's preset: training stops once the evaluation (``eval_episodes``
     episodes) averages ``target`` (above the solved 200, so the kept agent is not a lucky draw), the
     best agent by evaluation return is kept, and "solved" is judged on ``test_episodes`` fresh

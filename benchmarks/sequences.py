@@ -56,8 +56,10 @@ def bench_trees(grammar: str = "arithmetic", threads: int = 2) -> dict:
 def bench_captions(threads: int = 2) -> dict:
     from workbench.core.studies.sequences.captions import train_captioner
 
+    cpu0 = time.process_time()
     out, sec = _timed(train_captioner, threads=threads)
-    res = {"test": out.test, "baselines": {p: {k: v for k, v in b.items() if k != "most_frequent_caption"}
+    cpu = round(time.process_time() - cpu0, 1)
+    res = {"cpu_s": cpu, "settings": out.settings, "test": out.test, "baselines": {p: {k: v for k, v in b.items() if k != "most_frequent_caption"}
                                            for p, b in out.baselines.items()},
            "swapped": out.swapped, "held_out": out.held_out, "seconds": sec, "parameters": out.settings["parameters"],
            "epochs": len(out.fit.history)}
@@ -66,7 +68,8 @@ def bench_captions(threads: int = 2) -> dict:
         print(f"captions {p}: exact {s['exact']:.3f} BLEU-4 {s['bleu4']:.3f} beam exact {s['beam']['exact']:.3f}; "
               f"nearest {b['nearest']['exact']:.3f}/{b['nearest']['bleu4']:.3f}, most frequent "
               f"{b['most_frequent']['exact']:.3f}/{b['most_frequent']['bleu4']:.3f} (n {s['n']})", flush=True)
-    print(f"   held out {out.held_out}; wrong unseen captions naming only trained pairs {out.swapped}; {sec} s, "
+    print(f"   held out {out.held_out}; wrong unseen captions naming only trained pairs {out.swapped}; {sec} s "
+          f"({cpu} CPU-s), "
           f"{out.settings['parameters']} parameters", flush=True)
     return res
 

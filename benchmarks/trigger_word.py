@@ -84,9 +84,8 @@ def main(argv=None) -> int:
 
     from workbench.core.studies import trigger_word as tw
     from workbench.core.studies.trigger_word.model import OperatingPoint
-    from workbench.core.studies.trigger_word.recipe import (
-        RecipeSettings, build_pools, choose_on_validation, evaluate_heldout,
-    )
+    from workbench.core.studies.trigger_word.heldout import evaluate_heldout
+    from workbench.core.studies.trigger_word.recipe import RecipeSettings, build_pools, choose_on_validation
     from workbench.core.studies.trigger_word.unseen import goal_gap, unseen_table
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -52,6 +52,10 @@ def test_the_general_panels_are_bound_too(qtbot, window):
     assert state.preprocessing.scale == "standard"
     state.preprocessing.update(scale="minmax")
     qtbot.waitUntil(lambda: data.scale_combo.currentData() == "minmax")
+    with qtbot.waitSignal(data.split_made, timeout=60_000):  # a data source set from Python is loaded
+        state.data.update(source="builtin:iris")
+    assert data.dataset.name == "iris" and data.source_bar.builtin_combo.currentData() == "builtin:iris"
+    assert state.preprocessing.scale == "minmax"
 
 
 def test_switching_tabs_is_written_but_is_not_an_unsaved_change(qtbot, window, tmp_path):

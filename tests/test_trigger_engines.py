@@ -9,7 +9,8 @@ from workbench.core.errors import DataError, DeviceUnavailable
 from workbench.core.studies import trigger_word as tw
 from workbench.core.studies.trigger_word import engines as E
 from workbench.core.studies.trigger_word.operating import ScoredStream, evaluate_point
-from workbench.core.studies.trigger_word.recipe import HeldoutReport, RecipeSettings, build_pools
+from workbench.core.studies.trigger_word.heldout import HeldoutReport
+from workbench.core.studies.trigger_word.recipe import RecipeSettings, build_pools
 from workbench.core.studies.trigger_word.unseen import (
     describe, engine_figures, expected_at, sensitivity_choices, unseen_table, worst_engine,
 )
@@ -172,3 +173,13 @@ def test_false_rejects_are_split_by_voice_of_each_engine():
     pos, neg = _toy_streams()
     by = engine_figures([pos], neg, evaluate_point([pos], neg, 0.5, 1))
     assert by["festival"]["frr_by_voice"] == {"kal": 0.0} and by["flite"]["frr_by_voice"] == {"awb": 1.0}
+
+
+def test_piper_noise_is_a_training_option_that_names_its_voices():
+    from workbench.core.studies.trigger_word.voices import Voice
+
+    s = RecipeSettings(piper_noise=[[0.667, 0.8]])
+    assert RecipeSettings.from_dict(s.to_dict()).piper_noise == [[0.667, 0.8]]
+    assert RecipeSettings().piper_noise == []  # off by default: the material stays reproducible
+    assert Voice("piper", "joe", 1.0, noise=(0.667, 0.8)).label == "piper joe x1 n0.667/0.8"
+    assert Voice("piper", "joe", 1.0).label == "piper joe x1"

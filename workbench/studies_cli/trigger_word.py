@@ -254,7 +254,8 @@ def _detect(args, tw) -> int:
 
 def _recipe(args) -> int:
     from workbench.core.jsonio import read_json
-    from workbench.core.studies.trigger_word.recipe import RecipeSettings, evaluate_heldout, run_recipe
+    from workbench.core.studies.trigger_word.heldout import evaluate_heldout
+    from workbench.core.studies.trigger_word.recipe import RecipeSettings, run_recipe
 
     if args.settings:
         s = RecipeSettings.from_dict(read_json(args.settings, kind="recipe settings"))
@@ -286,7 +287,7 @@ def _recipe(args) -> int:
 
 
 def _evaluate_heldout(args, tw) -> int:
-    from workbench.core.studies.trigger_word.recipe import evaluate_heldout
+    from workbench.core.studies.trigger_word.heldout import evaluate_heldout
 
     model = tw.TriggerModel.load(args.model)
     rep = evaluate_heldout(model, cache=args.cache, progress=None if args.json else _progress)

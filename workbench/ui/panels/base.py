@@ -53,7 +53,9 @@ class Panel(QWidget):
       fields as the widgets show them (the window checks them against the section before a save)
       and ``restore(d)`` shows a section's fields (all present and checked: the window restores
       from a complete section). Panels with several sections override ``save_state`` /
-      ``load_state``.
+      ``show_state`` / ``load_state`` and name them in ``live_sections``. The window binds a built
+      panel live (``bind_state``): every input widget's edit writes ``save_state`` at once, a change
+      made elsewhere is shown through ``show_state``; ``restore_files`` runs on open only.
     - ``on_shown()`` runs each time the panel becomes the visible page.
     """
 
@@ -173,18 +175,22 @@ class Panel(QWidget):
         state = self.ctx.state
         if not self._bound or self._state_busy or getattr(state, "replacing", False):
             return
-        from workbench.core.errors import WorkbenchError
-
-        live = self._snapshot()
-        scratch = state.sections.copy()
-        try:
-            self.save_state(scratch)
-            if {k: scratch.section(k).to_dict() for k in live} == live:
-                return
-        except (WorkbenchError, TypeError, ValueError, KeyError):
-            pass
+        if self.shows_state(state.sections):
+            return
         with self.applying_state():
             self.show_state(state.sections)
+
+    def shows_state(self, sections) -> bool:
+        """Whether the widgets show ``sections`` already (what ``save_state`` would write is there)."""
+        from workbench.core.errors import WorkbenchError
+
+        live = {k: sections.section(k).to_dict() for k in self._live_keys()}
+        scratch = sections.copy()
+        try:
+            self.save_state(scratch)
+        except (WorkbenchError, TypeError, ValueError, KeyError):
+            return False
+        return {k: scratch.section(k).to_dict() for k in live} == live
 
     def on_shown(self) -> None:
         """Called when the panel becomes the current page."""

@@ -21,7 +21,7 @@ TREE_DEFAULTS = {
                 "epochs": 10, "hidden": 128},
 }
 # captions: 8,000 scenes, 30 epochs with a cosine learning-rate schedule reached 98.0 % exact on
-# seen pairs in 229 CPU-seconds (16 epochs on 5,000 scenes at a constant rate: 69 %)
+# seen pairs in 225 CPU-seconds (16 epochs on 5,000 scenes at a constant rate: 69 %)
 CAPTION_DEFAULTS = {"n": 8000, "size": 48, "epochs": 30, "hidden": 128, "width": 96, "encoder": "small-cnn",
                     "beam": 3, "held_out_pairs": 3, "schedule": "cosine"}
 ZERO_SHOT_DEFAULTS = {"n_per_class": 150, "size": 32, "epochs": 8, "held_out": 3}

@@ -70,8 +70,11 @@ def interval(values) -> float:
 
 def base_embedding(images: np.ndarray, labels: np.ndarray, n_classes: int, *, epochs: int, seed: int, trainer=None,
                    device: str = "cpu", threads: int | None = None, callbacks: Sequence = ()):
-    """A SmallCNN trained to classify the base classes; returns ``embed(images) -> L2-normalised
-    penultimate features``."""
+    """A SmallCNN trained to classify the base classes; returns ``embed(images) ->`` its last
+    convolutional feature map (before the global average), flattened and L2-normalised (64 x 3 x 3
+    = 576 numbers for MNIST). The pooled 64 features are tuned to tell the base classes apart and
+    lose much of what tells the novel ones apart: on MNIST they scored 65-84 % at 5 shots where the
+    map scored 85-94 % (seeds 0 and 1, 20 draws each)."""
     import torch
 
     from workbench.core.models import default_head
@@ -87,7 +90,8 @@ def base_embedding(images: np.ndarray, labels: np.ndarray, n_classes: int, *, ep
 
     @torch.no_grad()
     def embed_base(imgs: np.ndarray) -> np.ndarray:
-        f = np.concatenate([net.features(torch.as_tensor(chw(imgs[i:i + 256])) / 255.0).numpy()
+        conv = net.features[:3]  # the three conv blocks, without the global average
+        f = np.concatenate([conv(torch.as_tensor(chw(imgs[i:i + 256])) / 255.0).flatten(1).numpy()
                             for i in range(0, len(imgs), 256)])
         return f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
 
@@ -174,8 +178,9 @@ def run_few_shot(data: str | None = None, *, shots: Sequence[int] | None = None,
             proto_net.append(prototype_accuracy(emb_net[sup], labels[sup], emb_net[query_idx], labels[query_idx], C))
             torch.manual_seed(seed + e)
             net = SmallCNN(X.shape[1], C)
-            # the same few images, repeated to about 256 a pass: every k gets the same number of steps
-            reps = max(1, -(-256 // (k * C)))
+            # the same few images, repeated to about 128 a pass (4 batches): every k gets the same
+            # number of steps (160 at 40 epochs; the training loss is near 0 well before the end)
+            reps = max(1, -(-128 // (k * C)))
             fit, cfg = fit_model(net, head, (np.repeat(X[sup], reps, 0), np.repeat(labels[sup], reps)), None,
                                  epochs=scratch_epochs, batch_size=32, lr=2e-3, seed=seed + e, callbacks=callbacks,
                                  trainer=trainer, device=device, threads=threads, monitor="loss", restore_best=False)

@@ -76,11 +76,12 @@ class Voice:
     name: str
     speed: float
     pitch: int = 50
+    noise: tuple | None = None  # piper: (noise_scale, noise_w_scale) sampled; None = deterministic
 
     @property
     def label(self) -> str:
         if self.engine == "piper":
-            return f"piper joe x{self.speed:g}"
+            return f"piper joe x{self.speed:g}" + (f" n{self.noise[0]:g}/{self.noise[1]:g}" if self.noise else "")
         if self.engine in ("flite", "festival"):
             return f"{self.engine} {self.name} x{self.speed:g}" + (f" f{self.pitch}" if self.pitch else "")
         return f"espeak {self.name} s{int(self.speed)} p{self.pitch}"
@@ -89,7 +90,7 @@ class Voice:
         from workbench.core.studies.trigger_word.engines import festival_say, flite_say
 
         if self.engine == "piper":
-            x = piper_say(text, self.speed, sample_rate)
+            x = piper_say(text, self.speed, sample_rate, noise=self.noise)
         elif self.engine == "flite":
             x = flite_say(text, self.name, self.speed, self.pitch, sample_rate)
         elif self.engine == "festival":
@@ -235,12 +236,15 @@ def piper_voice(threads: int = 1):
         return v
 
 
-def piper_say(text: str, length_scale: float = 1.0, sample_rate: int = 16000) -> np.ndarray:
-    """``text`` in the piper voice, deterministic (no sampling noise), at ``sample_rate``."""
+def piper_say(text: str, length_scale: float = 1.0, sample_rate: int = 16000, *,
+              noise: tuple | None = None) -> np.ndarray:
+    """``text`` in the piper voice at ``sample_rate``: deterministic (no sampling noise), or with
+    ``noise`` = (noise_scale, noise_w_scale) sampled (varied delivery; not reproducible)."""
     from piper.config import SynthesisConfig  # type: ignore
 
     v = piper_voice()
-    cfg = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=float(length_scale))
+    ns, nw = (float(noise[0]), float(noise[1])) if noise else (0.0, 0.0)
+    cfg = SynthesisConfig(noise_scale=ns, noise_w_scale=nw, length_scale=float(length_scale))
     parts, sr = [], v.config.sample_rate
     for chunk in v.synthesize(text, syn_config=cfg):
         parts.append(np.asarray(chunk.audio_float_array, np.float32))

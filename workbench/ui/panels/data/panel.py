@@ -382,11 +382,17 @@ class DataPanel(Panel):
     def load_state(self, sections) -> None:
         self._show(sections, reload=True)
 
-    def show_state(self, sections) -> None:
-        """The state changed elsewhere: the data set is loaded again only when its source changed."""
+    def _source_changed(self, sections) -> bool:
         d = sections.data
         shown = type(d).from_dict(type(d).request_values(self.request)).request() if self.request else {}
-        self._show(sections, reload=d.request() != shown)
+        return d.request() != shown
+
+    def shows_state(self, sections) -> bool:
+        return not self._source_changed(sections) and super().shows_state(sections)
+
+    def show_state(self, sections) -> None:
+        """The state changed elsewhere: the data set is loaded again only when its source changed."""
+        self._show(sections, reload=self._source_changed(sections))
 
     def _show(self, sections, reload: bool) -> None:
         d = sections.data

@@ -55,7 +55,7 @@ class RunsTab(QWidget):
                 self.note.setText(f"The runs of {project} cannot be read ({e}).")
             else:
                 self.note.setText(f"{len(self.rows)} reinforcement-learning run(s) in {project}. Select one to watch it, "
-                                  "record it or export it.")
+                                  "record it, export it or resume its training (also after a restart).")
         fill_table(self.table, [[r["run_id"], r["algo"], r["env"], r["seed"], _num(r["best_return"]),
                                  _num(r["test_return"]), _num(r["random_return"]), _num(r["steps"], "{:,}"),
                                  _num(r["seconds"]), r["stop_reason"]] for r in self.rows])

@@ -1,11 +1,21 @@
-"""Widgets the Sequences & Shots tabs share: a drawn syntax tree, a curve plot, a path row."""
+"""Widgets the Sequences & Shots tabs share: the tab base, a drawn syntax tree, a curve plot, a path row."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QPushButton
+from PySide6.QtWidgets import QFileDialog, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from workbench.ui.widgets import color, hbox
+from workbench.ui.widgets import color, explanation, hbox
+
+
+class SequenceTab(QWidget):
+    """A Sequences & Shots tab: its panel, its last outcome, and a column that opens with what the tab shows."""
+
+    def __init__(self, panel, intro: str):
+        super().__init__()
+        self.panel, self.outcome = panel, None
+        self.lay = QVBoxLayout(self)
+        self.lay.addWidget(explanation(intro))
 
 
 class TreeView(pg.PlotWidget):

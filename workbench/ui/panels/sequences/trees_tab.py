@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSplitter
 from PySide6.QtCore import Qt
 
 from workbench.core.studies.sequences import TREE_DEFAULTS
-from workbench.ui.panels.sequences.common import TreeView, curve_plot, draw_curves, pct
-from workbench.ui.widgets import button, explanation, fill_table, hbox, spin_box, table_widget
+from workbench.ui.panels.sequences.common import SequenceTab, TreeView, curve_plot, draw_curves, pct
+from workbench.ui.widgets import button, fill_table, hbox, spin_box, table_widget
 
 EXAMPLES = {"arithmetic": "6 / 4 + 9 * 3 - 2", "english": "the big dog saw a cat in the park"}
 
 
-class TreesTab(QWidget):
+class TreesTab(SequenceTab):
     def __init__(self, panel):
-        super().__init__()
-        self.panel = panel
-        self.outcome = None
-        lay = QVBoxLayout(self)
-        lay.addWidget(explanation(
+        super().__init__(panel, (
             "A sentence goes in word by word, its syntax tree comes out token by token: a GRU encoder reads the "
             "sentence, a GRU decoder writes the bracketed tree, attending to the input words at every step (or, "
             "without attention, carrying the whole sentence in one vector). Trained on short sentences, scored on "
             "held-out ones of the same sizes (exact match, PARSEVAL bracket F1) and on longer ones (the length curve)."))
+        lay = self.lay
         self.grammar = QComboBox()
         self.grammar.addItems(list(TREE_DEFAULTS))
         self.attention = QCheckBox("Attention")

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from workbench.core.studies.sequences import ZERO_SHOT_DEFAULTS as D
-from workbench.ui.panels.sequences.common import path_row, pct
-from workbench.ui.widgets import ImageGridWidget, button, explanation, fill_table, hbox, spin_box, table_widget
+from workbench.ui.panels.sequences.common import SequenceTab, path_row, pct
+from workbench.ui.widgets import ImageGridWidget, button, fill_table, hbox, spin_box, table_widget
 
 
-class ZeroShotTab(QWidget):
+class ZeroShotTab(SequenceTab):
     def __init__(self, panel):
-        super().__init__()
-        self.panel = panel
-        self.outcome = None
-        lay = QVBoxLayout(self)
-        lay.addWidget(explanation(
+        super().__init__(panel, (
             "Classes with no training example at all, recognised from their description: each class is a set of "
             "attribute values (colour red, shape circle). One predictor per attribute learns from the seen classes; "
             "an unseen class scores the product of its values' probabilities. Your own data: a folder with one "
             "subfolder per class and a CSV with a 'class' column, one column per attribute and an optional 'unseen' "
             "column (yes for the classes to hold out)."))
+        lay = self.lay
         self.source = QComboBox()
         self.source.addItems(["generated colour x shape classes", "my folders + attributes CSV"])
         folder_row, self.folder = path_row("folder with one subfolder per class", folder=True)

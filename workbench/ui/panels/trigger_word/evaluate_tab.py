@@ -50,7 +50,7 @@ class EvaluateTab(QWidget):
             p.banner.show_message("Train or load a model first (3. Train).", "warning")
             return
         if self.what.currentIndex() == 1:
-            from workbench.core.studies.trigger_word.recipe import evaluate_heldout
+            from workbench.core.studies.trigger_word.heldout import evaluate_heldout
 
             cache = p.recipe_tab.cache.text() or None
             p.jobs.start(evaluate_heldout, p.model, cache=cache, on_result=self._on_heldout,
