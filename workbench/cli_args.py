@@ -93,3 +93,15 @@ def cluster_address(text: str) -> str:
         return check_address(text, probe=False)
     except WorkbenchError as e:
         raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+
+
+def emit(args, obj: dict, text) -> int:
+    """Print a command's result: ``obj`` as one line of JSON with ``--json``, else ``text`` (a
+    string or a list of lines). Returns the exit status 0."""
+    if getattr(args, "json", False):
+        from workbench.core.jsonio import to_json
+
+        print(to_json(obj, indent=None))
+    else:
+        print(text if isinstance(text, str) else "\n".join(text))
+    return 0

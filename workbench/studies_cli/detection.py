@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from workbench import cli_args
 from workbench.core import params as P
 
 NAME = "detect"
@@ -107,14 +108,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _emit(args, obj: dict, text: str) -> int:
-    from workbench.core.jsonio import to_json
-
-    if getattr(args, "json", False):
-        print(to_json(obj, indent=None))
-    else:
-        print(text)
-    return 0
+_emit = cli_args.emit
 
 
 def _scenes(args):

@@ -34,14 +34,7 @@ def _progress(done: int, total: int, text: str) -> None:
         sys.stderr.write("\n")
 
 
-def _emit(args, obj: dict, lines: list[str]) -> int:
-    if args.json:
-        from workbench.core.jsonio import to_json
-
-        print(to_json(obj, indent=None))
-    else:
-        print("\n".join(lines))
-    return 0
+_emit = cli_args.emit
 
 
 def _source_options(p: argparse.ArgumentParser, *, run: bool = True) -> None:

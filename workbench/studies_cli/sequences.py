@@ -23,14 +23,7 @@ from workbench.core.errors import WorkbenchError
 NAME = "sequences"
 
 
-def _emit(args, obj: dict, lines: list[str]) -> int:
-    if args.json:
-        from workbench.core.jsonio import to_json
-
-        print(to_json(obj, indent=None))
-    else:
-        print("\n".join(lines))
-    return 0
+_emit = cli_args.emit
 
 
 def _store(args):

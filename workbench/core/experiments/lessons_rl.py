@@ -27,12 +27,15 @@ GAMMAS = [("0.98 (zoo)", 0.98), ("0.5 (myopic)", 0.5)]
 MIN_EFFECT = 20.0  # return: smaller differences are not worth naming on CartPole (0-500)
 
 
-def _train(ctx, overrides: dict, cfg: dict, seed: int) -> dict:
+def run_session(ctx, env: str, algo: str, steps: int, eval_episodes: int, *, seed: int | None = None,
+                overrides: dict | None = None, net_arch: list | None = None, eval_every: int | None = None):
+    """Train one agent (the zoo's settings with ``overrides``) for ``steps`` steps, stopping when
+    the context is cancelled; returns the finished (closed) session with its episodes and evaluations."""
     from workbench.core.studies.rl import RLConfig, RLSession
 
-    s = RLSession(RLConfig("CartPole-v1", "PPO", seed=seed, overrides=overrides, max_steps=cfg["steps"],
-                           eval_every=cfg["steps"] // 4, eval_episodes=cfg["eval_episodes"], random_episodes=10,
-                           target_return=float("nan")))
+    s = RLSession(RLConfig(env, algo, seed=ctx.seed if seed is None else seed, overrides=dict(overrides or {}),
+                           net_arch=net_arch, max_steps=int(steps), eval_every=eval_every or int(steps) // 4,
+                           eval_episodes=eval_episodes, random_episodes=10, target_return=float("nan")))
 
     def on_event(_e):
         if ctx._should_cancel is not None and ctx._should_cancel():
@@ -43,6 +46,11 @@ def _train(ctx, overrides: dict, cfg: dict, seed: int) -> dict:
     finally:
         s.close()
     ctx.check_cancel()
+    return s
+
+
+def _train(ctx, overrides: dict, cfg: dict, seed: int) -> dict:
+    s = run_session(ctx, "CartPole-v1", "PPO", cfg["steps"], cfg["eval_episodes"], seed=seed, overrides=overrides)
     # over the run, not at one moment: PPO's return swings from one evaluation to the next
     half = [r for x, r, _ in s.episodes if x > cfg["steps"] // 2]
     return {"eval": float(np.mean([e["val_return"] for e in s.evaluations])), "train": float(np.mean(half)) if half else 0.0,

@@ -28,23 +28,11 @@ GAMMAS = {"0": 0.0, "0.5": 0.5, "0.98": 0.98}
 def train_agent(ctx, env: str, algo: str, steps: int, overrides: dict | None = None,
                 net_arch: list | None = None) -> dict:
     """Train one agent with the zoo's settings (and ``overrides``) for ``steps`` steps on ctx.seed."""
-    from workbench.core.studies.rl import RLConfig, RLSession
+    from workbench.core.experiments.lessons_rl import run_session
 
     cfg = FULL if ctx.full else FAST
-    s = RLSession(RLConfig(env, algo, seed=ctx.seed, overrides=dict(overrides or {}), net_arch=net_arch,
-                           max_steps=int(steps),
-                           eval_every=max(1000, int(steps) // 4), eval_episodes=cfg["eval_episodes"],
-                           random_episodes=10, target_return=float("nan")))
-
-    def on_event(_e):
-        if ctx._should_cancel is not None and ctx._should_cancel():
-            s.request_stop()
-
-    try:
-        s.train(on_event=on_event)
-    finally:
-        s.close()
-    ctx.check_cancel()
+    s = run_session(ctx, env, algo, steps, cfg["eval_episodes"], overrides=overrides, net_arch=net_arch,
+                    eval_every=max(1000, int(steps) // 4))
     half = [r for x, r, _ in s.episodes if x > int(steps) // 2]
     return {"final": float(s.evaluations[-1]["val_return"]) if s.evaluations else float("nan"),
             "second_half": float(np.mean(half)) if half else float("nan"),
