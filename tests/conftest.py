@@ -90,14 +90,14 @@ _keep_added_widgets()
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """The same for windows a test showed without handing them to qtbot: hold every top-level
+    """The same for windows a GUI test showed without handing them to qtbot: hold every top-level
     widget from the end of the test until its teardown (pytest-qt paints them in between)."""
     try:
         return (yield)
     finally:
         import sys
 
-        if "PySide6.QtWidgets" in sys.modules:
+        if "qtbot" in item.fixturenames and "PySide6.QtWidgets" in sys.modules:
             from PySide6.QtWidgets import QApplication
 
             if QApplication.instance() is not None:
@@ -115,3 +115,6 @@ def _collect_garbage_between_tests(request):
 
     _WIDGETS_UNTIL_CLOSED.clear()
     gc.collect()
+    # What survived a full collection here is alive (modules, caches, pytest's own objects): left
+    # out of later collections, each of them scans only what the next tests made (0.4 s -> ~0.02 s).
+    gc.freeze()
