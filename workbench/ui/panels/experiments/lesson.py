@@ -36,7 +36,22 @@ def _selectable(text: str = "") -> QLabel:
     return lab
 
 
-class ExperimentView(QWidget):
+class RunControls:
+    """The Run fast / Run full / Stop buttons, the progress bar and the status line of a view that
+    runs a lesson or a worksheet question (the view makes the widgets of those names)."""
+
+    def set_running(self, running: bool, this_one: bool) -> None:
+        self.run_fast.setEnabled(not running)
+        self.run_full.setEnabled(not running)
+        self.stop.setEnabled(running and this_one)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(text)
+
+
+class ExperimentView(RunControls, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QVBoxLayout(self)
@@ -100,16 +115,6 @@ class ExperimentView(QWidget):
         self.title.setText(f"{exp.number}. {exp.title}")
         self.explanation.setText(exp.explanation.replace("\n", " "))
         self.set_result(result)
-
-    def set_running(self, running: bool, this_one: bool) -> None:
-        self.run_fast.setEnabled(not running)
-        self.run_full.setEnabled(not running)
-        self.stop.setEnabled(running and this_one)
-
-    def show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.status.setText(text)
 
     def show_live(self, buffer) -> None:
         """The training run in progress (a TrainingBuffer)."""

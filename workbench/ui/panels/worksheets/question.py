@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QFrame, QGr
                                QLabel, QProgressBar, QPushButton, QRadioButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from workbench.ui.panels.experiments.charts import draw_chart
-from workbench.ui.panels.experiments.lesson import OUTCOMES
+from workbench.ui.panels.experiments.lesson import OUTCOMES, RunControls
 from workbench.ui.widgets import array_to_qimage
 
 RIGHT_STYLE = "background:#edf7ee; border-left:4px solid #2ca02c; padding:6px;"
@@ -92,7 +92,7 @@ class AnswerCard(QFrame):
         self.setStyleSheet("QFrame#answerCard { border: 2px solid #2ca02c; }" if right else "")
 
 
-class QuestionView(QWidget):
+class QuestionView(RunControls, QWidget):
     """Signals:
         answer_chosen(str)  the key of the answer the user picked
     """
@@ -191,16 +191,6 @@ class QuestionView(QWidget):
 
     def chosen_parts(self) -> dict[str, str]:
         return {pid: c.currentData() for pid, c in self.part_choices.items() if c.currentData()}
-
-    def set_running(self, running: bool, this_one: bool) -> None:
-        self.run_fast.setEnabled(not running)
-        self.run_full.setEnabled(not running)
-        self.stop.setEnabled(running and this_one)
-
-    def show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.status.setText(text)
 
     def show_failure(self, msg: str) -> None:
         self.status.setText("failed")
